@@ -1,0 +1,5 @@
+//! The dashboard's data.
+
+mod get_dashboard;
+
+pub use get_dashboard::*;

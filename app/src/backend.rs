@@ -1,0 +1,63 @@
+//! The server as the server functions see it: a trait the `mailferry` crate implements and
+//! provides as context, so `app` never depends on the server crate.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use http::HeaderMap;
+
+use crate::api::AppError;
+use crate::model::admin::{AdminView, SetupState};
+use crate::model::dashboard::Dashboard;
+
+/// A `Set-Cookie` header value that signs the browser in (or out).
+#[derive(Clone, Debug)]
+pub struct SessionCookie(pub String);
+
+#[async_trait]
+pub trait Backend: Send + Sync + 'static {
+    async fn setup_state(&self) -> Result<SetupState, AppError>;
+    async fn create_first_admin(
+        &self,
+        headers: &HeaderMap,
+        username: &str,
+        password: &str,
+    ) -> Result<SessionCookie, AppError>;
+    async fn sign_in(
+        &self,
+        headers: &HeaderMap,
+        username: &str,
+        password: &str,
+    ) -> Result<SessionCookie, AppError>;
+    async fn sign_out(&self, headers: &HeaderMap) -> Result<SessionCookie, AppError>;
+    /// The admin of this request's session cookie; `Unauthorized` without one. Also refuses
+    /// cross-origin requests (the CSRF guard of every server function).
+    async fn authenticate(&self, headers: &HeaderMap) -> Result<AdminView, AppError>;
+    async fn dashboard(&self) -> Result<Dashboard, AppError>;
+}
+
+/// Shared handle provided as Leptos context by the server.
+pub type SharedBackend = Arc<dyn Backend>;
+
+/// The backend and the request headers of the current server function call.
+pub fn request() -> Result<(SharedBackend, HeaderMap), AppError> {
+    let backend = leptos::prelude::use_context::<SharedBackend>().ok_or(AppError::Internal)?;
+    let parts = leptos::prelude::use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
+    Ok((backend, parts.headers))
+}
+
+/// The first line of every protected server function: the backend and the signed-in admin.
+pub async fn require_admin() -> Result<(SharedBackend, AdminView), AppError> {
+    let (backend, headers) = request()?;
+    let admin = backend.authenticate(&headers).await?;
+    Ok((backend, admin))
+}
+
+/// Puts a session cookie on the server function's response.
+pub fn set_cookie(cookie: SessionCookie) {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(value) = http::HeaderValue::from_str(&cookie.0)
+    {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
+}

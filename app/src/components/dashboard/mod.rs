@@ -1,0 +1,4 @@
+//! The dashboard: batches and their progress.
+
+pub mod batch_table;
+pub mod dashboard_page;

@@ -1,0 +1,52 @@
+//! The HTML shell and the routes.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode, StaticSegment,
+    components::{Route, Router, Routes},
+};
+
+use crate::components::auth::{setup_page::SetupPage, sign_in_page::SignInPage};
+use crate::components::dashboard::dashboard_page::DashboardPage;
+
+/// The document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Pages stream in order, so every page is complete HTML even with JavaScript off.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser: the marker tells tests (and styles) that WASM is live.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! {
+        <Stylesheet id="leptos" href="/pkg/mailferry.css"/>
+        <Title text="Mailferry"/>
+        <div id="app" data-hydrated=move || hydrated.get().to_string()>
+        <Router>
+            <Routes fallback=|| view! { <main class="page"><h1>"Page not found"</h1></main> }>
+                <Route path=StaticSegment("") view=DashboardPage ssr=SsrMode::InOrder/>
+                <Route path=StaticSegment("sign-in") view=SignInPage ssr=SsrMode::InOrder/>
+                <Route path=StaticSegment("setup") view=SetupPage ssr=SsrMode::InOrder/>
+            </Routes>
+        </Router>
+        </div>
+    }
+}

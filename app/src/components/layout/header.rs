@@ -1,0 +1,25 @@
+//! The top bar: product name, navigation, the signed-in admin and sign-out.
+
+use leptos::prelude::*;
+
+use crate::api::auth::SignOut;
+use crate::model::admin::AdminView;
+
+#[component]
+pub fn Header(admin: AdminView) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">"Mailferry"</a>
+            <nav class="topnav" aria-label="Main">
+                <a href="/">"Batches"</a>
+            </nav>
+            <div class="whoami">
+                <span class="admin-name" data-testid="admin-name">{admin.username}</span>
+                <ActionForm action=sign_out>
+                    <button type="submit" class="button secondary">"Sign out"</button>
+                </ActionForm>
+            </div>
+        </header>
+    }
+}

@@ -1,0 +1,154 @@
+//! `ErrorKind`: every failure Mailferry reports, shared from the IMAP response to the browser badge
+//! and the `MigrationErrors.csv` row. Each kind carries its title, admin message and suggested fix.
+
+use serde::{Deserialize, Serialize};
+
+/// Whether an error stops the whole mailbox or skips a single message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ErrorScope {
+    Mailbox,
+    Message,
+}
+
+macro_rules! error_kinds {
+    ($( $variant:ident = $code:literal, $scope:ident, $title:literal, $message:literal, $solution:literal; )*) => {
+        /// A typed migration failure. The code (`as_str`) is stable: it is stored and exported.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ErrorKind { $( $variant, )* }
+
+        impl ErrorKind {
+            pub const ALL: &'static [ErrorKind] = &[ $( ErrorKind::$variant, )* ];
+
+            /// Stable machine code, used in the database, CSV files and URLs.
+            pub fn as_str(self) -> &'static str {
+                match self { $( ErrorKind::$variant => $code, )* }
+            }
+
+            pub fn parse(code: &str) -> Option<ErrorKind> {
+                match code { $( $code => Some(ErrorKind::$variant), )* _ => None }
+            }
+
+            pub fn scope(self) -> ErrorScope {
+                match self { $( ErrorKind::$variant => ErrorScope::$scope, )* }
+            }
+
+            /// A short title for badges and filter chips.
+            pub fn title(self) -> &'static str {
+                match self { $( ErrorKind::$variant => $title, )* }
+            }
+
+            /// What happened, in an admin's words.
+            pub fn message(self) -> &'static str {
+                match self { $( ErrorKind::$variant => $message, )* }
+            }
+
+            /// What the admin can do about it.
+            pub fn solution(self) -> &'static str {
+                match self { $( ErrorKind::$variant => $solution, )* }
+            }
+        }
+    };
+}
+
+error_kinds! {
+    SourceSignInFailed = "source_sign_in_failed", Mailbox,
+        "Cannot sign in to the source",
+        "The source server refused the user name or password of this row.",
+        "Check the UserName and Password of this row on the source server (sign in with an IMAP client using the same values), correct the row and start a new batch from the failed rows.";
+    SourceConnectFailed = "source_connect_failed", Mailbox,
+        "Cannot connect to the source server",
+        "The source server could not be reached (name lookup, refused connection, timeout or TLS failure).",
+        "Test the source server with an IMAP client or ping using the same host, port and security settings; check firewalls and certificates, then resume the batch.";
+    DestinationMailboxNotFound = "destination_mailbox_not_found", Mailbox,
+        "Destination mailbox not found",
+        "The destination server accepted the admin credentials but has no mailbox for this EmailAddress.",
+        "Create the destination mailbox (or correct the EmailAddress), then start a new batch from the failed rows.";
+    MailboxAlreadyMigrated = "mailbox_already_migrated", Mailbox,
+        "Mailbox already migrated",
+        "This mailbox was completed by an earlier batch.",
+        "Remove already-migrated rows from the CSV, or start the batch with \"sync again\" to copy only what is new.";
+    DestinationMailboxFull = "destination_mailbox_full", Mailbox,
+        "Destination mailbox full",
+        "The destination refused a message because the mailbox is over its quota.",
+        "Free space in the destination mailbox or enlarge its quota, then resume the batch: copying continues where it stopped.";
+    DestinationSignInFailed = "destination_sign_in_failed", Mailbox,
+        "Cannot sign in to the destination",
+        "The destination server refused the admin credentials of the destination endpoint.",
+        "Check the destination endpoint's admin user and password and its impersonation method, test the endpoint, then resume the batch.";
+    DestinationConnectFailed = "destination_connect_failed", Mailbox,
+        "Cannot connect to the destination server",
+        "The destination server could not be reached (name lookup, refused connection, timeout or TLS failure).",
+        "Test the destination endpoint; check host, port, security settings and certificates, then resume the batch.";
+    MessageTooLarge = "message_too_large", Message,
+        "Message too large",
+        "A message is larger than the batch's size limit or than the destination accepts; it was skipped.",
+        "Raise the destination's message size limit (or the batch's maximum message size) and run the batch again, or move the message by hand.";
+    MessageRejected = "message_rejected", Message,
+        "Message rejected",
+        "The destination refused a message; it was skipped and the rest of the folder was copied.",
+        "Look at the detail for the server's reason; fix the message or the destination's policy and sync again.";
+    FolderFailed = "folder_failed", Message,
+        "Folder could not be copied",
+        "A folder could not be opened or created; its messages were not copied.",
+        "Check the folder name and permissions on both servers (the detail has the server's answer), then sync again.";
+    Throttled = "throttled", Mailbox,
+        "Throttled by the server",
+        "A server kept asking Mailferry to slow down until the retry budget was spent.",
+        "Lower the endpoint's concurrency or run the batch outside busy hours; resume continues where it stopped.";
+    ConnectionLost = "connection_lost", Mailbox,
+        "Connection lost after retries",
+        "The connection to a server broke repeatedly and the retry budget was spent.",
+        "Check the network path and the servers' logs, then resume the batch: copying continues where it stopped.";
+    ProtocolError = "protocol_error", Mailbox,
+        "Unexpected server response",
+        "A server sent a response that does not follow the IMAP protocol.",
+        "Check the detail for the server's answer; a server upgrade or a different endpoint setting (security, port) may be needed.";
+    InvalidCsvRow = "invalid_csv_row", Mailbox,
+        "Invalid CSV row",
+        "This row of the CSV file could not be used.",
+        "Correct the named column of this row and upload the file again.";
+    Internal = "internal", Mailbox,
+        "Internal error",
+        "Mailferry failed for a reason of its own.",
+        "Resume the batch; if it happens again, send the server log lines around this time to your Mailferry support.";
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.title())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for kind in ErrorKind::ALL {
+            assert!(seen.insert(kind.as_str()), "duplicate code {}", kind.as_str());
+            assert_eq!(ErrorKind::parse(kind.as_str()), Some(*kind));
+            assert!(!kind.solution().is_empty());
+        }
+        assert_eq!(ErrorKind::parse("nonsense"), None);
+    }
+
+    #[test]
+    fn the_five_classic_errors_have_their_solutions() {
+        assert!(ErrorKind::SourceSignInFailed.solution().contains("UserName and Password"));
+        assert!(ErrorKind::DestinationMailboxNotFound.solution().contains("Create the destination mailbox"));
+        assert!(ErrorKind::MailboxAlreadyMigrated.solution().contains("sync again"));
+        assert!(ErrorKind::SourceConnectFailed.solution().contains("IMAP client or ping"));
+        assert!(ErrorKind::DestinationMailboxFull.solution().contains("enlarge"));
+    }
+
+    #[test]
+    fn serde_uses_the_stable_code() {
+        assert_eq!(
+            serde_json::to_string(&ErrorKind::DestinationMailboxFull).unwrap(),
+            "\"destination_mailbox_full\""
+        );
+    }
+}

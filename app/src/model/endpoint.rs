@@ -1,0 +1,76 @@
+//! Endpoint settings shared by the endpoint form, the CLI and the engine.
+
+use serde::{Deserialize, Serialize};
+
+/// How the connection is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// TLS from the first byte (IMAPS, usually port 993).
+    Tls,
+    /// Plain connection upgraded with STARTTLS (usually port 143).
+    Starttls,
+    /// No encryption (only for loopback or trusted networks).
+    None,
+}
+
+impl Security {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Security::Tls => "tls",
+            Security::Starttls => "starttls",
+            Security::None => "none",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Security> {
+        match text.to_ascii_lowercase().as_str() {
+            "tls" | "ssl" | "imaps" => Some(Security::Tls),
+            "starttls" => Some(Security::Starttls),
+            "none" | "plain" => Some(Security::None),
+            _ => None,
+        }
+    }
+}
+
+/// How an admin signs in on a user's behalf.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Impersonation {
+    /// SASL PLAIN with the user as authorization identity (RFC 4616).
+    SaslPlain,
+    /// Dovecot master user: `LOGIN user*admin password`.
+    MasterSeparator,
+}
+
+impl Impersonation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Impersonation::SaslPlain => "sasl-plain",
+            Impersonation::MasterSeparator => "master-separator",
+        }
+    }
+    pub fn parse(text: &str) -> Option<Impersonation> {
+        match text {
+            "sasl-plain" => Some(Impersonation::SaslPlain),
+            "master-separator" => Some(Impersonation::MasterSeparator),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_what_it_prints() {
+        for s in [Security::Tls, Security::Starttls, Security::None] {
+            assert_eq!(Security::parse(s.as_str()), Some(s));
+        }
+        for i in [Impersonation::SaslPlain, Impersonation::MasterSeparator] {
+            assert_eq!(Impersonation::parse(i.as_str()), Some(i));
+        }
+        assert_eq!(Security::parse("SSL"), Some(Security::Tls));
+        assert_eq!(Security::parse("bogus"), None);
+    }
+}

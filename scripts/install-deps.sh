@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs what Mailferry needs: `install-deps.sh start` for a release build of the app,
+# `install-deps.sh test` for every test. Idempotent: each step checks first and skips what is
+# already there at the right version.
+set -euo pipefail
+
+CARGO_LEPTOS_VERSION=0.3.10
+WASM_BINDGEN_VERSION=0.2.130   # must match the wasm-bindgen pin in Cargo.toml
+WASM_OPT_VERSION=0.116.1       # from crates.io; Debian's binaryen 108 breaks the page
+mode=${1:-start}
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+sudo_cmd() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing Debian packages: ${missing[*]}"
+    sudo_cmd apt-get update -qq
+    sudo_cmd env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+}
+
+# The build needs a C compiler (SQLite is compiled in) and pkg-config.
+apt_install build-essential pkg-config ca-certificates
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
+  # --debug builds in a fraction of the time and is fast enough; no_downloads: nothing from GitHub.
+  log "installing cargo-leptos $CARGO_LEPTOS_VERSION"
+  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads --debug
+fi
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
+  log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+if [ "$mode" = "start" ] && ! wasm-opt --version 2>/dev/null | grep -q "version 116"; then
+  log "installing wasm-opt $WASM_OPT_VERSION (release builds only; takes a while once)"
+  cargo install wasm-opt --version "$WASM_OPT_VERSION" --locked
+fi
+
+if [ "$mode" = "test" ]; then
+  # Real servers for the integration tests (started by the tests themselves, never as services),
+  # Chromium for the browser tests, Node for Playwright.
+  apt_install dovecot-core dovecot-imapd postgresql postgresql-client chromium openssl nodejs npm
+  if [ ! -d end2end/node_modules/playwright-core ]; then
+    log "installing the end-to-end test packages"
+    (cd end2end && npm ci --no-audit --no-fund)
+  fi
+fi

@@ -1,0 +1,65 @@
+//! Creating and checking administrators.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set};
+
+use super::{password_hash, password_policy};
+use crate::db::entity::admin;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("password {0}")]
+    WeakPassword(String),
+    #[error("user name must be 1 to 64 letters, digits or . _ @ -")]
+    BadUsername,
+    #[error("an administrator already exists")]
+    AlreadySetUp,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+pub async fn count(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    admin::Entity::find().count(db).await
+}
+
+fn valid_username(name: &str) -> bool {
+    (1..=64).contains(&name.len()) && name.chars().all(|c| c.is_alphanumeric() || "._@-".contains(c))
+}
+
+/// Creates the first administrator; refused when one exists already.
+pub async fn create_first(db: &DatabaseConnection, username: &str, password: &str) -> Result<admin::Model, AdminError> {
+    if !valid_username(username) {
+        return Err(AdminError::BadUsername);
+    }
+    password_policy::check(password).map_err(AdminError::WeakPassword)?;
+    if count(db).await? > 0 {
+        return Err(AdminError::AlreadySetUp);
+    }
+    let hash = password_hash::hash(password);
+    let model = admin::ActiveModel {
+        username: Set(username.to_string()),
+        password_hash: Set(hash),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(model)
+}
+
+/// The admin with these credentials, or `None`; takes the same time either way.
+pub async fn check_credentials(db: &DatabaseConnection, username: &str, password: &str) -> Result<Option<admin::Model>, DbErr> {
+    let found = admin::Entity::find().filter(admin::Column::Username.eq(username)).one(db).await?;
+    let password = password.to_string();
+    let checked = tokio::task::spawn_blocking(move || match found {
+        Some(admin) if password_hash::verify(&password, &admin.password_hash) => Some(admin),
+        Some(_) => None,
+        None => {
+            password_hash::verify_dummy(&password);
+            None
+        }
+    })
+    .await
+    .map_err(|e| DbErr::Custom(format!("password check task failed: {e}")))?;
+    Ok(checked)
+}

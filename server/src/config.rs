@@ -1,0 +1,205 @@
+//! Configuration, layered: defaults → `mailferry.toml` → `MAILFERRY_*` environment → CLI flags.
+//! Validated once at start-up; secrets never appear in `Debug`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration could not be read: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("database_url: unsupported scheme in {0:?}; use sqlite://PATH or postgres://…")]
+    DatabaseScheme(String),
+    #[error("admin_password: {0}")]
+    AdminPassword(String),
+    #[error("{key}: could not read {path}: {source}")]
+    SecretFile { key: &'static str, path: PathBuf, source: std::io::Error },
+    #[error("listen: {0:?} is not an address like 127.0.0.1:3000")]
+    Listen(String),
+}
+
+/// A secret string that prints as `***` in `Debug`.
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "***" })
+    }
+}
+
+/// The database URL, with any password hidden in `Debug`.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct DatabaseUrl(pub String);
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", redact_url_password(&self.0))
+    }
+}
+
+fn redact_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_string() };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Config {
+    /// Where the web app listens.
+    pub listen: String,
+    /// Folder for the SQLite database and the secret key (created if missing).
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; empty = `sqlite://DATA_DIR/mailferry.db`.
+    pub database_url: DatabaseUrl,
+    /// The key that encrypts stored passwords; empty = `DATA_DIR/secret.key`.
+    pub secret_key_file: PathBuf,
+    /// Creates the first admin at start-up when no admin exists.
+    pub admin_username: String,
+    pub admin_password: Secret,
+    pub admin_password_file: Option<PathBuf>,
+    /// Mark the session cookie `Secure` (set when served behind HTTPS).
+    pub secure_cookies: bool,
+    /// Sign-in attempts allowed per client and user name per minute.
+    pub sign_in_attempts_per_minute: u32,
+    /// How many mailboxes this process migrates at once.
+    pub max_concurrent_mailboxes: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:3000".into(),
+            data_dir: PathBuf::from("data"),
+            database_url: DatabaseUrl(String::new()),
+            secret_key_file: PathBuf::new(),
+            admin_username: "admin".into(),
+            admin_password: Secret::default(),
+            admin_password_file: None,
+            secure_cookies: false,
+            sign_in_attempts_per_minute: 10,
+            max_concurrent_mailboxes: 8,
+        }
+    }
+}
+
+impl Config {
+    /// Loads the layers; `overrides` are the CLI flags the admin gave (highest priority).
+    pub fn load(toml_path: Option<&std::path::Path>, overrides: &[(&str, String)]) -> Result<Config, ConfigError> {
+        let toml_path = toml_path.map(PathBuf::from).unwrap_or_else(|| PathBuf::from("mailferry.toml"));
+        let mut figment = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(toml_path))
+            .merge(Env::prefixed("MAILFERRY_"));
+        for (key, value) in overrides {
+            figment = figment.merge((*key, value.clone()));
+        }
+        let mut config: Config = figment.extract().map_err(Box::new)?;
+        config.resolve()?;
+        Ok(config)
+    }
+
+    /// Fills derived defaults and checks the values.
+    pub fn resolve(&mut self) -> Result<(), ConfigError> {
+        if self.database_url.0.is_empty() {
+            self.database_url = DatabaseUrl(format!("sqlite://{}/mailferry.db", self.data_dir.display()));
+        }
+        self.database_kind()?;
+        if self.secret_key_file.as_os_str().is_empty() {
+            self.secret_key_file = self.data_dir.join("secret.key");
+        }
+        if let Some(path) = &self.admin_password_file {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::SecretFile {
+                key: "admin_password_file",
+                path: path.clone(),
+                source,
+            })?;
+            self.admin_password = Secret(text.trim_end_matches(['\n', '\r']).to_string());
+        }
+        if !self.admin_password.0.is_empty() {
+            crate::auth::password_policy::check(&self.admin_password.0).map_err(ConfigError::AdminPassword)?;
+        }
+        self.listen_addr()?;
+        Ok(())
+    }
+
+    pub fn database_kind(&self) -> Result<DatabaseKind, ConfigError> {
+        let url = &self.database_url.0;
+        if url.starts_with("sqlite:") {
+            Ok(DatabaseKind::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DatabaseKind::Postgres)
+        } else {
+            Err(ConfigError::DatabaseScheme(redact_url_password(url)))
+        }
+    }
+
+    pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.listen.parse().map_err(|_| ConfigError::Listen(self.listen.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_secrets() {
+        let config = Config {
+            admin_password: Secret("hunter2-hunter2".into()),
+            database_url: DatabaseUrl("postgres://mf:s3cret@db:5432/mailferry".into()),
+            ..Config::default()
+        };
+        let text = format!("{config:?}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(text.contains("postgres://mf:***@db:5432/mailferry"), "{text}");
+    }
+
+    #[test]
+    fn defaults_to_sqlite_in_the_data_dir() {
+        let mut config = Config::default();
+        config.resolve().unwrap();
+        assert_eq!(config.database_url.0, "sqlite://data/mailferry.db");
+        assert_eq!(config.database_kind().unwrap(), DatabaseKind::Sqlite);
+        assert_eq!(config.secret_key_file, PathBuf::from("data/secret.key"));
+    }
+
+    #[test]
+    fn rejects_unknown_database_schemes_and_bad_listen_addresses() {
+        let mut config = Config { database_url: DatabaseUrl("mysql://x".into()), ..Config::default() };
+        assert!(matches!(config.resolve(), Err(ConfigError::DatabaseScheme(_))));
+        let mut config = Config { listen: "localhost".into(), ..Config::default() };
+        assert!(matches!(config.resolve(), Err(ConfigError::Listen(_))));
+    }
+
+    #[test]
+    fn layers_env_over_toml_over_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = dir.path().join("mailferry.toml");
+        std::fs::write(&toml, "listen = \"127.0.0.1:4000\"\nmax_concurrent_mailboxes = 3\n").unwrap();
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MAILFERRY_MAX_CONCURRENT_MAILBOXES", "5");
+            let config = Config::load(Some(&toml), &[]).unwrap();
+            assert_eq!(config.listen, "127.0.0.1:4000");
+            assert_eq!(config.max_concurrent_mailboxes, 5);
+            let config = Config::load(Some(&toml), &[("listen", "127.0.0.1:5000".into())]).unwrap();
+            assert_eq!(config.listen, "127.0.0.1:5000");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,6 @@
+//! Exchange's IMAP migration CSV (`EmailAddress,UserName,Password[,UserRoot]`): parsed and
+//! checked row by row, every problem named by row number and column.
+
+pub mod parse;
+
+pub use parse::{CsvProblem, CsvRow, parse_csv};

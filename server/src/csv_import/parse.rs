@@ -1,0 +1,188 @@
+//! Parsing and validating the CSV file. Row numbers count the header as row 1, as a spreadsheet
+//! shows them.
+
+use std::collections::HashMap;
+
+pub const MAX_ROWS: usize = 50_000;
+pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct CsvRow {
+    /// 1-based data row index (Exchange's RowIndex); the spreadsheet row is `row_index + 1`.
+    pub row_index: u32,
+    pub email_address: String,
+    pub user_name: String,
+    pub password: String,
+    pub user_root: Option<String>,
+}
+
+impl std::fmt::Debug for CsvRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsvRow")
+            .field("row_index", &self.row_index)
+            .field("email_address", &self.email_address)
+            .field("user_name", &self.user_name)
+            .field("password", &"***")
+            .field("user_root", &self.user_root)
+            .finish()
+    }
+}
+
+/// One problem of the file, at a row (spreadsheet numbering, header = 1) and column.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CsvProblem {
+    pub row: u32,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for CsvProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.column {
+            Some(column) => write!(f, "row {}, column {}: {}", self.row, column, self.message),
+            None => write!(f, "row {}: {}", self.row, self.message),
+        }
+    }
+}
+
+const COLUMNS: [&str; 4] = ["EmailAddress", "UserName", "Password", "UserRoot"];
+
+fn problem(row: u32, column: Option<&str>, message: impl Into<String>) -> CsvProblem {
+    CsvProblem { row, column: column.map(String::from), message: message.into() }
+}
+
+/// A plausible address: one `@`, a non-empty local part, a dotted domain, no spaces.
+pub fn is_valid_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else { return false };
+    !local.is_empty()
+        && local.len() <= 64
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && text.len() <= 254
+        && !text.chars().any(|c| c.is_whitespace() || c.is_control() || "<>(),;:\"[]\\".contains(c))
+}
+
+/// Parses the whole file; `Err` lists every problem found (nothing is half-accepted).
+pub fn parse_csv(bytes: &[u8]) -> Result<Vec<CsvRow>, Vec<CsvProblem>> {
+    if bytes.len() > MAX_BYTES {
+        return Err(vec![problem(1, None, format!("the file is larger than {} MB", MAX_BYTES / 1024 / 1024))]);
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if std::str::from_utf8(bytes).is_err() {
+        return Err(vec![problem(1, None, "the file is not UTF-8 text; save it as \"CSV UTF-8\"")]);
+    }
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(bytes);
+    let headers = match reader.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => return Err(vec![problem(1, None, format!("cannot read the header: {e}"))]),
+    };
+    let mut problems = Vec::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    for (i, name) in headers.iter().enumerate() {
+        match COLUMNS.iter().find(|c| c.eq_ignore_ascii_case(name)) {
+            Some(column) if index.contains_key(column) => problems.push(problem(1, Some(column), "this column appears twice")),
+            Some(column) => {
+                index.insert(column, i);
+            }
+            None => problems.push(problem(1, Some(name), "unknown column; the columns are EmailAddress, UserName, Password and optionally UserRoot")),
+        }
+    }
+    for required in &COLUMNS[..3] {
+        if !index.contains_key(required) {
+            problems.push(problem(1, Some(required), "this column is missing from the header"));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut rows = Vec::new();
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    for (i, record) in reader.records().enumerate() {
+        let row_index = i as u32 + 1;
+        let line = row_index + 1;
+        if rows.len() + problems.len() >= MAX_ROWS {
+            problems.push(problem(line, None, format!("the file has more than {MAX_ROWS} rows")));
+            break;
+        }
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(problem(line, None, format!("cannot read this row: {e}")));
+                continue;
+            }
+        };
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        if record.len() > headers.len() {
+            problems.push(problem(line, None, format!("this row has {} fields, the header has {}", record.len(), headers.len())));
+            continue;
+        }
+        let get = |column: &str| index.get(column).and_then(|&i| record.get(i)).unwrap_or("").to_string();
+        let (email, user, password, root) = (get("EmailAddress"), get("UserName"), get("Password"), get("UserRoot"));
+        let mut ok = true;
+        for (column, value) in [("EmailAddress", &email), ("UserName", &user), ("Password", &password)] {
+            if value.is_empty() {
+                problems.push(problem(line, Some(column), "missing value"));
+                ok = false;
+            }
+        }
+        if !email.is_empty() && !is_valid_email(&email) {
+            problems.push(problem(line, Some("EmailAddress"), format!("{email:?} is not a valid e-mail address")));
+            ok = false;
+        }
+        if let Some(first) = seen.get(&email.to_lowercase()).filter(|_| !email.is_empty()) {
+            problems.push(problem(line, Some("EmailAddress"), format!("duplicate of row {first}")));
+            ok = false;
+        } else if !email.is_empty() {
+            seen.insert(email.to_lowercase(), line);
+        }
+        if ok {
+            rows.push(CsvRow { row_index, email_address: email, user_name: user, password, user_root: Some(root).filter(|r| !r.is_empty()) });
+        }
+    }
+    if rows.is_empty() && problems.is_empty() {
+        problems.push(problem(2, None, "the file has no rows"));
+    }
+    if problems.is_empty() { Ok(rows) } else { Err(problems) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_exchange_format_with_bom_and_any_header_case() {
+        let rows = parse_csv(b"\xEF\xBB\xBFemailaddress,USERNAME,Password,UserRoot\r\njane@example.com,jane,pw1,\r\nbob@example.com,bob*admin,p\"w,users/bob\r\n").unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].row_index, 1);
+        assert_eq!(rows[1].user_name, "bob*admin");
+        assert_eq!(rows[1].user_root.as_deref(), Some("users/bob"));
+        assert!(!format!("{:?}", rows[0]).contains("pw1"), "passwords never in Debug");
+    }
+
+    #[test]
+    fn reports_row_and_column() {
+        let err = parse_csv(b"EmailAddress,UserName,Password\njane@example.com,jane,\nnot-an-address,x,y\njane@example.com,j2,p\n").unwrap_err();
+        assert_eq!(
+            err,
+            vec![
+                problem(2, Some("Password"), "missing value"),
+                problem(3, Some("EmailAddress"), "\"not-an-address\" is not a valid e-mail address"),
+                problem(4, Some("EmailAddress"), "duplicate of row 2"),
+            ]
+        );
+    }
+
+    #[test]
+    fn header_problems() {
+        let err = parse_csv(b"EmailAddress,UserName,Pass,Extra\n").unwrap_err();
+        assert!(err.iter().any(|p| p.column.as_deref() == Some("Pass") && p.message.starts_with("unknown column")));
+        assert!(err.iter().any(|p| p.column.as_deref() == Some("Password") && p.message.contains("missing")));
+        assert!(parse_csv(b"EmailAddress,UserName,Password\n").is_err(), "no rows");
+        assert!(parse_csv(b"\xff\xfe").is_err(), "not UTF-8");
+    }
+}

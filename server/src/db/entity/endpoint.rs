@@ -1,0 +1,30 @@
+//! A stored source or destination IMAP server; the admin secret is encrypted.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "endpoints")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub name: String,
+    pub role: String,
+    pub host: String,
+    pub port: i32,
+    pub security: String,
+    pub auth_mechanism: String,
+    pub admin_user: Option<String>,
+    pub admin_secret: Option<String>,
+    pub impersonation: String,
+    pub tls_ca_pem: Option<String>,
+    pub insecure_skip_verify: bool,
+    pub max_concurrent: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,13 @@
+//! sea-orm entities, one table per file.
+
+pub mod admin;
+pub mod append_journal;
+pub mod audit_event;
+pub mod batch;
+pub mod endpoint;
+pub mod folder_state;
+pub mod mailbox;
+pub mod migration_error;
+pub mod session;
+pub mod setting;
+pub mod sync_account;

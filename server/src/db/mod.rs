@@ -1,0 +1,59 @@
+//! Storage: connecting to SQLite (default) or PostgreSQL and bringing the schema up to date.
+
+pub mod entity;
+pub mod migration;
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm_migration::MigratorTrait;
+
+use crate::config::{Config, DatabaseKind};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot create the data folder {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("cannot open the database: {0}")]
+    Connect(DbErr),
+    #[error("cannot bring the database schema up to date: {0}")]
+    Migrate(DbErr),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+}
+
+/// Opens the configured database and runs pending migrations.
+pub async fn open(config: &Config) -> Result<DatabaseConnection, DbError> {
+    let kind = config.database_kind()?;
+    let mut url = config.database_url.0.clone();
+    if kind == DatabaseKind::Sqlite {
+        let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+        let path = path.split('?').next().unwrap_or(path);
+        if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|source| DbError::DataDir { path: parent.display().to_string(), source })?;
+        }
+        if !url.contains('?') {
+            url.push_str("?mode=rwc");
+        }
+    }
+    let mut options = ConnectOptions::new(url);
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30));
+    if kind == DatabaseKind::Sqlite {
+        // WAL lets the web app read while the engine writes; busy_timeout waits instead of failing.
+        options.max_connections(8).map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true)
+        });
+    } else {
+        options.max_connections(20);
+    }
+    let db = Database::connect(options).await.map_err(DbError::Connect)?;
+    migration::Migrator::up(&db, None).await.map_err(DbError::Migrate)?;
+    Ok(db)
+}

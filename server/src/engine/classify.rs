@@ -1,0 +1,126 @@
+//! From an IMAP failure to the `ErrorKind` the admin sees: by response code first, then by a
+//! small table of text fall-backs (each with a test), never by whole server texts.
+
+use app::ErrorKind;
+
+use crate::imap::ImapError;
+use crate::imap::error::ConnectFailure;
+
+/// Which server and which step failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    SourceConnect,
+    SourceSignIn,
+    DestinationConnect,
+    DestinationSignIn,
+    SourceRead,
+    DestinationWrite,
+}
+
+/// Text fall-backs for servers that send no response code. Lower-case substrings.
+const TEXT_FALLBACKS: &[(&str, ErrorKind)] = &[
+    ("quota exceeded", ErrorKind::DestinationMailboxFull),
+    ("over quota", ErrorKind::DestinationMailboxFull),
+    ("mailbox is full", ErrorKind::DestinationMailboxFull),
+    ("too large", ErrorKind::MessageTooLarge),
+    ("too big", ErrorKind::MessageTooLarge),
+    ("request is throttled", ErrorKind::Throttled),
+    ("too many connections", ErrorKind::Throttled),
+];
+
+fn by_text(text: &str) -> Option<ErrorKind> {
+    let lower = text.to_ascii_lowercase();
+    TEXT_FALLBACKS.iter().find(|(needle, _)| lower.contains(needle)).map(|(_, kind)| *kind)
+}
+
+pub fn classify(stage: Stage, error: &ImapError) -> ErrorKind {
+    if let ImapError::Connect { failure, .. } = error {
+        return match (stage, failure) {
+            (Stage::SourceConnect | Stage::SourceSignIn | Stage::SourceRead, _) => ErrorKind::SourceConnectFailed,
+            (_, ConnectFailure::Dns | ConnectFailure::Refused | ConnectFailure::Timeout | ConnectFailure::Tls | ConnectFailure::Greeting) => {
+                ErrorKind::DestinationConnectFailed
+            }
+        };
+    }
+    if let ImapError::TlsConfig(_) = error {
+        return match stage {
+            Stage::SourceConnect | Stage::SourceSignIn | Stage::SourceRead => ErrorKind::SourceConnectFailed,
+            _ => ErrorKind::DestinationConnectFailed,
+        };
+    }
+    let code = error.code().unwrap_or("");
+    let by_code = match code {
+        "OVERQUOTA" => Some(ErrorKind::DestinationMailboxFull),
+        "TOOBIG" => Some(ErrorKind::MessageTooLarge),
+        "LIMIT" | "UNAVAILABLE" | "INUSE" | "THROTTLED" => Some(ErrorKind::Throttled),
+        "AUTHENTICATIONFAILED" | "EXPIRED" | "PRIVACYREQUIRED" | "CONTACTADMIN" => Some(match stage {
+            Stage::DestinationSignIn | Stage::DestinationConnect | Stage::DestinationWrite => ErrorKind::DestinationSignInFailed,
+            _ => ErrorKind::SourceSignInFailed,
+        }),
+        // Impersonation refused although the admin's own credentials were good: no such mailbox.
+        "AUTHORIZATIONFAILED" => Some(match stage {
+            Stage::DestinationSignIn | Stage::DestinationConnect | Stage::DestinationWrite => ErrorKind::DestinationMailboxNotFound,
+            _ => ErrorKind::SourceSignInFailed,
+        }),
+        _ => None,
+    };
+    if let Some(kind) = by_code {
+        return kind;
+    }
+    let text = match error {
+        ImapError::No { text, .. } | ImapError::Bad { text, .. } | ImapError::Bye { text, .. } => text.as_str(),
+        _ => "",
+    };
+    if let Some(kind) = by_text(text) {
+        return kind;
+    }
+    match (stage, error) {
+        (Stage::SourceSignIn, ImapError::No { .. } | ImapError::Bad { .. }) => ErrorKind::SourceSignInFailed,
+        (Stage::DestinationSignIn, ImapError::No { .. } | ImapError::Bad { .. }) => ErrorKind::DestinationSignInFailed,
+        (Stage::DestinationWrite, ImapError::No { .. } | ImapError::Bad { .. }) => ErrorKind::MessageRejected,
+        (_, ImapError::Timeout { .. } | ImapError::ConnectionLost(_) | ImapError::Bye { .. }) => ErrorKind::ConnectionLost,
+        (_, ImapError::Protocol(_)) => ErrorKind::ProtocolError,
+        _ => ErrorKind::Internal,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no(code: Option<&str>, text: &str) -> ImapError {
+        ImapError::No { command: "X".into(), code: code.map(String::from), text: text.into() }
+    }
+
+    #[test]
+    fn by_response_code() {
+        let cases = [
+            (Stage::SourceSignIn, no(Some("AUTHENTICATIONFAILED"), "Authentication failed."), ErrorKind::SourceSignInFailed),
+            (Stage::DestinationSignIn, no(Some("AUTHORIZATIONFAILED"), "Authorization failed"), ErrorKind::DestinationMailboxNotFound),
+            (Stage::DestinationSignIn, no(Some("AUTHENTICATIONFAILED"), "Authentication failed."), ErrorKind::DestinationSignInFailed),
+            (Stage::DestinationWrite, no(Some("OVERQUOTA"), "Quota exceeded (mailbox for user is full)"), ErrorKind::DestinationMailboxFull),
+            (Stage::DestinationWrite, no(Some("TOOBIG"), "Message too big"), ErrorKind::MessageTooLarge),
+            (Stage::SourceSignIn, no(Some("UNAVAILABLE"), "try later"), ErrorKind::Throttled),
+            (Stage::DestinationWrite, no(Some("CANNOT"), "bad date"), ErrorKind::MessageRejected),
+        ];
+        for (stage, error, want) in cases {
+            assert_eq!(classify(stage, &error), want, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn text_fallbacks_one_per_row() {
+        for (needle, kind) in TEXT_FALLBACKS {
+            let error = no(None, &format!("NO Something: {} here", needle.to_uppercase()));
+            assert_eq!(classify(Stage::DestinationWrite, &error), *kind, "{needle}");
+        }
+    }
+
+    #[test]
+    fn connection_failures_name_the_side() {
+        let connect = |f| ImapError::Connect { server: "h:1".into(), failure: f, detail: "x".into() };
+        assert_eq!(classify(Stage::SourceConnect, &connect(ConnectFailure::Refused)), ErrorKind::SourceConnectFailed);
+        assert_eq!(classify(Stage::DestinationConnect, &connect(ConnectFailure::Tls)), ErrorKind::DestinationConnectFailed);
+        assert_eq!(classify(Stage::SourceRead, &ImapError::ConnectionLost("reset".into())), ErrorKind::ConnectionLost);
+    }
+}

@@ -1,0 +1,329 @@
+//! Copies one folder: what the state says is new, fetched and appended in a pipeline (a bounded
+//! channel between the source and the destination session), committed per MULTIAPPEND.
+
+use sea_orm::DatabaseConnection;
+use tokio::sync::mpsc;
+
+use app::ErrorKind;
+
+use super::classify::{Stage, classify};
+use super::dedup::{DedupKey, present_in_destination};
+use super::options::BatchOptions;
+use super::state::{self, FolderState};
+use crate::imap::append::{AppendCapabilities, OutgoingMessage, destination_flags, multiappend};
+use crate::imap::fetch::{FetchedBody, MessageMeta, fetch_bodies, fetch_meta, open_folder};
+use crate::imap::uid_set::UidSet;
+use crate::imap::{ImapError, ImapSession};
+
+/// Most messages and bytes in one destination transaction (and one channel slot).
+const BATCH_MESSAGES: usize = 100;
+const BATCH_BYTES: u64 = 16 * 1024 * 1024;
+/// Fetched batches waiting for the destination: bounds memory to ~2 × BATCH_BYTES per folder.
+const PIPELINE_DEPTH: usize = 2;
+
+/// A message that was not copied, for the error report.
+#[derive(Clone, Debug)]
+pub struct MessageProblem {
+    pub kind: ErrorKind,
+    pub uid: u32,
+    pub size: u32,
+    pub subject: Option<String>,
+    pub detail: String,
+}
+
+/// A failure that stops the folder (and the caller decides about the mailbox).
+#[derive(Debug)]
+pub struct FolderFailure {
+    pub stage: Stage,
+    pub error: ImapError,
+}
+
+impl FolderFailure {
+    pub fn kind(&self) -> ErrorKind {
+        classify(self.stage, &self.error)
+    }
+}
+
+impl From<sea_orm::DbErr> for FolderFailure {
+    fn from(e: sea_orm::DbErr) -> Self {
+        FolderFailure { stage: Stage::DestinationWrite, error: ImapError::Protocol(format!("state database: {e}")) }
+    }
+}
+
+fn at(stage: Stage) -> impl Fn(ImapError) -> FolderFailure {
+    move |error| FolderFailure { stage, error }
+}
+
+#[derive(Debug, Default)]
+pub struct FolderOutcome {
+    pub unchanged: bool,
+    pub messages_total: u64,
+    pub copied: u64,
+    pub bytes: u64,
+    /// Found in the destination already (dedup), counted as done.
+    pub already_present: u64,
+    /// Left out by the batch's date range.
+    pub filtered: u64,
+    pub problems: Vec<MessageProblem>,
+}
+
+/// Receives progress as it is committed (the mailbox job writes it to the database).
+pub trait ProgressSink: Send + Sync {
+    fn copied(&self, messages: u64, bytes: u64);
+}
+
+pub struct FolderJob<'a> {
+    pub db: &'a DatabaseConnection,
+    pub account_id: i32,
+    pub source_folder: &'a str,
+    pub destination_folder: &'a str,
+    pub options: &'a BatchOptions,
+    pub progress: &'a dyn ProgressSink,
+}
+
+fn key(meta: &MessageMeta) -> DedupKey {
+    DedupKey { message_id: meta.message_id.clone(), internal_date: meta.internal_date.clone(), size: meta.size }
+}
+
+fn in_date_range(options: &BatchOptions, internal_date: &str) -> bool {
+    let Ok(date) = chrono::DateTime::parse_from_str(internal_date.trim(), "%d-%b-%Y %H:%M:%S %z") else {
+        return true;
+    };
+    let day = date.date_naive();
+    options.since.is_none_or(|since| day >= since) && options.before.is_none_or(|before| day < before)
+}
+
+fn subject_of(body: &[u8]) -> Option<String> {
+    let head_end = body.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(body.len().min(16 * 1024));
+    let head = String::from_utf8_lossy(&body[..head_end]).replace("\r\n ", " ").replace("\r\n\t", " ");
+    head.lines().find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.eq_ignore_ascii_case("subject").then(|| value.trim().chars().take(200).collect())
+    })
+}
+
+pub async fn copy_folder(job: FolderJob<'_>, src: &mut ImapSession, dst: &mut ImapSession) -> Result<FolderOutcome, FolderFailure> {
+    let mut outcome = FolderOutcome::default();
+    let status = open_folder(src, job.source_folder, true).await.map_err(at(Stage::SourceRead))?;
+    outcome.messages_total = status.exists.into();
+    let loaded = state::load_folder(job.db, job.account_id, job.source_folder).await?;
+    let (mut folder, fresh) = match loaded {
+        Some(s) if s.uidvalidity == status.uidvalidity => (s, false),
+        _ => (state::reset_folder(job.db, job.account_id, job.source_folder, job.destination_folder, status.uidvalidity).await?, true),
+    };
+    let journal = state::journal_uids(job.db, &folder).await?;
+    if !fresh && journal.is_empty() && folder.uidnext == status.uidnext && folder.exists == status.exists {
+        outcome.unchanged = true;
+        return Ok(outcome);
+    }
+
+    let metas = if status.exists == 0 {
+        Vec::new()
+    } else {
+        fetch_meta(src, 1, status.uidnext.saturating_sub(1).max(1), 5000).await.map_err(at(Stage::SourceRead))?
+    };
+    let dst_status = open_folder(dst, job.destination_folder, true).await.map_err(at(Stage::DestinationWrite))?;
+
+    // Messages the state cannot vouch for: everything on a fresh start, else the journal.
+    let candidates: Vec<&MessageMeta> = metas
+        .iter()
+        .filter(|m| !folder.copied.contains(m.uid) && (fresh || journal.contains(m.uid)))
+        .collect();
+    if !candidates.is_empty() && dst_status.exists > 0 {
+        let dst_metas = fetch_meta(dst, 1, dst_status.uidnext.saturating_sub(1).max(1), 5000)
+            .await
+            .map_err(at(Stage::DestinationWrite))?;
+        let copied_keys: Vec<DedupKey> = metas.iter().filter(|m| folder.copied.contains(m.uid)).map(key).collect();
+        let candidate_keys: Vec<(u32, DedupKey)> = candidates.iter().map(|m| (m.uid, key(m))).collect();
+        let present = present_in_destination(
+            dst_metas.iter().map(key),
+            copied_keys.iter(),
+            candidate_keys.iter().map(|(uid, k)| (*uid, k)),
+        );
+        outcome.already_present = present.len() as u64;
+        state::commit_copied(job.db, &mut folder, &present).await?;
+    }
+    if !journal.is_empty() {
+        state::journal_clear(job.db, &folder).await?;
+    }
+
+    let mut todo: Vec<&MessageMeta> = Vec::new();
+    for meta in metas.iter().filter(|m| !folder.copied.contains(m.uid)) {
+        if !in_date_range(job.options, &meta.internal_date) {
+            outcome.filtered += 1;
+        } else if job.options.max_message_bytes.is_some_and(|max| u64::from(meta.size) > max) {
+            outcome.problems.push(MessageProblem {
+                kind: ErrorKind::MessageTooLarge,
+                uid: meta.uid,
+                size: meta.size,
+                subject: None,
+                detail: format!("{} bytes is over the batch's limit of {} bytes", meta.size, job.options.max_message_bytes.unwrap_or(0)),
+            });
+        } else {
+            todo.push(meta);
+        }
+    }
+
+    let caps = AppendCapabilities::of(dst);
+    let batches = plan_batches(&todo, caps.multiappend);
+    let (tx, mut rx) = mpsc::channel::<(Vec<&MessageMeta>, Vec<FetchedBody>)>(PIPELINE_DEPTH);
+    let producer = async {
+        for batch in batches {
+            let uids: UidSet = batch.iter().map(|m| m.uid).collect();
+            let bodies = fetch_bodies(src, &uids).await.map_err(at(Stage::SourceRead))?;
+            if tx.send((batch, bodies)).await.is_err() {
+                break;
+            }
+        }
+        drop(tx);
+        Ok::<(), FolderFailure>(())
+    };
+    let permanent_flags = dst_status.permanent_flags.clone();
+    let consumer = async {
+        let mut result = Ok(());
+        while let Some((batch, bodies)) = rx.recv().await {
+            if let Err(e) = append_batch(&job, dst, caps, &permanent_flags, &mut folder, &mut outcome, batch, bodies).await {
+                result = Err(e);
+                break;
+            }
+        }
+        result
+    };
+    let (produced, consumed) = tokio::join!(producer, consumer);
+    consumed?;
+    produced?;
+    // A folder with problems is passed again next time (they may be fixed), so its UIDNEXT is
+    // not recorded as complete.
+    if outcome.problems.is_empty() {
+        state::finish_folder(job.db, &mut folder, status.uidnext, status.exists).await?;
+    }
+    Ok(outcome)
+}
+
+/// Groups messages into destination transactions; a big message goes alone.
+fn plan_batches<'m>(todo: &[&'m MessageMeta], multiappend: bool) -> Vec<Vec<&'m MessageMeta>> {
+    let mut batches = Vec::new();
+    let mut current: Vec<&MessageMeta> = Vec::new();
+    let mut bytes = 0u64;
+    for &meta in todo {
+        let size = u64::from(meta.size);
+        let full = current.len() >= if multiappend { BATCH_MESSAGES } else { 1 } || (bytes + size > BATCH_BYTES && !current.is_empty());
+        if full {
+            batches.push(std::mem::take(&mut current));
+            bytes = 0;
+        }
+        current.push(meta);
+        bytes += size;
+    }
+    if !current.is_empty() {
+        batches.push(current);
+    }
+    batches
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn append_batch(
+    job: &FolderJob<'_>,
+    dst: &mut ImapSession,
+    caps: AppendCapabilities,
+    permanent_flags: &[String],
+    folder: &mut FolderState,
+    outcome: &mut FolderOutcome,
+    batch: Vec<&MessageMeta>,
+    bodies: Vec<FetchedBody>,
+) -> Result<(), FolderFailure> {
+    // A message expunged on the source between the metadata pass and the fetch has no body.
+    let mut pairs: Vec<(&MessageMeta, Vec<u8>, Vec<String>)> = Vec::with_capacity(bodies.len());
+    let mut bodies = bodies.into_iter().peekable();
+    for meta in batch {
+        while bodies.peek().is_some_and(|b| b.uid < meta.uid) {
+            bodies.next();
+        }
+        if let Some(body) = bodies.next_if(|b| b.uid == meta.uid) {
+            pairs.push((meta, body.body, destination_flags(&meta.flags, permanent_flags)));
+        }
+    }
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let metas: Vec<&MessageMeta> = pairs.iter().map(|p| p.0).collect();
+    state::journal_add(job.db, folder, &metas).await?;
+    let messages: Vec<OutgoingMessage<'_>> = pairs
+        .iter()
+        .map(|(meta, body, flags)| OutgoingMessage { flags, internal_date: &meta.internal_date, body })
+        .collect();
+    match multiappend(dst, caps, job.destination_folder, &messages).await {
+        Ok(()) => commit(job, folder, outcome, &pairs).await,
+        Err(error) if !error.is_fatal_to_session() => {
+            let kind = classify(Stage::DestinationWrite, &error);
+            if kind == ErrorKind::DestinationMailboxFull || kind == ErrorKind::Throttled {
+                state::journal_clear(job.db, folder).await?;
+                return Err(FolderFailure { stage: Stage::DestinationWrite, error });
+            }
+            // One bad message fails the whole MULTIAPPEND: find it by appending one at a time.
+            for (i, message) in messages.iter().enumerate() {
+                let (meta, body, _) = &pairs[i];
+                match multiappend(dst, caps, job.destination_folder, std::slice::from_ref(message)).await {
+                    Ok(()) => commit(job, folder, outcome, std::slice::from_ref(&pairs[i])).await?,
+                    Err(error) if !error.is_fatal_to_session() => {
+                        let kind = classify(Stage::DestinationWrite, &error);
+                        if kind == ErrorKind::DestinationMailboxFull || kind == ErrorKind::Throttled {
+                            state::journal_clear(job.db, folder).await?;
+                            return Err(FolderFailure { stage: Stage::DestinationWrite, error });
+                        }
+                        outcome.problems.push(MessageProblem { kind, uid: meta.uid, size: meta.size, subject: subject_of(body), detail: error.to_string() });
+                    }
+                    Err(error) => return Err(FolderFailure { stage: Stage::DestinationWrite, error }),
+                }
+            }
+            state::journal_clear(job.db, folder).await?;
+            Ok(())
+        }
+        Err(error) => Err(FolderFailure { stage: Stage::DestinationWrite, error }),
+    }
+}
+
+async fn commit(
+    job: &FolderJob<'_>,
+    folder: &mut FolderState,
+    outcome: &mut FolderOutcome,
+    pairs: &[(&MessageMeta, Vec<u8>, Vec<String>)],
+) -> Result<(), FolderFailure> {
+    let uids: Vec<u32> = pairs.iter().map(|p| p.0.uid).collect();
+    state::commit_copied(job.db, folder, &uids).await?;
+    let bytes: u64 = pairs.iter().map(|p| p.1.len() as u64).sum();
+    outcome.copied += uids.len() as u64;
+    outcome.bytes += bytes;
+    job.progress.copied(uids.len() as u64, bytes);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(uid: u32, size: u32) -> MessageMeta {
+        MessageMeta { uid, size, flags: vec![], internal_date: "01-Jan-2020 00:00:00 +0000".into(), message_id: None }
+    }
+
+    #[test]
+    fn batches_respect_count_and_bytes() {
+        let metas: Vec<MessageMeta> = (1..=250).map(|u| meta(u, 1000)).collect();
+        let refs: Vec<&MessageMeta> = metas.iter().collect();
+        let batches = plan_batches(&refs, true);
+        assert_eq!(batches.iter().map(Vec::len).collect::<Vec<_>>(), vec![100, 100, 50]);
+        let single = plan_batches(&refs[..3], false);
+        assert_eq!(single.len(), 3);
+        let big = [meta(1, 1000), meta(2, 20 * 1024 * 1024), meta(3, 1000)];
+        let refs: Vec<&MessageMeta> = big.iter().collect();
+        assert_eq!(plan_batches(&refs, true).iter().map(Vec::len).collect::<Vec<_>>(), vec![1, 1, 1]);
+    }
+
+    #[test]
+    fn date_range_and_subject() {
+        let options = BatchOptions { since: chrono::NaiveDate::from_ymd_opt(2020, 1, 1), ..Default::default() };
+        assert!(in_date_range(&options, "01-Jan-2020 00:00:00 +0000"));
+        assert!(!in_date_range(&options, "31-Dec-2019 23:59:59 +0000"));
+        assert_eq!(subject_of(b"From: a\r\nSubject: Hello\r\n world\r\n\r\nbody").as_deref(), Some("Hello world"));
+    }
+}

@@ -1,0 +1,10 @@
+//! The migration engine: one job per mailbox, folders copied with fetch and append pipelined,
+//! state committed per transaction so a crash or rerun never loses or duplicates a message.
+
+pub mod classify;
+pub mod copy_folder;
+pub mod dedup;
+pub mod mailbox_job;
+pub mod options;
+pub mod retry;
+pub mod state;

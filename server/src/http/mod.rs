@@ -1,0 +1,6 @@
+//! The web server: axum routes, Leptos SSR, server functions, health check.
+
+pub mod origin;
+pub mod router;
+pub mod state;
+pub mod web_backend;

@@ -1,0 +1,34 @@
+//! Builds the axum router: health check, static files, Leptos pages and server functions.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+
+use app::backend::SharedBackend;
+use app::{App, shell};
+
+use super::state::AppState;
+use super::web_backend::WebBackend;
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+pub fn build(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let backend: SharedBackend = Arc::new(WebBackend { state: state.clone() });
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(backend.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state)
+}

@@ -1,0 +1,20 @@
+//! What every request handler can reach.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use sea_orm::DatabaseConnection;
+
+use crate::auth::rate_limit::RateLimiter;
+use crate::config::Config;
+use crate::secrets::Cipher;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub cipher: Cipher,
+    pub sign_in_limiter: Arc<RateLimiter>,
+}

@@ -1,0 +1,123 @@
+//! The server's implementation of `app::backend::Backend`: what server functions call.
+
+use async_trait::async_trait;
+use http::HeaderMap;
+use sea_orm::{DbErr, EntityTrait, QueryOrder};
+
+use app::api::AppError;
+use app::backend::{Backend, SessionCookie};
+use app::ids::{AdminId, BatchId};
+use app::model::admin::{AdminView, SetupState};
+use app::model::batch::{BatchState, BatchSummary};
+use app::model::dashboard::Dashboard;
+
+use super::origin::is_same_origin;
+use super::state::AppState;
+use crate::auth::{admins, sessions};
+use crate::db::entity::{batch, mailbox};
+
+pub struct WebBackend {
+    pub state: AppState,
+}
+
+fn internal(error: DbErr) -> AppError {
+    tracing::error!(%error, "database error in a server function");
+    AppError::Internal
+}
+
+fn admin_view(model: crate::db::entity::admin::Model) -> AdminView {
+    AdminView { id: AdminId(model.id.into()), username: model.username }
+}
+
+impl WebBackend {
+    fn guard_origin(headers: &HeaderMap) -> Result<(), AppError> {
+        if is_same_origin(headers) { Ok(()) } else { Err(AppError::Unauthorized) }
+    }
+
+    async fn start_session(&self, admin_id: i32) -> Result<SessionCookie, AppError> {
+        let token = sessions::create(&self.state.db, admin_id).await.map_err(internal)?;
+        Ok(SessionCookie(sessions::cookie(Some(&token), self.state.config.secure_cookies)))
+    }
+}
+
+#[async_trait]
+impl Backend for WebBackend {
+    async fn setup_state(&self) -> Result<SetupState, AppError> {
+        let count = admins::count(&self.state.db).await.map_err(internal)?;
+        Ok(if count == 0 { SetupState::NeedsFirstAdmin } else { SetupState::Ready })
+    }
+
+    async fn create_first_admin(&self, headers: &HeaderMap, username: &str, password: &str) -> Result<SessionCookie, AppError> {
+        Self::guard_origin(headers)?;
+        let admin = match admins::create_first(&self.state.db, username.trim(), password).await {
+            Ok(admin) => admin,
+            Err(admins::AdminError::AlreadySetUp) => return Err(AppError::Conflict("An administrator exists already; sign in instead.".into())),
+            Err(admins::AdminError::WeakPassword(why)) => return Err(AppError::invalid("password", why)),
+            Err(admins::AdminError::BadUsername) => return Err(AppError::invalid("username", admins::AdminError::BadUsername.to_string())),
+            Err(admins::AdminError::Db(e)) => return Err(internal(e)),
+        };
+        tracing::info!(admin = %admin.username, "first administrator created");
+        self.start_session(admin.id).await
+    }
+
+    async fn sign_in(&self, headers: &HeaderMap, username: &str, password: &str) -> Result<SessionCookie, AppError> {
+        Self::guard_origin(headers)?;
+        let username = username.trim();
+        self.state
+            .sign_in_limiter
+            .check(&username.to_lowercase())
+            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+        match admins::check_credentials(&self.state.db, username, password).await.map_err(internal)? {
+            Some(admin) => {
+                tracing::info!(admin = %admin.username, "signed in");
+                self.start_session(admin.id).await
+            }
+            None => {
+                tracing::warn!(username, "failed sign-in");
+                Err(AppError::BadCredentials)
+            }
+        }
+    }
+
+    async fn sign_out(&self, headers: &HeaderMap) -> Result<SessionCookie, AppError> {
+        if let Some(token) = sessions::token_from_headers(headers) {
+            sessions::delete(&self.state.db, &token).await.map_err(internal)?;
+        }
+        Ok(SessionCookie(sessions::cookie(None, self.state.config.secure_cookies)))
+    }
+
+    async fn authenticate(&self, headers: &HeaderMap) -> Result<AdminView, AppError> {
+        Self::guard_origin(headers)?;
+        let token = sessions::token_from_headers(headers).ok_or(AppError::Unauthorized)?;
+        let admin = sessions::admin_for(&self.state.db, &token).await.map_err(internal)?;
+        admin.map(admin_view).ok_or(AppError::Unauthorized)
+    }
+
+    async fn dashboard(&self) -> Result<Dashboard, AppError> {
+        let db = &self.state.db;
+        let batches = batch::Entity::find().order_by_desc(batch::Column::Id).all(db).await.map_err(internal)?;
+        let mailboxes = mailbox::Entity::find().all(db).await.map_err(internal)?;
+        let mut summaries = Vec::with_capacity(batches.len());
+        for b in batches {
+            let rows: Vec<&mailbox::Model> = mailboxes.iter().filter(|m| m.batch_id == b.id).collect();
+            summaries.push(BatchSummary {
+                id: BatchId(b.id.into()),
+                name: b.name,
+                state: BatchState::parse(&b.state).unwrap_or(BatchState::Failed),
+                mailboxes_total: rows.len() as u64,
+                mailboxes_done: rows.iter().filter(|m| m.state == "Synced").count() as u64,
+                mailboxes_failed: rows.iter().filter(|m| m.state == "Failed").count() as u64,
+                messages_copied: rows.iter().map(|m| m.messages_copied.max(0) as u64).sum(),
+                errors: rows.iter().filter(|m| m.error_kind.is_some()).count() as u64,
+                created_at: b.created_at,
+            });
+        }
+        Ok(Dashboard {
+            mailboxes_total: summaries.iter().map(|s| s.mailboxes_total).sum(),
+            mailboxes_synced: summaries.iter().map(|s| s.mailboxes_done).sum(),
+            mailboxes_failed: summaries.iter().map(|s| s.mailboxes_failed).sum(),
+            errors_total: summaries.iter().map(|s| s.errors).sum(),
+            batches: summaries,
+        })
+    }
+}

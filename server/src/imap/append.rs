@@ -1,0 +1,130 @@
+//! Writing to a destination folder: MULTIAPPEND (RFC 3502) — many messages, one transaction —
+//! with LITERAL+ (RFC 7888) where offered; otherwise single APPENDs. Every answer is checked.
+
+use super::error::ImapError;
+use super::reply::Reply;
+use super::session::{ImapSession, quote};
+
+/// One message to append.
+#[derive(Debug)]
+pub struct OutgoingMessage<'a> {
+    pub flags: &'a [String],
+    pub internal_date: &'a str,
+    pub body: &'a [u8],
+}
+
+/// What the destination offers for appending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AppendCapabilities {
+    pub multiappend: bool,
+    /// `{N+}` literals of any size (LITERAL+), or only up to 4096 bytes (LITERAL-).
+    pub literal_plus: bool,
+    pub literal_minus: bool,
+}
+
+impl AppendCapabilities {
+    pub fn of(session: &ImapSession) -> Self {
+        AppendCapabilities {
+            multiappend: session.has_capability("MULTIAPPEND"),
+            literal_plus: session.has_capability("LITERAL+"),
+            literal_minus: session.has_capability("LITERAL-"),
+        }
+    }
+
+    fn non_sync(&self, len: usize) -> bool {
+        self.literal_plus || (self.literal_minus && len <= 4096)
+    }
+}
+
+/// Flags as the destination will take them: `\Recent` dropped (servers set it themselves),
+/// keywords only where PERMANENTFLAGS allows them, nothing that is not a valid atom.
+pub fn destination_flags(source: &[String], permanent_flags: &[String]) -> Vec<String> {
+    let any_keyword = permanent_flags.iter().any(|f| f == "\\*");
+    source
+        .iter()
+        .filter(|f| !f.eq_ignore_ascii_case("\\Recent"))
+        .filter(|f| {
+            let body = f.strip_prefix('\\').unwrap_or(f);
+            !body.is_empty() && body.bytes().all(|b| b > b' ' && b < 0x7f && !b"(){%*\"\\]".contains(&b))
+        })
+        .filter(|f| f.starts_with('\\') || any_keyword || permanent_flags.iter().any(|p| p.eq_ignore_ascii_case(f)))
+        .cloned()
+        .collect()
+}
+
+fn message_prefix(message: &OutgoingMessage<'_>, non_sync: bool) -> Result<String, ImapError> {
+    let date = quote(message.internal_date)
+        .ok_or_else(|| ImapError::Protocol(format!("bad INTERNALDATE {:?}", message.internal_date)))?;
+    let plus = if non_sync { "+" } else { "" };
+    Ok(format!("({}) {date} {{{}{plus}}}\r\n", message.flags.join(" "), message.body.len()))
+}
+
+/// Waits for the `+` that invites a synchronizing literal; a tagged answer first is the result.
+async fn await_continuation(session: &mut ImapSession, tag: &str) -> Result<(), ImapError> {
+    loop {
+        match session.read("APPEND").await? {
+            Reply::Continue => return Ok(()),
+            Reply::Done { tag: t, status, code, text, .. } if t == tag => {
+                ImapSession::completion("APPEND", status, code, text)?;
+                return Err(ImapError::Protocol("APPEND completed before its literal was sent".into()));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Appends `messages` to `folder` in one MULTIAPPEND command: all stored or none.
+pub async fn multiappend(
+    session: &mut ImapSession,
+    caps: AppendCapabilities,
+    folder: &str,
+    messages: &[OutgoingMessage<'_>],
+) -> Result<(), ImapError> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let mailbox = quote(folder).ok_or_else(|| ImapError::Protocol(format!("folder name {folder:?} holds a line break")))?;
+    let tag = session.next_tag();
+    for (i, message) in messages.iter().enumerate() {
+        let non_sync = caps.non_sync(message.body.len());
+        let prefix = message_prefix(message, non_sync)?;
+        let line = if i == 0 { format!("{tag} APPEND {mailbox} {prefix}") } else { format!(" {prefix}") };
+        if non_sync {
+            session.write_buffered(line.as_bytes(), "APPEND").await?;
+        } else {
+            session.write(line.as_bytes(), "APPEND").await?;
+            await_continuation(session, &tag).await?;
+        }
+        session.write_buffered(message.body, "APPEND").await?;
+    }
+    session.write(b"\r\n", "APPEND").await?;
+    let mut ignore = |_| Ok(());
+    session.finish(&tag, "APPEND", &mut ignore).await.map(|_| ())
+}
+
+/// Appends one message (a single APPEND command).
+pub async fn append_one(
+    session: &mut ImapSession,
+    caps: AppendCapabilities,
+    folder: &str,
+    message: &OutgoingMessage<'_>,
+) -> Result<(), ImapError> {
+    multiappend(session, AppendCapabilities { multiappend: false, ..caps }, folder, std::slice::from_ref(message)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn flags_the_destination_accepts() {
+        let source = s(&["\\Seen", "\\Recent", "$Label1", "Junk)", "\\Flagged"]);
+        assert_eq!(destination_flags(&source, &s(&["\\Seen", "\\Flagged", "\\*"])), s(&["\\Seen", "$Label1", "\\Flagged"]));
+        assert_eq!(destination_flags(&source, &s(&["\\Seen"])), s(&["\\Seen", "\\Flagged"]));
+        assert_eq!(destination_flags(&source, &s(&["$label1"])), s(&["\\Seen", "$Label1", "\\Flagged"]));
+    }
+}

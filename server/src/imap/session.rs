@@ -1,0 +1,189 @@
+//! A live IMAP connection with our own tags and a deadline on every read and write.
+//! async-imap frames and parses responses; commands are written raw, because its high-level
+//! calls end silently on a tagged NO and drop response codes (see imap/fetch.rs, imap/append.rs).
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
+
+use super::error::ImapError;
+use super::reply::{Reply, TaggedStatus};
+use super::stream::BufferedStream;
+
+pub struct ImapSession {
+    conn: async_imap::Client<BufferedStream>,
+    next_tag: u64,
+    timeout: Duration,
+    capabilities: HashSet<String>,
+    /// Which server this is, for error texts ("source" / "destination" and address).
+    pub label: String,
+}
+
+impl std::fmt::Debug for ImapSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImapSession").field("label", &self.label).finish_non_exhaustive()
+    }
+}
+
+/// The tagged completion of a command.
+#[derive(Debug)]
+pub struct Completion {
+    pub code: Option<String>,
+    pub text: String,
+}
+
+impl ImapSession {
+    pub fn new(conn: async_imap::Client<BufferedStream>, timeout: Duration, label: String) -> Self {
+        ImapSession { conn, next_tag: 0, timeout, capabilities: HashSet::new(), label }
+    }
+
+    pub fn into_client(self) -> async_imap::Client<BufferedStream> {
+        self.conn
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    pub fn has_capability(&self, name: &str) -> bool {
+        self.capabilities.contains(&name.to_ascii_uppercase())
+    }
+
+    pub fn capabilities(&self) -> &HashSet<String> {
+        &self.capabilities
+    }
+
+    pub fn next_tag(&mut self) -> String {
+        self.next_tag += 1;
+        format!("mf{}", self.next_tag)
+    }
+
+    /// Writes raw bytes (command lines, literals) and flushes them.
+    pub async fn write(&mut self, bytes: &[u8], during: &str) -> Result<(), ImapError> {
+        let timeout = self.timeout;
+        let stream = self.conn.get_mut();
+        let io = async {
+            stream.write_all(bytes).await?;
+            stream.flush().await
+        };
+        match tokio::time::timeout(timeout, io).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(ImapError::ConnectionLost(format!("{during}: {e}"))),
+            Err(_) => Err(ImapError::Timeout { during: during.to_string(), seconds: timeout.as_secs() }),
+        }
+    }
+
+    /// Writes without flushing (the next `write` flushes): used to batch MULTIAPPEND parts.
+    pub async fn write_buffered(&mut self, bytes: &[u8], during: &str) -> Result<(), ImapError> {
+        let timeout = self.timeout;
+        let stream = self.conn.get_mut();
+        match tokio::time::timeout(timeout, stream.write_all(bytes)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(ImapError::ConnectionLost(format!("{during}: {e}"))),
+            Err(_) => Err(ImapError::Timeout { during: during.to_string(), seconds: timeout.as_secs() }),
+        }
+    }
+
+    /// The next response; a closed connection, unparsable data, BYE or a deadline is an error.
+    pub async fn read(&mut self, during: &str) -> Result<Reply, ImapError> {
+        match tokio::time::timeout(self.timeout, self.conn.read_response()).await {
+            Ok(Ok(Some(response))) => match Reply::from_response(response.parsed()) {
+                Reply::Bye { code, text } => Err(ImapError::Bye { code, text }),
+                reply => Ok(reply),
+            },
+            Ok(Ok(None)) => Err(ImapError::ConnectionLost(format!("{during}: the server closed the connection"))),
+            Ok(Err(e)) => Err(ImapError::ConnectionLost(format!("{during}: {e}"))),
+            Err(_) => Err(ImapError::Timeout { during: during.to_string(), seconds: self.timeout.as_secs() }),
+        }
+    }
+
+    /// Turns a tagged reply into `Ok(Completion)` or a typed NO/BAD error.
+    pub fn completion(command: &str, status: TaggedStatus, code: Option<String>, text: String) -> Result<Completion, ImapError> {
+        match status {
+            TaggedStatus::Ok => Ok(Completion { code, text }),
+            TaggedStatus::No => Err(ImapError::No { command: command.to_string(), code, text }),
+            TaggedStatus::Bad => Err(ImapError::Bad { command: command.to_string(), code, text }),
+        }
+    }
+
+    /// Runs a command without literals; calls `on_untagged` for each untagged response.
+    pub async fn run(
+        &mut self,
+        command: &str,
+        mut on_untagged: impl FnMut(Reply) -> Result<(), ImapError>,
+    ) -> Result<Completion, ImapError> {
+        let tag = self.next_tag();
+        let verb = command.split_whitespace().next().unwrap_or("command").to_string();
+        self.write(format!("{tag} {command}\r\n").as_bytes(), &verb).await?;
+        self.finish(&tag, &verb, &mut on_untagged).await
+    }
+
+    /// Reads until the tagged completion of `tag`.
+    pub async fn finish(
+        &mut self,
+        tag: &str,
+        verb: &str,
+        on_untagged: &mut impl FnMut(Reply) -> Result<(), ImapError>,
+    ) -> Result<Completion, ImapError> {
+        loop {
+            match self.read(verb).await? {
+                Reply::Done { tag: t, status, code, text, .. } if t == tag => {
+                    return Self::completion(verb, status, code, text);
+                }
+                other => on_untagged(other)?,
+            }
+        }
+    }
+
+    /// Runs a command and ignores its untagged data.
+    pub async fn simple(&mut self, command: &str) -> Result<Completion, ImapError> {
+        self.run(command, |_| Ok(())).await
+    }
+
+    /// Asks for CAPABILITY (after sign-in the list may change, and the OK [CAPABILITY] is dropped).
+    pub async fn refresh_capabilities(&mut self) -> Result<(), ImapError> {
+        let mut caps = HashSet::new();
+        self.run("CAPABILITY", |reply| {
+            if let Reply::Capabilities(list) = reply {
+                caps.extend(list);
+            }
+            Ok(())
+        })
+        .await?;
+        self.capabilities = caps;
+        Ok(())
+    }
+
+    pub async fn logout(mut self) {
+        let _ = self.simple("LOGOUT").await;
+    }
+}
+
+/// Quotes a string for an IMAP command (RFC 3501 quoted string); refuses CR/LF, which a quoted
+/// string cannot hold (the caller uses a literal then).
+pub fn quote(text: &str) -> Option<String> {
+    if text.contains(['\r', '\n', '\0']) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn quoting() {
+        assert_eq!(super::quote(r#"a"b\c"#).unwrap(), r#""a\"b\\c""#);
+        assert_eq!(super::quote("INBOX/Sub").unwrap(), "\"INBOX/Sub\"");
+        assert!(super::quote("x\r\ny").is_none());
+    }
+}

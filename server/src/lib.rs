@@ -1,0 +1,15 @@
+//! Mailferry server: the migration engine, storage, the web app and the CLI, as a library so the
+//! integration tests can drive the same code the binary runs.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod csv_import;
+pub mod db;
+pub mod engine;
+pub mod http;
+pub mod imap;
+pub mod report;
+pub mod secrets;
+pub mod serve;
+pub mod telemetry;

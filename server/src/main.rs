@@ -1,0 +1,30 @@
+//! The `mailferry` binary: parses the command line and runs a subcommand.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use mailferry::cli::{Cli, Command};
+use mailferry::config::Config;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    mailferry::telemetry::init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("mailferry: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => {
+            let config = Config::load(cli.config.as_deref(), &args.overrides())?;
+            mailferry::serve::run(config).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

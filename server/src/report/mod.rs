@@ -1,0 +1,3 @@
+//! Reports for admins: MigrationErrors.csv.
+
+pub mod errors_csv;

@@ -1,0 +1,6 @@
+//! Secrets at rest: the key file and the AEAD cipher that encrypts stored passwords.
+
+pub mod cipher;
+pub mod key_file;
+
+pub use cipher::{Cipher, CipherError, EncryptedSecret};

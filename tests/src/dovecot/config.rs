@@ -1,0 +1,203 @@
+//! Renders one instance's `dovecot.conf` (everything inside its temp dir, loopback only).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use crate::system_accounts::Account;
+
+/// Special-use folders declared in the inbox namespace (created on demand, `auto = no`).
+const SPECIAL_USE: [(&str, &str); 5] = [
+    ("Drafts", "\\Drafts"),
+    ("Sent", "\\Sent"),
+    ("Trash", "\\Trash"),
+    ("Junk", "\\Junk"),
+    ("Archive", "\\Archive"),
+];
+
+/// What differs between instances.
+#[derive(Debug, Clone)]
+pub(crate) struct ConfigInputs {
+    pub instance_name: String,
+    pub root: PathBuf,
+    pub imap_port: u16,
+    pub imaps_port: u16,
+    pub cert_path: PathBuf,
+    pub key_path: PathBuf,
+    pub users_file: PathBuf,
+    pub masters_file: PathBuf,
+    pub mail_owner: Account,
+    pub separator: char,
+    pub quota: bool,
+    pub fsync: bool,
+}
+
+impl ConfigInputs {
+    pub fn base_dir(&self) -> PathBuf {
+        self.root.join("run")
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.join("state")
+    }
+
+    pub fn mail_dir(&self) -> PathBuf {
+        self.root.join("mail")
+    }
+
+    pub fn log_path(&self) -> PathBuf {
+        self.root.join("dovecot.log")
+    }
+}
+
+/// The whole configuration text for `dovecot -c`.
+pub(crate) fn render(inputs: &ConfigInputs) -> String {
+    let uid = inputs.mail_owner.uid.as_raw();
+    let gid = inputs.mail_owner.gid.as_raw();
+    let mut conf = String::new();
+    let mut line = |text: String| {
+        conf.push_str(&text);
+        conf.push('\n');
+    };
+    line(format!("instance_name = {}", inputs.instance_name));
+    line(format!("base_dir = {}", inputs.base_dir().display()));
+    line(format!("state_dir = {}", inputs.state_dir().display()));
+    line(format!("log_path = {}", inputs.log_path().display()));
+    line(format!("info_log_path = {}", inputs.log_path().display()));
+    line("protocols = imap".into());
+    line("listen = 127.0.0.1".into());
+    line("ssl = yes".into());
+    line(format!("ssl_cert = <{}", inputs.cert_path.display()));
+    line(format!("ssl_key = <{}", inputs.key_path.display()));
+    line("disable_plaintext_auth = no".into());
+    line("auth_mechanisms = plain login".into());
+    // Failed logins are answered at once instead of after the default 2 s.
+    line("auth_failure_delay = 0".into());
+    line("auth_master_user_separator = *".into());
+    line(format!("mail_uid = {uid}"));
+    line(format!("mail_gid = {gid}"));
+    line(format!("first_valid_uid = {uid}"));
+    line(format!("last_valid_uid = {uid}"));
+    line(format!("first_valid_gid = {gid}"));
+    line(format!("last_valid_gid = {gid}"));
+    line(format!("mail_home = {}/%u", inputs.mail_dir().display()));
+    line("mail_location = maildir:~/Maildir".into());
+    line(format!(
+        "mail_fsync = {}",
+        if inputs.fsync { "optimized" } else { "never" }
+    ));
+    line("default_process_limit = 200".into());
+    line("default_client_limit = 2000".into());
+    if inputs.quota {
+        line("mail_plugins = $mail_plugins quota".into());
+    }
+    let mut text = conf;
+    text.push_str(&protocol_imap(inputs.quota));
+    text.push_str(&quota_plugin(inputs.quota));
+    text.push_str(&namespace(inputs.separator));
+    text.push_str(&auth(inputs));
+    text.push_str(&listeners(inputs));
+    text
+}
+
+fn protocol_imap(quota: bool) -> String {
+    let plugins = if quota {
+        "  mail_plugins = $mail_plugins imap_quota\n"
+    } else {
+        ""
+    };
+    format!("protocol imap {{\n{plugins}  mail_max_userip_connections = 100\n}}\n")
+}
+
+fn quota_plugin(quota: bool) -> String {
+    if !quota {
+        return String::new();
+    }
+    // quota_grace = 0: with the default 10 % grace the first over-limit APPEND would succeed.
+    "plugin {\n  quota = count:User quota\n  quota_vsizes = yes\n  \
+     quota_rule = *:storage=10G\n  quota_grace = 0\n}\n"
+        .to_string()
+}
+
+fn namespace(separator: char) -> String {
+    let mut text =
+        format!("namespace inbox {{\n  inbox = yes\n  separator = {separator}\n  prefix =\n");
+    for (name, special_use) in SPECIAL_USE {
+        let _ = write!(
+            text,
+            "  mailbox {name} {{\n    special_use = {special_use}\n    auto = no\n  }}\n"
+        );
+    }
+    text.push_str("}\n");
+    text
+}
+
+fn auth(inputs: &ConfigInputs) -> String {
+    format!(
+        "passdb {{\n  driver = passwd-file\n  master = yes\n  args = scheme=PLAIN {masters}\n  \
+         pass = yes\n}}\n\
+         passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN {users}\n}}\n\
+         userdb {{\n  driver = passwd-file\n  args = {users}\n}}\n",
+        masters = inputs.masters_file.display(),
+        users = inputs.users_file.display(),
+    )
+}
+
+fn listeners(inputs: &ConfigInputs) -> String {
+    // mode = 0 disables the per-IP auth penalty (2 s doubling to 15 s after failed logins from
+    // 127.0.0.1, applied to every later login too), which `auth_failure_delay` does not cover.
+    format!(
+        "service anvil {{\n  unix_listener anvil-auth-penalty {{\n    mode = 0\n  }}\n}}\n\
+         service imap-login {{\n  inet_listener imap {{\n    address = 127.0.0.1\n    \
+         port = {imap}\n  }}\n  inet_listener imaps {{\n    address = 127.0.0.1\n    \
+         port = {imaps}\n    ssl = yes\n  }}\n}}\n",
+        imap = inputs.imap_port,
+        imaps = inputs.imaps_port,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use nix::unistd::{Gid, Uid};
+
+    use super::*;
+
+    fn inputs(quota: bool, separator: char) -> ConfigInputs {
+        ConfigInputs {
+            instance_name: "t".into(),
+            root: "/tmp/x".into(),
+            imap_port: 1143,
+            imaps_port: 1993,
+            cert_path: "/tmp/x/cert.pem".into(),
+            key_path: "/tmp/x/key.pem".into(),
+            users_file: "/tmp/x/users".into(),
+            masters_file: "/tmp/x/masters".into(),
+            mail_owner: Account {
+                uid: Uid::from_raw(65534),
+                gid: Gid::from_raw(65534),
+            },
+            separator,
+            quota,
+            fsync: false,
+        }
+    }
+
+    #[test]
+    fn quota_settings_only_when_asked() {
+        let with = render(&inputs(true, '/'));
+        let without = render(&inputs(false, '/'));
+        assert!(with.contains("quota = count:User quota"));
+        assert!(with.contains("imap_quota"));
+        assert!(!without.contains("quota"));
+    }
+
+    #[test]
+    fn separator_ports_and_fsync_are_rendered() {
+        let text = render(&inputs(false, '.'));
+        assert!(text.contains("separator = .\n"));
+        assert!(text.contains("port = 1143\n"));
+        assert!(text.contains("port = 1993\n"));
+        assert!(text.contains("mail_fsync = never\n"));
+        assert!(text.contains("unix_listener anvil-auth-penalty {\n    mode = 0\n"));
+        assert!(text.contains("mailbox Archive {\n    special_use = \\Archive\n    auto = no\n"));
+    }
+}

@@ -1,0 +1,23 @@
+//! The test bed: real servers started on loopback in throwaway directories, stopped by PID.
+
+mod binaries;
+mod child_process;
+mod system_accounts;
+
+pub mod dovecot;
+pub mod fault_proxy;
+pub mod imap;
+pub mod mailferry_server;
+pub mod ports;
+pub mod postgres;
+pub mod seed;
+pub mod smtp;
+pub mod tls;
+
+pub use dovecot::{Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER};
+pub use fault_proxy::{Fault, FaultProxy};
+pub use imap::{CommandError, FetchedMessage, TestClient, TestSession};
+pub use ports::free_port;
+pub use postgres::Postgres;
+pub use smtp::{ReceivedMail, SmtpReceiver};
+pub use tls::TestCa;

@@ -1,0 +1,114 @@
+//! The real `mailferry` binary, started on a free loopback port with a throwaway data folder,
+//! stopped by PID when dropped.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::ports::free_port;
+
+/// The workspace root (this crate lives in `tests/`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+}
+
+/// The binary built by `cargo leptos build` (the README's test command builds it first).
+pub fn mailferry_binary() -> anyhow::Result<PathBuf> {
+    let path = std::env::var_os("MAILFERRY_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/debug/mailferry"));
+    if !path.exists() {
+        bail!("{} is missing: run `cargo leptos build` first (scripts/test.sh does)", path.display());
+    }
+    Ok(path)
+}
+
+pub struct MailferryServer {
+    child: Child,
+    pub port: u16,
+    pub data_dir: tempfile::TempDir,
+    pub log_path: PathBuf,
+    pub admin_password: String,
+}
+
+impl MailferryServer {
+    /// Starts `mailferry serve` with an admin `admin` and waits for `/healthz`.
+    pub fn start(extra_env: &[(&str, &str)]) -> anyhow::Result<MailferryServer> {
+        let binary = mailferry_binary()?;
+        let site_root = workspace_root().join("target/site");
+        if !site_root.join("pkg").exists() {
+            bail!("{} has no pkg/: run `cargo leptos build` first", site_root.display());
+        }
+        let data_dir = tempfile::tempdir()?;
+        let port = free_port();
+        let log_path = data_dir.path().join("server.log");
+        let log = std::fs::File::create(&log_path)?;
+        let admin_password = "admin password for tests".to_string();
+        let mut command = Command::new(&binary);
+        command
+            .arg("serve")
+            .env("MAILFERRY_LISTEN", format!("127.0.0.1:{port}"))
+            .env("MAILFERRY_DATA_DIR", data_dir.path())
+            .env("MAILFERRY_ADMIN_PASSWORD", &admin_password)
+            .env("LEPTOS_SITE_ROOT", &site_root)
+            .env("RUST_LOG", "info")
+            .current_dir(data_dir.path())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        for (k, v) in extra_env {
+            command.env(k, v);
+        }
+        let child = command.spawn().with_context(|| format!("starting {}", binary.display()))?;
+        let mut server = MailferryServer { child, port, data_dir, log_path, admin_password };
+        server.wait_healthy(Duration::from_secs(30))?;
+        Ok(server)
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    fn wait_healthy(&mut self, limit: Duration) -> anyhow::Result<()> {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if let Some(status) = self.child.try_wait()? {
+                bail!("mailferry exited with {status} before it was healthy:\n{}", self.log_text());
+            }
+            if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
+                use std::io::{Read, Write};
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+                let _ = stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+                let mut answer = String::new();
+                let _ = stream.read_to_string(&mut answer);
+                if answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200") {
+                    return Ok(());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        bail!("mailferry was not healthy within {limit:?}:\n{}", self.log_text())
+    }
+}
+
+impl Drop for MailferryServer {
+    fn drop(&mut self) {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

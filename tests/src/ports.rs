@@ -1,0 +1,31 @@
+//! Free loopback ports chosen at run time, so tests can run in parallel.
+
+use std::net::{Ipv4Addr, TcpListener};
+
+/// Returns a TCP port on 127.0.0.1 that was free a moment ago.
+///
+/// The port is found by binding port 0 and releasing it again; another process may take it
+/// before the caller binds it, so servers started on it should retry on "address in use".
+///
+/// # Panics
+/// Panics when the loopback interface cannot bind at all (the test bed cannot work then).
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .expect("binding 127.0.0.1:0 must work for the test bed");
+    listener
+        .local_addr()
+        .expect("a bound listener has a local address")
+        .port()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_port_can_be_bound() {
+        let port = free_port();
+        assert_ne!(port, 0);
+        TcpListener::bind((Ipv4Addr::LOCALHOST, port)).expect("port is free");
+    }
+}
