@@ -128,7 +128,11 @@ mod tests {
     fn codes_round_trip_and_are_unique() {
         let mut seen = std::collections::HashSet::new();
         for kind in ErrorKind::ALL {
-            assert!(seen.insert(kind.as_str()), "duplicate code {}", kind.as_str());
+            assert!(
+                seen.insert(kind.as_str()),
+                "duplicate code {}",
+                kind.as_str()
+            );
             assert_eq!(ErrorKind::parse(kind.as_str()), Some(*kind));
             assert!(!kind.solution().is_empty());
         }
@@ -137,11 +141,31 @@ mod tests {
 
     #[test]
     fn the_five_classic_errors_have_their_solutions() {
-        assert!(ErrorKind::SourceSignInFailed.solution().contains("UserName and Password"));
-        assert!(ErrorKind::DestinationMailboxNotFound.solution().contains("Create the destination mailbox"));
-        assert!(ErrorKind::MailboxAlreadyMigrated.solution().contains("sync again"));
-        assert!(ErrorKind::SourceConnectFailed.solution().contains("IMAP client or ping"));
-        assert!(ErrorKind::DestinationMailboxFull.solution().contains("enlarge"));
+        assert!(
+            ErrorKind::SourceSignInFailed
+                .solution()
+                .contains("UserName and Password")
+        );
+        assert!(
+            ErrorKind::DestinationMailboxNotFound
+                .solution()
+                .contains("Create the destination mailbox")
+        );
+        assert!(
+            ErrorKind::MailboxAlreadyMigrated
+                .solution()
+                .contains("sync again")
+        );
+        assert!(
+            ErrorKind::SourceConnectFailed
+                .solution()
+                .contains("IMAP client or ping")
+        );
+        assert!(
+            ErrorKind::DestinationMailboxFull
+                .solution()
+                .contains("enlarge")
+        );
     }
 
     #[test]

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "mailferry", version, about = "Move mailboxes from one IMAP server to another, in batches")]
+#[command(
+    name = "mailferry",
+    version,
+    about = "Move mailboxes from one IMAP server to another, in batches"
+)]
 pub struct Cli {
     /// Configuration file (default: ./mailferry.toml if present).
     #[arg(long, global = true, env = "MAILFERRY_CONFIG")]

@@ -17,7 +17,11 @@ pub enum ConfigError {
     #[error("admin_password: {0}")]
     AdminPassword(String),
     #[error("{key}: could not read {path}: {source}")]
-    SecretFile { key: &'static str, path: PathBuf, source: std::io::Error },
+    SecretFile {
+        key: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("listen: {0:?} is not an address like 127.0.0.1:3000")]
     Listen(String),
 }
@@ -45,8 +49,12 @@ impl std::fmt::Debug for DatabaseUrl {
 }
 
 fn redact_url_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_string() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_string();
+    };
     match userinfo.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_string(),
@@ -100,8 +108,13 @@ impl Default for Config {
 
 impl Config {
     /// Loads the layers; `overrides` are the CLI flags the admin gave (highest priority).
-    pub fn load(toml_path: Option<&std::path::Path>, overrides: &[(&str, String)]) -> Result<Config, ConfigError> {
-        let toml_path = toml_path.map(PathBuf::from).unwrap_or_else(|| PathBuf::from("mailferry.toml"));
+    pub fn load(
+        toml_path: Option<&std::path::Path>,
+        overrides: &[(&str, String)],
+    ) -> Result<Config, ConfigError> {
+        let toml_path = toml_path
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("mailferry.toml"));
         let mut figment = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(toml_path))
             .merge(Env::prefixed("MAILFERRY_"));
@@ -116,7 +129,8 @@ impl Config {
     /// Fills derived defaults and checks the values.
     pub fn resolve(&mut self) -> Result<(), ConfigError> {
         if self.database_url.0.is_empty() {
-            self.database_url = DatabaseUrl(format!("sqlite://{}/mailferry.db", self.data_dir.display()));
+            self.database_url =
+                DatabaseUrl(format!("sqlite://{}/mailferry.db", self.data_dir.display()));
         }
         self.database_kind()?;
         if self.secret_key_file.as_os_str().is_empty() {
@@ -131,7 +145,8 @@ impl Config {
             self.admin_password = Secret(text.trim_end_matches(['\n', '\r']).to_string());
         }
         if !self.admin_password.0.is_empty() {
-            crate::auth::password_policy::check(&self.admin_password.0).map_err(ConfigError::AdminPassword)?;
+            crate::auth::password_policy::check(&self.admin_password.0)
+                .map_err(ConfigError::AdminPassword)?;
         }
         self.listen_addr()?;
         Ok(())
@@ -149,7 +164,9 @@ impl Config {
     }
 
     pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
-        self.listen.parse().map_err(|_| ConfigError::Listen(self.listen.clone()))
+        self.listen
+            .parse()
+            .map_err(|_| ConfigError::Listen(self.listen.clone()))
     }
 }
 
@@ -167,7 +184,10 @@ mod tests {
         let text = format!("{config:?}");
         assert!(!text.contains("hunter2"), "{text}");
         assert!(!text.contains("s3cret"), "{text}");
-        assert!(text.contains("postgres://mf:***@db:5432/mailferry"), "{text}");
+        assert!(
+            text.contains("postgres://mf:***@db:5432/mailferry"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -181,9 +201,18 @@ mod tests {
 
     #[test]
     fn rejects_unknown_database_schemes_and_bad_listen_addresses() {
-        let mut config = Config { database_url: DatabaseUrl("mysql://x".into()), ..Config::default() };
-        assert!(matches!(config.resolve(), Err(ConfigError::DatabaseScheme(_))));
-        let mut config = Config { listen: "localhost".into(), ..Config::default() };
+        let mut config = Config {
+            database_url: DatabaseUrl("mysql://x".into()),
+            ..Config::default()
+        };
+        assert!(matches!(
+            config.resolve(),
+            Err(ConfigError::DatabaseScheme(_))
+        ));
+        let mut config = Config {
+            listen: "localhost".into(),
+            ..Config::default()
+        };
         assert!(matches!(config.resolve(), Err(ConfigError::Listen(_))));
     }
 
@@ -191,7 +220,11 @@ mod tests {
     fn layers_env_over_toml_over_defaults() {
         let dir = tempfile::tempdir().unwrap();
         let toml = dir.path().join("mailferry.toml");
-        std::fs::write(&toml, "listen = \"127.0.0.1:4000\"\nmax_concurrent_mailboxes = 3\n").unwrap();
+        std::fs::write(
+            &toml,
+            "listen = \"127.0.0.1:4000\"\nmax_concurrent_mailboxes = 3\n",
+        )
+        .unwrap();
         figment::Jail::expect_with(|jail| {
             jail.set_env("MAILFERRY_MAX_CONCURRENT_MAILBOXES", "5");
             let config = Config::load(Some(&toml), &[]).unwrap();

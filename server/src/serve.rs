@@ -21,7 +21,10 @@ pub enum ServeError {
     #[error("Leptos site configuration: {0}")]
     Leptos(String),
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: String, source: std::io::Error },
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
     #[error("server stopped: {0}")]
     Serve(std::io::Error),
 }
@@ -36,12 +39,20 @@ pub struct Runtime {
 pub async fn open_runtime(config: Config) -> Result<Runtime, ServeError> {
     let db = crate::db::open(&config).await?;
     let key = key_file::load_or_create(&config.secret_key_file)?;
-    Ok(Runtime { config: Arc::new(config), db, cipher: Cipher::new(&key) })
+    Ok(Runtime {
+        config: Arc::new(config),
+        db,
+        cipher: Cipher::new(&key),
+    })
 }
 
 /// Creates the first admin from `MAILFERRY_ADMIN_PASSWORD(_FILE)` when none exists yet.
 async fn ensure_first_admin(runtime: &Runtime) -> Result<(), ServeError> {
-    if admins::count(&runtime.db).await.map_err(|e| ServeError::Db(crate::db::DbError::Connect(e)))? > 0 {
+    if admins::count(&runtime.db)
+        .await
+        .map_err(|e| ServeError::Db(crate::db::DbError::Connect(e)))?
+        > 0
+    {
         return Ok(());
     }
     let config = &runtime.config;
@@ -49,7 +60,12 @@ async fn ensure_first_admin(runtime: &Runtime) -> Result<(), ServeError> {
         tracing::warn!("no administrator yet: open the web app's /setup page to create one");
         return Ok(());
     }
-    admins::create_first(&runtime.db, &config.admin_username, &config.admin_password.0).await?;
+    admins::create_first(
+        &runtime.db,
+        &config.admin_username,
+        &config.admin_password.0,
+    )
+    .await?;
     tracing::info!(admin = %config.admin_username, "created the first administrator from the configuration");
     Ok(())
 }
@@ -66,16 +82,25 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let state = AppState {
         leptos_options,
         db: runtime.db.clone(),
-        sign_in_limiter: Arc::new(RateLimiter::new(runtime.config.sign_in_attempts_per_minute, Duration::from_secs(60))),
+        sign_in_limiter: Arc::new(RateLimiter::new(
+            runtime.config.sign_in_attempts_per_minute,
+            Duration::from_secs(60),
+        )),
         config: runtime.config.clone(),
         cipher: runtime.cipher.clone(),
     };
     let router = crate::http::router::build(state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|source| ServeError::Listen { addr: addr.to_string(), source })?;
+        .map_err(|source| ServeError::Listen {
+            addr: addr.to_string(),
+            source,
+        })?;
     tracing::info!("Mailferry listening on http://{addr}");
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.map_err(ServeError::Serve)
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(ServeError::Serve)
 }
 
 async fn shutdown_signal() {

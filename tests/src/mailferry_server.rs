@@ -11,7 +11,10 @@ use crate::ports::free_port;
 
 /// The workspace root (this crate lives in `tests/`).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 /// The binary built by `cargo leptos build` (the README's test command builds it first).
@@ -20,7 +23,10 @@ pub fn mailferry_binary() -> anyhow::Result<PathBuf> {
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target/debug/mailferry"));
     if !path.exists() {
-        bail!("{} is missing: run `cargo leptos build` first (scripts/test.sh does)", path.display());
+        bail!(
+            "{} is missing: run `cargo leptos build` first (scripts/test.sh does)",
+            path.display()
+        );
     }
     Ok(path)
 }
@@ -39,7 +45,10 @@ impl MailferryServer {
         let binary = mailferry_binary()?;
         let site_root = workspace_root().join("target/site");
         if !site_root.join("pkg").exists() {
-            bail!("{} has no pkg/: run `cargo leptos build` first", site_root.display());
+            bail!(
+                "{} has no pkg/: run `cargo leptos build` first",
+                site_root.display()
+            );
         }
         let data_dir = tempfile::tempdir()?;
         let port = free_port();
@@ -61,8 +70,16 @@ impl MailferryServer {
         for (k, v) in extra_env {
             command.env(k, v);
         }
-        let child = command.spawn().with_context(|| format!("starting {}", binary.display()))?;
-        let mut server = MailferryServer { child, port, data_dir, log_path, admin_password };
+        let child = command
+            .spawn()
+            .with_context(|| format!("starting {}", binary.display()))?;
+        let mut server = MailferryServer {
+            child,
+            port,
+            data_dir,
+            log_path,
+            admin_password,
+        };
         server.wait_healthy(Duration::from_secs(30))?;
         Ok(server)
     }
@@ -79,7 +96,10 @@ impl MailferryServer {
         let start = Instant::now();
         while start.elapsed() < limit {
             if let Some(status) = self.child.try_wait()? {
-                bail!("mailferry exited with {status} before it was healthy:\n{}", self.log_text());
+                bail!(
+                    "mailferry exited with {status} before it was healthy:\n{}",
+                    self.log_text()
+                );
             }
             if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
                 use std::io::{Read, Write};
@@ -93,7 +113,10 @@ impl MailferryServer {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        bail!("mailferry was not healthy within {limit:?}:\n{}", self.log_text())
+        bail!(
+            "mailferry was not healthy within {limit:?}:\n{}",
+            self.log_text()
+        )
     }
 }
 

@@ -53,7 +53,10 @@ state_enum! {
 impl MailboxState {
     /// A mailbox in one of these states will not change again without an admin action.
     pub fn is_final(self) -> bool {
-        matches!(self, MailboxState::Synced | MailboxState::Failed | MailboxState::Stopped)
+        matches!(
+            self,
+            MailboxState::Synced | MailboxState::Failed | MailboxState::Stopped
+        )
     }
 }
 

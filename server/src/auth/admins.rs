@@ -1,7 +1,10 @@
 //! Creating and checking administrators.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, Set,
+};
 
 use super::{password_hash, password_policy};
 use crate::db::entity::admin;
@@ -23,11 +26,18 @@ pub async fn count(db: &DatabaseConnection) -> Result<u64, DbErr> {
 }
 
 fn valid_username(name: &str) -> bool {
-    (1..=64).contains(&name.len()) && name.chars().all(|c| c.is_alphanumeric() || "._@-".contains(c))
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._@-".contains(c))
 }
 
 /// Creates the first administrator; refused when one exists already.
-pub async fn create_first(db: &DatabaseConnection, username: &str, password: &str) -> Result<admin::Model, AdminError> {
+pub async fn create_first(
+    db: &DatabaseConnection,
+    username: &str,
+    password: &str,
+) -> Result<admin::Model, AdminError> {
     if !valid_username(username) {
         return Err(AdminError::BadUsername);
     }
@@ -48,8 +58,15 @@ pub async fn create_first(db: &DatabaseConnection, username: &str, password: &st
 }
 
 /// The admin with these credentials, or `None`; takes the same time either way.
-pub async fn check_credentials(db: &DatabaseConnection, username: &str, password: &str) -> Result<Option<admin::Model>, DbErr> {
-    let found = admin::Entity::find().filter(admin::Column::Username.eq(username)).one(db).await?;
+pub async fn check_credentials(
+    db: &DatabaseConnection,
+    username: &str,
+    password: &str,
+) -> Result<Option<admin::Model>, DbErr> {
+    let found = admin::Entity::find()
+        .filter(admin::Column::Username.eq(username))
+        .one(db)
+        .await?;
     let password = password.to_string();
     let checked = tokio::task::spawn_blocking(move || match found {
         Some(admin) if password_hash::verify(&password, &admin.password_hash) => Some(admin),

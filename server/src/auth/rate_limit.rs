@@ -12,13 +12,20 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(per_window: u32, window: Duration) -> Self {
-        RateLimiter { per_window, window, hits: Mutex::new(HashMap::new()) }
+        RateLimiter {
+            per_window,
+            window,
+            hits: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Counts an attempt; `Err(seconds to wait)` when the key is over its budget.
     pub fn check(&self, key: &str) -> Result<(), u64> {
         let now = Instant::now();
-        let mut hits = self.hits.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut hits = self
+            .hits
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if hits.len() > 10_000 {
             hits.retain(|_, (start, _)| now.duration_since(*start) < self.window);
         }
@@ -46,6 +53,9 @@ mod tests {
             assert!(limiter.check("1.2.3.4 admin").is_ok());
         }
         assert!(limiter.check("1.2.3.4 admin").is_err());
-        assert!(limiter.check("5.6.7.8 admin").is_ok(), "other keys are not affected");
+        assert!(
+            limiter.check("5.6.7.8 admin").is_ok(),
+            "other keys are not affected"
+        );
     }
 }

@@ -2,7 +2,9 @@
 
 use chrono::{Duration, Utc};
 use rand::RngCore;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+};
 use sha2::{Digest, Sha256};
 
 use crate::db::entity::{admin, session};
@@ -33,8 +35,15 @@ pub async fn create(db: &DatabaseConnection, admin_id: i32) -> Result<String, Db
 }
 
 /// The admin of a live session.
-pub async fn admin_for(db: &DatabaseConnection, token: &str) -> Result<Option<admin::Model>, DbErr> {
-    let Some(found) = session::Entity::find().filter(session::Column::TokenHash.eq(token_hash(token))).one(db).await? else {
+pub async fn admin_for(
+    db: &DatabaseConnection,
+    token: &str,
+) -> Result<Option<admin::Model>, DbErr> {
+    let Some(found) = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(token_hash(token)))
+        .one(db)
+        .await?
+    else {
         return Ok(None);
     };
     if found.expires_at < Utc::now() {
@@ -45,7 +54,10 @@ pub async fn admin_for(db: &DatabaseConnection, token: &str) -> Result<Option<ad
 }
 
 pub async fn delete(db: &DatabaseConnection, token: &str) -> Result<(), DbErr> {
-    session::Entity::delete_many().filter(session::Column::TokenHash.eq(token_hash(token))).exec(db).await?;
+    session::Entity::delete_many()
+        .filter(session::Column::TokenHash.eq(token_hash(token)))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -81,9 +93,14 @@ mod tests {
     #[test]
     fn cookie_flags_and_parsing() {
         let set = cookie(Some("abc"), true);
-        assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Secure"));
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Secure")
+        );
         let mut headers = http::HeaderMap::new();
-        headers.insert(http::header::COOKIE, "theme=dark; mf_session=abc; x=y".parse().unwrap());
+        headers.insert(
+            http::header::COOKIE,
+            "theme=dark; mf_session=abc; x=y".parse().unwrap(),
+        );
         assert_eq!(token_from_headers(&headers).as_deref(), Some("abc"));
         headers.insert(http::header::COOKIE, "mf_session=".parse().unwrap());
         assert_eq!(token_from_headers(&headers), None);

@@ -48,12 +48,18 @@ impl std::fmt::Display for CsvProblem {
 const COLUMNS: [&str; 4] = ["EmailAddress", "UserName", "Password", "UserRoot"];
 
 fn problem(row: u32, column: Option<&str>, message: impl Into<String>) -> CsvProblem {
-    CsvProblem { row, column: column.map(String::from), message: message.into() }
+    CsvProblem {
+        row,
+        column: column.map(String::from),
+        message: message.into(),
+    }
 }
 
 /// A plausible address: one `@`, a non-empty local part, a dotted domain, no spaces.
 pub fn is_valid_email(text: &str) -> bool {
-    let Some((local, domain)) = text.split_once('@') else { return false };
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && local.len() <= 64
         && !domain.contains('@')
@@ -62,22 +68,41 @@ pub fn is_valid_email(text: &str) -> bool {
         && !domain.ends_with('.')
         && !domain.contains("..")
         && text.len() <= 254
-        && !text.chars().any(|c| c.is_whitespace() || c.is_control() || "<>(),;:\"[]\\".contains(c))
+        && !text
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>(),;:\"[]\\".contains(c))
 }
 
 /// Parses the whole file; `Err` lists every problem found (nothing is half-accepted).
 pub fn parse_csv(bytes: &[u8]) -> Result<Vec<CsvRow>, Vec<CsvProblem>> {
     if bytes.len() > MAX_BYTES {
-        return Err(vec![problem(1, None, format!("the file is larger than {} MB", MAX_BYTES / 1024 / 1024))]);
+        return Err(vec![problem(
+            1,
+            None,
+            format!("the file is larger than {} MB", MAX_BYTES / 1024 / 1024),
+        )]);
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if std::str::from_utf8(bytes).is_err() {
-        return Err(vec![problem(1, None, "the file is not UTF-8 text; save it as \"CSV UTF-8\"")]);
+        return Err(vec![problem(
+            1,
+            None,
+            "the file is not UTF-8 text; save it as \"CSV UTF-8\"",
+        )]);
     }
-    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
-        Err(e) => return Err(vec![problem(1, None, format!("cannot read the header: {e}"))]),
+        Err(e) => {
+            return Err(vec![problem(
+                1,
+                None,
+                format!("cannot read the header: {e}"),
+            )]);
+        }
     };
     let mut problems = Vec::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
@@ -92,7 +117,11 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<CsvRow>, Vec<CsvProblem>> {
     }
     for required in &COLUMNS[..3] {
         if !index.contains_key(required) {
-            problems.push(problem(1, Some(required), "this column is missing from the header"));
+            problems.push(problem(
+                1,
+                Some(required),
+                "this column is missing from the header",
+            ));
         }
     }
     if !problems.is_empty() {
@@ -104,7 +133,11 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<CsvRow>, Vec<CsvProblem>> {
         let row_index = i as u32 + 1;
         let line = row_index + 1;
         if rows.len() + problems.len() >= MAX_ROWS {
-            problems.push(problem(line, None, format!("the file has more than {MAX_ROWS} rows")));
+            problems.push(problem(
+                line,
+                None,
+                format!("the file has more than {MAX_ROWS} rows"),
+            ));
             break;
         }
         let record = match record {
@@ -118,36 +151,80 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<CsvRow>, Vec<CsvProblem>> {
             continue;
         }
         if record.len() > headers.len() {
-            problems.push(problem(line, None, format!("this row has {} fields, the header has {}", record.len(), headers.len())));
+            problems.push(problem(
+                line,
+                None,
+                format!(
+                    "this row has {} fields, the header has {}",
+                    record.len(),
+                    headers.len()
+                ),
+            ));
             continue;
         }
-        let get = |column: &str| index.get(column).and_then(|&i| record.get(i)).unwrap_or("").to_string();
-        let (email, user, password, root) = (get("EmailAddress"), get("UserName"), get("Password"), get("UserRoot"));
+        let get = |column: &str| {
+            index
+                .get(column)
+                .and_then(|&i| record.get(i))
+                .unwrap_or("")
+                .to_string()
+        };
+        let (email, user, password, root) = (
+            get("EmailAddress"),
+            get("UserName"),
+            get("Password"),
+            get("UserRoot"),
+        );
         let mut ok = true;
-        for (column, value) in [("EmailAddress", &email), ("UserName", &user), ("Password", &password)] {
+        for (column, value) in [
+            ("EmailAddress", &email),
+            ("UserName", &user),
+            ("Password", &password),
+        ] {
             if value.is_empty() {
                 problems.push(problem(line, Some(column), "missing value"));
                 ok = false;
             }
         }
         if !email.is_empty() && !is_valid_email(&email) {
-            problems.push(problem(line, Some("EmailAddress"), format!("{email:?} is not a valid e-mail address")));
+            problems.push(problem(
+                line,
+                Some("EmailAddress"),
+                format!("{email:?} is not a valid e-mail address"),
+            ));
             ok = false;
         }
-        if let Some(first) = seen.get(&email.to_lowercase()).filter(|_| !email.is_empty()) {
-            problems.push(problem(line, Some("EmailAddress"), format!("duplicate of row {first}")));
+        if let Some(first) = seen
+            .get(&email.to_lowercase())
+            .filter(|_| !email.is_empty())
+        {
+            problems.push(problem(
+                line,
+                Some("EmailAddress"),
+                format!("duplicate of row {first}"),
+            ));
             ok = false;
         } else if !email.is_empty() {
             seen.insert(email.to_lowercase(), line);
         }
         if ok {
-            rows.push(CsvRow { row_index, email_address: email, user_name: user, password, user_root: Some(root).filter(|r| !r.is_empty()) });
+            rows.push(CsvRow {
+                row_index,
+                email_address: email,
+                user_name: user,
+                password,
+                user_root: Some(root).filter(|r| !r.is_empty()),
+            });
         }
     }
     if rows.is_empty() && problems.is_empty() {
         problems.push(problem(2, None, "the file has no rows"));
     }
-    if problems.is_empty() { Ok(rows) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
 }
 
 #[cfg(test)]
@@ -161,7 +238,10 @@ mod tests {
         assert_eq!(rows[0].row_index, 1);
         assert_eq!(rows[1].user_name, "bob*admin");
         assert_eq!(rows[1].user_root.as_deref(), Some("users/bob"));
-        assert!(!format!("{:?}", rows[0]).contains("pw1"), "passwords never in Debug");
+        assert!(
+            !format!("{:?}", rows[0]).contains("pw1"),
+            "passwords never in Debug"
+        );
     }
 
     #[test]
@@ -171,7 +251,11 @@ mod tests {
             err,
             vec![
                 problem(2, Some("Password"), "missing value"),
-                problem(3, Some("EmailAddress"), "\"not-an-address\" is not a valid e-mail address"),
+                problem(
+                    3,
+                    Some("EmailAddress"),
+                    "\"not-an-address\" is not a valid e-mail address"
+                ),
                 problem(4, Some("EmailAddress"), "duplicate of row 2"),
             ]
         );
@@ -180,9 +264,17 @@ mod tests {
     #[test]
     fn header_problems() {
         let err = parse_csv(b"EmailAddress,UserName,Pass,Extra\n").unwrap_err();
-        assert!(err.iter().any(|p| p.column.as_deref() == Some("Pass") && p.message.starts_with("unknown column")));
-        assert!(err.iter().any(|p| p.column.as_deref() == Some("Password") && p.message.contains("missing")));
-        assert!(parse_csv(b"EmailAddress,UserName,Password\n").is_err(), "no rows");
+        assert!(err.iter().any(
+            |p| p.column.as_deref() == Some("Pass") && p.message.starts_with("unknown column")
+        ));
+        assert!(
+            err.iter()
+                .any(|p| p.column.as_deref() == Some("Password") && p.message.contains("missing"))
+        );
+        assert!(
+            parse_csv(b"EmailAddress,UserName,Password\n").is_err(),
+            "no rows"
+        );
         assert!(parse_csv(b"\xff\xfe").is_err(), "not UTF-8");
     }
 }

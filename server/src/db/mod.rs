@@ -13,7 +13,10 @@ use crate::config::{Config, DatabaseKind};
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("cannot create the data folder {path}: {source}")]
-    DataDir { path: String, source: std::io::Error },
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot open the database: {0}")]
     Connect(DbErr),
     #[error("cannot bring the database schema up to date: {0}")]
@@ -27,11 +30,18 @@ pub async fn open(config: &Config) -> Result<DatabaseConnection, DbError> {
     let kind = config.database_kind()?;
     let mut url = config.database_url.0.clone();
     if kind == DatabaseKind::Sqlite {
-        let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+        let path = url
+            .trim_start_matches("sqlite://")
+            .trim_start_matches("sqlite:");
         let path = path.split('?').next().unwrap_or(path);
-        if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|source| DbError::DataDir { path: parent.display().to_string(), source })?;
+        if let Some(parent) = std::path::Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).map_err(|source| DbError::DataDir {
+                path: parent.display().to_string(),
+                source,
+            })?;
         }
         if !url.contains('?') {
             url.push_str("?mode=rwc");
@@ -54,6 +64,8 @@ pub async fn open(config: &Config) -> Result<DatabaseConnection, DbError> {
         options.max_connections(20);
     }
     let db = Database::connect(options).await.map_err(DbError::Connect)?;
-    migration::Migrator::up(&db, None).await.map_err(DbError::Migrate)?;
+    migration::Migrator::up(&db, None)
+        .await
+        .map_err(DbError::Migrate)?;
     Ok(db)
 }

@@ -30,21 +30,33 @@ const TEXT_FALLBACKS: &[(&str, ErrorKind)] = &[
 
 fn by_text(text: &str) -> Option<ErrorKind> {
     let lower = text.to_ascii_lowercase();
-    TEXT_FALLBACKS.iter().find(|(needle, _)| lower.contains(needle)).map(|(_, kind)| *kind)
+    TEXT_FALLBACKS
+        .iter()
+        .find(|(needle, _)| lower.contains(needle))
+        .map(|(_, kind)| *kind)
 }
 
 pub fn classify(stage: Stage, error: &ImapError) -> ErrorKind {
     if let ImapError::Connect { failure, .. } = error {
         return match (stage, failure) {
-            (Stage::SourceConnect | Stage::SourceSignIn | Stage::SourceRead, _) => ErrorKind::SourceConnectFailed,
-            (_, ConnectFailure::Dns | ConnectFailure::Refused | ConnectFailure::Timeout | ConnectFailure::Tls | ConnectFailure::Greeting) => {
-                ErrorKind::DestinationConnectFailed
+            (Stage::SourceConnect | Stage::SourceSignIn | Stage::SourceRead, _) => {
+                ErrorKind::SourceConnectFailed
             }
+            (
+                _,
+                ConnectFailure::Dns
+                | ConnectFailure::Refused
+                | ConnectFailure::Timeout
+                | ConnectFailure::Tls
+                | ConnectFailure::Greeting,
+            ) => ErrorKind::DestinationConnectFailed,
         };
     }
     if let ImapError::TlsConfig(_) = error {
         return match stage {
-            Stage::SourceConnect | Stage::SourceSignIn | Stage::SourceRead => ErrorKind::SourceConnectFailed,
+            Stage::SourceConnect | Stage::SourceSignIn | Stage::SourceRead => {
+                ErrorKind::SourceConnectFailed
+            }
             _ => ErrorKind::DestinationConnectFailed,
         };
     }
@@ -53,13 +65,19 @@ pub fn classify(stage: Stage, error: &ImapError) -> ErrorKind {
         "OVERQUOTA" => Some(ErrorKind::DestinationMailboxFull),
         "TOOBIG" => Some(ErrorKind::MessageTooLarge),
         "LIMIT" | "UNAVAILABLE" | "INUSE" | "THROTTLED" => Some(ErrorKind::Throttled),
-        "AUTHENTICATIONFAILED" | "EXPIRED" | "PRIVACYREQUIRED" | "CONTACTADMIN" => Some(match stage {
-            Stage::DestinationSignIn | Stage::DestinationConnect | Stage::DestinationWrite => ErrorKind::DestinationSignInFailed,
-            _ => ErrorKind::SourceSignInFailed,
-        }),
+        "AUTHENTICATIONFAILED" | "EXPIRED" | "PRIVACYREQUIRED" | "CONTACTADMIN" => {
+            Some(match stage {
+                Stage::DestinationSignIn | Stage::DestinationConnect | Stage::DestinationWrite => {
+                    ErrorKind::DestinationSignInFailed
+                }
+                _ => ErrorKind::SourceSignInFailed,
+            })
+        }
         // Impersonation refused although the admin's own credentials were good: no such mailbox.
         "AUTHORIZATIONFAILED" => Some(match stage {
-            Stage::DestinationSignIn | Stage::DestinationConnect | Stage::DestinationWrite => ErrorKind::DestinationMailboxNotFound,
+            Stage::DestinationSignIn | Stage::DestinationConnect | Stage::DestinationWrite => {
+                ErrorKind::DestinationMailboxNotFound
+            }
             _ => ErrorKind::SourceSignInFailed,
         }),
         _ => None,
@@ -68,17 +86,27 @@ pub fn classify(stage: Stage, error: &ImapError) -> ErrorKind {
         return kind;
     }
     let text = match error {
-        ImapError::No { text, .. } | ImapError::Bad { text, .. } | ImapError::Bye { text, .. } => text.as_str(),
+        ImapError::No { text, .. } | ImapError::Bad { text, .. } | ImapError::Bye { text, .. } => {
+            text.as_str()
+        }
         _ => "",
     };
     if let Some(kind) = by_text(text) {
         return kind;
     }
     match (stage, error) {
-        (Stage::SourceSignIn, ImapError::No { .. } | ImapError::Bad { .. }) => ErrorKind::SourceSignInFailed,
-        (Stage::DestinationSignIn, ImapError::No { .. } | ImapError::Bad { .. }) => ErrorKind::DestinationSignInFailed,
-        (Stage::DestinationWrite, ImapError::No { .. } | ImapError::Bad { .. }) => ErrorKind::MessageRejected,
-        (_, ImapError::Timeout { .. } | ImapError::ConnectionLost(_) | ImapError::Bye { .. }) => ErrorKind::ConnectionLost,
+        (Stage::SourceSignIn, ImapError::No { .. } | ImapError::Bad { .. }) => {
+            ErrorKind::SourceSignInFailed
+        }
+        (Stage::DestinationSignIn, ImapError::No { .. } | ImapError::Bad { .. }) => {
+            ErrorKind::DestinationSignInFailed
+        }
+        (Stage::DestinationWrite, ImapError::No { .. } | ImapError::Bad { .. }) => {
+            ErrorKind::MessageRejected
+        }
+        (_, ImapError::Timeout { .. } | ImapError::ConnectionLost(_) | ImapError::Bye { .. }) => {
+            ErrorKind::ConnectionLost
+        }
         (_, ImapError::Protocol(_)) => ErrorKind::ProtocolError,
         _ => ErrorKind::Internal,
     }
@@ -89,19 +117,54 @@ mod tests {
     use super::*;
 
     fn no(code: Option<&str>, text: &str) -> ImapError {
-        ImapError::No { command: "X".into(), code: code.map(String::from), text: text.into() }
+        ImapError::No {
+            command: "X".into(),
+            code: code.map(String::from),
+            text: text.into(),
+        }
     }
 
     #[test]
     fn by_response_code() {
         let cases = [
-            (Stage::SourceSignIn, no(Some("AUTHENTICATIONFAILED"), "Authentication failed."), ErrorKind::SourceSignInFailed),
-            (Stage::DestinationSignIn, no(Some("AUTHORIZATIONFAILED"), "Authorization failed"), ErrorKind::DestinationMailboxNotFound),
-            (Stage::DestinationSignIn, no(Some("AUTHENTICATIONFAILED"), "Authentication failed."), ErrorKind::DestinationSignInFailed),
-            (Stage::DestinationWrite, no(Some("OVERQUOTA"), "Quota exceeded (mailbox for user is full)"), ErrorKind::DestinationMailboxFull),
-            (Stage::DestinationWrite, no(Some("TOOBIG"), "Message too big"), ErrorKind::MessageTooLarge),
-            (Stage::SourceSignIn, no(Some("UNAVAILABLE"), "try later"), ErrorKind::Throttled),
-            (Stage::DestinationWrite, no(Some("CANNOT"), "bad date"), ErrorKind::MessageRejected),
+            (
+                Stage::SourceSignIn,
+                no(Some("AUTHENTICATIONFAILED"), "Authentication failed."),
+                ErrorKind::SourceSignInFailed,
+            ),
+            (
+                Stage::DestinationSignIn,
+                no(Some("AUTHORIZATIONFAILED"), "Authorization failed"),
+                ErrorKind::DestinationMailboxNotFound,
+            ),
+            (
+                Stage::DestinationSignIn,
+                no(Some("AUTHENTICATIONFAILED"), "Authentication failed."),
+                ErrorKind::DestinationSignInFailed,
+            ),
+            (
+                Stage::DestinationWrite,
+                no(
+                    Some("OVERQUOTA"),
+                    "Quota exceeded (mailbox for user is full)",
+                ),
+                ErrorKind::DestinationMailboxFull,
+            ),
+            (
+                Stage::DestinationWrite,
+                no(Some("TOOBIG"), "Message too big"),
+                ErrorKind::MessageTooLarge,
+            ),
+            (
+                Stage::SourceSignIn,
+                no(Some("UNAVAILABLE"), "try later"),
+                ErrorKind::Throttled,
+            ),
+            (
+                Stage::DestinationWrite,
+                no(Some("CANNOT"), "bad date"),
+                ErrorKind::MessageRejected,
+            ),
         ];
         for (stage, error, want) in cases {
             assert_eq!(classify(stage, &error), want, "{error:?}");
@@ -111,16 +174,35 @@ mod tests {
     #[test]
     fn text_fallbacks_one_per_row() {
         for (needle, kind) in TEXT_FALLBACKS {
-            let error = no(None, &format!("NO Something: {} here", needle.to_uppercase()));
+            let error = no(
+                None,
+                &format!("NO Something: {} here", needle.to_uppercase()),
+            );
             assert_eq!(classify(Stage::DestinationWrite, &error), *kind, "{needle}");
         }
     }
 
     #[test]
     fn connection_failures_name_the_side() {
-        let connect = |f| ImapError::Connect { server: "h:1".into(), failure: f, detail: "x".into() };
-        assert_eq!(classify(Stage::SourceConnect, &connect(ConnectFailure::Refused)), ErrorKind::SourceConnectFailed);
-        assert_eq!(classify(Stage::DestinationConnect, &connect(ConnectFailure::Tls)), ErrorKind::DestinationConnectFailed);
-        assert_eq!(classify(Stage::SourceRead, &ImapError::ConnectionLost("reset".into())), ErrorKind::ConnectionLost);
+        let connect = |f| ImapError::Connect {
+            server: "h:1".into(),
+            failure: f,
+            detail: "x".into(),
+        };
+        assert_eq!(
+            classify(Stage::SourceConnect, &connect(ConnectFailure::Refused)),
+            ErrorKind::SourceConnectFailed
+        );
+        assert_eq!(
+            classify(Stage::DestinationConnect, &connect(ConnectFailure::Tls)),
+            ErrorKind::DestinationConnectFailed
+        );
+        assert_eq!(
+            classify(
+                Stage::SourceRead,
+                &ImapError::ConnectionLost("reset".into())
+            ),
+            ErrorKind::ConnectionLost
+        );
     }
 }

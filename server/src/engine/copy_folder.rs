@@ -46,7 +46,10 @@ impl FolderFailure {
 
 impl From<sea_orm::DbErr> for FolderFailure {
     fn from(e: sea_orm::DbErr) -> Self {
-        FolderFailure { stage: Stage::DestinationWrite, error: ImapError::Protocol(format!("state database: {e}")) }
+        FolderFailure {
+            stage: Stage::DestinationWrite,
+            error: ImapError::Protocol(format!("state database: {e}")),
+        }
     }
 }
 
@@ -82,37 +85,69 @@ pub struct FolderJob<'a> {
 }
 
 fn key(meta: &MessageMeta) -> DedupKey {
-    DedupKey { message_id: meta.message_id.clone(), internal_date: meta.internal_date.clone(), size: meta.size }
+    DedupKey {
+        message_id: meta.message_id.clone(),
+        internal_date: meta.internal_date.clone(),
+        size: meta.size,
+    }
 }
 
 fn in_date_range(options: &BatchOptions, internal_date: &str) -> bool {
-    let Ok(date) = chrono::DateTime::parse_from_str(internal_date.trim(), "%d-%b-%Y %H:%M:%S %z") else {
+    let Ok(date) = chrono::DateTime::parse_from_str(internal_date.trim(), "%d-%b-%Y %H:%M:%S %z")
+    else {
         return true;
     };
     let day = date.date_naive();
-    options.since.is_none_or(|since| day >= since) && options.before.is_none_or(|before| day < before)
+    options.since.is_none_or(|since| day >= since)
+        && options.before.is_none_or(|before| day < before)
 }
 
 fn subject_of(body: &[u8]) -> Option<String> {
-    let head_end = body.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(body.len().min(16 * 1024));
-    let head = String::from_utf8_lossy(&body[..head_end]).replace("\r\n ", " ").replace("\r\n\t", " ");
+    let head_end = body
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(body.len().min(16 * 1024));
+    let head = String::from_utf8_lossy(&body[..head_end])
+        .replace("\r\n ", " ")
+        .replace("\r\n\t", " ");
     head.lines().find_map(|l| {
         let (name, value) = l.split_once(':')?;
-        name.eq_ignore_ascii_case("subject").then(|| value.trim().chars().take(200).collect())
+        name.eq_ignore_ascii_case("subject")
+            .then(|| value.trim().chars().take(200).collect())
     })
 }
 
-pub async fn copy_folder(job: FolderJob<'_>, src: &mut ImapSession, dst: &mut ImapSession) -> Result<FolderOutcome, FolderFailure> {
+pub async fn copy_folder(
+    job: FolderJob<'_>,
+    src: &mut ImapSession,
+    dst: &mut ImapSession,
+) -> Result<FolderOutcome, FolderFailure> {
     let mut outcome = FolderOutcome::default();
-    let status = open_folder(src, job.source_folder, true).await.map_err(at(Stage::SourceRead))?;
+    let status = open_folder(src, job.source_folder, true)
+        .await
+        .map_err(at(Stage::SourceRead))?;
     outcome.messages_total = status.exists.into();
     let loaded = state::load_folder(job.db, job.account_id, job.source_folder).await?;
     let (mut folder, fresh) = match loaded {
         Some(s) if s.uidvalidity == status.uidvalidity => (s, false),
-        _ => (state::reset_folder(job.db, job.account_id, job.source_folder, job.destination_folder, status.uidvalidity).await?, true),
+        _ => (
+            state::reset_folder(
+                job.db,
+                job.account_id,
+                job.source_folder,
+                job.destination_folder,
+                status.uidvalidity,
+            )
+            .await?,
+            true,
+        ),
     };
     let journal = state::journal_uids(job.db, &folder).await?;
-    if !fresh && journal.is_empty() && folder.uidnext == status.uidnext && folder.exists == status.exists {
+    if !fresh
+        && journal.is_empty()
+        && folder.uidnext == status.uidnext
+        && folder.exists == status.exists
+    {
         outcome.unchanged = true;
         return Ok(outcome);
     }
@@ -120,9 +155,15 @@ pub async fn copy_folder(job: FolderJob<'_>, src: &mut ImapSession, dst: &mut Im
     let metas = if status.exists == 0 {
         Vec::new()
     } else {
-        fetch_meta(src, 1, status.uidnext.saturating_sub(1).max(1), 5000).await.map_err(at(Stage::SourceRead))?
+        fetch_meta(src, 1, status.uidnext.saturating_sub(1).max(1), 5000)
+            .await
+            .map_err(at(Stage::SourceRead))?
     };
-    let dst_status = open_folder(dst, job.destination_folder, true).await.map_err(at(Stage::DestinationWrite))?;
+    // SELECT, not EXAMINE: a read-only open answers an empty PERMANENTFLAGS (Dovecot), which
+    // would drop every keyword.
+    let dst_status = open_folder(dst, job.destination_folder, false)
+        .await
+        .map_err(at(Stage::DestinationWrite))?;
 
     // Messages the state cannot vouch for: everything on a fresh start, else the journal.
     let candidates: Vec<&MessageMeta> = metas
@@ -133,8 +174,13 @@ pub async fn copy_folder(job: FolderJob<'_>, src: &mut ImapSession, dst: &mut Im
         let dst_metas = fetch_meta(dst, 1, dst_status.uidnext.saturating_sub(1).max(1), 5000)
             .await
             .map_err(at(Stage::DestinationWrite))?;
-        let copied_keys: Vec<DedupKey> = metas.iter().filter(|m| folder.copied.contains(m.uid)).map(key).collect();
-        let candidate_keys: Vec<(u32, DedupKey)> = candidates.iter().map(|m| (m.uid, key(m))).collect();
+        let copied_keys: Vec<DedupKey> = metas
+            .iter()
+            .filter(|m| folder.copied.contains(m.uid))
+            .map(key)
+            .collect();
+        let candidate_keys: Vec<(u32, DedupKey)> =
+            candidates.iter().map(|m| (m.uid, key(m))).collect();
         let present = present_in_destination(
             dst_metas.iter().map(key),
             copied_keys.iter(),
@@ -151,13 +197,21 @@ pub async fn copy_folder(job: FolderJob<'_>, src: &mut ImapSession, dst: &mut Im
     for meta in metas.iter().filter(|m| !folder.copied.contains(m.uid)) {
         if !in_date_range(job.options, &meta.internal_date) {
             outcome.filtered += 1;
-        } else if job.options.max_message_bytes.is_some_and(|max| u64::from(meta.size) > max) {
+        } else if job
+            .options
+            .max_message_bytes
+            .is_some_and(|max| u64::from(meta.size) > max)
+        {
             outcome.problems.push(MessageProblem {
                 kind: ErrorKind::MessageTooLarge,
                 uid: meta.uid,
                 size: meta.size,
                 subject: None,
-                detail: format!("{} bytes is over the batch's limit of {} bytes", meta.size, job.options.max_message_bytes.unwrap_or(0)),
+                detail: format!(
+                    "{} bytes is over the batch's limit of {} bytes",
+                    meta.size,
+                    job.options.max_message_bytes.unwrap_or(0)
+                ),
             });
         } else {
             todo.push(meta);
@@ -170,7 +224,9 @@ pub async fn copy_folder(job: FolderJob<'_>, src: &mut ImapSession, dst: &mut Im
     let producer = async {
         for batch in batches {
             let uids: UidSet = batch.iter().map(|m| m.uid).collect();
-            let bodies = fetch_bodies(src, &uids).await.map_err(at(Stage::SourceRead))?;
+            let bodies = fetch_bodies(src, &uids)
+                .await
+                .map_err(at(Stage::SourceRead))?;
             if tx.send((batch, bodies)).await.is_err() {
                 break;
             }
@@ -182,7 +238,18 @@ pub async fn copy_folder(job: FolderJob<'_>, src: &mut ImapSession, dst: &mut Im
     let consumer = async {
         let mut result = Ok(());
         while let Some((batch, bodies)) = rx.recv().await {
-            if let Err(e) = append_batch(&job, dst, caps, &permanent_flags, &mut folder, &mut outcome, batch, bodies).await {
+            if let Err(e) = append_batch(
+                &job,
+                dst,
+                caps,
+                &permanent_flags,
+                &mut folder,
+                &mut outcome,
+                batch,
+                bodies,
+            )
+            .await
+            {
                 result = Err(e);
                 break;
             }
@@ -207,7 +274,8 @@ fn plan_batches<'m>(todo: &[&'m MessageMeta], multiappend: bool) -> Vec<Vec<&'m 
     let mut bytes = 0u64;
     for &meta in todo {
         let size = u64::from(meta.size);
-        let full = current.len() >= if multiappend { BATCH_MESSAGES } else { 1 } || (bytes + size > BATCH_BYTES && !current.is_empty());
+        let full = current.len() >= if multiappend { BATCH_MESSAGES } else { 1 }
+            || (bytes + size > BATCH_BYTES && !current.is_empty());
         if full {
             batches.push(std::mem::take(&mut current));
             bytes = 0;
@@ -240,7 +308,11 @@ async fn append_batch(
             bodies.next();
         }
         if let Some(body) = bodies.next_if(|b| b.uid == meta.uid) {
-            pairs.push((meta, body.body, destination_flags(&meta.flags, permanent_flags)));
+            pairs.push((
+                meta,
+                body.body,
+                destination_flags(&meta.flags, permanent_flags),
+            ));
         }
     }
     if pairs.is_empty() {
@@ -250,7 +322,11 @@ async fn append_batch(
     state::journal_add(job.db, folder, &metas).await?;
     let messages: Vec<OutgoingMessage<'_>> = pairs
         .iter()
-        .map(|(meta, body, flags)| OutgoingMessage { flags, internal_date: &meta.internal_date, body })
+        .map(|(meta, body, flags)| OutgoingMessage {
+            flags,
+            internal_date: &meta.internal_date,
+            body,
+        })
         .collect();
     match multiappend(dst, caps, job.destination_folder, &messages).await {
         Ok(()) => commit(job, folder, outcome, &pairs).await,
@@ -258,28 +334,56 @@ async fn append_batch(
             let kind = classify(Stage::DestinationWrite, &error);
             if kind == ErrorKind::DestinationMailboxFull || kind == ErrorKind::Throttled {
                 state::journal_clear(job.db, folder).await?;
-                return Err(FolderFailure { stage: Stage::DestinationWrite, error });
+                return Err(FolderFailure {
+                    stage: Stage::DestinationWrite,
+                    error,
+                });
             }
             // One bad message fails the whole MULTIAPPEND: find it by appending one at a time.
             for (i, message) in messages.iter().enumerate() {
                 let (meta, body, _) = &pairs[i];
-                match multiappend(dst, caps, job.destination_folder, std::slice::from_ref(message)).await {
+                match multiappend(
+                    dst,
+                    caps,
+                    job.destination_folder,
+                    std::slice::from_ref(message),
+                )
+                .await
+                {
                     Ok(()) => commit(job, folder, outcome, std::slice::from_ref(&pairs[i])).await?,
                     Err(error) if !error.is_fatal_to_session() => {
                         let kind = classify(Stage::DestinationWrite, &error);
-                        if kind == ErrorKind::DestinationMailboxFull || kind == ErrorKind::Throttled {
+                        if kind == ErrorKind::DestinationMailboxFull || kind == ErrorKind::Throttled
+                        {
                             state::journal_clear(job.db, folder).await?;
-                            return Err(FolderFailure { stage: Stage::DestinationWrite, error });
+                            return Err(FolderFailure {
+                                stage: Stage::DestinationWrite,
+                                error,
+                            });
                         }
-                        outcome.problems.push(MessageProblem { kind, uid: meta.uid, size: meta.size, subject: subject_of(body), detail: error.to_string() });
+                        outcome.problems.push(MessageProblem {
+                            kind,
+                            uid: meta.uid,
+                            size: meta.size,
+                            subject: subject_of(body),
+                            detail: error.to_string(),
+                        });
                     }
-                    Err(error) => return Err(FolderFailure { stage: Stage::DestinationWrite, error }),
+                    Err(error) => {
+                        return Err(FolderFailure {
+                            stage: Stage::DestinationWrite,
+                            error,
+                        });
+                    }
                 }
             }
             state::journal_clear(job.db, folder).await?;
             Ok(())
         }
-        Err(error) => Err(FolderFailure { stage: Stage::DestinationWrite, error }),
+        Err(error) => Err(FolderFailure {
+            stage: Stage::DestinationWrite,
+            error,
+        }),
     }
 }
 
@@ -303,7 +407,13 @@ mod tests {
     use super::*;
 
     fn meta(uid: u32, size: u32) -> MessageMeta {
-        MessageMeta { uid, size, flags: vec![], internal_date: "01-Jan-2020 00:00:00 +0000".into(), message_id: None }
+        MessageMeta {
+            uid,
+            size,
+            flags: vec![],
+            internal_date: "01-Jan-2020 00:00:00 +0000".into(),
+            message_id: None,
+        }
     }
 
     #[test]
@@ -311,19 +421,34 @@ mod tests {
         let metas: Vec<MessageMeta> = (1..=250).map(|u| meta(u, 1000)).collect();
         let refs: Vec<&MessageMeta> = metas.iter().collect();
         let batches = plan_batches(&refs, true);
-        assert_eq!(batches.iter().map(Vec::len).collect::<Vec<_>>(), vec![100, 100, 50]);
+        assert_eq!(
+            batches.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![100, 100, 50]
+        );
         let single = plan_batches(&refs[..3], false);
         assert_eq!(single.len(), 3);
         let big = [meta(1, 1000), meta(2, 20 * 1024 * 1024), meta(3, 1000)];
         let refs: Vec<&MessageMeta> = big.iter().collect();
-        assert_eq!(plan_batches(&refs, true).iter().map(Vec::len).collect::<Vec<_>>(), vec![1, 1, 1]);
+        assert_eq!(
+            plan_batches(&refs, true)
+                .iter()
+                .map(Vec::len)
+                .collect::<Vec<_>>(),
+            vec![1, 1, 1]
+        );
     }
 
     #[test]
     fn date_range_and_subject() {
-        let options = BatchOptions { since: chrono::NaiveDate::from_ymd_opt(2020, 1, 1), ..Default::default() };
+        let options = BatchOptions {
+            since: chrono::NaiveDate::from_ymd_opt(2020, 1, 1),
+            ..Default::default()
+        };
         assert!(in_date_range(&options, "01-Jan-2020 00:00:00 +0000"));
         assert!(!in_date_range(&options, "31-Dec-2019 23:59:59 +0000"));
-        assert_eq!(subject_of(b"From: a\r\nSubject: Hello\r\n world\r\n\r\nbody").as_deref(), Some("Hello world"));
+        assert_eq!(
+            subject_of(b"From: a\r\nSubject: Hello\r\n world\r\n\r\nbody").as_deref(),
+            Some("Hello world")
+        );
     }
 }

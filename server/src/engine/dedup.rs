@@ -49,7 +49,11 @@ mod tests {
     use super::*;
 
     fn key(id: &str, size: u32) -> DedupKey {
-        DedupKey { message_id: Some(id.into()), internal_date: "01-Jan-2020 00:00:00 +0000".into(), size }
+        DedupKey {
+            message_id: Some(id.into()),
+            internal_date: "01-Jan-2020 00:00:00 +0000".into(),
+            size,
+        }
     }
 
     #[test]

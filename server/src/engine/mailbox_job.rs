@@ -51,29 +51,57 @@ pub struct MailboxFailure {
     pub report: MailboxReport,
 }
 
-fn fail(stage: Stage, error: ImapError, report: MailboxReport, folder: Option<String>) -> MailboxFailure {
-    MailboxFailure { kind: classify(stage, &error), detail: error.to_string(), folder, report }
+fn fail(
+    stage: Stage,
+    error: ImapError,
+    report: MailboxReport,
+    folder: Option<String>,
+) -> MailboxFailure {
+    MailboxFailure {
+        kind: classify(stage, &error),
+        detail: error.to_string(),
+        folder,
+        report,
+    }
 }
 
 async fn open_pair(spec: &MailboxSpec) -> Result<(ImapSession, ImapSession), (Stage, ImapError)> {
-    let mut src = connect(&spec.source, "source").await.map_err(|e| (Stage::SourceConnect, e))?;
-    sign_in(&mut src, &spec.source_credentials).await.map_err(|e| (Stage::SourceSignIn, e))?;
-    let mut dst = connect(&spec.destination, "destination").await.map_err(|e| (Stage::DestinationConnect, e))?;
-    sign_in(&mut dst, &spec.destination_credentials).await.map_err(|e| (Stage::DestinationSignIn, e))?;
+    let mut src = connect(&spec.source, "source")
+        .await
+        .map_err(|e| (Stage::SourceConnect, e))?;
+    sign_in(&mut src, &spec.source_credentials)
+        .await
+        .map_err(|e| (Stage::SourceSignIn, e))?;
+    let mut dst = connect(&spec.destination, "destination")
+        .await
+        .map_err(|e| (Stage::DestinationConnect, e))?;
+    sign_in(&mut dst, &spec.destination_credentials)
+        .await
+        .map_err(|e| (Stage::DestinationSignIn, e))?;
     Ok((src, dst))
 }
 
 fn retryable(kind: ErrorKind, error: &ImapError) -> bool {
-    error.is_fatal_to_session() && !matches!(error, ImapError::Connect { .. } | ImapError::Protocol(_))
+    error.is_fatal_to_session()
+        && !matches!(error, ImapError::Connect { .. } | ImapError::Protocol(_))
         || kind == ErrorKind::Throttled
 }
 
-pub async fn run_mailbox(db: &DatabaseConnection, spec: &MailboxSpec, progress: &dyn ProgressSink) -> Result<MailboxReport, MailboxFailure> {
+pub async fn run_mailbox(
+    db: &DatabaseConnection,
+    spec: &MailboxSpec,
+    progress: &dyn ProgressSink,
+) -> Result<MailboxReport, MailboxFailure> {
     let mut report = MailboxReport::default();
     let source_user = spec.source_credentials.mailbox_user().to_string();
     let account = state::account(db, &spec.email, &source_user)
         .await
-        .map_err(|e| MailboxFailure { kind: ErrorKind::Internal, detail: format!("state database: {e}"), folder: None, report: MailboxReport::default() })?;
+        .map_err(|e| MailboxFailure {
+            kind: ErrorKind::Internal,
+            detail: format!("state database: {e}"),
+            folder: None,
+            report: MailboxReport::default(),
+        })?;
 
     let (mut src, mut dst) = match open_pair(spec).await {
         Ok(pair) => pair,
@@ -93,17 +121,33 @@ pub async fn run_mailbox(db: &DatabaseConnection, spec: &MailboxSpec, progress: 
         user_root: spec.user_root.clone(),
         destination_special: destination_folders
             .iter()
-            .filter(|f| f.attributes.iter().any(|a| a.starts_with('\\') && !a.eq_ignore_ascii_case("\\HasChildren") && !a.eq_ignore_ascii_case("\\HasNoChildren")))
+            .filter(|f| {
+                f.attributes.iter().any(|a| {
+                    a.starts_with('\\')
+                        && !a.eq_ignore_ascii_case("\\HasChildren")
+                        && !a.eq_ignore_ascii_case("\\HasNoChildren")
+                })
+            })
             .filter_map(|f| special_use(f).map(|u| (u, f.name.clone())))
             .collect(),
     };
-    let existing: std::collections::HashSet<String> = destination_folders.iter().map(|f| f.name.clone()).collect();
-    let delimiter = mapper.source_delimiter.as_deref().and_then(|d| d.chars().next()).unwrap_or('/');
+    let existing: std::collections::HashSet<String> =
+        destination_folders.iter().map(|f| f.name.clone()).collect();
+    let delimiter = mapper
+        .source_delimiter
+        .as_deref()
+        .and_then(|d| d.chars().next())
+        .unwrap_or('/');
 
     let plan: Vec<(ListEntry, String)> = source_folders
         .into_iter()
         .filter(is_selectable)
-        .filter(|f| spec.options.wants_folder(&utf7::decode(&f.name).unwrap_or_else(|_| f.name.clone()), delimiter))
+        .filter(|f| {
+            spec.options.wants_folder(
+                &utf7::decode(&f.name).unwrap_or_else(|_| f.name.clone()),
+                delimiter,
+            )
+        })
         .filter_map(|f| mapper.map(&f).map(|target| (f, target)))
         .collect();
     report.folders_total = plan.len() as u32;
@@ -137,24 +181,43 @@ pub async fn run_mailbox(db: &DatabaseConnection, spec: &MailboxSpec, progress: 
                     report.bytes += outcome.bytes;
                     report.already_present += outcome.already_present;
                     report.unchanged_folders += u32::from(outcome.unchanged);
-                    report.problems.extend(outcome.problems.into_iter().map(|p| (shown.clone(), p)));
+                    report
+                        .problems
+                        .extend(outcome.problems.into_iter().map(|p| (shown.clone(), p)));
                     break;
                 }
                 Err(FolderFailure { stage, error }) => {
                     let kind = classify(stage, &error);
-                    if !error.is_fatal_to_session() && !matches!(kind, ErrorKind::DestinationMailboxFull | ErrorKind::Throttled) {
+                    if !error.is_fatal_to_session()
+                        && !matches!(
+                            kind,
+                            ErrorKind::DestinationMailboxFull | ErrorKind::Throttled
+                        )
+                    {
                         // The folder itself is refused (cannot be opened): report it, go on.
-                        report.folder_problems.push((shown.clone(), error.to_string()));
+                        report
+                            .folder_problems
+                            .push((shown.clone(), error.to_string()));
                         break;
                     }
                     if !retryable(kind, &error) || attempt >= spec.retry.retries {
-                        let kind = if retryable(kind, &error) && kind != ErrorKind::Throttled { ErrorKind::ConnectionLost } else { kind };
-                        return Err(MailboxFailure { kind, detail: error.to_string(), folder: Some(shown), report });
+                        let kind = if retryable(kind, &error) && kind != ErrorKind::Throttled {
+                            ErrorKind::ConnectionLost
+                        } else {
+                            kind
+                        };
+                        return Err(MailboxFailure {
+                            kind,
+                            detail: error.to_string(),
+                            folder: Some(shown),
+                            report,
+                        });
                     }
                     attempt += 1;
                     let suggested = match &error {
                         ImapError::No { text, .. } | ImapError::Bye { text, .. } => {
-                            response_code::suggested_backoff_ms(text).map(std::time::Duration::from_millis)
+                            response_code::suggested_backoff_ms(text)
+                                .map(std::time::Duration::from_millis)
                         }
                         _ => None,
                     };

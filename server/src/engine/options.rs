@@ -28,8 +28,12 @@ pub fn folder_matches(pattern: &str, name: &str, delimiter: char) -> bool {
         match p.split_first() {
             None => n.is_empty(),
             Some(('*', rest)) => (0..=n.len()).any(|i| go(rest, &n[i..], d)),
-            Some(('%', rest)) => (0..=n.len()).take_while(|&i| i == 0 || n[i - 1] != d).any(|i| go(rest, &n[i..], d)),
-            Some((c, rest)) => n.first().is_some_and(|x| x.eq_ignore_ascii_case(c)) && go(rest, &n[1..], d),
+            Some(('%', rest)) => (0..=n.len())
+                .take_while(|&i| i == 0 || n[i - 1] != d)
+                .any(|i| go(rest, &n[i..], d)),
+            Some((c, rest)) => {
+                n.first().is_some_and(|x| x.eq_ignore_ascii_case(c)) && go(rest, &n[1..], d)
+            }
         }
     }
     let p: Vec<char> = pattern.chars().collect();
@@ -39,8 +43,16 @@ pub fn folder_matches(pattern: &str, name: &str, delimiter: char) -> bool {
 
 impl BatchOptions {
     pub fn wants_folder(&self, decoded_name: &str, delimiter: char) -> bool {
-        let included = self.include_folders.is_empty() || self.include_folders.iter().any(|p| folder_matches(p, decoded_name, delimiter));
-        included && !self.exclude_folders.iter().any(|p| folder_matches(p, decoded_name, delimiter))
+        let included = self.include_folders.is_empty()
+            || self
+                .include_folders
+                .iter()
+                .any(|p| folder_matches(p, decoded_name, delimiter));
+        included
+            && !self
+                .exclude_folders
+                .iter()
+                .any(|p| folder_matches(p, decoded_name, delimiter))
     }
 }
 
@@ -55,7 +67,10 @@ mod tests {
         assert!(!folder_matches("Archive%", "Archive/2020", '/'));
         assert!(folder_matches("Archive/%", "Archive/2020", '/'));
         assert!(folder_matches("junk", "Junk", '/'));
-        let options = BatchOptions { exclude_folders: vec!["Trash*".into()], ..Default::default() };
+        let options = BatchOptions {
+            exclude_folders: vec!["Trash*".into()],
+            ..Default::default()
+        };
         assert!(options.wants_folder("INBOX", '/'));
         assert!(!options.wants_folder("Trash/Old", '/'));
     }

@@ -5,7 +5,8 @@
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
 };
 
 use crate::db::entity::{append_journal, folder_state, sync_account};
@@ -23,8 +24,16 @@ pub struct FolderState {
 }
 
 /// The account row of a destination mailbox, created on first use.
-pub async fn account(db: &DatabaseConnection, email: &str, source_user: &str) -> Result<sync_account::Model, DbErr> {
-    if let Some(found) = sync_account::Entity::find().filter(sync_account::Column::EmailAddress.eq(email)).one(db).await? {
+pub async fn account(
+    db: &DatabaseConnection,
+    email: &str,
+    source_user: &str,
+) -> Result<sync_account::Model, DbErr> {
+    if let Some(found) = sync_account::Entity::find()
+        .filter(sync_account::Column::EmailAddress.eq(email))
+        .one(db)
+        .await?
+    {
         return Ok(found);
     }
     let inserted = sync_account::ActiveModel {
@@ -48,7 +57,11 @@ pub async fn account(db: &DatabaseConnection, email: &str, source_user: &str) ->
     }
 }
 
-pub async fn load_folder(db: &DatabaseConnection, account_id: i32, source_folder: &str) -> Result<Option<FolderState>, DbErr> {
+pub async fn load_folder(
+    db: &DatabaseConnection,
+    account_id: i32,
+    source_folder: &str,
+) -> Result<Option<FolderState>, DbErr> {
     let Some(model) = folder_state::Entity::find()
         .filter(folder_state::Column::AccountId.eq(account_id))
         .filter(folder_state::Column::SourceFolder.eq(source_folder))
@@ -107,11 +120,21 @@ pub async fn reset_folder(
             .await?
         }
     };
-    Ok(FolderState { id: model.id, uidvalidity, copied: UidSet::new(), uidnext: 0, exists: 0 })
+    Ok(FolderState {
+        id: model.id,
+        uidvalidity,
+        copied: UidSet::new(),
+        uidnext: 0,
+        exists: 0,
+    })
 }
 
 /// Records messages about to be appended (committed before the APPEND is sent).
-pub async fn journal_add(db: &DatabaseConnection, state: &FolderState, metas: &[&MessageMeta]) -> Result<(), DbErr> {
+pub async fn journal_add(
+    db: &DatabaseConnection,
+    state: &FolderState,
+    metas: &[&MessageMeta],
+) -> Result<(), DbErr> {
     if metas.is_empty() {
         return Ok(());
     }
@@ -141,12 +164,19 @@ pub async fn journal_uids(db: &DatabaseConnection, state: &FolderState) -> Resul
 }
 
 pub async fn journal_clear(db: &DatabaseConnection, state: &FolderState) -> Result<(), DbErr> {
-    append_journal::Entity::delete_many().filter(append_journal::Column::FolderStateId.eq(state.id)).exec(db).await?;
+    append_journal::Entity::delete_many()
+        .filter(append_journal::Column::FolderStateId.eq(state.id))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
 /// Marks `uids` copied and drops their journal entries, in one transaction.
-pub async fn commit_copied(db: &DatabaseConnection, state: &mut FolderState, uids: &[u32]) -> Result<(), DbErr> {
+pub async fn commit_copied(
+    db: &DatabaseConnection,
+    state: &mut FolderState,
+    uids: &[u32],
+) -> Result<(), DbErr> {
     for &uid in uids {
         state.copied.insert(uid);
     }
@@ -178,12 +208,23 @@ pub async fn commit_copied(db: &DatabaseConnection, state: &mut FolderState, uid
 }
 
 /// Remembers the folder's UIDNEXT/EXISTS after a complete pass: unchanged next time = skipped.
-pub async fn finish_folder(db: &DatabaseConnection, state: &mut FolderState, uidnext: u32, exists: u32) -> Result<(), DbErr> {
+pub async fn finish_folder(
+    db: &DatabaseConnection,
+    state: &mut FolderState,
+    uidnext: u32,
+    exists: u32,
+) -> Result<(), DbErr> {
     state.uidnext = uidnext;
     state.exists = exists;
     folder_state::Entity::update_many()
-        .col_expr(folder_state::Column::Uidnext, Expr::value(i64::from(uidnext)))
-        .col_expr(folder_state::Column::ExistsCount, Expr::value(i64::from(exists)))
+        .col_expr(
+            folder_state::Column::Uidnext,
+            Expr::value(i64::from(uidnext)),
+        )
+        .col_expr(
+            folder_state::Column::ExistsCount,
+            Expr::value(i64::from(exists)),
+        )
         .col_expr(folder_state::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(folder_state::Column::Id.eq(state.id))
         .exec(db)

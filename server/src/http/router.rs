@@ -19,7 +19,9 @@ async fn healthz() -> &'static str {
 
 pub fn build(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let backend: SharedBackend = Arc::new(WebBackend { state: state.clone() });
+    let backend: SharedBackend = Arc::new(WebBackend {
+        state: state.clone(),
+    });
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))

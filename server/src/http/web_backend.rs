@@ -26,17 +26,29 @@ fn internal(error: DbErr) -> AppError {
 }
 
 fn admin_view(model: crate::db::entity::admin::Model) -> AdminView {
-    AdminView { id: AdminId(model.id.into()), username: model.username }
+    AdminView {
+        id: AdminId(model.id.into()),
+        username: model.username,
+    }
 }
 
 impl WebBackend {
     fn guard_origin(headers: &HeaderMap) -> Result<(), AppError> {
-        if is_same_origin(headers) { Ok(()) } else { Err(AppError::Unauthorized) }
+        if is_same_origin(headers) {
+            Ok(())
+        } else {
+            Err(AppError::Unauthorized)
+        }
     }
 
     async fn start_session(&self, admin_id: i32) -> Result<SessionCookie, AppError> {
-        let token = sessions::create(&self.state.db, admin_id).await.map_err(internal)?;
-        Ok(SessionCookie(sessions::cookie(Some(&token), self.state.config.secure_cookies)))
+        let token = sessions::create(&self.state.db, admin_id)
+            .await
+            .map_err(internal)?;
+        Ok(SessionCookie(sessions::cookie(
+            Some(&token),
+            self.state.config.secure_cookies,
+        )))
     }
 }
 
@@ -44,30 +56,58 @@ impl WebBackend {
 impl Backend for WebBackend {
     async fn setup_state(&self) -> Result<SetupState, AppError> {
         let count = admins::count(&self.state.db).await.map_err(internal)?;
-        Ok(if count == 0 { SetupState::NeedsFirstAdmin } else { SetupState::Ready })
+        Ok(if count == 0 {
+            SetupState::NeedsFirstAdmin
+        } else {
+            SetupState::Ready
+        })
     }
 
-    async fn create_first_admin(&self, headers: &HeaderMap, username: &str, password: &str) -> Result<SessionCookie, AppError> {
+    async fn create_first_admin(
+        &self,
+        headers: &HeaderMap,
+        username: &str,
+        password: &str,
+    ) -> Result<SessionCookie, AppError> {
         Self::guard_origin(headers)?;
         let admin = match admins::create_first(&self.state.db, username.trim(), password).await {
             Ok(admin) => admin,
-            Err(admins::AdminError::AlreadySetUp) => return Err(AppError::Conflict("An administrator exists already; sign in instead.".into())),
-            Err(admins::AdminError::WeakPassword(why)) => return Err(AppError::invalid("password", why)),
-            Err(admins::AdminError::BadUsername) => return Err(AppError::invalid("username", admins::AdminError::BadUsername.to_string())),
+            Err(admins::AdminError::AlreadySetUp) => {
+                return Err(AppError::Conflict(
+                    "An administrator exists already; sign in instead.".into(),
+                ));
+            }
+            Err(admins::AdminError::WeakPassword(why)) => {
+                return Err(AppError::invalid("password", why));
+            }
+            Err(admins::AdminError::BadUsername) => {
+                return Err(AppError::invalid(
+                    "username",
+                    admins::AdminError::BadUsername.to_string(),
+                ));
+            }
             Err(admins::AdminError::Db(e)) => return Err(internal(e)),
         };
         tracing::info!(admin = %admin.username, "first administrator created");
         self.start_session(admin.id).await
     }
 
-    async fn sign_in(&self, headers: &HeaderMap, username: &str, password: &str) -> Result<SessionCookie, AppError> {
+    async fn sign_in(
+        &self,
+        headers: &HeaderMap,
+        username: &str,
+        password: &str,
+    ) -> Result<SessionCookie, AppError> {
         Self::guard_origin(headers)?;
         let username = username.trim();
         self.state
             .sign_in_limiter
             .check(&username.to_lowercase())
             .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
-        match admins::check_credentials(&self.state.db, username, password).await.map_err(internal)? {
+        match admins::check_credentials(&self.state.db, username, password)
+            .await
+            .map_err(internal)?
+        {
             Some(admin) => {
                 tracing::info!(admin = %admin.username, "signed in");
                 self.start_session(admin.id).await
@@ -81,25 +121,37 @@ impl Backend for WebBackend {
 
     async fn sign_out(&self, headers: &HeaderMap) -> Result<SessionCookie, AppError> {
         if let Some(token) = sessions::token_from_headers(headers) {
-            sessions::delete(&self.state.db, &token).await.map_err(internal)?;
+            sessions::delete(&self.state.db, &token)
+                .await
+                .map_err(internal)?;
         }
-        Ok(SessionCookie(sessions::cookie(None, self.state.config.secure_cookies)))
+        Ok(SessionCookie(sessions::cookie(
+            None,
+            self.state.config.secure_cookies,
+        )))
     }
 
     async fn authenticate(&self, headers: &HeaderMap) -> Result<AdminView, AppError> {
         Self::guard_origin(headers)?;
         let token = sessions::token_from_headers(headers).ok_or(AppError::Unauthorized)?;
-        let admin = sessions::admin_for(&self.state.db, &token).await.map_err(internal)?;
+        let admin = sessions::admin_for(&self.state.db, &token)
+            .await
+            .map_err(internal)?;
         admin.map(admin_view).ok_or(AppError::Unauthorized)
     }
 
     async fn dashboard(&self) -> Result<Dashboard, AppError> {
         let db = &self.state.db;
-        let batches = batch::Entity::find().order_by_desc(batch::Column::Id).all(db).await.map_err(internal)?;
+        let batches = batch::Entity::find()
+            .order_by_desc(batch::Column::Id)
+            .all(db)
+            .await
+            .map_err(internal)?;
         let mailboxes = mailbox::Entity::find().all(db).await.map_err(internal)?;
         let mut summaries = Vec::with_capacity(batches.len());
         for b in batches {
-            let rows: Vec<&mailbox::Model> = mailboxes.iter().filter(|m| m.batch_id == b.id).collect();
+            let rows: Vec<&mailbox::Model> =
+                mailboxes.iter().filter(|m| m.batch_id == b.id).collect();
             summaries.push(BatchSummary {
                 id: BatchId(b.id.into()),
                 name: b.name,

@@ -45,18 +45,30 @@ pub fn destination_flags(source: &[String], permanent_flags: &[String]) -> Vec<S
         .filter(|f| !f.eq_ignore_ascii_case("\\Recent"))
         .filter(|f| {
             let body = f.strip_prefix('\\').unwrap_or(f);
-            !body.is_empty() && body.bytes().all(|b| b > b' ' && b < 0x7f && !b"(){%*\"\\]".contains(&b))
+            !body.is_empty()
+                && body
+                    .bytes()
+                    .all(|b| b > b' ' && b < 0x7f && !b"(){%*\"\\]".contains(&b))
         })
-        .filter(|f| f.starts_with('\\') || any_keyword || permanent_flags.iter().any(|p| p.eq_ignore_ascii_case(f)))
+        .filter(|f| {
+            f.starts_with('\\')
+                || any_keyword
+                || permanent_flags.iter().any(|p| p.eq_ignore_ascii_case(f))
+        })
         .cloned()
         .collect()
 }
 
 fn message_prefix(message: &OutgoingMessage<'_>, non_sync: bool) -> Result<String, ImapError> {
-    let date = quote(message.internal_date)
-        .ok_or_else(|| ImapError::Protocol(format!("bad INTERNALDATE {:?}", message.internal_date)))?;
+    let date = quote(message.internal_date).ok_or_else(|| {
+        ImapError::Protocol(format!("bad INTERNALDATE {:?}", message.internal_date))
+    })?;
     let plus = if non_sync { "+" } else { "" };
-    Ok(format!("({}) {date} {{{}{plus}}}\r\n", message.flags.join(" "), message.body.len()))
+    Ok(format!(
+        "({}) {date} {{{}{plus}}}\r\n",
+        message.flags.join(" "),
+        message.body.len()
+    ))
 }
 
 /// Waits for the `+` that invites a synchronizing literal; a tagged answer first is the result.
@@ -64,9 +76,17 @@ async fn await_continuation(session: &mut ImapSession, tag: &str) -> Result<(), 
     loop {
         match session.read("APPEND").await? {
             Reply::Continue => return Ok(()),
-            Reply::Done { tag: t, status, code, text, .. } if t == tag => {
+            Reply::Done {
+                tag: t,
+                status,
+                code,
+                text,
+                ..
+            } if t == tag => {
                 ImapSession::completion("APPEND", status, code, text)?;
-                return Err(ImapError::Protocol("APPEND completed before its literal was sent".into()));
+                return Err(ImapError::Protocol(
+                    "APPEND completed before its literal was sent".into(),
+                ));
             }
             _ => {}
         }
@@ -83,12 +103,17 @@ pub async fn multiappend(
     if messages.is_empty() {
         return Ok(());
     }
-    let mailbox = quote(folder).ok_or_else(|| ImapError::Protocol(format!("folder name {folder:?} holds a line break")))?;
+    let mailbox = quote(folder)
+        .ok_or_else(|| ImapError::Protocol(format!("folder name {folder:?} holds a line break")))?;
     let tag = session.next_tag();
     for (i, message) in messages.iter().enumerate() {
         let non_sync = caps.non_sync(message.body.len());
         let prefix = message_prefix(message, non_sync)?;
-        let line = if i == 0 { format!("{tag} APPEND {mailbox} {prefix}") } else { format!(" {prefix}") };
+        let line = if i == 0 {
+            format!("{tag} APPEND {mailbox} {prefix}")
+        } else {
+            format!(" {prefix}")
+        };
         if non_sync {
             session.write_buffered(line.as_bytes(), "APPEND").await?;
         } else {
@@ -99,7 +124,10 @@ pub async fn multiappend(
     }
     session.write(b"\r\n", "APPEND").await?;
     let mut ignore = |_| Ok(());
-    session.finish(&tag, "APPEND", &mut ignore).await.map(|_| ())
+    session
+        .finish(&tag, "APPEND", &mut ignore)
+        .await
+        .map(|_| ())
 }
 
 /// Appends one message (a single APPEND command).
@@ -109,7 +137,16 @@ pub async fn append_one(
     folder: &str,
     message: &OutgoingMessage<'_>,
 ) -> Result<(), ImapError> {
-    multiappend(session, AppendCapabilities { multiappend: false, ..caps }, folder, std::slice::from_ref(message)).await
+    multiappend(
+        session,
+        AppendCapabilities {
+            multiappend: false,
+            ..caps
+        },
+        folder,
+        std::slice::from_ref(message),
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -123,8 +160,17 @@ mod tests {
     #[test]
     fn flags_the_destination_accepts() {
         let source = s(&["\\Seen", "\\Recent", "$Label1", "Junk)", "\\Flagged"]);
-        assert_eq!(destination_flags(&source, &s(&["\\Seen", "\\Flagged", "\\*"])), s(&["\\Seen", "$Label1", "\\Flagged"]));
-        assert_eq!(destination_flags(&source, &s(&["\\Seen"])), s(&["\\Seen", "\\Flagged"]));
-        assert_eq!(destination_flags(&source, &s(&["$label1"])), s(&["\\Seen", "$Label1", "\\Flagged"]));
+        assert_eq!(
+            destination_flags(&source, &s(&["\\Seen", "\\Flagged", "\\*"])),
+            s(&["\\Seen", "$Label1", "\\Flagged"])
+        );
+        assert_eq!(
+            destination_flags(&source, &s(&["\\Seen"])),
+            s(&["\\Seen", "\\Flagged"])
+        );
+        assert_eq!(
+            destination_flags(&source, &s(&["$label1"])),
+            s(&["\\Seen", "$Label1", "\\Flagged"])
+        );
     }
 }

@@ -39,7 +39,11 @@ pub enum Credentials {
     /// `LOGIN user password`.
     Login { user: String, password: String },
     /// `AUTHENTICATE PLAIN`; with `authzid` an admin (`authcid`) acts for that user.
-    Plain { authzid: Option<String>, authcid: String, password: String },
+    Plain {
+        authzid: Option<String>,
+        authcid: String,
+        password: String,
+    },
     /// `AUTHENTICATE XOAUTH2` with a bearer token.
     XOAuth2 { user: String, token: String },
 }
@@ -48,7 +52,9 @@ impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Credentials::Login { user, .. } => write!(f, "Login({user}, ***)"),
-            Credentials::Plain { authzid, authcid, .. } => write!(f, "Plain({authzid:?}, {authcid}, ***)"),
+            Credentials::Plain {
+                authzid, authcid, ..
+            } => write!(f, "Plain({authzid:?}, {authcid}, ***)"),
             Credentials::XOAuth2 { user, .. } => write!(f, "XOAuth2({user}, ***)"),
         }
     }
@@ -59,24 +65,42 @@ impl Credentials {
     pub fn mailbox_user(&self) -> &str {
         match self {
             Credentials::Login { user, .. } => user.split('*').next().unwrap_or(user),
-            Credentials::Plain { authzid: Some(user), .. } => user,
+            Credentials::Plain {
+                authzid: Some(user),
+                ..
+            } => user,
             Credentials::Plain { authcid, .. } => authcid,
             Credentials::XOAuth2 { user, .. } => user,
         }
     }
 }
 
-fn connect_error(address: &ServerAddress, failure: ConnectFailure, detail: impl ToString) -> ImapError {
-    ImapError::Connect { server: address.display(), failure, detail: detail.to_string() }
+fn connect_error(
+    address: &ServerAddress,
+    failure: ConnectFailure,
+    detail: impl ToString,
+) -> ImapError {
+    ImapError::Connect {
+        server: address.display(),
+        failure,
+        detail: detail.to_string(),
+    }
 }
 
 async fn tcp(address: &ServerAddress) -> Result<TcpStream, ImapError> {
     let target = format!("{}:{}", address.host, address.port);
-    let addrs: Vec<_> = match tokio::time::timeout(address.timeout, tokio::net::lookup_host(&target)).await {
-        Ok(Ok(addrs)) => addrs.collect(),
-        Ok(Err(e)) => return Err(connect_error(address, ConnectFailure::Dns, e)),
-        Err(_) => return Err(connect_error(address, ConnectFailure::Dns, "name lookup timed out")),
-    };
+    let addrs: Vec<_> =
+        match tokio::time::timeout(address.timeout, tokio::net::lookup_host(&target)).await {
+            Ok(Ok(addrs)) => addrs.collect(),
+            Ok(Err(e)) => return Err(connect_error(address, ConnectFailure::Dns, e)),
+            Err(_) => {
+                return Err(connect_error(
+                    address,
+                    ConnectFailure::Dns,
+                    "name lookup timed out",
+                ));
+            }
+        };
     let mut last = connect_error(address, ConnectFailure::Dns, "no address found");
     for addr in addrs {
         match tokio::time::timeout(address.timeout, TcpStream::connect(addr)).await {
@@ -87,8 +111,16 @@ async fn tcp(address: &ServerAddress) -> Result<TcpStream, ImapError> {
             Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
                 last = connect_error(address, ConnectFailure::Refused, format!("{addr}: {e}"))
             }
-            Ok(Err(e)) => last = connect_error(address, ConnectFailure::Refused, format!("{addr}: {e}")),
-            Err(_) => last = connect_error(address, ConnectFailure::Timeout, format!("{addr}: no answer")),
+            Ok(Err(e)) => {
+                last = connect_error(address, ConnectFailure::Refused, format!("{addr}: {e}"))
+            }
+            Err(_) => {
+                last = connect_error(
+                    address,
+                    ConnectFailure::Timeout,
+                    format!("{addr}: no answer"),
+                )
+            }
         }
     }
     Err(last)
@@ -96,12 +128,26 @@ async fn tcp(address: &ServerAddress) -> Result<TcpStream, ImapError> {
 
 async fn tls_wrap(address: &ServerAddress, tcp: TcpStream) -> Result<ImapStream, ImapError> {
     let config = client_config(&address.tls)?;
-    let name = ServerName::try_from(address.host.clone())
-        .map_err(|e| connect_error(address, ConnectFailure::Tls, format!("invalid server name: {e}")))?;
-    match tokio::time::timeout(address.timeout, TlsConnector::from(config).connect(name, tcp)).await {
+    let name = ServerName::try_from(address.host.clone()).map_err(|e| {
+        connect_error(
+            address,
+            ConnectFailure::Tls,
+            format!("invalid server name: {e}"),
+        )
+    })?;
+    match tokio::time::timeout(
+        address.timeout,
+        TlsConnector::from(config).connect(name, tcp),
+    )
+    .await
+    {
         Ok(Ok(stream)) => Ok(ImapStream::Tls(Box::new(stream))),
         Ok(Err(e)) => Err(connect_error(address, ConnectFailure::Tls, e)),
-        Err(_) => Err(connect_error(address, ConnectFailure::Timeout, "TLS handshake timed out")),
+        Err(_) => Err(connect_error(
+            address,
+            ConnectFailure::Timeout,
+            "TLS handshake timed out",
+        )),
     }
 }
 
@@ -117,37 +163,70 @@ pub async fn connect(address: &ServerAddress, label: &str) -> Result<ImapSession
         Security::Starttls | Security::None => ImapStream::Plain(tcp),
     };
     let label = format!("{label} {}", address.display());
-    let mut session = ImapSession::new(async_imap::Client::new(buffered(stream)), address.timeout, label.clone());
+    let mut session = ImapSession::new(
+        async_imap::Client::new(buffered(stream)),
+        address.timeout,
+        label.clone(),
+    );
     // The greeting must be read before anything else is sent.
     match session.read("greeting").await {
         Ok(Reply::Untagged { .. }) => {}
-        Ok(other) => return Err(connect_error(address, ConnectFailure::Greeting, format!("{other:?}"))),
-        Err(ImapError::Bye { text, .. }) => return Err(connect_error(address, ConnectFailure::Greeting, text)),
+        Ok(other) => {
+            return Err(connect_error(
+                address,
+                ConnectFailure::Greeting,
+                format!("{other:?}"),
+            ));
+        }
+        Err(ImapError::Bye { text, .. }) => {
+            return Err(connect_error(address, ConnectFailure::Greeting, text));
+        }
         Err(e) => return Err(connect_error(address, ConnectFailure::Greeting, e)),
     }
     if address.security == Security::Starttls {
-        session.simple("STARTTLS").await.map_err(|e| connect_error(address, ConnectFailure::Tls, e))?;
+        session
+            .simple("STARTTLS")
+            .await
+            .map_err(|e| connect_error(address, ConnectFailure::Tls, e))?;
         let plain = match session.into_client().into_inner().into_inner() {
             ImapStream::Plain(tcp) => tcp,
             ImapStream::Tls(_) => unreachable!("STARTTLS is only sent on a plain stream"),
         };
         let stream = tls_wrap(address, plain).await?;
-        session = ImapSession::new(async_imap::Client::new(buffered(stream)), address.timeout, label);
+        session = ImapSession::new(
+            async_imap::Client::new(buffered(stream)),
+            address.timeout,
+            label,
+        );
     }
     Ok(session)
 }
 
 /// Signs in; afterwards the capabilities are fresh.
-pub async fn sign_in(session: &mut ImapSession, credentials: &Credentials) -> Result<(), ImapError> {
+pub async fn sign_in(
+    session: &mut ImapSession,
+    credentials: &Credentials,
+) -> Result<(), ImapError> {
     match credentials {
         Credentials::Login { user, password } => {
             let (Some(u), Some(p)) = (quote(user), quote(password)) else {
-                return Err(ImapError::No { command: "LOGIN".into(), code: Some("AUTHENTICATIONFAILED".into()), text: "user name or password holds a line break".into() });
+                return Err(ImapError::No {
+                    command: "LOGIN".into(),
+                    code: Some("AUTHENTICATIONFAILED".into()),
+                    text: "user name or password holds a line break".into(),
+                });
             };
             session.simple(&format!("LOGIN {u} {p}")).await?;
         }
-        Credentials::Plain { authzid, authcid, password } => {
-            let raw = format!("{}\0{authcid}\0{password}", authzid.as_deref().unwrap_or(""));
+        Credentials::Plain {
+            authzid,
+            authcid,
+            password,
+        } => {
+            let raw = format!(
+                "{}\0{authcid}\0{password}",
+                authzid.as_deref().unwrap_or("")
+            );
             sasl(session, "PLAIN", raw.as_bytes()).await?;
         }
         Credentials::XOAuth2 { user, token } => {
@@ -162,17 +241,30 @@ pub async fn sign_in(session: &mut ImapSession, credentials: &Credentials) -> Re
 /// a server error challenge (XOAUTH2) is answered with an empty line.
 async fn sasl(session: &mut ImapSession, mechanism: &str, initial: &[u8]) -> Result<(), ImapError> {
     let tag = session.next_tag();
-    session.write(format!("{tag} AUTHENTICATE {mechanism}\r\n").as_bytes(), "AUTHENTICATE").await?;
+    session
+        .write(
+            format!("{tag} AUTHENTICATE {mechanism}\r\n").as_bytes(),
+            "AUTHENTICATE",
+        )
+        .await?;
     let encoded = base64::engine::general_purpose::STANDARD.encode(initial);
     let mut sent_initial = false;
     loop {
         match session.read("AUTHENTICATE").await? {
             Reply::Continue if !sent_initial => {
                 sent_initial = true;
-                session.write(format!("{encoded}\r\n").as_bytes(), "AUTHENTICATE").await?;
+                session
+                    .write(format!("{encoded}\r\n").as_bytes(), "AUTHENTICATE")
+                    .await?;
             }
             Reply::Continue => session.write(b"\r\n", "AUTHENTICATE").await?,
-            Reply::Done { tag: t, status, code, text, .. } if t == tag => {
+            Reply::Done {
+                tag: t,
+                status,
+                code,
+                text,
+                ..
+            } if t == tag => {
                 ImapSession::completion("AUTHENTICATE", status, code, text)?;
                 return Ok(());
             }
@@ -182,7 +274,11 @@ async fn sasl(session: &mut ImapSession, mechanism: &str, initial: &[u8]) -> Res
 }
 
 /// Connects and signs in, in one step.
-pub async fn open(address: &ServerAddress, credentials: &Credentials, label: &str) -> Result<ImapSession, ImapError> {
+pub async fn open(
+    address: &ServerAddress,
+    credentials: &Credentials,
+    label: &str,
+) -> Result<ImapSession, ImapError> {
     let mut session = connect(address, label).await?;
     sign_in(&mut session, credentials).await?;
     Ok(session)

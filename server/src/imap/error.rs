@@ -25,11 +25,23 @@ impl std::fmt::Display for ConnectFailure {
 #[derive(Debug, thiserror::Error)]
 pub enum ImapError {
     #[error("cannot connect to {server}: {failure}: {detail}")]
-    Connect { server: String, failure: ConnectFailure, detail: String },
+    Connect {
+        server: String,
+        failure: ConnectFailure,
+        detail: String,
+    },
     #[error("{command} refused: {text}")]
-    No { command: String, code: Option<String>, text: String },
+    No {
+        command: String,
+        code: Option<String>,
+        text: String,
+    },
     #[error("{command} rejected as malformed: {text}")]
-    Bad { command: String, code: Option<String>, text: String },
+    Bad {
+        command: String,
+        code: Option<String>,
+        text: String,
+    },
     #[error("the server closed the session: {text}")]
     Bye { code: Option<String>, text: String },
     #[error("no answer within {seconds} s during {during}")]
@@ -46,7 +58,9 @@ impl ImapError {
     /// The response code of a NO/BAD/BYE, upper-cased (`OVERQUOTA`, `AUTHENTICATIONFAILED`…).
     pub fn code(&self) -> Option<&str> {
         match self {
-            ImapError::No { code, .. } | ImapError::Bad { code, .. } | ImapError::Bye { code, .. } => code.as_deref(),
+            ImapError::No { code, .. }
+            | ImapError::Bad { code, .. }
+            | ImapError::Bye { code, .. } => code.as_deref(),
             _ => None,
         }
     }

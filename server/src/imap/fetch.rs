@@ -33,17 +33,32 @@ pub struct FetchedBody {
 }
 
 /// `EXAMINE` (read-only: copying never changes `\Seen` on the source) or `SELECT`.
-pub async fn open_folder(session: &mut ImapSession, wire_name: &str, read_only: bool) -> Result<FolderStatus, ImapError> {
-    let name = quote(wire_name).ok_or_else(|| ImapError::Protocol(format!("folder name {wire_name:?} holds a line break")))?;
+pub async fn open_folder(
+    session: &mut ImapSession,
+    wire_name: &str,
+    read_only: bool,
+) -> Result<FolderStatus, ImapError> {
+    let name = quote(wire_name).ok_or_else(|| {
+        ImapError::Protocol(format!("folder name {wire_name:?} holds a line break"))
+    })?;
     let verb = if read_only { "EXAMINE" } else { "SELECT" };
     let mut status = FolderStatus::default();
     session
         .run(&format!("{verb} {name}"), |reply| {
             match reply {
                 Reply::Exists(n) => status.exists = n,
-                Reply::Untagged { code: Some(UntaggedCode::UidValidity(v)), .. } => status.uidvalidity = v,
-                Reply::Untagged { code: Some(UntaggedCode::UidNext(v)), .. } => status.uidnext = v,
-                Reply::Untagged { code: Some(UntaggedCode::PermanentFlags(f)), .. } => status.permanent_flags = f,
+                Reply::Untagged {
+                    code: Some(UntaggedCode::UidValidity(v)),
+                    ..
+                } => status.uidvalidity = v,
+                Reply::Untagged {
+                    code: Some(UntaggedCode::UidNext(v)),
+                    ..
+                } => status.uidnext = v,
+                Reply::Untagged {
+                    code: Some(UntaggedCode::PermanentFlags(f)),
+                    ..
+                } => status.permanent_flags = f,
                 _ => {}
             }
             Ok(())
@@ -58,12 +73,20 @@ pub fn parse_message_id(header: &[u8]) -> Option<String> {
     let unfolded = text.replace("\r\n ", " ").replace("\r\n\t", " ");
     unfolded.lines().find_map(|line| {
         let (name, value) = line.split_once(':')?;
-        name.trim().eq_ignore_ascii_case("message-id").then(|| value.trim().to_string()).filter(|v| !v.is_empty())
+        name.trim()
+            .eq_ignore_ascii_case("message-id")
+            .then(|| value.trim().to_string())
+            .filter(|v| !v.is_empty())
     })
 }
 
 /// Metadata of every message with a UID in `first..=last`, in windows of `window` UIDs.
-pub async fn fetch_meta(session: &mut ImapSession, first: u32, last: u32, window: u32) -> Result<Vec<MessageMeta>, ImapError> {
+pub async fn fetch_meta(
+    session: &mut ImapSession,
+    first: u32,
+    last: u32,
+    window: u32,
+) -> Result<Vec<MessageMeta>, ImapError> {
     let mut out = Vec::new();
     if first == 0 || last < first {
         return Ok(out);
@@ -71,7 +94,9 @@ pub async fn fetch_meta(session: &mut ImapSession, first: u32, last: u32, window
     let mut start = first;
     loop {
         let end = start.saturating_add(window - 1).min(last);
-        let command = format!("UID FETCH {start}:{end} (UID RFC822.SIZE FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])");
+        let command = format!(
+            "UID FETCH {start}:{end} (UID RFC822.SIZE FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])"
+        );
         session
             .run(&command, |reply| {
                 if let Reply::Fetch(f) = reply {
@@ -102,7 +127,10 @@ pub async fn fetch_meta(session: &mut ImapSession, first: u32, last: u32, window
 }
 
 /// The full bytes of the messages in `uids` (one command; keep sets small).
-pub async fn fetch_bodies(session: &mut ImapSession, uids: &UidSet) -> Result<Vec<FetchedBody>, ImapError> {
+pub async fn fetch_bodies(
+    session: &mut ImapSession,
+    uids: &UidSet,
+) -> Result<Vec<FetchedBody>, ImapError> {
     let mut out = Vec::with_capacity(uids.len() as usize);
     for chunk in uids.to_command_chunks(900) {
         session

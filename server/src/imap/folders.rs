@@ -24,11 +24,12 @@ pub enum SpecialUse {
 /// All folders of the signed-in user.
 pub async fn list(session: &mut ImapSession) -> Result<Vec<ListEntry>, ImapError> {
     let mut entries = Vec::new();
-    let command = if session.has_capability("SPECIAL-USE") && session.has_capability("LIST-EXTENDED") {
-        r#"LIST "" "*" RETURN (SPECIAL-USE)"#
-    } else {
-        r#"LIST "" "*""#
-    };
+    let command =
+        if session.has_capability("SPECIAL-USE") && session.has_capability("LIST-EXTENDED") {
+            r#"LIST "" "*" RETURN (SPECIAL-USE)"#
+        } else {
+            r#"LIST "" "*""#
+        };
     session
         .run(command, |reply| {
             if let Reply::List(entry) = reply {
@@ -42,24 +43,101 @@ pub async fn list(session: &mut ImapSession) -> Result<Vec<ListEntry>, ImapError
 
 /// Creates a folder; one that exists already is fine.
 pub async fn create(session: &mut ImapSession, wire_name: &str) -> Result<(), ImapError> {
-    let name = quote(wire_name).ok_or_else(|| ImapError::Protocol(format!("folder name {wire_name:?} holds a line break")))?;
+    let name = quote(wire_name).ok_or_else(|| {
+        ImapError::Protocol(format!("folder name {wire_name:?} holds a line break"))
+    })?;
     match session.simple(&format!("CREATE {name}")).await {
         Ok(_) => Ok(()),
-        Err(ImapError::No { code: Some(code), .. }) if code == "ALREADYEXISTS" => Ok(()),
+        Err(ImapError::No {
+            code: Some(code), ..
+        }) if code == "ALREADYEXISTS" => Ok(()),
         Err(e) => Err(e),
     }
 }
 
 pub fn is_selectable(entry: &ListEntry) -> bool {
-    !entry.attributes.iter().any(|a| a.eq_ignore_ascii_case("\\Noselect") || a.eq_ignore_ascii_case("\\NonExistent"))
+    !entry
+        .attributes
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case("\\Noselect") || a.eq_ignore_ascii_case("\\NonExistent"))
 }
 
 const LOCALIZED: &[(SpecialUse, &[&str])] = &[
-    (SpecialUse::Sent, &["sent", "sent items", "sent mail", "sent messages", "gesendet", "gesendete objekte", "envoyés", "éléments envoyés", "enviados", "elementos enviados", "inviata", "posta inviata", "verzonden", "отправленные"]),
-    (SpecialUse::Drafts, &["drafts", "draft", "entwürfe", "brouillons", "borradores", "bozze", "concepten", "черновики"]),
-    (SpecialUse::Trash, &["trash", "deleted items", "deleted messages", "bin", "papierkorb", "gelöschte objekte", "corbeille", "papelera", "cestino", "prullenbak", "корзина"]),
-    (SpecialUse::Junk, &["junk", "spam", "junk e-mail", "junk email", "bulk mail", "indésirables", "correo no deseado", "posta indesiderata", "ongewenste e-mail", "спам"]),
-    (SpecialUse::Archive, &["archive", "archives", "archiv", "archivo", "archivio", "archief", "архив"]),
+    (
+        SpecialUse::Sent,
+        &[
+            "sent",
+            "sent items",
+            "sent mail",
+            "sent messages",
+            "gesendet",
+            "gesendete objekte",
+            "envoyés",
+            "éléments envoyés",
+            "enviados",
+            "elementos enviados",
+            "inviata",
+            "posta inviata",
+            "verzonden",
+            "отправленные",
+        ],
+    ),
+    (
+        SpecialUse::Drafts,
+        &[
+            "drafts",
+            "draft",
+            "entwürfe",
+            "brouillons",
+            "borradores",
+            "bozze",
+            "concepten",
+            "черновики",
+        ],
+    ),
+    (
+        SpecialUse::Trash,
+        &[
+            "trash",
+            "deleted items",
+            "deleted messages",
+            "bin",
+            "papierkorb",
+            "gelöschte objekte",
+            "corbeille",
+            "papelera",
+            "cestino",
+            "prullenbak",
+            "корзина",
+        ],
+    ),
+    (
+        SpecialUse::Junk,
+        &[
+            "junk",
+            "spam",
+            "junk e-mail",
+            "junk email",
+            "bulk mail",
+            "indésirables",
+            "correo no deseado",
+            "posta indesiderata",
+            "ongewenste e-mail",
+            "спам",
+        ],
+    ),
+    (
+        SpecialUse::Archive,
+        &[
+            "archive",
+            "archives",
+            "archiv",
+            "archivo",
+            "archivio",
+            "archief",
+            "архив",
+        ],
+    ),
 ];
 
 /// The special use of a folder: its attribute, else its (decoded, last-level) name.
@@ -83,13 +161,24 @@ pub fn special_use(entry: &ListEntry) -> Option<SpecialUse> {
         _ => decoded,
     };
     // Only top-level folders (or children of INBOX) are taken for special folders by name.
-    let depth = entry.delimiter.as_deref().map_or(0, |d| entry.name.matches(d).count());
-    let under_inbox = entry.delimiter.as_deref().is_some_and(|d| entry.name.to_ascii_uppercase().starts_with(&format!("INBOX{d}")));
+    let depth = entry
+        .delimiter
+        .as_deref()
+        .map_or(0, |d| entry.name.matches(d).count());
+    let under_inbox = entry.delimiter.as_deref().is_some_and(|d| {
+        entry
+            .name
+            .to_ascii_uppercase()
+            .starts_with(&format!("INBOX{d}"))
+    });
     if depth > usize::from(under_inbox) {
         return None;
     }
     let leaf = leaf.to_lowercase();
-    LOCALIZED.iter().find(|(_, names)| names.contains(&leaf.as_str())).map(|(use_, _)| *use_)
+    LOCALIZED
+        .iter()
+        .find(|(_, names)| names.contains(&leaf.as_str()))
+        .map(|(use_, _)| *use_)
 }
 
 /// How source names become destination names.
@@ -126,14 +215,22 @@ impl FolderMapper {
         if name.eq_ignore_ascii_case("INBOX") {
             return Some("INBOX".into());
         }
-        let (Some(from), Some(to)) = (self.source_delimiter.as_deref(), self.destination_delimiter.as_deref()) else {
+        let (Some(from), Some(to)) = (
+            self.source_delimiter.as_deref(),
+            self.destination_delimiter.as_deref(),
+        ) else {
             return Some(name.to_string());
         };
         if from == to {
             return Some(name.to_string());
         }
         // A destination delimiter inside a source name would create a level; it becomes '_'.
-        Some(name.split(from).map(|part| part.replace(to, "_")).collect::<Vec<_>>().join(to))
+        Some(
+            name.split(from)
+                .map(|part| part.replace(to, "_"))
+                .collect::<Vec<_>>()
+                .join(to),
+        )
     }
 }
 
@@ -142,7 +239,11 @@ mod tests {
     use super::*;
 
     fn entry(name: &str, delim: &str, attrs: &[&str]) -> ListEntry {
-        ListEntry { name: name.into(), delimiter: Some(delim.into()), attributes: attrs.iter().map(|s| s.to_string()).collect() }
+        ListEntry {
+            name: name.into(),
+            delimiter: Some(delim.into()),
+            attributes: attrs.iter().map(|s| s.to_string()).collect(),
+        }
     }
 
     fn mapper(from: &str, to: &str, root: Option<&str>) -> FolderMapper {
@@ -158,25 +259,57 @@ mod tests {
 
     #[test]
     fn special_use_by_attribute_then_by_name() {
-        assert_eq!(special_use(&entry("Whatever", "/", &["\\Sent"])), Some(SpecialUse::Sent));
-        assert_eq!(special_use(&entry("Sent Items", "/", &[])), Some(SpecialUse::Sent));
-        assert_eq!(special_use(&entry("INBOX.Gesendet", ".", &[])), Some(SpecialUse::Sent));
-        assert_eq!(special_use(&entry("Entw&APw-rfe", "/", &[])), Some(SpecialUse::Drafts));
-        assert_eq!(special_use(&entry("Projects/Sent", "/", &[])), None, "nested folders keep their name");
-        assert_eq!(special_use(&entry("[Gmail]/All Mail", "/", &["\\All"])), Some(SpecialUse::All));
+        assert_eq!(
+            special_use(&entry("Whatever", "/", &["\\Sent"])),
+            Some(SpecialUse::Sent)
+        );
+        assert_eq!(
+            special_use(&entry("Sent Items", "/", &[])),
+            Some(SpecialUse::Sent)
+        );
+        assert_eq!(
+            special_use(&entry("INBOX.Gesendet", ".", &[])),
+            Some(SpecialUse::Sent)
+        );
+        assert_eq!(
+            special_use(&entry("Entw&APw-rfe", "/", &[])),
+            Some(SpecialUse::Drafts)
+        );
+        assert_eq!(
+            special_use(&entry("Projects/Sent", "/", &[])),
+            None,
+            "nested folders keep their name"
+        );
+        assert_eq!(
+            special_use(&entry("[Gmail]/All Mail", "/", &["\\All"])),
+            Some(SpecialUse::All)
+        );
     }
 
     #[test]
     fn maps_names() {
         let m = mapper(".", "/", None);
         assert_eq!(m.map(&entry("INBOX", ".", &[])).as_deref(), Some("INBOX"));
-        assert_eq!(m.map(&entry("Work.2024.Q1", ".", &[])).as_deref(), Some("Work/2024/Q1"));
+        assert_eq!(
+            m.map(&entry("Work.2024.Q1", ".", &[])).as_deref(),
+            Some("Work/2024/Q1")
+        );
         assert_eq!(m.map(&entry("a/b.c", ".", &[])).as_deref(), Some("a_b/c"));
-        assert_eq!(m.map(&entry("Sent Items", ".", &[])).as_deref(), Some("Sent"));
+        assert_eq!(
+            m.map(&entry("Sent Items", ".", &[])).as_deref(),
+            Some("Sent")
+        );
         assert_eq!(m.map(&entry("All", ".", &["\\All"])), None);
-        assert_eq!(m.map(&entry("Caf&AOk-", ".", &[])).as_deref(), Some("Caf&AOk-"), "wire names stay exact");
+        assert_eq!(
+            m.map(&entry("Caf&AOk-", ".", &[])).as_deref(),
+            Some("Caf&AOk-"),
+            "wire names stay exact"
+        );
         let rooted = mapper("/", "/", Some("users/jane"));
-        assert_eq!(rooted.map(&entry("users/jane/Work", "/", &[])).as_deref(), Some("Work"));
+        assert_eq!(
+            rooted.map(&entry("users/jane/Work", "/", &[])).as_deref(),
+            Some("Work")
+        );
         assert_eq!(rooted.map(&entry("users/bob/Work", "/", &[])), None);
     }
 }

@@ -1,7 +1,9 @@
 //! Owned copies of the server responses the engine uses, taken out of async-imap's parse buffer
 //! (its `ResponseData` type cannot be named outside the crate).
 
-use async_imap::imap_proto::{AttributeValue, MailboxDatum, NameAttribute, Response, ResponseCode, Status};
+use async_imap::imap_proto::{
+    AttributeValue, MailboxDatum, NameAttribute, Response, ResponseCode, Status,
+};
 
 use super::response_code::code_of;
 
@@ -37,11 +39,24 @@ pub struct ListEntry {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reply {
-    Done { tag: String, status: TaggedStatus, code: Option<String>, text: String, append_uid: Option<(u32, Vec<(u32, u32)>)> },
+    Done {
+        tag: String,
+        status: TaggedStatus,
+        code: Option<String>,
+        text: String,
+        append_uid: Option<(u32, Vec<(u32, u32)>)>,
+    },
     Continue,
-    Bye { code: Option<String>, text: String },
+    Bye {
+        code: Option<String>,
+        text: String,
+    },
     /// An untagged OK/NO/BAD; select responses carry their data in `code`.
-    Untagged { status: TaggedStatus, code: Option<UntaggedCode>, text: String },
+    Untagged {
+        status: TaggedStatus,
+        code: Option<UntaggedCode>,
+        text: String,
+    },
     Fetch(FetchData),
     List(ListEntry),
     Exists(u32),
@@ -102,8 +117,16 @@ fn uid_set(members: &[async_imap::imap_proto::rfc4315::UidSetMember]) -> Vec<(u3
 impl Reply {
     pub fn from_response(response: &Response<'_>) -> Reply {
         match response {
-            Response::Done { tag, status: s, outcome } => {
-                let text = outcome.information.as_deref().unwrap_or_default().to_string();
+            Response::Done {
+                tag,
+                status: s,
+                outcome,
+            } => {
+                let text = outcome
+                    .information
+                    .as_deref()
+                    .unwrap_or_default()
+                    .to_string();
                 let append_uid = match &outcome.code {
                     Some(ResponseCode::AppendUid(validity, set)) => Some((*validity, uid_set(set))),
                     _ => None,
@@ -118,36 +141,78 @@ impl Reply {
                         other => format!("{other:?}").to_ascii_uppercase(),
                     })
                 });
-                Reply::Done { tag: tag.0.clone(), status: status(s), code, text, append_uid }
+                Reply::Done {
+                    tag: tag.0.clone(),
+                    status: status(s),
+                    code,
+                    text,
+                    append_uid,
+                }
             }
             Response::Continue(_) => Reply::Continue,
-            Response::Data { status: Status::Bye, outcome } => {
-                let text = outcome.information.as_deref().unwrap_or_default().to_string();
-                Reply::Bye { code: code_of(&text), text }
+            Response::Data {
+                status: Status::Bye,
+                outcome,
+            } => {
+                let text = outcome
+                    .information
+                    .as_deref()
+                    .unwrap_or_default()
+                    .to_string();
+                Reply::Bye {
+                    code: code_of(&text),
+                    text,
+                }
             }
             Response::Data { status: s, outcome } => {
-                let text = outcome.information.as_deref().unwrap_or_default().to_string();
+                let text = outcome
+                    .information
+                    .as_deref()
+                    .unwrap_or_default()
+                    .to_string();
                 let code = outcome.code.as_ref().map(|c| match c {
                     ResponseCode::UidValidity(v) => UntaggedCode::UidValidity(*v),
                     ResponseCode::UidNext(v) => UntaggedCode::UidNext(*v),
-                    ResponseCode::PermanentFlags(f) => UntaggedCode::PermanentFlags(f.iter().map(|x| x.to_string()).collect()),
+                    ResponseCode::PermanentFlags(f) => {
+                        UntaggedCode::PermanentFlags(f.iter().map(|x| x.to_string()).collect())
+                    }
                     ResponseCode::ReadOnly => UntaggedCode::ReadOnly,
                     other => UntaggedCode::Other(format!("{other:?}")),
                 });
-                Reply::Untagged { status: status(s), code, text }
+                Reply::Untagged {
+                    status: status(s),
+                    code,
+                    text,
+                }
             }
             Response::Fetch(seq, attrs) => {
-                let mut fetch = FetchData { seq: *seq, ..FetchData::default() };
+                let mut fetch = FetchData {
+                    seq: *seq,
+                    ..FetchData::default()
+                };
                 for attr in attrs {
                     match attr {
                         AttributeValue::Uid(u) => fetch.uid = Some(*u),
-                        AttributeValue::Flags(f) => fetch.flags = Some(f.iter().map(|x| x.to_string()).collect()),
-                        AttributeValue::InternalDate(d) => fetch.internal_date = Some(d.to_string()),
+                        AttributeValue::Flags(f) => {
+                            fetch.flags = Some(f.iter().map(|x| x.to_string()).collect())
+                        }
+                        AttributeValue::InternalDate(d) => {
+                            fetch.internal_date = Some(d.to_string())
+                        }
                         AttributeValue::Rfc822Size(s) => fetch.size = Some(*s),
                         AttributeValue::Rfc822(Some(b)) => fetch.body = Some(b.to_vec()),
-                        AttributeValue::BodySection { section: None, data: Some(b), .. } => fetch.body = Some(b.to_vec()),
-                        AttributeValue::BodySection { section: Some(_), data, .. } => {
-                            fetch.header_fields = Some(data.as_ref().map(|b| b.to_vec()).unwrap_or_default());
+                        AttributeValue::BodySection {
+                            section: None,
+                            data: Some(b),
+                            ..
+                        } => fetch.body = Some(b.to_vec()),
+                        AttributeValue::BodySection {
+                            section: Some(_),
+                            data,
+                            ..
+                        } => {
+                            fetch.header_fields =
+                                Some(data.as_ref().map(|b| b.to_vec()).unwrap_or_default());
                         }
                         _ => {}
                     }
@@ -160,7 +225,9 @@ impl Reply {
                 attributes: list.name_attributes.iter().map(name_attribute).collect(),
             }),
             Response::MailboxData(MailboxDatum::Exists(n)) => Reply::Exists(*n),
-            Response::MailboxData(MailboxDatum::Flags(f)) => Reply::Flags(f.iter().map(|x| x.to_string()).collect()),
+            Response::MailboxData(MailboxDatum::Flags(f)) => {
+                Reply::Flags(f.iter().map(|x| x.to_string()).collect())
+            }
             Response::MailboxData(MailboxDatum::Search(uids)) => Reply::Search(uids.clone()),
             Response::Capabilities(caps) => Reply::Capabilities(
                 caps.iter()

@@ -25,17 +25,32 @@ mod tests {
     #[test]
     fn table() {
         let cases = [
-            ("[OVERQUOTA] Quota exceeded (mailbox for user is full) (0.001 + 0.000 secs).", Some("OVERQUOTA")),
-            ("[AUTHENTICATIONFAILED] Authentication failed.", Some("AUTHENTICATIONFAILED")),
-            ("[authorizationfailed] Authorization failed", Some("AUTHORIZATIONFAILED")),
-            ("[APPENDUID 1795467555 1] Append completed", Some("APPENDUID")),
+            (
+                "[OVERQUOTA] Quota exceeded (mailbox for user is full) (0.001 + 0.000 secs).",
+                Some("OVERQUOTA"),
+            ),
+            (
+                "[AUTHENTICATIONFAILED] Authentication failed.",
+                Some("AUTHENTICATIONFAILED"),
+            ),
+            (
+                "[authorizationfailed] Authorization failed",
+                Some("AUTHORIZATIONFAILED"),
+            ),
+            (
+                "[APPENDUID 1795467555 1] Append completed",
+                Some("APPENDUID"),
+            ),
             ("Quota exceeded", None),
             ("[unterminated", None),
         ];
         for (text, want) in cases {
             assert_eq!(code_of(text).as_deref(), want, "{text}");
         }
-        assert_eq!(suggested_backoff_ms("Request is throttled. Suggested Backoff Time: 1500 milliseconds"), Some(1500));
+        assert_eq!(
+            suggested_backoff_ms("Request is throttled. Suggested Backoff Time: 1500 milliseconds"),
+            Some(1500)
+        );
         assert_eq!(suggested_backoff_ms("no hint"), None);
     }
 }

@@ -22,7 +22,9 @@ pub struct ImapSession {
 
 impl std::fmt::Debug for ImapSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ImapSession").field("label", &self.label).finish_non_exhaustive()
+        f.debug_struct("ImapSession")
+            .field("label", &self.label)
+            .finish_non_exhaustive()
     }
 }
 
@@ -35,7 +37,13 @@ pub struct Completion {
 
 impl ImapSession {
     pub fn new(conn: async_imap::Client<BufferedStream>, timeout: Duration, label: String) -> Self {
-        ImapSession { conn, next_tag: 0, timeout, capabilities: HashSet::new(), label }
+        ImapSession {
+            conn,
+            next_tag: 0,
+            timeout,
+            capabilities: HashSet::new(),
+            label,
+        }
     }
 
     pub fn into_client(self) -> async_imap::Client<BufferedStream> {
@@ -70,7 +78,10 @@ impl ImapSession {
         match tokio::time::timeout(timeout, io).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(ImapError::ConnectionLost(format!("{during}: {e}"))),
-            Err(_) => Err(ImapError::Timeout { during: during.to_string(), seconds: timeout.as_secs() }),
+            Err(_) => Err(ImapError::Timeout {
+                during: during.to_string(),
+                seconds: timeout.as_secs(),
+            }),
         }
     }
 
@@ -81,7 +92,10 @@ impl ImapSession {
         match tokio::time::timeout(timeout, stream.write_all(bytes)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(ImapError::ConnectionLost(format!("{during}: {e}"))),
-            Err(_) => Err(ImapError::Timeout { during: during.to_string(), seconds: timeout.as_secs() }),
+            Err(_) => Err(ImapError::Timeout {
+                during: during.to_string(),
+                seconds: timeout.as_secs(),
+            }),
         }
     }
 
@@ -92,18 +106,36 @@ impl ImapSession {
                 Reply::Bye { code, text } => Err(ImapError::Bye { code, text }),
                 reply => Ok(reply),
             },
-            Ok(Ok(None)) => Err(ImapError::ConnectionLost(format!("{during}: the server closed the connection"))),
+            Ok(Ok(None)) => Err(ImapError::ConnectionLost(format!(
+                "{during}: the server closed the connection"
+            ))),
             Ok(Err(e)) => Err(ImapError::ConnectionLost(format!("{during}: {e}"))),
-            Err(_) => Err(ImapError::Timeout { during: during.to_string(), seconds: self.timeout.as_secs() }),
+            Err(_) => Err(ImapError::Timeout {
+                during: during.to_string(),
+                seconds: self.timeout.as_secs(),
+            }),
         }
     }
 
     /// Turns a tagged reply into `Ok(Completion)` or a typed NO/BAD error.
-    pub fn completion(command: &str, status: TaggedStatus, code: Option<String>, text: String) -> Result<Completion, ImapError> {
+    pub fn completion(
+        command: &str,
+        status: TaggedStatus,
+        code: Option<String>,
+        text: String,
+    ) -> Result<Completion, ImapError> {
         match status {
             TaggedStatus::Ok => Ok(Completion { code, text }),
-            TaggedStatus::No => Err(ImapError::No { command: command.to_string(), code, text }),
-            TaggedStatus::Bad => Err(ImapError::Bad { command: command.to_string(), code, text }),
+            TaggedStatus::No => Err(ImapError::No {
+                command: command.to_string(),
+                code,
+                text,
+            }),
+            TaggedStatus::Bad => Err(ImapError::Bad {
+                command: command.to_string(),
+                code,
+                text,
+            }),
         }
     }
 
@@ -114,8 +146,13 @@ impl ImapSession {
         mut on_untagged: impl FnMut(Reply) -> Result<(), ImapError>,
     ) -> Result<Completion, ImapError> {
         let tag = self.next_tag();
-        let verb = command.split_whitespace().next().unwrap_or("command").to_string();
-        self.write(format!("{tag} {command}\r\n").as_bytes(), &verb).await?;
+        let verb = command
+            .split_whitespace()
+            .next()
+            .unwrap_or("command")
+            .to_string();
+        self.write(format!("{tag} {command}\r\n").as_bytes(), &verb)
+            .await?;
         self.finish(&tag, &verb, &mut on_untagged).await
     }
 
@@ -128,7 +165,13 @@ impl ImapSession {
     ) -> Result<Completion, ImapError> {
         loop {
             match self.read(verb).await? {
-                Reply::Done { tag: t, status, code, text, .. } if t == tag => {
+                Reply::Done {
+                    tag: t,
+                    status,
+                    code,
+                    text,
+                    ..
+                } if t == tag => {
                     return Self::completion(verb, status, code, text);
                 }
                 other => on_untagged(other)?,

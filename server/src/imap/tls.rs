@@ -31,9 +31,14 @@ pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>, TlsConfi
         .with_safe_default_protocol_versions()
         .expect("ring supports the default protocol versions");
     if options.insecure_skip_verify {
-        tracing::warn!("TLS certificate verification is OFF for this endpoint (explicitly configured)");
+        tracing::warn!(
+            "TLS certificate verification is OFF for this endpoint (explicitly configured)"
+        );
         return Ok(Arc::new(
-            builder.dangerous().with_custom_certificate_verifier(Arc::new(NoVerification)).with_no_client_auth(),
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(NoVerification))
+                .with_no_client_auth(),
         ));
     }
     let mut roots = RootCertStore::empty();
@@ -42,14 +47,18 @@ pub fn client_config(options: &TlsOptions) -> Result<Arc<ClientConfig>, TlsConfi
         let mut added = 0;
         for cert in rustls_pemfile::certs(&mut pem.as_bytes()) {
             let cert = cert.map_err(|e| TlsConfigError::BadCaPem(e.to_string()))?;
-            roots.add(cert).map_err(|e| TlsConfigError::BadCaPem(e.to_string()))?;
+            roots
+                .add(cert)
+                .map_err(|e| TlsConfigError::BadCaPem(e.to_string()))?;
             added += 1;
         }
         if added == 0 {
             return Err(TlsConfigError::NoCertificate);
         }
     }
-    Ok(Arc::new(builder.with_root_certificates(roots).with_no_client_auth()))
+    Ok(Arc::new(
+        builder.with_root_certificates(roots).with_no_client_auth(),
+    ))
 }
 
 #[derive(Debug)]
@@ -73,7 +82,12 @@ impl ServerCertVerifier for NoVerification {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &provider().signature_verification_algorithms)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &provider().signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -82,10 +96,17 @@ impl ServerCertVerifier for NoVerification {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &provider().signature_verification_algorithms)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &provider().signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        provider().signature_verification_algorithms.supported_schemes()
+        provider()
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }

@@ -35,9 +35,15 @@ impl UidSet {
     }
 
     pub fn insert_range(&mut self, start: u32, end: u32) {
-        let (start, end) = if start <= end { (start, end) } else { (end, start) };
+        let (start, end) = if start <= end {
+            (start, end)
+        } else {
+            (end, start)
+        };
         // First range that could touch [start, end] (its end + 1 >= start).
-        let i = self.ranges.partition_point(|&(_, e)| e.saturating_add(1) < start);
+        let i = self
+            .ranges
+            .partition_point(|&(_, e)| e.saturating_add(1) < start);
         let mut j = i;
         let (mut s, mut e) = (start, end);
         while j < self.ranges.len() && self.ranges[j].0 <= end.saturating_add(1) {

@@ -7,8 +7,9 @@ use base64::alphabet::Alphabet;
 use base64::engine::{GeneralPurpose, GeneralPurposeConfig};
 
 fn engine() -> GeneralPurpose {
-    let alphabet = Alphabet::new("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,")
-        .expect("the modified UTF-7 alphabet has 64 distinct characters");
+    let alphabet =
+        Alphabet::new("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,")
+            .expect("the modified UTF-7 alphabet has 64 distinct characters");
     GeneralPurpose::new(
         &alphabet,
         GeneralPurposeConfig::new()
@@ -38,7 +39,10 @@ pub fn decode(wire: &str) -> Result<String, Utf7Error> {
             if bytes.len() % 2 != 0 {
                 return Err(err());
             }
-            let units: Vec<u16> = bytes.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+            let units: Vec<u16> = bytes
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect();
             out.push_str(&String::from_utf16(&units).map_err(|_| err())?);
         }
         rest = &after[end + 1..];

@@ -5,7 +5,15 @@ use std::io::Write;
 
 use app::ErrorKind;
 
-pub const HEADER: [&str; 7] = ["RowIndex", "EmailAddress", "ErrorMessage", "ErrorKind", "SuggestedSolution", "Folder", "Time"];
+pub const HEADER: [&str; 7] = [
+    "RowIndex",
+    "EmailAddress",
+    "ErrorMessage",
+    "ErrorKind",
+    "SuggestedSolution",
+    "Folder",
+    "Time",
+];
 
 /// One error line.
 #[derive(Clone, Debug)]
@@ -20,7 +28,11 @@ pub struct ErrorLine {
 
 /// A spreadsheet would run a cell starting with = + - @ (or a tab/CR) as a formula: prefix `'`.
 pub fn escape_cell(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}").into() } else { text.into() }
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}").into()
+    } else {
+        text.into()
+    }
 }
 
 pub struct ErrorsCsvWriter<W: Write> {
@@ -49,7 +61,9 @@ impl<W: Write> ErrorsCsvWriter<W> {
 
     pub fn finish(mut self) -> Result<W, csv::Error> {
         self.inner.flush()?;
-        self.inner.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+        self.inner
+            .into_inner()
+            .map_err(|e| csv::Error::from(e.into_error()))
     }
 }
 
@@ -72,7 +86,10 @@ mod tests {
             .unwrap();
         let text = String::from_utf8(writer.finish().unwrap()).unwrap();
         let mut lines = text.lines();
-        assert_eq!(lines.next(), Some("RowIndex,EmailAddress,ErrorMessage,ErrorKind,SuggestedSolution,Folder,Time"));
+        assert_eq!(
+            lines.next(),
+            Some("RowIndex,EmailAddress,ErrorMessage,ErrorKind,SuggestedSolution,Folder,Time")
+        );
         let row = lines.next().unwrap();
         assert!(row.starts_with("3,'=cmd"), "{row}");
         assert!(row.contains(",source_sign_in_failed,"), "{row}");

@@ -38,7 +38,9 @@ impl std::fmt::Debug for Cipher {
 
 impl Cipher {
     pub fn new(key: &[u8; 32]) -> Self {
-        Cipher { aead: XChaCha20Poly1305::new(key.into()) }
+        Cipher {
+            aead: XChaCha20Poly1305::new(key.into()),
+        }
     }
 
     pub fn encrypt(&self, plain: &str) -> EncryptedSecret {
@@ -60,7 +62,10 @@ impl Cipher {
             return Err(CipherError::Malformed);
         }
         let (nonce, sealed) = bytes.split_at(24);
-        let plain = self.aead.decrypt(XNonce::from_slice(nonce), sealed).map_err(|_| CipherError::WrongKey)?;
+        let plain = self
+            .aead
+            .decrypt(XNonce::from_slice(nonce), sealed)
+            .map_err(|_| CipherError::WrongKey)?;
         String::from_utf8(plain).map_err(|_| CipherError::Malformed)
     }
 }
@@ -74,15 +79,28 @@ mod tests {
         let cipher = Cipher::new(&[7u8; 32]);
         let stored = cipher.encrypt("pw-user1 ünïcode");
         assert!(!stored.0.contains("pw-user1"));
-        assert_ne!(cipher.encrypt("pw-user1 ünïcode"), stored, "nonces must differ");
+        assert_ne!(
+            cipher.encrypt("pw-user1 ünïcode"),
+            stored,
+            "nonces must differ"
+        );
         assert_eq!(cipher.decrypt(&stored).unwrap(), "pw-user1 ünïcode");
     }
 
     #[test]
     fn another_key_or_a_tampered_text_is_refused() {
         let stored = Cipher::new(&[7u8; 32]).encrypt("secret");
-        assert!(matches!(Cipher::new(&[8u8; 32]).decrypt(&stored), Err(CipherError::WrongKey)));
-        assert!(matches!(Cipher::new(&[7u8; 32]).decrypt(&EncryptedSecret("v1:abc".into())), Err(CipherError::Malformed)));
-        assert!(matches!(Cipher::new(&[7u8; 32]).decrypt(&EncryptedSecret("plain".into())), Err(CipherError::Malformed)));
+        assert!(matches!(
+            Cipher::new(&[8u8; 32]).decrypt(&stored),
+            Err(CipherError::WrongKey)
+        ));
+        assert!(matches!(
+            Cipher::new(&[7u8; 32]).decrypt(&EncryptedSecret("v1:abc".into())),
+            Err(CipherError::Malformed)
+        ));
+        assert!(matches!(
+            Cipher::new(&[7u8; 32]).decrypt(&EncryptedSecret("plain".into())),
+            Err(CipherError::Malformed)
+        ));
     }
 }

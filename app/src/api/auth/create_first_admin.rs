@@ -6,7 +6,10 @@ use crate::api::AppError;
 #[server(endpoint = "auth/create_first_admin")]
 pub async fn create_first_admin(username: String, password: String) -> Result<(), AppError> {
     let (backend, headers) = crate::backend::request()?;
-    match backend.create_first_admin(&headers, &username, &password).await {
+    match backend
+        .create_first_admin(&headers, &username, &password)
+        .await
+    {
         Ok(cookie) => {
             crate::backend::set_cookie(cookie);
             leptos_axum::redirect("/");

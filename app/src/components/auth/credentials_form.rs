@@ -20,7 +20,10 @@ pub fn CredentialsFields(#[prop(into)] password_autocomplete: String) -> impl In
 
 /// The error shown above a form: the action's own result (with JavaScript) or the `error`
 /// query parameter the server redirected to (without).
-pub fn form_error_text(action_error: Option<String>, query_error: Option<String>) -> Option<String> {
+pub fn form_error_text(
+    action_error: Option<String>,
+    query_error: Option<String>,
+) -> Option<String> {
     action_error.or_else(|| {
         query_error.map(|code| match code.as_str() {
             "rate_limited" => "Too many attempts; wait a minute and try again.".to_string(),

@@ -11,7 +11,11 @@ pub fn SetupPage() -> impl IntoView {
     let action = ServerAction::<CreateFirstAdmin>::new();
     let query = use_query_map();
     let error = move || {
-        let action_error = action.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+        let action_error = action
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string());
         form_error_text(action_error, query.read().get("error"))
     };
     view! {

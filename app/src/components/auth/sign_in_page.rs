@@ -13,7 +13,11 @@ pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
     let setup = Resource::new(|| (), |_| get_setup_state());
     let error = move || {
-        let action_error = action.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+        let action_error = action
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.to_string());
         form_error_text(action_error, query.read().get("error"))
     };
     view! {

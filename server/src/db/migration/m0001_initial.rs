@@ -13,56 +13,169 @@ impl MigrationName for Migration {
 }
 
 #[derive(DeriveIden)]
-enum Admins { Table, Id, Username, PasswordHash, CreatedAt }
+enum Admins {
+    Table,
+    Id,
+    Username,
+    PasswordHash,
+    CreatedAt,
+}
 
 #[derive(DeriveIden)]
-enum Sessions { Table, Id, TokenHash, AdminId, CreatedAt, ExpiresAt }
+enum Sessions {
+    Table,
+    Id,
+    TokenHash,
+    AdminId,
+    CreatedAt,
+    ExpiresAt,
+}
 
 #[derive(DeriveIden)]
 enum Endpoints {
-    Table, Id, Name, Role, Host, Port, Security, AuthMechanism, AdminUser, AdminSecret,
-    Impersonation, TlsCaPem, InsecureSkipVerify, MaxConcurrent, CreatedAt, UpdatedAt,
+    Table,
+    Id,
+    Name,
+    Role,
+    Host,
+    Port,
+    Security,
+    AuthMechanism,
+    AdminUser,
+    AdminSecret,
+    Impersonation,
+    TlsCaPem,
+    InsecureSkipVerify,
+    MaxConcurrent,
+    CreatedAt,
+    UpdatedAt,
 }
 
 #[derive(DeriveIden)]
 enum Batches {
-    Table, Id, Name, State, SourceEndpointId, DestinationEndpointId, Options, NotifyEmails,
-    CreatedAt, StartedAt, EndedAt, EmailStatus, EmailError,
+    Table,
+    Id,
+    Name,
+    State,
+    SourceEndpointId,
+    DestinationEndpointId,
+    Options,
+    NotifyEmails,
+    CreatedAt,
+    StartedAt,
+    EndedAt,
+    EmailStatus,
+    EmailError,
 }
 
 #[derive(DeriveIden)]
 enum Mailboxes {
-    Table, Id, BatchId, RowIndex, EmailAddress, SourceUsername, SourceSecret, UserRoot,
-    DestinationSecret, State, FoldersTotal, FoldersDone, MessagesTotal, MessagesCopied,
-    MessagesSkipped, BytesCopied, ErrorKind, ErrorMessage, StartedAt, EndedAt, ClaimedBy,
-    LeaseUntil, Attempts, UpdatedAt,
+    Table,
+    Id,
+    BatchId,
+    RowIndex,
+    EmailAddress,
+    SourceUsername,
+    SourceSecret,
+    UserRoot,
+    DestinationSecret,
+    State,
+    FoldersTotal,
+    FoldersDone,
+    MessagesTotal,
+    MessagesCopied,
+    MessagesSkipped,
+    BytesCopied,
+    ErrorKind,
+    ErrorMessage,
+    StartedAt,
+    EndedAt,
+    ClaimedBy,
+    LeaseUntil,
+    Attempts,
+    UpdatedAt,
 }
 
 #[derive(DeriveIden)]
 enum MigrationErrors {
-    Table, Id, BatchId, MailboxId, RowIndex, EmailAddress, Kind, Scope, Message, Folder, Uid,
-    Subject, Size, CreatedAt,
+    Table,
+    Id,
+    BatchId,
+    MailboxId,
+    RowIndex,
+    EmailAddress,
+    Kind,
+    Scope,
+    Message,
+    Folder,
+    Uid,
+    Subject,
+    Size,
+    CreatedAt,
 }
 
 #[derive(DeriveIden)]
-enum SyncAccounts { Table, Id, EmailAddress, SourceUsername, CompletedAt, LastBatchId, UpdatedAt }
+enum SyncAccounts {
+    Table,
+    Id,
+    EmailAddress,
+    SourceUsername,
+    CompletedAt,
+    LastBatchId,
+    UpdatedAt,
+}
 
 #[derive(DeriveIden)]
 enum FolderStates {
-    Table, Id, AccountId, SourceFolder, DestinationFolder, Uidvalidity, CopiedUids, Uidnext,
-    ExistsCount, UpdatedAt,
+    Table,
+    Id,
+    AccountId,
+    SourceFolder,
+    DestinationFolder,
+    Uidvalidity,
+    CopiedUids,
+    Uidnext,
+    ExistsCount,
+    UpdatedAt,
 }
 
 #[derive(DeriveIden)]
-enum AppendJournal { Table, Id, FolderStateId, Uidvalidity, Uid, MessageId, InternalDate, Size, CreatedAt }
+enum AppendJournal {
+    Table,
+    Id,
+    FolderStateId,
+    Uidvalidity,
+    Uid,
+    MessageId,
+    InternalDate,
+    Size,
+    CreatedAt,
+}
 
 #[derive(DeriveIden)]
-enum Settings { Table, Key, Value, Secret, UpdatedAt }
+enum Settings {
+    Table,
+    Key,
+    Value,
+    Secret,
+    UpdatedAt,
+}
 
 #[derive(DeriveIden)]
-enum AuditEvents { Table, Id, At, Actor, Action, Detail }
+enum AuditEvents {
+    Table,
+    Id,
+    At,
+    Actor,
+    Action,
+    Detail,
+}
 
-fn fk(name: &str, from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden)) -> ForeignKeyCreateStatement {
+fn fk(
+    name: &str,
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(name)
         .from(from.0, from.1)
@@ -92,7 +205,11 @@ impl MigrationTrait for Migration {
                 .col(integer(Sessions::AdminId))
                 .col(timestamp_with_time_zone(Sessions::CreatedAt))
                 .col(timestamp_with_time_zone(Sessions::ExpiresAt))
-                .foreign_key(&mut fk("fk_sessions_admin", (Sessions::Table, Sessions::AdminId), (Admins::Table, Admins::Id)))
+                .foreign_key(&mut fk(
+                    "fk_sessions_admin",
+                    (Sessions::Table, Sessions::AdminId),
+                    (Admins::Table, Admins::Id),
+                ))
                 .to_owned(),
         )
         .await?;
@@ -161,13 +278,40 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone_null(Mailboxes::LeaseUntil))
                 .col(integer(Mailboxes::Attempts))
                 .col(timestamp_with_time_zone(Mailboxes::UpdatedAt))
-                .foreign_key(&mut fk("fk_mailboxes_batch", (Mailboxes::Table, Mailboxes::BatchId), (Batches::Table, Batches::Id)))
+                .foreign_key(&mut fk(
+                    "fk_mailboxes_batch",
+                    (Mailboxes::Table, Mailboxes::BatchId),
+                    (Batches::Table, Batches::Id),
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ix_mailboxes_batch_state").table(Mailboxes::Table).col(Mailboxes::BatchId).col(Mailboxes::State).to_owned()).await?;
-        m.create_index(Index::create().name("ix_mailboxes_state_lease").table(Mailboxes::Table).col(Mailboxes::State).col(Mailboxes::LeaseUntil).to_owned()).await?;
-        m.create_index(Index::create().name("ix_mailboxes_email").table(Mailboxes::Table).col(Mailboxes::EmailAddress).to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("ix_mailboxes_batch_state")
+                .table(Mailboxes::Table)
+                .col(Mailboxes::BatchId)
+                .col(Mailboxes::State)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_mailboxes_state_lease")
+                .table(Mailboxes::Table)
+                .col(Mailboxes::State)
+                .col(Mailboxes::LeaseUntil)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_mailboxes_email")
+                .table(Mailboxes::Table)
+                .col(Mailboxes::EmailAddress)
+                .to_owned(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table(MigrationErrors::Table)
@@ -184,16 +328,55 @@ impl MigrationTrait for Migration {
                 .col(text_null(MigrationErrors::Subject))
                 .col(big_integer_null(MigrationErrors::Size))
                 .col(timestamp_with_time_zone(MigrationErrors::CreatedAt))
-                .foreign_key(&mut fk("fk_errors_batch", (MigrationErrors::Table, MigrationErrors::BatchId), (Batches::Table, Batches::Id)))
-                .foreign_key(&mut fk("fk_errors_mailbox", (MigrationErrors::Table, MigrationErrors::MailboxId), (Mailboxes::Table, Mailboxes::Id)))
+                .foreign_key(&mut fk(
+                    "fk_errors_batch",
+                    (MigrationErrors::Table, MigrationErrors::BatchId),
+                    (Batches::Table, Batches::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_errors_mailbox",
+                    (MigrationErrors::Table, MigrationErrors::MailboxId),
+                    (Mailboxes::Table, Mailboxes::Id),
+                ))
                 .to_owned(),
         )
         .await?;
         // The error report filters by batch and/or kind and sorts by time: one index per access path.
-        m.create_index(Index::create().name("ix_errors_batch_kind_time").table(MigrationErrors::Table).col(MigrationErrors::BatchId).col(MigrationErrors::Kind).col(MigrationErrors::CreatedAt).to_owned()).await?;
-        m.create_index(Index::create().name("ix_errors_kind_time").table(MigrationErrors::Table).col(MigrationErrors::Kind).col(MigrationErrors::CreatedAt).to_owned()).await?;
-        m.create_index(Index::create().name("ix_errors_time").table(MigrationErrors::Table).col(MigrationErrors::CreatedAt).to_owned()).await?;
-        m.create_index(Index::create().name("ix_errors_mailbox").table(MigrationErrors::Table).col(MigrationErrors::MailboxId).to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("ix_errors_batch_kind_time")
+                .table(MigrationErrors::Table)
+                .col(MigrationErrors::BatchId)
+                .col(MigrationErrors::Kind)
+                .col(MigrationErrors::CreatedAt)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_errors_kind_time")
+                .table(MigrationErrors::Table)
+                .col(MigrationErrors::Kind)
+                .col(MigrationErrors::CreatedAt)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_errors_time")
+                .table(MigrationErrors::Table)
+                .col(MigrationErrors::CreatedAt)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("ix_errors_mailbox")
+                .table(MigrationErrors::Table)
+                .col(MigrationErrors::MailboxId)
+                .to_owned(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table(SyncAccounts::Table)
@@ -218,11 +401,24 @@ impl MigrationTrait for Migration {
                 .col(big_integer(FolderStates::Uidnext))
                 .col(big_integer(FolderStates::ExistsCount))
                 .col(timestamp_with_time_zone(FolderStates::UpdatedAt))
-                .foreign_key(&mut fk("fk_folder_states_account", (FolderStates::Table, FolderStates::AccountId), (SyncAccounts::Table, SyncAccounts::Id)))
+                .foreign_key(&mut fk(
+                    "fk_folder_states_account",
+                    (FolderStates::Table, FolderStates::AccountId),
+                    (SyncAccounts::Table, SyncAccounts::Id),
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ux_folder_states_account_folder").table(FolderStates::Table).col(FolderStates::AccountId).col(FolderStates::SourceFolder).unique().to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("ux_folder_states_account_folder")
+                .table(FolderStates::Table)
+                .col(FolderStates::AccountId)
+                .col(FolderStates::SourceFolder)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table(AppendJournal::Table)
@@ -234,11 +430,22 @@ impl MigrationTrait for Migration {
                 .col(string(AppendJournal::InternalDate))
                 .col(big_integer(AppendJournal::Size))
                 .col(timestamp_with_time_zone(AppendJournal::CreatedAt))
-                .foreign_key(&mut fk("fk_journal_folder_state", (AppendJournal::Table, AppendJournal::FolderStateId), (FolderStates::Table, FolderStates::Id)))
+                .foreign_key(&mut fk(
+                    "fk_journal_folder_state",
+                    (AppendJournal::Table, AppendJournal::FolderStateId),
+                    (FolderStates::Table, FolderStates::Id),
+                ))
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ix_journal_folder_state").table(AppendJournal::Table).col(AppendJournal::FolderStateId).to_owned()).await?;
+        m.create_index(
+            Index::create()
+                .name("ix_journal_folder_state")
+                .table(AppendJournal::Table)
+                .col(AppendJournal::FolderStateId)
+                .to_owned(),
+        )
+        .await?;
         m.create_table(
             Table::create()
                 .table(Settings::Table)

@@ -1,0 +1,337 @@
+//! The engine against two real Dovecot servers: a seeded mailbox is copied completely (bodies,
+//! flags, keywords, dates, nested and non-ASCII folders, delimiter translation), a rerun copies
+//! nothing, and the classic failures are classified for real.
+
+use std::time::Duration;
+
+use app::ErrorKind;
+use app::model::endpoint::Security;
+use chrono::{FixedOffset, TimeZone};
+use mailferry::config::{Config, DatabaseUrl};
+use mailferry::engine::copy_folder::ProgressSink;
+use mailferry::engine::mailbox_job::{MailboxSpec, run_mailbox};
+use mailferry::engine::options::BatchOptions;
+use mailferry::engine::retry::RetryPolicy;
+use mailferry::imap::connect::{Credentials, ServerAddress};
+use mailferry::imap::tls::TlsOptions;
+use mailferry_tests::seed::{
+    FolderSpec, MailboxSpec as SeedSpec, MessageSpec, message, seed_mailbox,
+};
+use mailferry_tests::{
+    Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER, TestSession, free_port,
+};
+
+struct NoProgress;
+impl ProgressSink for NoProgress {
+    fn copied(&self, _: u64, _: u64) {}
+}
+
+fn address(port: u16) -> ServerAddress {
+    ServerAddress {
+        host: "127.0.0.1".into(),
+        port,
+        security: Security::None,
+        tls: TlsOptions::default(),
+        timeout: Duration::from_secs(20),
+    }
+}
+
+fn spec(source: &Dovecot, destination: &Dovecot, user: &str, password: &str) -> MailboxSpec {
+    MailboxSpec {
+        email: format!("{user}@example.test"),
+        source: address(source.imap_port()),
+        source_credentials: Credentials::Login {
+            user: user.into(),
+            password: password.into(),
+        },
+        destination: address(destination.imap_port()),
+        destination_credentials: Credentials::Plain {
+            authzid: Some(user.into()),
+            authcid: MASTER_USER.into(),
+            password: MASTER_PASSWORD.into(),
+        },
+        user_root: None,
+        options: BatchOptions::default(),
+        retry: RetryPolicy {
+            retries: 2,
+            base: Duration::from_millis(50),
+            cap: Duration::from_millis(200),
+        },
+    }
+}
+
+async fn database() -> (tempfile::TempDir, sea_orm::DatabaseConnection) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        database_url: DatabaseUrl(format!("sqlite://{}/mf.db", dir.path().display())),
+        ..Config::default()
+    };
+    let db = mailferry::db::open(&config).await.unwrap();
+    (dir, db)
+}
+
+fn servers() -> (Dovecot, Dovecot) {
+    let source = Dovecot::start(DovecotOptions {
+        name: "source",
+        separator: '.',
+        ..Default::default()
+    })
+    .unwrap();
+    let destination = Dovecot::start(DovecotOptions {
+        name: "destination",
+        separator: '/',
+        quota: true,
+        ..Default::default()
+    })
+    .unwrap();
+    (source, destination)
+}
+
+fn msg(bytes: Vec<u8>, flags: &[&str], date: Option<(i32, u32, u32)>) -> MessageSpec {
+    let zone = FixedOffset::east_opt(3600).unwrap();
+    MessageSpec {
+        bytes,
+        flags: flags.iter().map(|f| f.to_string()).collect(),
+        internaldate: date.map(|(y, m, d)| zone.with_ymd_and_hms(y, m, d, 4, 5, 6).unwrap()),
+    }
+}
+
+fn seeded() -> SeedSpec {
+    let twin = message(7, 3_000, Some("<twin@example.test>"));
+    let mut no_id = message(8, 2_000, None);
+    // Drop the Message-ID header line entirely.
+    let text = String::from_utf8(no_id.clone()).unwrap();
+    no_id = text
+        .lines()
+        .filter(|l| !l.starts_with("Message-ID"))
+        .collect::<Vec<_>>()
+        .join("\r\n")
+        .into_bytes();
+    SeedSpec {
+        folders: vec![
+            FolderSpec {
+                name: "INBOX".into(),
+                messages: vec![
+                    msg(message(1, 5_000, None), &["\\Seen"], Some((2001, 2, 3))),
+                    msg(twin.clone(), &["\\Flagged", "$Label1"], Some((2015, 6, 7))),
+                    msg(twin, &["\\Flagged", "$Label1"], Some((2015, 6, 7))),
+                    msg(no_id, &[], None),
+                ],
+            },
+            FolderSpec {
+                name: "Archive.2001".into(),
+                messages: vec![msg(
+                    message(2, 10 * 1024 * 1024, None),
+                    &["\\Seen", "\\Answered"],
+                    Some((2001, 12, 24)),
+                )],
+            },
+            FolderSpec {
+                name: "Caf&AOk-".into(),
+                messages: vec![msg(message(3, 4_000, None), &["$Custom"], None)],
+            },
+            FolderSpec {
+                name: "Empty".into(),
+                messages: vec![],
+            },
+        ],
+    }
+}
+
+/// Every source folder equals its destination folder: bodies, flags (without \Recent), dates.
+async fn assert_same(source: &Dovecot, destination: &Dovecot, user: &str, pairs: &[(&str, &str)]) {
+    let mut src = TestSession::master(source.imap_port(), user).await.unwrap();
+    let mut dst = TestSession::master(destination.imap_port(), user)
+        .await
+        .unwrap();
+    let folders = dst.list_folders().await.unwrap();
+    for (from, to) in pairs {
+        assert!(
+            folders.iter().any(|f| f == to),
+            "{to} missing on the destination: {folders:?}"
+        );
+        let a = src.fetch_all(from).await.unwrap();
+        let b = dst.fetch_all(to).await.unwrap();
+        assert_eq!(a.len(), b.len(), "message count of {from} → {to}");
+        for (x, y) in a.iter().zip(&b) {
+            assert!(x.body == y.body, "body of {from} UID {} differs", x.uid);
+            let clean = |f: &Vec<String>| {
+                let mut v: Vec<String> = f.iter().filter(|f| *f != "\\Recent").cloned().collect();
+                v.sort();
+                v
+            };
+            assert_eq!(
+                clean(&x.flags),
+                clean(&y.flags),
+                "flags of {from} UID {}",
+                x.uid
+            );
+            assert_eq!(
+                x.internaldate, y.internaldate,
+                "INTERNALDATE of {from} UID {}",
+                x.uid
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn copies_a_mailbox_completely_and_a_rerun_copies_nothing() {
+    let (mut source, mut destination) = servers();
+    source.add_user("jane", "pw-jane").unwrap();
+    destination.add_user("jane", "unused").unwrap();
+    seed_mailbox(&source, "jane", &seeded()).await.unwrap();
+    let (_dir, db) = database().await;
+    let job = spec(&source, &destination, "jane", "pw-jane");
+
+    let first = run_mailbox(&db, &job, &NoProgress)
+        .await
+        .expect("first run succeeds");
+    assert_eq!(first.copied, 6, "{first:?}");
+    assert!(
+        first.problems.is_empty() && first.folder_problems.is_empty(),
+        "{first:?}"
+    );
+    assert_same(
+        &source,
+        &destination,
+        "jane",
+        &[
+            ("INBOX", "INBOX"),
+            ("Archive.2001", "Archive/2001"),
+            ("Caf&AOk-", "Caf&AOk-"),
+            ("Empty", "Empty"),
+        ],
+    )
+    .await;
+
+    let second = run_mailbox(&db, &job, &NoProgress)
+        .await
+        .expect("rerun succeeds");
+    assert_eq!(second.copied, 0, "{second:?}");
+    assert_eq!(second.unchanged_folders, second.folders_total, "{second:?}");
+
+    // A new message is copied alone on the next run.
+    let mut extra = TestSession::master(source.imap_port(), "jane")
+        .await
+        .unwrap();
+    extra
+        .append("INBOX", &message(99, 1_000, None), &["\\Seen"], None)
+        .await
+        .unwrap();
+    let third = run_mailbox(&db, &job, &NoProgress).await.unwrap();
+    assert_eq!(third.copied, 1, "{third:?}");
+    assert_same(&source, &destination, "jane", &[("INBOX", "INBOX")]).await;
+}
+
+#[tokio::test]
+async fn a_first_run_into_a_non_empty_destination_copies_only_the_missing_copies() {
+    let (mut source, mut destination) = servers();
+    source.add_user("bob", "pw-bob").unwrap();
+    destination.add_user("bob", "unused").unwrap();
+    let twin = message(5, 2_000, Some("<same@example.test>"));
+    let spec_twice = SeedSpec {
+        folders: vec![FolderSpec {
+            name: "INBOX".into(),
+            messages: vec![
+                msg(twin.clone(), &[], Some((2020, 1, 1))),
+                msg(twin.clone(), &[], Some((2020, 1, 1))),
+            ],
+        }],
+    };
+    seed_mailbox(&source, "bob", &spec_twice).await.unwrap();
+    let once = SeedSpec {
+        folders: vec![FolderSpec {
+            name: "INBOX".into(),
+            messages: vec![msg(twin, &[], Some((2020, 1, 1)))],
+        }],
+    };
+    seed_mailbox(&destination, "bob", &once).await.unwrap();
+    let (_dir, db) = database().await;
+    let report = run_mailbox(
+        &db,
+        &spec(&source, &destination, "bob", "pw-bob"),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (report.already_present, report.copied),
+        (1, 1),
+        "{report:?}"
+    );
+    assert_same(&source, &destination, "bob", &[("INBOX", "INBOX")]).await;
+}
+
+#[tokio::test]
+async fn classic_failures_are_classified() {
+    let (mut source, mut destination) = servers();
+    source.add_user("ann", "pw-ann").unwrap();
+    source.add_user("ghost", "pw-ghost").unwrap();
+    destination.add_user("ann", "unused").unwrap();
+    seed_mailbox(&source, "ann", &seeded()).await.unwrap();
+    let (_dir, db) = database().await;
+
+    let wrong_password = run_mailbox(
+        &db,
+        &spec(&source, &destination, "ann", "wrong"),
+        &NoProgress,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        wrong_password.kind,
+        ErrorKind::SourceSignInFailed,
+        "{wrong_password:?}"
+    );
+
+    let no_destination = run_mailbox(
+        &db,
+        &spec(&source, &destination, "ghost", "pw-ghost"),
+        &NoProgress,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        no_destination.kind,
+        ErrorKind::DestinationMailboxNotFound,
+        "{no_destination:?}"
+    );
+
+    let mut closed = spec(&source, &destination, "ann", "pw-ann");
+    closed.source.port = free_port();
+    let refused = run_mailbox(&db, &closed, &NoProgress).await.unwrap_err();
+    assert_eq!(refused.kind, ErrorKind::SourceConnectFailed, "{refused:?}");
+    assert!(refused.detail.contains("refused"), "{}", refused.detail);
+
+    destination.set_quota_bytes("ann", Some(200_000)).unwrap();
+    let full = run_mailbox(
+        &db,
+        &spec(&source, &destination, "ann", "pw-ann"),
+        &NoProgress,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(full.kind, ErrorKind::DestinationMailboxFull, "{full:?}");
+
+    destination.set_quota_bytes("ann", None).unwrap();
+    let resumed = run_mailbox(
+        &db,
+        &spec(&source, &destination, "ann", "pw-ann"),
+        &NoProgress,
+    )
+    .await
+    .expect("finishes after the quota is raised");
+    assert!(resumed.problems.is_empty(), "{resumed:?}");
+    assert_same(
+        &source,
+        &destination,
+        "ann",
+        &[
+            ("INBOX", "INBOX"),
+            ("Archive.2001", "Archive/2001"),
+            ("Caf&AOk-", "Caf&AOk-"),
+        ],
+    )
+    .await;
+}

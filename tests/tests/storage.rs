@@ -1,0 +1,101 @@
+//! Storage against both backends: SQLite (the default) and a real PostgreSQL the harness starts.
+//! Migrations apply from scratch and again as a no-op; the engine's state round-trips.
+
+use mailferry::auth::{admins, sessions};
+use mailferry::config::{Config, DatabaseUrl};
+use mailferry::engine::state;
+use mailferry_tests::Postgres;
+
+async fn exercise(url: String) {
+    let config = Config {
+        database_url: DatabaseUrl(url),
+        ..Config::default()
+    };
+    let db = mailferry::db::open(&config)
+        .await
+        .expect("opens and migrates");
+    // Opening again runs no migration twice.
+    let db2 = mailferry::db::open(&config).await.expect("reopens");
+    drop(db2);
+
+    let admin = admins::create_first(&db, "admin", "a long enough password")
+        .await
+        .unwrap();
+    assert!(matches!(
+        admins::create_first(&db, "second", "another long password").await,
+        Err(admins::AdminError::AlreadySetUp)
+    ));
+    assert!(
+        admins::check_credentials(&db, "admin", "a long enough password")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        admins::check_credentials(&db, "admin", "wrong password!!")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let token = sessions::create(&db, admin.id).await.unwrap();
+    assert_eq!(
+        sessions::admin_for(&db, &token)
+            .await
+            .unwrap()
+            .map(|a| a.id),
+        Some(admin.id)
+    );
+    sessions::delete(&db, &token).await.unwrap();
+    assert!(sessions::admin_for(&db, &token).await.unwrap().is_none());
+
+    let account = state::account(&db, "jane@example.com", "jane")
+        .await
+        .unwrap();
+    assert_eq!(
+        state::account(&db, "jane@example.com", "jane")
+            .await
+            .unwrap()
+            .id,
+        account.id
+    );
+    let mut folder = state::reset_folder(&db, account.id, "INBOX", "INBOX", 42)
+        .await
+        .unwrap();
+    state::commit_copied(&db, &mut folder, &[1, 2, 3, 7])
+        .await
+        .unwrap();
+    state::finish_folder(&db, &mut folder, 8, 4).await.unwrap();
+    let loaded = state::load_folder(&db, account.id, "INBOX")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(loaded.copied.to_string(), "1:3,7");
+    assert_eq!(
+        (loaded.uidvalidity, loaded.uidnext, loaded.exists),
+        (42, 8, 4)
+    );
+    let reset = state::reset_folder(&db, account.id, "INBOX", "INBOX", 43)
+        .await
+        .unwrap();
+    assert!(
+        reset.copied.is_empty(),
+        "a new UIDVALIDITY starts the folder afresh"
+    );
+}
+
+#[tokio::test]
+async fn sqlite_storage_works() {
+    let dir = tempfile::tempdir().unwrap();
+    exercise(format!(
+        "sqlite://{}/nested/mailferry.db",
+        dir.path().display()
+    ))
+    .await;
+    assert!(dir.path().join("nested/mailferry.db").exists());
+}
+
+#[tokio::test]
+async fn postgres_storage_works() {
+    let pg = Postgres::start().expect("the harness starts PostgreSQL (Debian package postgresql)");
+    exercise(pg.url()).await;
+}
