@@ -217,6 +217,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's own closure signature
     fn layers_env_over_toml_over_defaults() {
         let dir = tempfile::tempdir().unwrap();
         let toml = dir.path().join("mailferry.toml");
