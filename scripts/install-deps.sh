@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what Mailferry needs: `install-deps.sh start` for a release build of the app,
-# `install-deps.sh test` for every test. Idempotent: each step checks first and skips what is
+# Installs what Mailferry needs: `install-deps.sh start` to build and run the app,
+# `install-deps.sh test` for every test, `install-deps.sh release` adds wasm-opt for release builds. Idempotent: each step checks first and skips what is
 # already there at the right version.
 set -euo pipefail
 
@@ -46,7 +46,7 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
-if [ "$mode" = "start" ] && ! wasm-opt --version 2>/dev/null | grep -q "version 116"; then
+if [ "$mode" = "release" ] && ! wasm-opt --version 2>/dev/null | grep -q "version 116"; then
   log "installing wasm-opt $WASM_OPT_VERSION (release builds only; takes a while once)"
   cargo install wasm-opt --version "$WASM_OPT_VERSION" --locked
 fi
@@ -54,7 +54,11 @@ fi
 if [ "$mode" = "test" ]; then
   # Real servers for the integration tests (started by the tests themselves, never as services),
   # Chromium for the browser tests, Node for Playwright.
-  apt_install dovecot-core dovecot-imapd postgresql postgresql-client chromium openssl nodejs npm
+  apt_install dovecot-core dovecot-imapd postgresql chromium openssl
+  # Commands that may come from elsewhere (e.g. a newer Node.js): install only when missing.
+  command -v psql >/dev/null || apt_install postgresql-client
+  command -v node >/dev/null || apt_install nodejs
+  command -v npm >/dev/null || apt_install npm
   if [ ! -d end2end/node_modules/playwright-core ]; then
     log "installing the end-to-end test packages"
     (cd end2end && npm ci --no-audit --no-fund)

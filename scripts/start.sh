@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Builds Mailferry and starts it at http://127.0.0.1:3000 on SQLite (./data/mailferry.db).
+# Extra arguments go to `mailferry serve` (e.g. --listen 0.0.0.0:3000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh start
-cargo leptos build --release
+# Dev profile (dependencies optimized, see Cargo.toml): a release build needs wasm-opt, which
+# install-deps.sh can build from crates.io but which takes a quarter of an hour; it comes with
+# the performance work.
+cargo leptos build
 export LEPTOS_SITE_ROOT=target/site
-exec target/release/mailferry serve "$@"
+exec target/debug/mailferry serve "$@"
