@@ -22,6 +22,71 @@ pub struct Cli {
 pub enum Command {
     /// Run the web app (and the migration workers).
     Serve(ServeArgs),
+    /// Migrate the mailboxes of a CSV file from the command line (same engine and database).
+    Migrate(MigrateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Exchange's CSV: EmailAddress,UserName,Password[,UserRoot] (EmailAddress = destination login).
+    #[arg(long)]
+    pub csv: PathBuf,
+    /// Source server, imap://HOST:PORT.
+    #[arg(long)]
+    pub source: String,
+    #[arg(long, default_value = "tls")]
+    pub source_security: String,
+    /// Destination server, imap://HOST:PORT.
+    #[arg(long)]
+    pub destination: String,
+    #[arg(long, default_value = "tls")]
+    pub destination_security: String,
+    /// The destination admin who signs in on the users' behalf.
+    #[arg(long)]
+    pub destination_admin: String,
+    /// File holding the destination admin's password.
+    #[arg(long)]
+    pub destination_admin_password_file: PathBuf,
+    /// How the admin acts for a user: sasl-plain (authzid) or master-separator (user*admin).
+    #[arg(long, default_value = "sasl-plain")]
+    pub impersonation: String,
+    /// Copy what is new in mailboxes completed by an earlier batch.
+    #[arg(long)]
+    pub sync_again: bool,
+    /// Write MigrationErrors.csv here.
+    #[arg(long)]
+    pub errors_csv: Option<PathBuf>,
+    /// Extra CA certificate(s), PEM, trusted for both servers.
+    #[arg(long, conflicts_with = "insecure_skip_tls_verify")]
+    pub tls_ca_file: Option<PathBuf>,
+    /// Do not verify TLS certificates (logs a warning; test servers only).
+    #[arg(long)]
+    pub insecure_skip_tls_verify: bool,
+    /// Database URL (default: the configured one, SQLite in the data folder).
+    #[arg(long)]
+    pub database: Option<String>,
+    /// Folder for the SQLite database and the secret key.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Mailboxes migrated at once.
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Seconds before a network operation counts as timed out.
+    #[arg(long, default_value_t = 60)]
+    pub timeout_secs: u64,
+}
+
+impl MigrateArgs {
+    pub fn overrides(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(v) = &self.database {
+            out.push(("database_url", v.clone()));
+        }
+        if let Some(v) = &self.data_dir {
+            out.push(("data_dir", v.display().to_string()));
+        }
+        out
+    }
 }
 
 #[derive(Debug, Args, Default)]

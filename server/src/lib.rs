@@ -2,13 +2,16 @@
 //! integration tests can drive the same code the binary runs.
 
 pub mod auth;
+pub mod batches;
 pub mod cli;
 pub mod config;
 pub mod csv_import;
 pub mod db;
+pub mod endpoints;
 pub mod engine;
 pub mod http;
 pub mod imap;
+pub mod migrate;
 pub mod report;
 pub mod secrets;
 pub mod serve;

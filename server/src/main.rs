@@ -26,5 +26,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             mailferry::serve::run(config).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Migrate(args) => {
+            let config = Config::load(cli.config.as_deref(), &args.overrides())?;
+            Ok(ExitCode::from(mailferry::migrate::run(args, config).await?))
+        }
     }
 }

@@ -1,0 +1,6 @@
+//! Migration batches: created from CSV rows, run mailbox by mailbox with bounded concurrency,
+//! every outcome and error recorded for the reports.
+
+pub mod create_batch;
+pub mod record;
+pub mod run_batch;

@@ -1,0 +1,389 @@
+//! Running a batch: its queued mailboxes (and any left `Syncing` by a crash) go through the
+//! engine with bounded concurrency; states, counters and errors are written as they happen.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use futures::StreamExt;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use tokio::sync::mpsc;
+
+use app::ErrorKind;
+use app::model::batch::{BatchState, MailboxState};
+
+use super::record::{self, ErrorRecord, Totals};
+use crate::db::entity::{batch, mailbox};
+use crate::endpoints::{EndpointSettings, store};
+use crate::engine::copy_folder::ProgressSink;
+use crate::engine::mailbox_job::{MailboxSpec, run_mailbox};
+use crate::engine::options::BatchOptions;
+use crate::engine::retry::RetryPolicy;
+use crate::secrets::{Cipher, EncryptedSecret};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunBatchError {
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    #[error("batch {0} not found")]
+    NotFound(i32),
+    #[error("batch {0} has no source or destination endpoint")]
+    NoEndpoint(i32),
+    #[error(transparent)]
+    Endpoint(#[from] store::EndpointStoreError),
+    #[error("batch options: {0}")]
+    Options(serde_json::Error),
+}
+
+/// What the runner reports as mailboxes finish (the CLI prints it, the web app pushes it).
+#[derive(Clone, Debug)]
+pub struct MailboxFinished {
+    pub row_index: i32,
+    pub email: String,
+    pub state: MailboxState,
+    pub copied: u64,
+    pub bytes: u64,
+    pub problems: usize,
+    pub error: Option<(ErrorKind, String)>,
+    pub elapsed: Duration,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct BatchOutcome {
+    pub synced: u32,
+    pub failed: u32,
+    pub message_errors: u32,
+}
+
+impl BatchOutcome {
+    pub fn state(&self) -> BatchState {
+        match (self.synced, self.failed, self.message_errors) {
+            (0, f, _) if f > 0 => BatchState::Failed,
+            (_, 0, 0) => BatchState::Completed,
+            _ => BatchState::CompletedWithErrors,
+        }
+    }
+}
+
+pub struct RunSettings {
+    /// Mailboxes at once (further bounded by each endpoint's own limit).
+    pub concurrency: usize,
+    pub retry: RetryPolicy,
+}
+
+struct ChannelProgress(mpsc::UnboundedSender<(u64, u64)>);
+
+impl ProgressSink for ChannelProgress {
+    fn copied(&self, messages: u64, bytes: u64) {
+        let _ = self.0.send((messages, bytes));
+    }
+}
+
+async fn set_batch_state(db: &DatabaseConnection, id: i32, state: BatchState) -> Result<(), DbErr> {
+    let mut update =
+        batch::Entity::update_many().col_expr(batch::Column::State, Expr::value(state.as_str()));
+    match state {
+        BatchState::Syncing => {
+            update = update.col_expr(batch::Column::StartedAt, Expr::value(Utc::now()))
+        }
+        BatchState::Completed
+        | BatchState::CompletedWithErrors
+        | BatchState::Failed
+        | BatchState::Stopped => {
+            update = update.col_expr(batch::Column::EndedAt, Expr::value(Utc::now()))
+        }
+        _ => {}
+    }
+    update.filter(batch::Column::Id.eq(id)).exec(db).await?;
+    Ok(())
+}
+
+struct Shared {
+    db: DatabaseConnection,
+    cipher: Cipher,
+    batch_id: i32,
+    source: EndpointSettings,
+    destination: EndpointSettings,
+    options: BatchOptions,
+    retry: RetryPolicy,
+}
+
+pub async fn run_batch(
+    db: &DatabaseConnection,
+    cipher: &Cipher,
+    batch_id: i32,
+    settings: RunSettings,
+    on_finished: impl Fn(&MailboxFinished),
+) -> Result<BatchOutcome, RunBatchError> {
+    let batch = batch::Entity::find_by_id(batch_id)
+        .one(db)
+        .await?
+        .ok_or(RunBatchError::NotFound(batch_id))?;
+    let (Some(source_id), Some(destination_id)) =
+        (batch.source_endpoint_id, batch.destination_endpoint_id)
+    else {
+        return Err(RunBatchError::NoEndpoint(batch_id));
+    };
+    let shared = Arc::new(Shared {
+        db: db.clone(),
+        cipher: cipher.clone(),
+        batch_id,
+        source: store::load(db, cipher, source_id).await?,
+        destination: store::load(db, cipher, destination_id).await?,
+        options: serde_json::from_str(&batch.options).map_err(RunBatchError::Options)?,
+        retry: settings.retry,
+    });
+    set_batch_state(db, batch_id, BatchState::Syncing).await?;
+    let rows = mailbox::Entity::find()
+        .filter(mailbox::Column::BatchId.eq(batch_id))
+        .filter(mailbox::Column::State.is_in([
+            MailboxState::Queued.as_str(),
+            MailboxState::Syncing.as_str(),
+        ]))
+        .order_by_asc(mailbox::Column::RowIndex)
+        .all(db)
+        .await?;
+    let concurrency = settings
+        .concurrency
+        .min(shared.source.max_concurrent as usize)
+        .min(shared.destination.max_concurrent as usize)
+        .max(1);
+    let mut finished = futures::stream::iter(rows)
+        .map(|row| run_one(shared.clone(), row))
+        .buffer_unordered(concurrency);
+    while let Some(result) = finished.next().await {
+        let event = result?;
+        on_finished(&event);
+    }
+    // Every mailbox of the batch counts, also those finished by an earlier run.
+    let all = mailbox::Entity::find()
+        .filter(mailbox::Column::BatchId.eq(batch_id))
+        .all(db)
+        .await?;
+    let message_errors = crate::db::entity::migration_error::Entity::find()
+        .filter(crate::db::entity::migration_error::Column::BatchId.eq(batch_id))
+        .filter(crate::db::entity::migration_error::Column::Scope.eq("message"))
+        .all(db)
+        .await?
+        .len() as u32;
+    let outcome = BatchOutcome {
+        synced: all
+            .iter()
+            .filter(|m| m.state == MailboxState::Synced.as_str())
+            .count() as u32,
+        failed: all
+            .iter()
+            .filter(|m| m.state == MailboxState::Failed.as_str())
+            .count() as u32,
+        message_errors,
+    };
+    set_batch_state(db, batch_id, outcome.state()).await?;
+    Ok(outcome)
+}
+
+async fn run_one(shared: Arc<Shared>, row: mailbox::Model) -> Result<MailboxFinished, DbErr> {
+    let db = &shared.db;
+    let started = Instant::now();
+    let finished = |state, copied, bytes, problems, error| MailboxFinished {
+        row_index: row.row_index,
+        email: row.email_address.clone(),
+        state,
+        copied,
+        bytes,
+        problems,
+        error,
+        elapsed: started.elapsed(),
+    };
+    if !shared.options.sync_again && record::completed_before(db, &row.email_address).await? {
+        let kind = ErrorKind::MailboxAlreadyMigrated;
+        let detail = "completed by an earlier batch".to_string();
+        record::error(
+            db,
+            ErrorRecord {
+                mailbox: &row,
+                kind,
+                message: detail.clone(),
+                folder: None,
+                uid: None,
+                subject: None,
+                size: None,
+            },
+        )
+        .await?;
+        record::finish(
+            db,
+            row.id,
+            MailboxState::Failed,
+            Totals {
+                folders_total: 0,
+                folders_done: 0,
+                messages_total: 0,
+                skipped: 0,
+            },
+            Some((kind, detail.clone())),
+        )
+        .await?;
+        return Ok(finished(
+            MailboxState::Failed,
+            0,
+            0,
+            0,
+            Some((kind, detail)),
+        ));
+    }
+    let password = match shared
+        .cipher
+        .decrypt(&EncryptedSecret(row.source_secret.clone()))
+    {
+        Ok(p) => p,
+        Err(e) => {
+            let detail = format!("the stored source password cannot be read: {e}");
+            record::error(
+                db,
+                ErrorRecord {
+                    mailbox: &row,
+                    kind: ErrorKind::Internal,
+                    message: detail.clone(),
+                    folder: None,
+                    uid: None,
+                    subject: None,
+                    size: None,
+                },
+            )
+            .await?;
+            record::finish(
+                db,
+                row.id,
+                MailboxState::Failed,
+                Totals {
+                    folders_total: 0,
+                    folders_done: 0,
+                    messages_total: 0,
+                    skipped: 0,
+                },
+                Some((ErrorKind::Internal, detail.clone())),
+            )
+            .await?;
+            return Ok(finished(
+                MailboxState::Failed,
+                0,
+                0,
+                0,
+                Some((ErrorKind::Internal, detail)),
+            ));
+        }
+    };
+    record::set_state(db, row.id, MailboxState::Syncing).await?;
+    let spec = MailboxSpec {
+        email: row.email_address.clone(),
+        source: shared.source.address(),
+        source_credentials: shared
+            .source
+            .credentials_for(&row.source_username, Some(&password)),
+        destination: shared.destination.address(),
+        destination_credentials: shared.destination.credentials_for(&row.email_address, None),
+        user_root: row.user_root.clone(),
+        options: shared.options.clone(),
+        retry: shared.retry,
+    };
+    drop(password);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let writer_db = db.clone();
+    let row_id = row.id;
+    let writer = tokio::spawn(async move {
+        while let Some((messages, bytes)) = rx.recv().await {
+            if let Err(e) = record::add_progress(&writer_db, row_id, messages, bytes).await {
+                tracing::warn!(%e, "could not record progress");
+            }
+        }
+    });
+    let result = run_mailbox(db, &spec, &ChannelProgress(tx)).await;
+    let _ = writer.await;
+    match result {
+        Ok(report) => {
+            for (folder, problem) in &report.problems {
+                record::error(
+                    db,
+                    ErrorRecord {
+                        mailbox: &row,
+                        kind: problem.kind,
+                        message: problem.detail.clone(),
+                        folder: Some(folder.clone()),
+                        uid: Some(problem.uid),
+                        subject: problem.subject.clone(),
+                        size: Some(problem.size),
+                    },
+                )
+                .await?;
+            }
+            for (folder, detail) in &report.folder_problems {
+                record::error(
+                    db,
+                    ErrorRecord {
+                        mailbox: &row,
+                        kind: ErrorKind::FolderFailed,
+                        message: detail.clone(),
+                        folder: Some(folder.clone()),
+                        uid: None,
+                        subject: None,
+                        size: None,
+                    },
+                )
+                .await?;
+            }
+            let problems = report.problems.len() + report.folder_problems.len();
+            let totals = Totals {
+                folders_total: report.folders_total,
+                folders_done: report.folders_done,
+                messages_total: report.messages_total,
+                skipped: problems as u64,
+            };
+            record::finish(db, row.id, MailboxState::Synced, totals, None).await?;
+            record::mark_completed(db, &row.email_address, shared.batch_id).await?;
+            Ok(finished(
+                MailboxState::Synced,
+                report.copied,
+                report.bytes,
+                problems,
+                None,
+            ))
+        }
+        Err(failure) => {
+            record::error(
+                db,
+                ErrorRecord {
+                    mailbox: &row,
+                    kind: failure.kind,
+                    message: failure.detail.clone(),
+                    folder: failure.folder.clone(),
+                    uid: None,
+                    subject: None,
+                    size: None,
+                },
+            )
+            .await?;
+            let totals = Totals {
+                folders_total: failure.report.folders_total,
+                folders_done: failure.report.folders_done,
+                messages_total: failure.report.messages_total,
+                skipped: failure.report.problems.len() as u64,
+            };
+            record::finish(
+                db,
+                row.id,
+                MailboxState::Failed,
+                totals,
+                Some((failure.kind, failure.detail.clone())),
+            )
+            .await?;
+            Ok(finished(
+                MailboxState::Failed,
+                failure.report.copied,
+                failure.report.bytes,
+                0,
+                Some((failure.kind, failure.detail)),
+            ))
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! `mailferry migrate`: a batch from a CSV file, run in this process, reported on the terminal.
+//! Exit codes: 0 every row succeeded, 2 some rows failed, 1 usage or configuration error.
+
+use std::path::Path;
+use std::time::Duration;
+
+use app::model::endpoint::{Impersonation, Security};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::batches::create_batch::{NewBatch, create_batch};
+use crate::batches::run_batch::{RunSettings, run_batch};
+use crate::cli::MigrateArgs;
+use crate::config::{Config, Secret};
+use crate::csv_import::parse_csv;
+use crate::db::entity::migration_error;
+use crate::endpoints::{EndpointRole, EndpointSettings, store};
+use crate::engine::options::BatchOptions;
+use crate::engine::retry::RetryPolicy;
+use crate::report::errors_csv::{ErrorLine, ErrorsCsvWriter};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("the CSV file has problems:\n{0}")]
+    Csv(String),
+    #[error(transparent)]
+    Runtime(#[from] crate::serve::ServeError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("database: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Endpoint(#[from] crate::endpoints::store::EndpointStoreError),
+    #[error(transparent)]
+    CreateBatch(#[from] crate::batches::create_batch::CreateBatchError),
+    #[error(transparent)]
+    RunBatch(#[from] crate::batches::run_batch::RunBatchError),
+    #[error("writing {path}: {detail}")]
+    Write { path: String, detail: String },
+}
+
+/// `imap://host:port` (or `imaps://`, or plain `host:port`) into host and port.
+pub fn parse_server(text: &str) -> Result<(String, u16), MigrateError> {
+    let rest = text
+        .strip_prefix("imap://")
+        .or_else(|| text.strip_prefix("imaps://"))
+        .unwrap_or(text);
+    let rest = rest.trim_end_matches('/');
+    let bad = || MigrateError::Usage(format!("{text:?} is not a server like imap://HOST:PORT"));
+    let (host, port) = rest.rsplit_once(':').ok_or_else(bad)?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        return Err(bad());
+    }
+    Ok((host.to_string(), port.parse().map_err(|_| bad())?))
+}
+
+fn read(path: &Path, what: &str) -> Result<Vec<u8>, MigrateError> {
+    std::fs::read(path)
+        .map_err(|e| MigrateError::Usage(format!("cannot read the {what} {}: {e}", path.display())))
+}
+
+fn endpoint(
+    args: &MigrateArgs,
+    role: EndpointRole,
+    ca_pem: Option<String>,
+) -> Result<EndpointSettings, MigrateError> {
+    let (server, security) = match role {
+        EndpointRole::Source => (&args.source, &args.source_security),
+        EndpointRole::Destination => (&args.destination, &args.destination_security),
+    };
+    let (host, port) = parse_server(server)?;
+    let security = Security::parse(security).ok_or_else(|| {
+        MigrateError::Usage(format!("security {security:?}: use tls, starttls or none"))
+    })?;
+    let impersonation = Impersonation::parse(&args.impersonation).ok_or_else(|| {
+        MigrateError::Usage("--impersonation: use sasl-plain or master-separator".into())
+    })?;
+    let (admin_user, admin_password) = match role {
+        EndpointRole::Source => (None, Secret::default()),
+        EndpointRole::Destination => {
+            let text = String::from_utf8(read(
+                &args.destination_admin_password_file,
+                "admin password file",
+            )?)
+            .map_err(|_| MigrateError::Usage("the admin password file is not UTF-8".into()))?;
+            (
+                Some(args.destination_admin.clone()),
+                Secret(text.trim_end_matches(['\r', '\n']).to_string()),
+            )
+        }
+    };
+    Ok(EndpointSettings {
+        name: format!("cli-{}-{host}:{port}", role.as_str()),
+        role,
+        host,
+        port,
+        security,
+        impersonation,
+        admin_user,
+        admin_password,
+        tls_ca_pem: ca_pem,
+        insecure_skip_verify: args.insecure_skip_tls_verify,
+        max_concurrent: args.concurrency.max(1) as u32,
+        timeout: Duration::from_secs(args.timeout_secs.max(1)),
+    })
+}
+
+/// Runs the command; the `Ok` value is the process exit code.
+pub async fn run(args: MigrateArgs, config: Config) -> Result<u8, MigrateError> {
+    let rows = parse_csv(&read(&args.csv, "CSV file")?).map_err(|problems| {
+        MigrateError::Csv(
+            problems
+                .iter()
+                .map(|p| format!("  {p}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })?;
+    let ca_pem = match &args.tls_ca_file {
+        Some(path) => Some(
+            String::from_utf8(read(path, "CA file")?)
+                .map_err(|_| MigrateError::Usage("the CA file is not PEM text".into()))?,
+        ),
+        None => None,
+    };
+    let source = endpoint(&args, EndpointRole::Source, ca_pem.clone())?;
+    let destination = endpoint(&args, EndpointRole::Destination, ca_pem)?;
+    let runtime = crate::serve::open_runtime(config).await?;
+    let (db, cipher) = (&runtime.db, &runtime.cipher);
+    let source_id = store::save(db, cipher, &source).await?;
+    let destination_id = store::save(db, cipher, &destination).await?;
+    let options = BatchOptions {
+        sync_again: args.sync_again,
+        concurrency: args.concurrency as u32,
+        ..Default::default()
+    };
+    let name = format!(
+        "{} ({})",
+        args.csv
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default(),
+        chrono::Utc::now().format("%Y-%m-%d %H:%M")
+    );
+    let batch_id = create_batch(
+        db,
+        cipher,
+        NewBatch {
+            name,
+            source_endpoint_id: source_id,
+            destination_endpoint_id: destination_id,
+            options: &options,
+            notify_emails: Vec::new(),
+            rows: &rows,
+        },
+    )
+    .await?;
+    println!("batch {batch_id}: {} mailboxes", rows.len());
+    let outcome = run_batch(
+        db,
+        cipher,
+        batch_id,
+        RunSettings {
+            concurrency: args.concurrency.max(1),
+            retry: RetryPolicy::default(),
+        },
+        |done| match &done.error {
+            None => println!(
+                "row {:>5}  {:<40} {}  {} messages, {:.1} MB in {:.1} s{}",
+                done.row_index,
+                done.email,
+                done.state,
+                done.copied,
+                done.bytes as f64 / 1_048_576.0,
+                done.elapsed.as_secs_f64(),
+                if done.problems > 0 {
+                    format!(", {} message errors", done.problems)
+                } else {
+                    String::new()
+                }
+            ),
+            Some((kind, detail)) => println!(
+                "row {:>5}  {:<40} {}  {}: {}",
+                done.row_index,
+                done.email,
+                done.state,
+                kind.title(),
+                detail
+            ),
+        },
+    )
+    .await?;
+    println!(
+        "batch {batch_id}: {} — {} synced, {} failed, {} message errors",
+        outcome.state(),
+        outcome.synced,
+        outcome.failed,
+        outcome.message_errors
+    );
+
+    if let Some(path) = &args.errors_csv {
+        write_errors_csv(db, batch_id, path).await?;
+        println!("errors written to {}", path.display());
+    }
+    let failed = outcome.failed > 0 || outcome.message_errors > 0;
+    Ok(if failed { 2 } else { 0 })
+}
+
+async fn write_errors_csv(
+    db: &sea_orm::DatabaseConnection,
+    batch_id: i32,
+    path: &Path,
+) -> Result<(), MigrateError> {
+    let write_err = |e: &dyn std::fmt::Display| MigrateError::Write {
+        path: path.display().to_string(),
+        detail: e.to_string(),
+    };
+    let file = std::fs::File::create(path).map_err(|e| write_err(&e))?;
+    let mut writer =
+        ErrorsCsvWriter::new(std::io::BufWriter::new(file)).map_err(|e| write_err(&e))?;
+    let errors = migration_error::Entity::find()
+        .filter(migration_error::Column::BatchId.eq(batch_id))
+        .order_by_asc(migration_error::Column::RowIndex)
+        .order_by_asc(migration_error::Column::Id)
+        .all(db)
+        .await?;
+    for error in errors {
+        let Some(kind) = app::ErrorKind::parse(&error.kind) else {
+            continue;
+        };
+        writer
+            .write(&ErrorLine {
+                row_index: error.row_index as u32,
+                email_address: error.email_address,
+                message: error.message,
+                kind,
+                folder: error.folder,
+                time: error.created_at,
+            })
+            .map_err(|e| write_err(&e))?;
+    }
+    writer.finish().map_err(|e| write_err(&e))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_addresses() {
+        assert_eq!(
+            parse_server("imap://127.0.0.1:1143").unwrap(),
+            ("127.0.0.1".into(), 1143)
+        );
+        assert_eq!(
+            parse_server("imaps://mail.example.com:993/").unwrap(),
+            ("mail.example.com".into(), 993)
+        );
+        assert_eq!(parse_server("[::1]:143").unwrap(), ("::1".into(), 143));
+        assert!(parse_server("imap://host").is_err());
+        assert!(parse_server("imap://:143").is_err());
+    }
+}

@@ -1,0 +1,234 @@
+//! `mailferry migrate` end to end: the real binary, a CSV with good and failing rows, two real
+//! Dovecot servers, MigrationErrors.csv, exit codes, "already migrated" and "sync again".
+
+use std::path::Path;
+use std::process::Command;
+
+use mailferry_tests::mailferry_server::mailferry_binary;
+use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
+use mailferry_tests::{Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER, TestSession};
+
+fn migrate(
+    dir: &Path,
+    source: &Dovecot,
+    destination: &Dovecot,
+    csv: &str,
+    extra: &[&str],
+) -> (i32, String) {
+    let csv_path = dir.join("users.csv");
+    std::fs::write(&csv_path, csv).unwrap();
+    let password_file = dir.join("admin.pw");
+    std::fs::write(&password_file, format!("{MASTER_PASSWORD}\n")).unwrap();
+    let output = Command::new(mailferry_binary().unwrap())
+        .arg("migrate")
+        .args(["--csv", csv_path.to_str().unwrap()])
+        .args([
+            "--source",
+            &format!("imap://127.0.0.1:{}", source.imap_port()),
+            "--source-security",
+            "none",
+        ])
+        .args([
+            "--destination",
+            &format!("imap://127.0.0.1:{}", destination.imap_port()),
+            "--destination-security",
+            "none",
+        ])
+        .args([
+            "--destination-admin",
+            MASTER_USER,
+            "--destination-admin-password-file",
+            password_file.to_str().unwrap(),
+        ])
+        .args([
+            "--data-dir",
+            dir.join("data").to_str().unwrap(),
+            "--timeout-secs",
+            "20",
+        ])
+        .args(extra)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code().unwrap_or(-1), text)
+}
+
+fn mailbox(seed: u64, count: u64) -> MailboxSpec {
+    MailboxSpec {
+        folders: vec![
+            FolderSpec {
+                name: "INBOX".into(),
+                messages: (0..count)
+                    .map(|i| MessageSpec {
+                        bytes: message(seed * 100 + i, 3_000, None),
+                        flags: vec!["\\Seen".into()],
+                        internaldate: None,
+                    })
+                    .collect(),
+            },
+            FolderSpec {
+                name: "Sent".into(),
+                messages: vec![MessageSpec {
+                    bytes: message(seed * 100 + 99, 2_000, None),
+                    flags: vec![],
+                    internaldate: None,
+                }],
+            },
+        ],
+    }
+}
+
+#[tokio::test]
+async fn a_csv_batch_reports_failures_by_row_and_exits_2() {
+    let mut source = Dovecot::start(DovecotOptions {
+        name: "source",
+        separator: '.',
+        ..Default::default()
+    })
+    .unwrap();
+    let mut destination = Dovecot::start(DovecotOptions {
+        name: "destination",
+        quota: true,
+        ..Default::default()
+    })
+    .unwrap();
+    for (user, pw) in [
+        ("jane@example.test", "pw-jane-1"),
+        ("bob@example.test", "pw-bob-1"),
+        ("carol@example.test", "pw-carol-1"),
+    ] {
+        source.add_user(user, pw).unwrap();
+    }
+    destination.add_user("jane@example.test", "x").unwrap();
+    destination.add_user("bob@example.test", "x").unwrap();
+    seed_mailbox(&source, "jane@example.test", &mailbox(1, 5))
+        .await
+        .unwrap();
+    seed_mailbox(&source, "carol@example.test", &mailbox(2, 2))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let errors = dir.path().join("MigrationErrors.csv");
+    let csv = "EmailAddress,UserName,Password\r\n\
+               jane@example.test,jane@example.test,pw-jane-1\r\n\
+               bob@example.test,bob@example.test,Wrong-Secret-77\r\n\
+               carol@example.test,carol@example.test,pw-carol-1\r\n";
+
+    let (code, out) = migrate(
+        dir.path(),
+        &source,
+        &destination,
+        csv,
+        &["--errors-csv", errors.to_str().unwrap()],
+    );
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("jane@example.test") && out.contains("Synced"),
+        "{out}"
+    );
+    assert!(out.contains("CompletedWithErrors"), "{out}");
+    for secret in [
+        "pw-jane-1",
+        "Wrong-Secret-77",
+        "pw-carol-1",
+        MASTER_PASSWORD,
+    ] {
+        assert!(
+            !out.contains(secret),
+            "a password reached the terminal: {out}"
+        );
+    }
+    let report = std::fs::read_to_string(&errors).unwrap();
+    let mut reader = csv::Reader::from_reader(report.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "RowIndex",
+            "EmailAddress",
+            "ErrorMessage",
+            "ErrorKind",
+            "SuggestedSolution",
+            "Folder",
+            "Time"
+        ]
+    );
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    let kinds: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str(), r[3].as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("2", "bob@example.test", "source_sign_in_failed"),
+            ("3", "carol@example.test", "destination_mailbox_not_found")
+        ],
+        "{report}"
+    );
+    assert!(rows[0][4].contains("UserName and Password"), "{report}");
+    assert!(!report.contains("Wrong-Secret-77") && !report.contains("pw-carol-1"));
+
+    let mut dst = TestSession::master(destination.imap_port(), "jane@example.test")
+        .await
+        .unwrap();
+    assert_eq!(dst.fetch_all("INBOX").await.unwrap().len(), 5);
+    assert_eq!(dst.fetch_all("Sent").await.unwrap().len(), 1);
+
+    // The completed mailbox is refused in a later batch unless it is synced again.
+    let jane_only =
+        "EmailAddress,UserName,Password\njane@example.test,jane@example.test,pw-jane-1\n";
+    let (code, out) = migrate(dir.path(), &source, &destination, jane_only, &[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("Mailbox already migrated"), "{out}");
+    let (code, out) = migrate(
+        dir.path(),
+        &source,
+        &destination,
+        jane_only,
+        &["--sync-again"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(" 0 messages"), "nothing new to copy: {out}");
+    assert_eq!(
+        dst.fetch_all("INBOX").await.unwrap().len(),
+        5,
+        "no duplicates"
+    );
+
+    // Fixed rows in a new batch: bob's password corrected, carol's mailbox created.
+    destination.add_user("carol@example.test", "x").unwrap();
+    let fixed = "EmailAddress,UserName,Password\nbob@example.test,bob@example.test,pw-bob-1\ncarol@example.test,carol@example.test,pw-carol-1\n";
+    let (code, out) = migrate(dir.path(), &source, &destination, fixed, &[]);
+    assert_eq!(code, 0, "{out}");
+    let mut carol = TestSession::master(destination.imap_port(), "carol@example.test")
+        .await
+        .unwrap();
+    assert_eq!(carol.fetch_all("INBOX").await.unwrap().len(), 2);
+}
+
+#[test]
+fn a_broken_csv_is_refused_with_row_and_column_and_exit_1() {
+    let source = Dovecot::start(DovecotOptions::default()).unwrap();
+    let destination = Dovecot::start(DovecotOptions {
+        name: "destination",
+        ..Default::default()
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out) = migrate(
+        dir.path(),
+        &source,
+        &destination,
+        "EmailAddress,UserName,Password\nnot-an-address,u,p\n",
+        &[],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("row 2, column EmailAddress"), "{out}");
+}
