@@ -71,6 +71,11 @@ impl FaultProxy {
         self.fault.send_replace(fault);
     }
 
+    /// A handle that changes the fault from another task (e.g. to end a stall later).
+    pub fn fault_handle(&self) -> Arc<watch::Sender<Fault>> {
+        Arc::clone(&self.fault)
+    }
+
     /// The fault now in force (a one-shot cut resets to `None` once it fired).
     pub fn fault(&self) -> Fault {
         *self.fault.borrow()

@@ -36,6 +36,8 @@ pub struct MessageProblem {
 pub struct FolderFailure {
     pub stage: Stage,
     pub error: ImapError,
+    /// What was committed before the failure (it stays copied).
+    pub progress: FolderOutcome,
 }
 
 impl FolderFailure {
@@ -49,12 +51,17 @@ impl From<sea_orm::DbErr> for FolderFailure {
         FolderFailure {
             stage: Stage::DestinationWrite,
             error: ImapError::Protocol(format!("state database: {e}")),
+            progress: FolderOutcome::default(),
         }
     }
 }
 
 fn at(stage: Stage) -> impl Fn(ImapError) -> FolderFailure {
-    move |error| FolderFailure { stage, error }
+    move |error| FolderFailure {
+        stage,
+        error,
+        progress: FolderOutcome::default(),
+    }
 }
 
 #[derive(Debug, Default)]
@@ -123,6 +130,21 @@ pub async fn copy_folder(
     dst: &mut ImapSession,
 ) -> Result<FolderOutcome, FolderFailure> {
     let mut outcome = FolderOutcome::default();
+    match copy_into(job, src, dst, &mut outcome).await {
+        Ok(()) => Ok(outcome),
+        Err(mut failure) => {
+            failure.progress = outcome;
+            Err(failure)
+        }
+    }
+}
+
+async fn copy_into(
+    job: FolderJob<'_>,
+    src: &mut ImapSession,
+    dst: &mut ImapSession,
+    outcome: &mut FolderOutcome,
+) -> Result<(), FolderFailure> {
     let status = open_folder(src, job.source_folder, true)
         .await
         .map_err(at(Stage::SourceRead))?;
@@ -149,7 +171,7 @@ pub async fn copy_folder(
         && folder.exists == status.exists
     {
         outcome.unchanged = true;
-        return Ok(outcome);
+        return Ok(());
     }
 
     let metas = if status.exists == 0 {
@@ -244,7 +266,7 @@ pub async fn copy_folder(
                 caps,
                 &permanent_flags,
                 &mut folder,
-                &mut outcome,
+                &mut *outcome,
                 batch,
                 bodies,
             )
@@ -264,7 +286,7 @@ pub async fn copy_folder(
     if outcome.problems.is_empty() {
         state::finish_folder(job.db, &mut folder, status.uidnext, status.exists).await?;
     }
-    Ok(outcome)
+    Ok(())
 }
 
 /// Groups messages into destination transactions; a big message goes alone.
@@ -337,6 +359,7 @@ async fn append_batch(
                 return Err(FolderFailure {
                     stage: Stage::DestinationWrite,
                     error,
+                    progress: FolderOutcome::default(),
                 });
             }
             // One bad message fails the whole MULTIAPPEND: find it by appending one at a time.
@@ -359,6 +382,7 @@ async fn append_batch(
                             return Err(FolderFailure {
                                 stage: Stage::DestinationWrite,
                                 error,
+                                progress: FolderOutcome::default(),
                             });
                         }
                         outcome.problems.push(MessageProblem {
@@ -373,6 +397,7 @@ async fn append_batch(
                         return Err(FolderFailure {
                             stage: Stage::DestinationWrite,
                             error,
+                            progress: FolderOutcome::default(),
                         });
                     }
                 }
@@ -383,6 +408,7 @@ async fn append_batch(
         Err(error) => Err(FolderFailure {
             stage: Stage::DestinationWrite,
             error,
+            progress: FolderOutcome::default(),
         }),
     }
 }

@@ -51,20 +51,6 @@ pub struct MailboxFailure {
     pub report: MailboxReport,
 }
 
-fn fail(
-    stage: Stage,
-    error: ImapError,
-    report: MailboxReport,
-    folder: Option<String>,
-) -> MailboxFailure {
-    MailboxFailure {
-        kind: classify(stage, &error),
-        detail: error.to_string(),
-        folder,
-        report,
-    }
-}
-
 async fn open_pair(spec: &MailboxSpec) -> Result<(ImapSession, ImapSession), (Stage, ImapError)> {
     let mut src = connect(&spec.source, "source")
         .await
@@ -81,12 +67,37 @@ async fn open_pair(spec: &MailboxSpec) -> Result<(ImapSession, ImapSession), (St
     Ok((src, dst))
 }
 
-fn retryable(kind: ErrorKind, error: &ImapError) -> bool {
-    error.is_fatal_to_session()
-        && !matches!(error, ImapError::Connect { .. } | ImapError::Protocol(_))
-        || kind == ErrorKind::Throttled
+fn suggested_backoff(error: &ImapError) -> Option<std::time::Duration> {
+    match error {
+        ImapError::No { text, .. } | ImapError::Bye { text, .. } => {
+            response_code::suggested_backoff_ms(text).map(std::time::Duration::from_millis)
+        }
+        _ => None,
+    }
 }
 
+/// Whether another attempt may succeed: the connection broke or timed out, or the server asked
+/// to wait. A refused connection counts only once the servers were reached before (a restart);
+/// refused credentials and protocol errors never heal by retrying.
+fn retryable(kind: ErrorKind, error: &ImapError, reached_before: bool) -> bool {
+    match error {
+        ImapError::Connect { .. } => reached_before,
+        ImapError::Protocol(_) | ImapError::TlsConfig(_) => false,
+        ImapError::Timeout { .. } | ImapError::ConnectionLost(_) | ImapError::Bye { .. } => true,
+        ImapError::No { .. } | ImapError::Bad { .. } => kind == ErrorKind::Throttled,
+    }
+}
+
+/// An attempt that stopped: where, why, and what it had done by then.
+struct Stopped {
+    stage: Stage,
+    error: ImapError,
+    folder: Option<String>,
+    reached: bool,
+}
+
+/// Runs the mailbox, reconnecting and starting over (from the committed state, so done folders
+/// are skipped at once) while the failure is retryable and the retry budget lasts.
 pub async fn run_mailbox(
     db: &DatabaseConnection,
     spec: &MailboxSpec,
@@ -94,27 +105,86 @@ pub async fn run_mailbox(
 ) -> Result<MailboxReport, MailboxFailure> {
     let mut report = MailboxReport::default();
     let source_user = spec.source_credentials.mailbox_user().to_string();
-    let account = state::account(db, &spec.email, &source_user)
-        .await
-        .map_err(|e| MailboxFailure {
-            kind: ErrorKind::Internal,
-            detail: format!("state database: {e}"),
-            folder: None,
-            report: MailboxReport::default(),
-        })?;
+    let account = match state::account(db, &spec.email, &source_user).await {
+        Ok(account) => account,
+        Err(e) => {
+            return Err(MailboxFailure {
+                kind: ErrorKind::Internal,
+                detail: format!("state database: {e}"),
+                folder: None,
+                report,
+            });
+        }
+    };
+    let mut reached_before = false;
+    let mut attempt = 0;
+    loop {
+        match attempt_mailbox(db, spec, account.id, progress, &mut report).await {
+            Ok(()) => return Ok(report),
+            Err(stopped) => {
+                reached_before |= stopped.reached;
+                let kind = classify(stopped.stage, &stopped.error);
+                if !retryable(kind, &stopped.error, reached_before) || attempt >= spec.retry.retries
+                {
+                    let kind = if retryable(kind, &stopped.error, reached_before)
+                        && kind != ErrorKind::Throttled
+                        && reached_before
+                    {
+                        ErrorKind::ConnectionLost
+                    } else {
+                        kind
+                    };
+                    return Err(MailboxFailure {
+                        kind,
+                        detail: stopped.error.to_string(),
+                        folder: stopped.folder,
+                        report,
+                    });
+                }
+                attempt += 1;
+                let pause = spec.retry.delay(attempt, suggested_backoff(&stopped.error));
+                tracing::warn!(mailbox = %spec.email, folder = ?stopped.folder, attempt, ?pause, error = %stopped.error, "interrupted; reconnecting");
+                tokio::time::sleep(pause).await;
+            }
+        }
+    }
+}
 
-    let (mut src, mut dst) = match open_pair(spec).await {
-        Ok(pair) => pair,
-        Err((stage, error)) => return Err(fail(stage, error, report, None)),
-    };
-    let source_folders = match folders::list(&mut src).await {
-        Ok(list) => list,
-        Err(e) => return Err(fail(Stage::SourceRead, e, report, None)),
-    };
-    let destination_folders = match folders::list(&mut dst).await {
-        Ok(list) => list,
-        Err(e) => return Err(fail(Stage::DestinationWrite, e, report, None)),
-    };
+/// One pass: sign in, map the folder tree, copy every folder. Counts add up in `report`.
+async fn attempt_mailbox(
+    db: &DatabaseConnection,
+    spec: &MailboxSpec,
+    account_id: i32,
+    progress: &dyn ProgressSink,
+    report: &mut MailboxReport,
+) -> Result<(), Stopped> {
+    fn stop(
+        stage: Stage,
+        folder: Option<&str>,
+        reached: bool,
+    ) -> impl FnOnce(ImapError) -> Stopped + use<> {
+        let folder = folder.map(String::from);
+        move |error| Stopped {
+            stage,
+            error,
+            folder,
+            reached,
+        }
+    }
+    let (mut src, mut dst) = open_pair(spec).await.map_err(|(stage, error)| Stopped {
+        stage,
+        error,
+        folder: None,
+        reached: false,
+    })?;
+    let source_folders =
+        folders::list(&mut src)
+            .await
+            .map_err(stop(Stage::SourceRead, None, true))?;
+    let destination_folders =
+        folders::list(&mut dst)
+            .await
+            .map_err(stop(Stage::DestinationWrite, None, true))?;
     let mapper = FolderMapper {
         source_delimiter: source_folders.iter().find_map(|f| f.delimiter.clone()),
         destination_delimiter: destination_folders.iter().find_map(|f| f.delimiter.clone()),
@@ -138,7 +208,6 @@ pub async fn run_mailbox(
         .as_deref()
         .and_then(|d| d.chars().next())
         .unwrap_or('/');
-
     let plan: Vec<(ListEntry, String)> = source_folders
         .into_iter()
         .filter(is_selectable)
@@ -151,6 +220,11 @@ pub async fn run_mailbox(
         .filter_map(|f| mapper.map(&f).map(|target| (f, target)))
         .collect();
     report.folders_total = plan.len() as u32;
+    // A new pass recounts folders; messages copied by an earlier pass stay counted.
+    report.folders_done = 0;
+    report.messages_total = 0;
+    report.unchanged_folders = 0;
+    report.folder_problems.clear();
 
     for (entry, target) in &plan {
         let shown = utf7::decode(&entry.name).unwrap_or_else(|_| entry.name.clone());
@@ -158,87 +232,65 @@ pub async fn run_mailbox(
             && let Err(e) = folders::create(&mut dst, target).await
         {
             if e.is_fatal_to_session() {
-                return Err(fail(Stage::DestinationWrite, e, report, Some(shown)));
+                return Err(stop(Stage::DestinationWrite, Some(&shown), true)(e));
             }
             report.folder_problems.push((shown, e.to_string()));
             continue;
         }
-        let mut attempt = 0;
-        loop {
-            let job = FolderJob {
-                db,
-                account_id: account.id,
-                source_folder: &entry.name,
-                destination_folder: target,
-                options: &spec.options,
-                progress,
-            };
-            match copy_folder(job, &mut src, &mut dst).await {
-                Ok(outcome) => {
-                    report.folders_done += 1;
-                    report.messages_total += outcome.messages_total;
-                    report.copied += outcome.copied;
-                    report.bytes += outcome.bytes;
-                    report.already_present += outcome.already_present;
-                    report.unchanged_folders += u32::from(outcome.unchanged);
+        let job = FolderJob {
+            db,
+            account_id,
+            source_folder: &entry.name,
+            destination_folder: target,
+            options: &spec.options,
+            progress,
+        };
+        match copy_folder(job, &mut src, &mut dst).await {
+            Ok(outcome) => {
+                report.folders_done += 1;
+                report.messages_total += outcome.messages_total;
+                report.copied += outcome.copied;
+                report.bytes += outcome.bytes;
+                report.already_present += outcome.already_present;
+                report.unchanged_folders += u32::from(outcome.unchanged);
+                report
+                    .problems
+                    .extend(outcome.problems.into_iter().map(|p| (shown.clone(), p)));
+            }
+            Err(FolderFailure {
+                stage,
+                error,
+                progress: partial,
+            }) => {
+                report.copied += partial.copied;
+                report.bytes += partial.bytes;
+                report.already_present += partial.already_present;
+                report
+                    .problems
+                    .extend(partial.problems.into_iter().map(|p| (shown.clone(), p)));
+                let kind = classify(stage, &error);
+                if !error.is_fatal_to_session()
+                    && !matches!(
+                        kind,
+                        ErrorKind::DestinationMailboxFull | ErrorKind::Throttled
+                    )
+                {
+                    // The folder itself is refused (cannot be opened): report it, go on.
                     report
-                        .problems
-                        .extend(outcome.problems.into_iter().map(|p| (shown.clone(), p)));
-                    break;
+                        .folder_problems
+                        .push((shown.clone(), error.to_string()));
+                    continue;
                 }
-                Err(FolderFailure { stage, error }) => {
-                    let kind = classify(stage, &error);
-                    if !error.is_fatal_to_session()
-                        && !matches!(
-                            kind,
-                            ErrorKind::DestinationMailboxFull | ErrorKind::Throttled
-                        )
-                    {
-                        // The folder itself is refused (cannot be opened): report it, go on.
-                        report
-                            .folder_problems
-                            .push((shown.clone(), error.to_string()));
-                        break;
-                    }
-                    if !retryable(kind, &error) || attempt >= spec.retry.retries {
-                        let kind = if retryable(kind, &error) && kind != ErrorKind::Throttled {
-                            ErrorKind::ConnectionLost
-                        } else {
-                            kind
-                        };
-                        return Err(MailboxFailure {
-                            kind,
-                            detail: error.to_string(),
-                            folder: Some(shown),
-                            report,
-                        });
-                    }
-                    attempt += 1;
-                    let suggested = match &error {
-                        ImapError::No { text, .. } | ImapError::Bye { text, .. } => {
-                            response_code::suggested_backoff_ms(text)
-                                .map(std::time::Duration::from_millis)
-                        }
-                        _ => None,
-                    };
-                    let pause = spec.retry.delay(attempt, suggested);
-                    tracing::warn!(mailbox = %spec.email, folder = %shown, attempt, ?pause, %error, "connection problem; reconnecting");
-                    tokio::time::sleep(pause).await;
-                    match open_pair(spec).await {
-                        Ok((s, d)) => {
-                            src = s;
-                            dst = d;
-                        }
-                        Err((stage, error)) if attempt >= spec.retry.retries => {
-                            return Err(fail(stage, error, report, Some(shown)));
-                        }
-                        Err(_) => continue,
-                    }
-                }
+                return Err(Stopped {
+                    stage,
+                    error,
+                    folder: Some(shown),
+                    reached: true,
+                });
             }
         }
     }
     src.logout().await;
     dst.logout().await;
-    Ok(report)
+    Ok(())
 }

@@ -1,0 +1,316 @@
+//! The engine on a bad day: connections cut mid-transfer on either side, a stalled source, and the
+//! state it finds after a crash (APPEND done, commit lost; a UIDVALIDITY change). Every case ends
+//! with the destination equal to the source: nothing lost, nothing twice.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use app::model::endpoint::Security;
+use mailferry::config::{Config, DatabaseUrl};
+use mailferry::db::entity::folder_state;
+use mailferry::engine::copy_folder::ProgressSink;
+use mailferry::engine::mailbox_job::{MailboxSpec, run_mailbox};
+use mailferry::engine::options::BatchOptions;
+use mailferry::engine::retry::RetryPolicy;
+use mailferry::engine::state;
+use mailferry::imap::connect::{Credentials, ServerAddress, open};
+use mailferry::imap::fetch::{fetch_meta, open_folder};
+use mailferry::imap::tls::TlsOptions;
+use mailferry_tests::seed::{
+    FolderSpec, MailboxSpec as SeedSpec, MessageSpec, message, seed_mailbox,
+};
+use mailferry_tests::{
+    Dovecot, DovecotOptions, Fault, FaultProxy, MASTER_PASSWORD, MASTER_USER, TestSession,
+};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+struct NoProgress;
+impl ProgressSink for NoProgress {
+    fn copied(&self, _: u64, _: u64) {}
+}
+
+fn address(port: u16, timeout: Duration) -> ServerAddress {
+    ServerAddress {
+        host: "127.0.0.1".into(),
+        port,
+        security: Security::None,
+        tls: TlsOptions::default(),
+        timeout,
+    }
+}
+
+fn spec(source_port: u16, destination_port: u16, user: &str) -> MailboxSpec {
+    MailboxSpec {
+        email: format!("{user}@example.test"),
+        source: address(source_port, Duration::from_secs(20)),
+        source_credentials: Credentials::Login {
+            user: user.into(),
+            password: format!("pw-{user}"),
+        },
+        destination: address(destination_port, Duration::from_secs(20)),
+        destination_credentials: Credentials::Plain {
+            authzid: Some(user.into()),
+            authcid: MASTER_USER.into(),
+            password: MASTER_PASSWORD.into(),
+        },
+        user_root: None,
+        options: BatchOptions::default(),
+        retry: RetryPolicy {
+            retries: 6,
+            base: Duration::from_millis(100),
+            cap: Duration::from_millis(800),
+        },
+    }
+}
+
+async fn database() -> (tempfile::TempDir, sea_orm::DatabaseConnection) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        database_url: DatabaseUrl(format!("sqlite://{}/mf.db", dir.path().display())),
+        ..Config::default()
+    };
+    let db = mailferry::db::open(&config).await.unwrap();
+    (dir, db)
+}
+
+fn corpus(messages: u64) -> SeedSpec {
+    let twin = message(4242, 4_000, Some("<twin@example.test>"));
+    let mut inbox: Vec<MessageSpec> = (0..messages)
+        .map(|i| MessageSpec {
+            bytes: message(i, 3_000 + (i as usize % 7) * 700, None),
+            flags: vec!["\\Seen".into()],
+            internaldate: None,
+        })
+        .collect();
+    inbox.push(MessageSpec {
+        bytes: twin.clone(),
+        flags: vec![],
+        internaldate: None,
+    });
+    inbox.push(MessageSpec {
+        bytes: twin,
+        flags: vec![],
+        internaldate: None,
+    });
+    SeedSpec {
+        folders: vec![
+            FolderSpec {
+                name: "INBOX".into(),
+                messages: inbox,
+            },
+            FolderSpec {
+                name: "Work".into(),
+                messages: (0..20)
+                    .map(|i| MessageSpec {
+                        bytes: message(1000 + i, 2_000, None),
+                        flags: vec![],
+                        internaldate: None,
+                    })
+                    .collect(),
+            },
+        ],
+    }
+}
+
+async fn assert_identical(source: &Dovecot, destination: &Dovecot, user: &str) {
+    let mut src = TestSession::master(source.imap_port(), user).await.unwrap();
+    let mut dst = TestSession::master(destination.imap_port(), user)
+        .await
+        .unwrap();
+    for folder in ["INBOX", "Work"] {
+        let a = src.fetch_all(folder).await.unwrap();
+        let b = dst.fetch_all(folder).await.unwrap();
+        assert_eq!(a.len(), b.len(), "{user} {folder}: message count");
+        for (x, y) in a.iter().zip(&b) {
+            assert!(
+                x.body == y.body,
+                "{user} {folder}: UID {} differs (lost or duplicated)",
+                x.uid
+            );
+            assert_eq!(x.internaldate, y.internaldate);
+        }
+    }
+}
+
+fn servers() -> (Dovecot, Dovecot) {
+    (
+        Dovecot::start(DovecotOptions {
+            name: "source",
+            ..Default::default()
+        })
+        .unwrap(),
+        Dovecot::start(DovecotOptions {
+            name: "destination",
+            ..Default::default()
+        })
+        .unwrap(),
+    )
+}
+
+fn local(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+#[tokio::test]
+async fn a_source_connection_cut_mid_folder_is_survived() {
+    let (mut source, mut destination) = servers();
+    source.add_user("cut", "pw-cut").unwrap();
+    destination.add_user("cut", "x").unwrap();
+    seed_mailbox(&source, "cut", &corpus(250)).await.unwrap();
+    let proxy = FaultProxy::start(local(source.imap_port())).await.unwrap();
+    proxy.set_fault(Fault::CutAfterBytes(400_000));
+    let (_dir, db) = database().await;
+    let report = run_mailbox(
+        &db,
+        &spec(proxy.port(), destination.imap_port(), "cut"),
+        &NoProgress,
+    )
+    .await
+    .expect("survives the cut");
+    assert!(proxy.connections() >= 2, "the cut forced a reconnect");
+    assert_eq!(report.copied, 272, "{report:?}");
+    assert_identical(&source, &destination, "cut").await;
+}
+
+#[tokio::test]
+async fn destination_connections_cut_at_many_points_never_duplicate() {
+    let (mut source, mut destination) = servers();
+    source.add_user("multi", "pw-multi").unwrap();
+    seed_mailbox(&source, "multi", &corpus(120)).await.unwrap();
+    // Server→client bytes on the destination: greeting, capabilities, LIST, SELECT, the APPEND
+    // answers. Each cut lands somewhere else, several inside a MULTIAPPEND awaiting its answer.
+    for (i, cut_at) in [700u64, 1_100, 1_500, 1_900, 2_300, 2_700]
+        .into_iter()
+        .enumerate()
+    {
+        let user = format!("multi{i}");
+        destination.add_user(&user, "x").unwrap();
+        let proxy = FaultProxy::start(local(destination.imap_port()))
+            .await
+            .unwrap();
+        proxy.set_fault(Fault::CutAfterBytes(cut_at));
+        let (_dir, db) = database().await;
+        let mut job = spec(source.imap_port(), proxy.port(), "multi");
+        job.email = format!("{user}@example.test");
+        job.destination_credentials = Credentials::Plain {
+            authzid: Some(user.clone()),
+            authcid: MASTER_USER.into(),
+            password: MASTER_PASSWORD.into(),
+        };
+        run_mailbox(&db, &job, &NoProgress)
+            .await
+            .unwrap_or_else(|e| panic!("cut at {cut_at}: {e:?}"));
+        let mut src = TestSession::master(source.imap_port(), "multi")
+            .await
+            .unwrap();
+        let mut dst = TestSession::master(destination.imap_port(), &user)
+            .await
+            .unwrap();
+        for folder in ["INBOX", "Work"] {
+            let a = src.fetch_all(folder).await.unwrap();
+            let b = dst.fetch_all(folder).await.unwrap();
+            assert_eq!(a.len(), b.len(), "cut at {cut_at}: {folder} count");
+            assert!(
+                a.iter().zip(&b).all(|(x, y)| x.body == y.body),
+                "cut at {cut_at}: {folder} bodies"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stalled_source_times_out_and_resumes() {
+    let (mut source, mut destination) = servers();
+    source.add_user("stall", "pw-stall").unwrap();
+    destination.add_user("stall", "x").unwrap();
+    seed_mailbox(&source, "stall", &corpus(60)).await.unwrap();
+    let proxy = FaultProxy::start(local(source.imap_port())).await.unwrap();
+    let mut job = spec(proxy.port(), destination.imap_port(), "stall");
+    job.source.timeout = Duration::from_secs(1);
+    proxy.set_fault(Fault::Stall);
+    let release = {
+        let fault = proxy.fault_handle();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(2_500)).await;
+            fault.send_replace(Fault::None);
+        })
+    };
+    let (_dir, db) = database().await;
+    let report = run_mailbox(&db, &job, &NoProgress).await;
+    release.await.unwrap();
+    // The first connection may fail outright while the stall lasts; a second run resumes.
+    let report = match report {
+        Ok(r) => r,
+        Err(_) => run_mailbox(&db, &job, &NoProgress)
+            .await
+            .expect("resumes once the source answers"),
+    };
+    assert!(report.folders_done == 2, "{report:?}");
+    assert_identical(&source, &destination, "stall").await;
+}
+
+#[tokio::test]
+async fn a_crash_between_append_and_commit_and_a_uidvalidity_change_do_not_duplicate() {
+    let (mut source, mut destination) = servers();
+    source.add_user("crash", "pw-crash").unwrap();
+    destination.add_user("crash", "x").unwrap();
+    seed_mailbox(&source, "crash", &corpus(30)).await.unwrap();
+    let (_dir, db) = database().await;
+    let job = spec(source.imap_port(), destination.imap_port(), "crash");
+    run_mailbox(&db, &job, &NoProgress).await.unwrap();
+
+    // As after a crash: UIDs 5..=12 and both twins were appended, their commit never happened,
+    // only the journal says they were in flight.
+    let account = state::account(&db, &job.email, "crash").await.unwrap();
+    let mut session = open(&job.source, &job.source_credentials, "test")
+        .await
+        .unwrap();
+    let status = open_folder(&mut session, "INBOX", true).await.unwrap();
+    let metas = fetch_meta(&mut session, 1, status.uidnext - 1, 1000)
+        .await
+        .unwrap();
+    let mut folder = state::load_folder(&db, account.id, "INBOX")
+        .await
+        .unwrap()
+        .unwrap();
+    let lost: Vec<u32> = (5..=12).chain([31, 32]).collect();
+    let kept: mailferry::imap::uid_set::UidSet =
+        folder.copied.iter().filter(|u| !lost.contains(u)).collect();
+    let model = folder_state::Entity::find()
+        .filter(folder_state::Column::Id.eq(folder.id))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut active: folder_state::ActiveModel = model.into();
+    active.copied_uids = Set(kept.to_string());
+    active.update(&db).await.unwrap();
+    folder.copied = kept;
+    let in_flight: Vec<_> = metas.iter().filter(|m| lost.contains(&m.uid)).collect();
+    state::journal_add(&db, &folder, &in_flight).await.unwrap();
+    let healed = run_mailbox(&db, &job, &NoProgress).await.unwrap();
+    assert_eq!(
+        (healed.copied, healed.already_present),
+        (0, 10),
+        "{healed:?}"
+    );
+    assert_identical(&source, &destination, "crash").await;
+
+    // As after a UIDVALIDITY change on the source: the state no longer vouches for anything.
+    let model = folder_state::Entity::find()
+        .filter(folder_state::Column::Id.eq(folder.id))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut active: folder_state::ActiveModel = model.into();
+    active.uidvalidity = Set(1);
+    active.update(&db).await.unwrap();
+    let revalidated = run_mailbox(&db, &job, &NoProgress).await.unwrap();
+    assert_eq!(
+        (revalidated.copied, revalidated.already_present),
+        (0, 32),
+        "{revalidated:?}"
+    );
+    assert_identical(&source, &destination, "crash").await;
+}
