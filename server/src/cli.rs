@@ -53,6 +53,21 @@ pub struct MigrateArgs {
     /// Copy what is new in mailboxes completed by an earlier batch.
     #[arg(long)]
     pub sync_again: bool,
+    /// Only folders matching this pattern (`*` anything, `%` within one level); repeatable.
+    #[arg(long = "include-folder")]
+    pub include_folders: Vec<String>,
+    /// Skip folders matching this pattern; repeatable.
+    #[arg(long = "exclude-folder")]
+    pub exclude_folders: Vec<String>,
+    /// Only messages received on or after this day (YYYY-MM-DD).
+    #[arg(long)]
+    pub since: Option<chrono::NaiveDate>,
+    /// Only messages received before this day (YYYY-MM-DD).
+    #[arg(long)]
+    pub before: Option<chrono::NaiveDate>,
+    /// Skip (and report) messages larger than this many bytes.
+    #[arg(long)]
+    pub max_message_size: Option<u64>,
     /// Write MigrationErrors.csv here.
     #[arg(long)]
     pub errors_csv: Option<PathBuf>,

@@ -132,9 +132,13 @@ pub async fn run(args: MigrateArgs, config: Config) -> Result<u8, MigrateError> 
     let source_id = store::save(db, cipher, &source).await?;
     let destination_id = store::save(db, cipher, &destination).await?;
     let options = BatchOptions {
+        include_folders: args.include_folders.clone(),
+        exclude_folders: args.exclude_folders.clone(),
+        since: args.since,
+        before: args.before,
+        max_message_bytes: args.max_message_size,
         sync_again: args.sync_again,
         concurrency: args.concurrency as u32,
-        ..Default::default()
     };
     let name = format!(
         "{} ({})",

@@ -1,0 +1,194 @@
+//! How the engine reaches servers: implicit TLS and STARTTLS verified against a CA, refused
+//! without it, the explicit opt-out; Dovecot's `user*admin` impersonation.
+
+use std::time::Duration;
+
+use app::ErrorKind;
+use app::model::endpoint::Security;
+use mailferry::config::{Config, DatabaseUrl};
+use mailferry::engine::copy_folder::ProgressSink;
+use mailferry::engine::mailbox_job::{MailboxSpec, run_mailbox};
+use mailferry::engine::options::BatchOptions;
+use mailferry::engine::retry::RetryPolicy;
+use mailferry::imap::connect::{Credentials, ServerAddress};
+use mailferry::imap::tls::TlsOptions;
+use mailferry_tests::seed::{
+    FolderSpec, MailboxSpec as SeedSpec, MessageSpec, message, seed_mailbox,
+};
+use mailferry_tests::{Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER, TestSession};
+
+struct NoProgress;
+impl ProgressSink for NoProgress {
+    fn copied(&self, _: u64, _: u64) {}
+}
+
+async fn database() -> (tempfile::TempDir, sea_orm::DatabaseConnection) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        database_url: DatabaseUrl(format!("sqlite://{}/mf.db", dir.path().display())),
+        ..Config::default()
+    };
+    let db = mailferry::db::open(&config).await.unwrap();
+    (dir, db)
+}
+
+fn address(port: u16, security: Security, tls: TlsOptions) -> ServerAddress {
+    ServerAddress {
+        host: "127.0.0.1".into(),
+        port,
+        security,
+        tls,
+        timeout: Duration::from_secs(20),
+    }
+}
+
+async fn setup(user: &str) -> (Dovecot, Dovecot, TlsOptions) {
+    let mut source = Dovecot::start(DovecotOptions {
+        name: "source",
+        ..Default::default()
+    })
+    .unwrap();
+    let mut destination = Dovecot::start(DovecotOptions {
+        name: "destination",
+        ..Default::default()
+    })
+    .unwrap();
+    source.add_user(user, "pw-source").unwrap();
+    destination.add_user(user, "x").unwrap();
+    let spec = SeedSpec {
+        folders: vec![FolderSpec {
+            name: "INBOX".into(),
+            messages: (0..3)
+                .map(|i| MessageSpec {
+                    bytes: message(i, 2_000, None),
+                    flags: vec![],
+                    internaldate: None,
+                })
+                .collect(),
+        }],
+    };
+    seed_mailbox(&source, user, &spec).await.unwrap();
+    let ca = std::fs::read_to_string(source.ca_pem_path()).unwrap();
+    (
+        source,
+        destination,
+        TlsOptions {
+            ca_pem: Some(ca),
+            insecure_skip_verify: false,
+        },
+    )
+}
+
+fn job(
+    user: &str,
+    source: ServerAddress,
+    destination: ServerAddress,
+    destination_credentials: Credentials,
+) -> MailboxSpec {
+    MailboxSpec {
+        email: format!("{user}@example.test"),
+        source,
+        source_credentials: Credentials::Login {
+            user: user.into(),
+            password: "pw-source".into(),
+        },
+        destination,
+        destination_credentials,
+        user_root: None,
+        options: BatchOptions::default(),
+        retry: RetryPolicy {
+            retries: 1,
+            base: Duration::from_millis(50),
+            cap: Duration::from_millis(100),
+        },
+    }
+}
+
+fn plain_admin(user: &str) -> Credentials {
+    Credentials::Plain {
+        authzid: Some(user.into()),
+        authcid: MASTER_USER.into(),
+        password: MASTER_PASSWORD.into(),
+    }
+}
+
+#[tokio::test]
+async fn tls_is_verified_against_the_configured_ca_only() {
+    let (source, destination, with_ca) = setup("tls").await;
+    let (_dir, db) = database().await;
+    let dst = address(
+        destination.imap_port(),
+        Security::None,
+        TlsOptions::default(),
+    );
+
+    let untrusted = job(
+        "tls",
+        address(source.imaps_port(), Security::Tls, TlsOptions::default()),
+        dst.clone(),
+        plain_admin("tls"),
+    );
+    let refused = run_mailbox(&db, &untrusted, &NoProgress).await.unwrap_err();
+    assert_eq!(refused.kind, ErrorKind::SourceConnectFailed, "{refused:?}");
+    assert!(refused.detail.contains("TLS"), "{}", refused.detail);
+
+    let trusted = job(
+        "tls",
+        address(source.imaps_port(), Security::Tls, with_ca.clone()),
+        dst.clone(),
+        plain_admin("tls"),
+    );
+    assert_eq!(
+        run_mailbox(&db, &trusted, &NoProgress)
+            .await
+            .unwrap()
+            .copied,
+        3
+    );
+
+    let skip = TlsOptions {
+        ca_pem: None,
+        insecure_skip_verify: true,
+    };
+    let skipping = job(
+        "tls",
+        address(source.imaps_port(), Security::Tls, skip),
+        dst,
+        plain_admin("tls"),
+    );
+    assert_eq!(
+        run_mailbox(&db, &skipping, &NoProgress)
+            .await
+            .unwrap()
+            .copied,
+        0,
+        "already copied; the opt-out connects"
+    );
+}
+
+#[tokio::test]
+async fn starttls_and_master_user_impersonation_work() {
+    let (source, destination, with_ca) = setup("starttls").await;
+    let (_dir, db) = database().await;
+    let spec = job(
+        "starttls",
+        address(source.imap_port(), Security::Starttls, with_ca),
+        address(
+            destination.imap_port(),
+            Security::None,
+            TlsOptions::default(),
+        ),
+        Credentials::Login {
+            user: format!("starttls*{MASTER_USER}"),
+            password: MASTER_PASSWORD.into(),
+        },
+    );
+    assert_eq!(
+        run_mailbox(&db, &spec, &NoProgress).await.unwrap().copied,
+        3
+    );
+    let mut dst = TestSession::master(destination.imap_port(), "starttls")
+        .await
+        .unwrap();
+    assert_eq!(dst.fetch_all("INBOX").await.unwrap().len(), 3);
+}

@@ -1,0 +1,145 @@
+//! Batch options and folder mapping for real: size limit (skipped messages listed as errors),
+//! date range, folder exclusion, special-use folders landing in the destination's own.
+
+use std::time::Duration;
+
+use app::ErrorKind;
+use app::model::endpoint::Security;
+use chrono::{FixedOffset, TimeZone};
+use mailferry::config::{Config, DatabaseUrl};
+use mailferry::engine::copy_folder::ProgressSink;
+use mailferry::engine::mailbox_job::{MailboxSpec, run_mailbox};
+use mailferry::engine::options::BatchOptions;
+use mailferry::engine::retry::RetryPolicy;
+use mailferry::imap::connect::{Credentials, ServerAddress};
+use mailferry::imap::tls::TlsOptions;
+use mailferry_tests::seed::{
+    FolderSpec, MailboxSpec as SeedSpec, MessageSpec, message, seed_mailbox,
+};
+use mailferry_tests::{Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER, TestSession};
+
+struct NoProgress;
+impl ProgressSink for NoProgress {
+    fn copied(&self, _: u64, _: u64) {}
+}
+
+fn day(y: i32, m: u32, d: u32) -> Option<chrono::DateTime<FixedOffset>> {
+    FixedOffset::east_opt(0)
+        .unwrap()
+        .with_ymd_and_hms(y, m, d, 12, 0, 0)
+        .single()
+}
+
+#[tokio::test]
+async fn options_and_special_use_mapping() {
+    let mut source = Dovecot::start(DovecotOptions {
+        name: "source",
+        ..Default::default()
+    })
+    .unwrap();
+    let mut destination = Dovecot::start(DovecotOptions {
+        name: "destination",
+        ..Default::default()
+    })
+    .unwrap();
+    source.add_user("opt", "pw-opt").unwrap();
+    destination.add_user("opt", "x").unwrap();
+    let m = |seed, size, date| MessageSpec {
+        bytes: message(seed, size, None),
+        flags: vec![],
+        internaldate: date,
+    };
+    seed_mailbox(
+        &source,
+        "opt",
+        &SeedSpec {
+            folders: vec![
+                FolderSpec {
+                    name: "INBOX".into(),
+                    messages: vec![
+                        m(1, 3_000, day(2022, 5, 1)),
+                        m(2, 300_000, day(2022, 5, 2)),
+                        m(3, 3_000, day(2015, 1, 1)),
+                    ],
+                },
+                FolderSpec {
+                    name: "Sent Items".into(),
+                    messages: vec![m(4, 2_000, day(2023, 1, 1)), m(5, 2_000, day(2023, 1, 2))],
+                },
+                FolderSpec {
+                    name: "Archive/Old".into(),
+                    messages: vec![m(6, 2_000, day(2023, 1, 1))],
+                },
+            ],
+        },
+    )
+    .await
+    .unwrap();
+    // The destination has its own Sent folder (special-use \Sent).
+    let mut dst = TestSession::master(destination.imap_port(), "opt")
+        .await
+        .unwrap();
+    dst.create_folder("Sent").await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        database_url: DatabaseUrl(format!("sqlite://{}/mf.db", dir.path().display())),
+        ..Config::default()
+    };
+    let db = mailferry::db::open(&config).await.unwrap();
+    let address = |port| ServerAddress {
+        host: "127.0.0.1".into(),
+        port,
+        security: Security::None,
+        tls: TlsOptions::default(),
+        timeout: Duration::from_secs(20),
+    };
+    let spec = MailboxSpec {
+        email: "opt@example.test".into(),
+        source: address(source.imap_port()),
+        source_credentials: Credentials::Login {
+            user: "opt".into(),
+            password: "pw-opt".into(),
+        },
+        destination: address(destination.imap_port()),
+        destination_credentials: Credentials::Plain {
+            authzid: Some("opt".into()),
+            authcid: MASTER_USER.into(),
+            password: MASTER_PASSWORD.into(),
+        },
+        user_root: None,
+        options: BatchOptions {
+            exclude_folders: vec!["Archive*".into()],
+            since: chrono::NaiveDate::from_ymd_opt(2020, 1, 1),
+            max_message_bytes: Some(100_000),
+            ..Default::default()
+        },
+        retry: RetryPolicy::default(),
+    };
+    let report = run_mailbox(&db, &spec, &NoProgress).await.unwrap();
+    assert_eq!(report.copied, 3, "{report:?}");
+    assert_eq!(report.problems.len(), 1, "{report:?}");
+    let (folder, problem) = &report.problems[0];
+    assert_eq!(
+        (folder.as_str(), problem.kind),
+        ("INBOX", ErrorKind::MessageTooLarge)
+    );
+    assert_eq!(problem.uid, 2);
+
+    let folders = dst.list_folders().await.unwrap();
+    assert!(
+        !folders.iter().any(|f| f.starts_with("Archive")),
+        "excluded: {folders:?}"
+    );
+    assert!(
+        !folders.iter().any(|f| f == "Sent Items"),
+        "mapped onto Sent: {folders:?}"
+    );
+    assert_eq!(dst.fetch_all("Sent").await.unwrap().len(), 2);
+    let inbox = dst.fetch_all("INBOX").await.unwrap();
+    assert_eq!(
+        inbox.len(),
+        1,
+        "the 2015 message is outside the date range, the big one too large"
+    );
+}
