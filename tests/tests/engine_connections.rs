@@ -192,3 +192,82 @@ async fn starttls_and_master_user_impersonation_work() {
         .unwrap();
     assert_eq!(dst.fetch_all("INBOX").await.unwrap().len(), 3);
 }
+
+/// Destinations without MULTIAPPEND: pipelined single APPENDs with LITERAL+, and one APPEND at a
+/// time with synchronizing literals when not even LITERAL+ is offered.
+#[tokio::test]
+async fn destinations_without_multiappend_or_literal_plus_get_everything() {
+    let base = "IMAP4rev1 SASL-IR ID ENABLE IDLE SPECIAL-USE LIST-EXTENDED UIDPLUS";
+    for capability in [format!("{base} LITERAL+"), base.to_string()] {
+        let mut source = Dovecot::start(DovecotOptions {
+            name: "source",
+            ..Default::default()
+        })
+        .unwrap();
+        let mut destination = Dovecot::start(DovecotOptions {
+            name: "destination",
+            imap_capability: Some(&capability),
+            ..Default::default()
+        })
+        .unwrap();
+        source.add_user("single", "pw-source").unwrap();
+        destination.add_user("single", "x").unwrap();
+        let spec = SeedSpec {
+            folders: vec![FolderSpec {
+                name: "INBOX".into(),
+                messages: (0..40)
+                    .map(|i| MessageSpec {
+                        bytes: message(i, 1_000 + i as usize * 300, None),
+                        flags: vec!["\\Seen".into()],
+                        internaldate: None,
+                    })
+                    .collect(),
+            }],
+        };
+        seed_mailbox(&source, "single", &spec).await.unwrap();
+        let (_dir, db) = database().await;
+        let none = TlsOptions::default();
+        let spec = job(
+            "single",
+            address(source.imap_port(), Security::None, none.clone()),
+            address(destination.imap_port(), Security::None, none),
+            plain_admin("single"),
+        );
+        let probe = mailferry::imap::connect::open(
+            &spec.destination,
+            &spec.destination_credentials,
+            "probe",
+        )
+        .await
+        .unwrap();
+        assert!(
+            !probe.has_capability("MULTIAPPEND"),
+            "the override took effect"
+        );
+        assert_eq!(
+            probe.has_capability("LITERAL+"),
+            capability.contains("LITERAL+")
+        );
+        probe.logout().await;
+        assert_eq!(
+            run_mailbox(&db, &spec, &NoProgress).await.unwrap().copied,
+            40,
+            "{capability}"
+        );
+        let mut src = TestSession::master(source.imap_port(), "single")
+            .await
+            .unwrap();
+        let mut dst = TestSession::master(destination.imap_port(), "single")
+            .await
+            .unwrap();
+        let (a, b) = (
+            src.fetch_all("INBOX").await.unwrap(),
+            dst.fetch_all("INBOX").await.unwrap(),
+        );
+        assert_eq!(a.len(), b.len(), "{capability}");
+        assert!(
+            a.iter().zip(&b).all(|(x, y)| x.body == y.body),
+            "{capability}"
+        );
+    }
+}

@@ -10,7 +10,9 @@ use super::classify::{Stage, classify};
 use super::dedup::{DedupKey, present_in_destination};
 use super::options::BatchOptions;
 use super::state::{self, FolderState};
-use crate::imap::append::{AppendCapabilities, OutgoingMessage, destination_flags, multiappend};
+use crate::imap::append::{
+    AppendCapabilities, OutgoingMessage, append_each, destination_flags, multiappend,
+};
 use crate::imap::fetch::{FetchedBody, MessageMeta, fetch_bodies, fetch_meta, open_folder};
 use crate::imap::uid_set::UidSet;
 use crate::imap::{ImapError, ImapSession};
@@ -350,66 +352,62 @@ async fn append_batch(
             body,
         })
         .collect();
-    match multiappend(dst, caps, job.destination_folder, &messages).await {
-        Ok(()) => commit(job, folder, outcome, &pairs).await,
-        Err(error) if !error.is_fatal_to_session() => {
-            let kind = classify(Stage::DestinationWrite, &error);
-            if kind == ErrorKind::DestinationMailboxFull || kind == ErrorKind::Throttled {
+    let fatal = |error| FolderFailure {
+        stage: Stage::DestinationWrite,
+        error,
+        progress: FolderOutcome::default(),
+    };
+    let stops_folder =
+        |kind| kind == ErrorKind::DestinationMailboxFull || kind == ErrorKind::Throttled;
+    if caps.multiappend {
+        match multiappend(dst, caps, job.destination_folder, &messages).await {
+            Ok(()) => {
+                let all: Vec<(u32, u64)> = pairs
+                    .iter()
+                    .map(|(m, b, _)| (m.uid, b.len() as u64))
+                    .collect();
+                return commit(job, folder, outcome, &all).await;
+            }
+            Err(error) if error.is_fatal_to_session() => return Err(fatal(error)),
+            Err(error) if stops_folder(classify(Stage::DestinationWrite, &error)) => {
+                // A refused MULTIAPPEND stored nothing.
                 state::journal_clear(job.db, folder).await?;
-                return Err(FolderFailure {
-                    stage: Stage::DestinationWrite,
-                    error,
-                    progress: FolderOutcome::default(),
-                });
+                return Err(fatal(error));
             }
             // One bad message fails the whole MULTIAPPEND: find it by appending one at a time.
-            for (i, message) in messages.iter().enumerate() {
-                let (meta, body, _) = &pairs[i];
-                match multiappend(
-                    dst,
-                    caps,
-                    job.destination_folder,
-                    std::slice::from_ref(message),
-                )
-                .await
-                {
-                    Ok(()) => commit(job, folder, outcome, std::slice::from_ref(&pairs[i])).await?,
-                    Err(error) if !error.is_fatal_to_session() => {
-                        let kind = classify(Stage::DestinationWrite, &error);
-                        if kind == ErrorKind::DestinationMailboxFull || kind == ErrorKind::Throttled
-                        {
-                            state::journal_clear(job.db, folder).await?;
-                            return Err(FolderFailure {
-                                stage: Stage::DestinationWrite,
-                                error,
-                                progress: FolderOutcome::default(),
-                            });
-                        }
-                        outcome.problems.push(MessageProblem {
-                            kind,
-                            uid: meta.uid,
-                            size: meta.size,
-                            subject: subject_of(body),
-                            detail: error.to_string(),
-                        });
-                    }
-                    Err(error) => {
-                        return Err(FolderFailure {
-                            stage: Stage::DestinationWrite,
-                            error,
-                            progress: FolderOutcome::default(),
-                        });
-                    }
+            Err(_) => {}
+        }
+    }
+    let results = append_each(dst, caps, job.destination_folder, &messages)
+        .await
+        .map_err(fatal)?;
+    let mut stored = Vec::with_capacity(pairs.len());
+    let mut stop = None;
+    for (pair, result) in pairs.iter().zip(results) {
+        match result {
+            Ok(()) => stored.push((pair.0.uid, pair.1.len() as u64)),
+            Err(error) => {
+                let kind = classify(Stage::DestinationWrite, &error);
+                if stops_folder(kind) {
+                    stop.get_or_insert(error);
+                } else {
+                    let (meta, body, _) = pair;
+                    outcome.problems.push(MessageProblem {
+                        kind,
+                        uid: meta.uid,
+                        size: meta.size,
+                        subject: subject_of(body),
+                        detail: error.to_string(),
+                    });
                 }
             }
-            state::journal_clear(job.db, folder).await?;
-            Ok(())
         }
-        Err(error) => Err(FolderFailure {
-            stage: Stage::DestinationWrite,
-            error,
-            progress: FolderOutcome::default(),
-        }),
+    }
+    commit(job, folder, outcome, &stored).await?;
+    state::journal_clear(job.db, folder).await?;
+    match stop {
+        Some(error) => Err(fatal(error)),
+        None => Ok(()),
     }
 }
 
@@ -417,11 +415,11 @@ async fn commit(
     job: &FolderJob<'_>,
     folder: &mut FolderState,
     outcome: &mut FolderOutcome,
-    pairs: &[(&MessageMeta, Vec<u8>, Vec<String>)],
+    stored: &[(u32, u64)],
 ) -> Result<(), FolderFailure> {
-    let uids: Vec<u32> = pairs.iter().map(|p| p.0.uid).collect();
+    let uids: Vec<u32> = stored.iter().map(|s| s.0).collect();
     state::commit_copied(job.db, folder, &uids).await?;
-    let bytes: u64 = pairs.iter().map(|p| p.1.len() as u64).sum();
+    let bytes: u64 = stored.iter().map(|s| s.1).sum();
     outcome.copied += uids.len() as u64;
     outcome.bytes += bytes;
     job.progress.copied(uids.len() as u64, bytes);

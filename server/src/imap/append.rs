@@ -130,23 +130,63 @@ pub async fn multiappend(
         .map(|_| ())
 }
 
-/// Appends one message (a single APPEND command).
-pub async fn append_one(
+/// Appends each message with its own APPEND command, pipelined when literals need no
+/// continuation (LITERAL+, or LITERAL- for small ones), else one after the other. The outer error
+/// is a broken session; the inner results are the server's answer per message.
+pub async fn append_each(
     session: &mut ImapSession,
     caps: AppendCapabilities,
     folder: &str,
-    message: &OutgoingMessage<'_>,
-) -> Result<(), ImapError> {
-    multiappend(
-        session,
-        AppendCapabilities {
-            multiappend: false,
-            ..caps
-        },
-        folder,
-        std::slice::from_ref(message),
-    )
-    .await
+    messages: &[OutgoingMessage<'_>],
+) -> Result<Vec<Result<(), ImapError>>, ImapError> {
+    let single = AppendCapabilities {
+        multiappend: false,
+        ..caps
+    };
+    if !messages.iter().all(|m| caps.non_sync(m.body.len())) {
+        let mut results = Vec::with_capacity(messages.len());
+        for message in messages {
+            match multiappend(session, single, folder, std::slice::from_ref(message)).await {
+                Err(e) if e.is_fatal_to_session() => return Err(e),
+                other => results.push(other),
+            }
+        }
+        return Ok(results);
+    }
+    let mailbox = quote(folder)
+        .ok_or_else(|| ImapError::Protocol(format!("folder name {folder:?} holds a line break")))?;
+    let mut tags = Vec::with_capacity(messages.len());
+    for message in messages {
+        let tag = session.next_tag();
+        let line = format!("{tag} APPEND {mailbox} {}", message_prefix(message, true)?);
+        session.write_buffered(line.as_bytes(), "APPEND").await?;
+        session.write_buffered(message.body, "APPEND").await?;
+        session.write_buffered(b"\r\n", "APPEND").await?;
+        tags.push(tag);
+    }
+    session.write(b"", "APPEND").await?;
+    let mut results: Vec<Option<Result<(), ImapError>>> =
+        (0..messages.len()).map(|_| None).collect();
+    let mut pending = messages.len();
+    while pending > 0 {
+        if let Reply::Done {
+            tag,
+            status,
+            code,
+            text,
+            ..
+        } = session.read("APPEND").await?
+            && let Some(i) = tags.iter().position(|t| *t == tag)
+            && results[i].is_none()
+        {
+            results[i] = Some(ImapSession::completion("APPEND", status, code, text).map(|_| ()));
+            pending -= 1;
+        }
+    }
+    Ok(results
+        .into_iter()
+        .map(|r| r.expect("every tag answered"))
+        .collect())
 }
 
 #[cfg(test)]

@@ -29,6 +29,8 @@ pub(crate) struct ConfigInputs {
     pub separator: char,
     pub quota: bool,
     pub fsync: bool,
+    /// Replaces the capability list after sign-in (to test clients without MULTIAPPEND etc.).
+    pub imap_capability: Option<String>,
 }
 
 impl ConfigInputs {
@@ -89,6 +91,9 @@ pub(crate) fn render(inputs: &ConfigInputs) -> String {
     line("default_client_limit = 2000".into());
     if inputs.quota {
         line("mail_plugins = $mail_plugins quota".into());
+    }
+    if let Some(capability) = &inputs.imap_capability {
+        line(format!("imap_capability = {capability}"));
     }
     let mut text = conf;
     text.push_str(&protocol_imap(inputs.quota));
@@ -178,6 +183,7 @@ mod tests {
             separator,
             quota,
             fsync: false,
+            imap_capability: None,
         }
     }
 

@@ -40,6 +40,8 @@ pub struct DovecotOptions<'a> {
     pub quota: bool,
     /// `false` sets `mail_fsync = never` (fast, for throwaway servers).
     pub fsync: bool,
+    /// `imap_capability` override: the capabilities announced after sign-in.
+    pub imap_capability: Option<&'a str>,
 }
 
 impl Default for DovecotOptions<'_> {
@@ -49,6 +51,7 @@ impl Default for DovecotOptions<'_> {
             separator: '/',
             quota: false,
             fsync: false,
+            imap_capability: None,
         }
     }
 }
@@ -109,6 +112,7 @@ impl Dovecot {
             separator: options.separator,
             quota: options.quota,
             fsync: options.fsync,
+            imap_capability: options.imap_capability.map(String::from),
         };
         std::fs::create_dir_all(inputs.state_dir())?;
         let mail_dir = inputs.mail_dir();
