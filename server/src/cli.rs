@@ -68,6 +68,9 @@ pub struct MigrateArgs {
     /// Skip (and report) messages larger than this many bytes.
     #[arg(long)]
     pub max_message_size: Option<u64>,
+    /// Send the status e-mail to this address when the batch ends (SMTP from the configuration).
+    #[arg(long = "notify")]
+    pub notify: Vec<String>,
     /// Write MigrationErrors.csv here.
     #[arg(long)]
     pub errors_csv: Option<PathBuf>,

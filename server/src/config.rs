@@ -87,6 +87,8 @@ pub struct Config {
     pub sign_in_attempts_per_minute: u32,
     /// How many mailboxes this process migrates at once.
     pub max_concurrent_mailboxes: u32,
+    /// Where status e-mails go out (`[smtp]` in the TOML file, `MAILFERRY_SMTP__HOST` etc.).
+    pub smtp: crate::mail::smtp::SmtpSettings,
 }
 
 impl Default for Config {
@@ -102,6 +104,7 @@ impl Default for Config {
             secure_cookies: false,
             sign_in_attempts_per_minute: 10,
             max_concurrent_mailboxes: 8,
+            smtp: crate::mail::smtp::SmtpSettings::default(),
         }
     }
 }
@@ -117,7 +120,7 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from("mailferry.toml"));
         let mut figment = Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(toml_path))
-            .merge(Env::prefixed("MAILFERRY_"));
+            .merge(Env::prefixed("MAILFERRY_").split("__"));
         for (key, value) in overrides {
             figment = figment.merge((*key, value.clone()));
         }
@@ -228,9 +231,13 @@ mod tests {
         .unwrap();
         figment::Jail::expect_with(|jail| {
             jail.set_env("MAILFERRY_MAX_CONCURRENT_MAILBOXES", "5");
+            jail.set_env("MAILFERRY_SMTP__HOST", "smtp.example.com");
+            jail.set_env("MAILFERRY_SMTP__PASSWORD", "smtp-secret");
             let config = Config::load(Some(&toml), &[]).unwrap();
             assert_eq!(config.listen, "127.0.0.1:4000");
             assert_eq!(config.max_concurrent_mailboxes, 5);
+            assert_eq!(config.smtp.host, "smtp.example.com");
+            assert!(!format!("{config:?}").contains("smtp-secret"));
             let config = Config::load(Some(&toml), &[("listen", "127.0.0.1:5000".into())]).unwrap();
             assert_eq!(config.listen, "127.0.0.1:5000");
             Ok(())

@@ -11,6 +11,7 @@ pub mod endpoints;
 pub mod engine;
 pub mod http;
 pub mod imap;
+pub mod mail;
 pub mod migrate;
 pub mod report;
 pub mod secrets;

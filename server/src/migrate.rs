@@ -5,18 +5,18 @@ use std::path::Path;
 use std::time::Duration;
 
 use app::model::endpoint::{Impersonation, Security};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::batches::create_batch::{NewBatch, create_batch};
 use crate::batches::run_batch::{RunSettings, run_batch};
 use crate::cli::MigrateArgs;
 use crate::config::{Config, Secret};
 use crate::csv_import::parse_csv;
-use crate::db::entity::migration_error;
 use crate::endpoints::{EndpointRole, EndpointSettings, store};
 use crate::engine::options::BatchOptions;
 use crate::engine::retry::RetryPolicy;
-use crate::report::errors_csv::{ErrorLine, ErrorsCsvWriter};
+use crate::report::export;
+use app::ids::BatchId;
+use app::model::report::ErrorFilter;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
@@ -156,7 +156,7 @@ pub async fn run(args: MigrateArgs, config: Config) -> Result<u8, MigrateError> 
             source_endpoint_id: source_id,
             destination_endpoint_id: destination_id,
             options: &options,
-            notify_emails: Vec::new(),
+            notify_emails: args.notify.clone(),
             rows: &rows,
         },
     )
@@ -208,6 +208,12 @@ pub async fn run(args: MigrateArgs, config: Config) -> Result<u8, MigrateError> 
         write_errors_csv(db, batch_id, path).await?;
         println!("errors written to {}", path.display());
     }
+    if !args.notify.is_empty() {
+        match crate::mail::status_email::send(db, &runtime.config.smtp, batch_id).await {
+            Ok(_) => println!("status e-mail sent to {}", args.notify.join(", ")),
+            Err(e) => println!("the status e-mail could not be sent: {e}"),
+        }
+    }
     let failed = outcome.failed > 0 || outcome.message_errors > 0;
     Ok(if failed { 2 } else { 0 })
 }
@@ -222,30 +228,15 @@ async fn write_errors_csv(
         detail: e.to_string(),
     };
     let file = std::fs::File::create(path).map_err(|e| write_err(&e))?;
-    let mut writer =
-        ErrorsCsvWriter::new(std::io::BufWriter::new(file)).map_err(|e| write_err(&e))?;
-    let errors = migration_error::Entity::find()
-        .filter(migration_error::Column::BatchId.eq(batch_id))
-        .order_by_asc(migration_error::Column::RowIndex)
-        .order_by_asc(migration_error::Column::Id)
-        .all(db)
-        .await?;
-    for error in errors {
-        let Some(kind) = app::ErrorKind::parse(&error.kind) else {
-            continue;
-        };
-        writer
-            .write(&ErrorLine {
-                row_index: error.row_index as u32,
-                email_address: error.email_address,
-                message: error.message,
-                kind,
-                folder: error.folder,
-                time: error.created_at,
-            })
-            .map_err(|e| write_err(&e))?;
-    }
-    writer.finish().map_err(|e| write_err(&e))?;
+    let filter = ErrorFilter {
+        batch: Some(BatchId(batch_id.into())),
+        ..ErrorFilter::default()
+    };
+    let out = export::write_errors_csv(db, &filter, std::io::BufWriter::new(file))
+        .await
+        .map_err(|e| write_err(&e))?;
+    out.into_inner()
+        .map_err(|e| write_err(&e.error().to_string()))?;
     Ok(())
 }
 

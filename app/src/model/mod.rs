@@ -4,3 +4,4 @@ pub mod admin;
 pub mod batch;
 pub mod dashboard;
 pub mod endpoint;
+pub mod report;

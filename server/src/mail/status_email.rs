@@ -1,0 +1,159 @@
+//! The status e-mail of a finished batch: counts per state and per error kind, duration, and
+//! MigrationErrors.csv and MigrationStatistics.csv attached. A failed send is logged and noted on
+//! the batch; it never fails the batch.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use lettre::Message;
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+
+use app::ErrorKind;
+use app::ids::BatchId;
+use app::model::report::ErrorFilter;
+
+use super::smtp::{SendError, SmtpSettings};
+use crate::db::entity::{batch, mailbox, migration_error};
+use crate::report::export;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StatusEmailError {
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    #[error(transparent)]
+    Export(#[from] export::ExportError),
+    #[error(transparent)]
+    Send(#[from] SendError),
+}
+
+/// The e-mail's text (no secrets: only addresses, counts and error kinds).
+pub async fn body_text(db: &DatabaseConnection, batch: &batch::Model) -> Result<String, DbErr> {
+    let mailboxes = mailbox::Entity::find()
+        .filter(mailbox::Column::BatchId.eq(batch.id))
+        .all(db)
+        .await?;
+    let errors = migration_error::Entity::find()
+        .filter(migration_error::Column::BatchId.eq(batch.id))
+        .all(db)
+        .await?;
+    let mut states: BTreeMap<&str, usize> = BTreeMap::new();
+    for m in &mailboxes {
+        *states.entry(m.state.as_str()).or_default() += 1;
+    }
+    let mut kinds: BTreeMap<ErrorKind, usize> = BTreeMap::new();
+    for e in &errors {
+        if let Some(kind) = ErrorKind::parse(&e.kind) {
+            *kinds.entry(kind).or_default() += 1;
+        }
+    }
+    let copied: i64 = mailboxes.iter().map(|m| m.messages_copied).sum();
+    let bytes: i64 = mailboxes.iter().map(|m| m.bytes_copied).sum();
+    let duration = match (batch.started_at, batch.ended_at) {
+        (Some(start), Some(end)) => format!("{} s", (end - start).num_seconds()),
+        _ => "unknown".into(),
+    };
+    let mut text = format!(
+        "Migration batch \"{}\" ended: {}.\n\nMailboxes: {}\nMessages copied: {}\nData copied: {:.1} MB\nDuration: {}\n\nMailboxes by state:\n",
+        batch.name,
+        batch.state,
+        mailboxes.len(),
+        copied,
+        bytes as f64 / 1_048_576.0,
+        duration
+    );
+    for (state, n) in &states {
+        text.push_str(&format!("  {state}: {n}\n"));
+    }
+    if kinds.is_empty() {
+        text.push_str("\nNo errors.\n");
+    } else {
+        text.push_str("\nErrors by kind:\n");
+        for (kind, n) in &kinds {
+            text.push_str(&format!("  {}: {n} — {}\n", kind.title(), kind.solution()));
+        }
+        text.push_str("\nMigrationErrors.csv (attached) lists every error by row.\n");
+    }
+    Ok(text)
+}
+
+/// Builds and sends the status e-mail of a batch to its notification addresses.
+pub async fn send(
+    db: &DatabaseConnection,
+    smtp: &SmtpSettings,
+    batch_id: i32,
+) -> Result<bool, StatusEmailError> {
+    let Some(batch) = batch::Entity::find_by_id(batch_id).one(db).await? else {
+        return Ok(false);
+    };
+    let recipients: Vec<&str> = batch
+        .notify_emails
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if recipients.is_empty() {
+        return Ok(false);
+    }
+    let result = build_and_send(db, smtp, &batch, &recipients).await;
+    let (status, error) = match &result {
+        Ok(()) => ("sent", None),
+        Err(e) => {
+            tracing::warn!(batch = batch_id, error = %e, "the status e-mail could not be sent");
+            ("failed", Some(e.to_string()))
+        }
+    };
+    batch::Entity::update_many()
+        .col_expr(batch::Column::EmailStatus, Expr::value(status))
+        .col_expr(batch::Column::EmailError, Expr::value(error))
+        .filter(batch::Column::Id.eq(batch_id))
+        .exec(db)
+        .await?;
+    result.map(|()| true)
+}
+
+async fn build_and_send(
+    db: &DatabaseConnection,
+    smtp: &SmtpSettings,
+    batch: &batch::Model,
+    recipients: &[&str],
+) -> Result<(), StatusEmailError> {
+    let text = body_text(db, batch).await?;
+    let filter = ErrorFilter {
+        batch: Some(BatchId(batch.id.into())),
+        ..ErrorFilter::default()
+    };
+    let errors_csv = export::write_errors_csv(db, &filter, Vec::new()).await?;
+    let statistics_csv = export::write_statistics_csv(db, batch.id, Vec::new()).await?;
+    let csv = ContentType::parse("text/csv; charset=utf-8")
+        .map_err(|e| SendError::Build(e.to_string()))?;
+    let from: Mailbox = smtp
+        .from
+        .parse()
+        .map_err(|_| SendError::Address(smtp.from.clone()))?;
+    let mut builder = Message::builder().from(from).subject(format!(
+        "Mailferry: batch \"{}\" {} ({})",
+        batch.name,
+        batch.state,
+        Utc::now().format("%Y-%m-%d %H:%M UTC")
+    ));
+    for to in recipients {
+        builder = builder.to(to.parse().map_err(|_| SendError::Address(to.to_string()))?);
+    }
+    let message = builder
+        .multipart(
+            MultiPart::mixed()
+                .singlepart(SinglePart::plain(text))
+                .singlepart(
+                    Attachment::new("MigrationErrors.csv".into()).body(errors_csv, csv.clone()),
+                )
+                .singlepart(
+                    Attachment::new("MigrationStatistics.csv".into()).body(statistics_csv, csv),
+                ),
+        )
+        .map_err(|e| SendError::Build(e.to_string()))?;
+    smtp.send(message).await?;
+    Ok(())
+}

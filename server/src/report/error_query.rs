@@ -1,0 +1,126 @@
+//! The error report's queries: filtered, sorted, paged rows and counts per kind, each served by
+//! an index (batch+kind+time, kind+time, time), never a full scan of the rows' text.
+
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use app::ErrorKind;
+use app::ids::{BatchId, MailboxId};
+use app::model::report::{ErrorFilter, ErrorPage, ErrorRow, ErrorSort};
+
+use crate::db::entity::migration_error::{self, Column};
+
+pub const MAX_PER_PAGE: u32 = 500;
+
+/// The filter's conditions; `with_kinds` false leaves the kind selection out (for the counts).
+pub fn condition(filter: &ErrorFilter, with_kinds: bool) -> Condition {
+    use sea_orm::sea_query::ExprTrait as _;
+    let mut condition = Condition::all();
+    if let Some(batch) = filter.batch {
+        condition = condition.add(Column::BatchId.eq(batch.0 as i32));
+    }
+    if with_kinds && !filter.kinds.is_empty() {
+        condition = condition.add(Column::Kind.is_in(filter.kinds.iter().map(|k| k.as_str())));
+    }
+    if let Some(text) = filter
+        .mailbox
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let pattern = format!(
+            "%{}%",
+            text.to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        condition = condition.add(
+            Expr::expr(Func::lower(Expr::col(Column::EmailAddress)))
+                .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
+        );
+    }
+    if let Some(since) = filter.since {
+        condition = condition.add(Column::CreatedAt.gte(since));
+    }
+    if let Some(until) = filter.until {
+        condition = condition.add(Column::CreatedAt.lt(until));
+    }
+    condition
+}
+
+pub fn to_row(model: migration_error::Model) -> ErrorRow {
+    ErrorRow {
+        id: model.id.into(),
+        batch: BatchId(model.batch_id.into()),
+        mailbox: MailboxId(model.mailbox_id.into()),
+        row_index: model.row_index.max(0) as u32,
+        email_address: model.email_address,
+        kind: ErrorKind::parse(&model.kind).unwrap_or(ErrorKind::Internal),
+        detail: model.message,
+        folder: model.folder,
+        uid: model.uid.map(|u| u as u32),
+        subject: model.subject,
+        size: model.size.map(|s| s.max(0) as u64),
+        time: model.created_at,
+    }
+}
+
+pub fn sorted(
+    select: sea_orm::Select<migration_error::Entity>,
+    sort: ErrorSort,
+) -> sea_orm::Select<migration_error::Entity> {
+    match sort {
+        ErrorSort::NewestFirst => select
+            .order_by_desc(Column::CreatedAt)
+            .order_by_desc(Column::Id),
+        ErrorSort::OldestFirst => select
+            .order_by_asc(Column::CreatedAt)
+            .order_by_asc(Column::Id),
+        ErrorSort::ByMailbox => select
+            .order_by_asc(Column::EmailAddress)
+            .order_by_asc(Column::Id),
+    }
+}
+
+#[derive(Debug, FromQueryResult)]
+struct KindCount {
+    kind: String,
+    count: i64,
+}
+
+pub async fn query(db: &DatabaseConnection, filter: &ErrorFilter) -> Result<ErrorPage, DbErr> {
+    let per_page = filter.per_page.clamp(1, MAX_PER_PAGE) as u64;
+    let select = sorted(
+        migration_error::Entity::find().filter(condition(filter, true)),
+        filter.sort,
+    );
+    let total = select.clone().count(db).await?;
+    let rows = select
+        .offset(filter.page as u64 * per_page)
+        .limit(per_page)
+        .all(db)
+        .await?;
+    let counts: Vec<KindCount> = migration_error::Entity::find()
+        .select_only()
+        .column(Column::Kind)
+        .column_as(Column::Id.count(), "count")
+        .filter(condition(filter, false))
+        .group_by(Column::Kind)
+        .into_model::<KindCount>()
+        .all(db)
+        .await?;
+    let mut counts: Vec<(ErrorKind, u64)> = counts
+        .into_iter()
+        .filter_map(|c| ErrorKind::parse(&c.kind).map(|k| (k, c.count.max(0) as u64)))
+        .collect();
+    counts.sort_by_key(|(k, _)| *k);
+    Ok(ErrorPage {
+        rows: rows.into_iter().map(to_row).collect(),
+        total,
+        counts,
+    })
+}

@@ -1,0 +1,337 @@
+//! Batches and their reports: the status e-mail over real SMTP with both CSV files attached, and
+//! the error report's filters and counts on a store of 100,000 errors (SQLite and PostgreSQL).
+
+use std::process::Command;
+
+use app::ErrorKind;
+use app::ids::BatchId;
+use app::model::report::{ErrorFilter, ErrorSort};
+use chrono::{Duration, TimeZone, Utc};
+use mailferry::config::{Config, DatabaseUrl};
+use mailferry::db::entity::{batch, mailbox, migration_error};
+use mailferry::report::{error_query, export};
+use mailferry_tests::mailferry_server::mailferry_binary;
+use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
+use mailferry_tests::{
+    Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER, Postgres, SmtpReceiver,
+};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+
+fn attachment(mail: &mailparse::ParsedMail<'_>, name: &str) -> Option<String> {
+    if mail
+        .get_content_disposition()
+        .params
+        .get("filename")
+        .map(String::as_str)
+        == Some(name)
+    {
+        return mail.get_body().ok();
+    }
+    mail.subparts.iter().find_map(|part| attachment(part, name))
+}
+
+// Multi-threaded: the SMTP receiver's task must run while this thread waits for the CLI.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_batch_sends_one_status_email_whose_csv_matches_the_report() {
+    let mut source = Dovecot::start(DovecotOptions {
+        name: "source",
+        ..Default::default()
+    })
+    .unwrap();
+    let mut destination = Dovecot::start(DovecotOptions {
+        name: "destination",
+        ..Default::default()
+    })
+    .unwrap();
+    source.add_user("ok@example.test", "pw-ok-1").unwrap();
+    source
+        .add_user("nodest@example.test", "pw-nodest-1")
+        .unwrap();
+    destination.add_user("ok@example.test", "x").unwrap();
+    let spec = MailboxSpec {
+        folders: vec![FolderSpec {
+            name: "INBOX".into(),
+            messages: vec![MessageSpec {
+                bytes: message(1, 2_000, None),
+                flags: vec![],
+                internaldate: None,
+            }],
+        }],
+    };
+    seed_mailbox(&source, "ok@example.test", &spec)
+        .await
+        .unwrap();
+    let smtp = SmtpReceiver::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let csv_path = dir.path().join("users.csv");
+    std::fs::write(&csv_path, "EmailAddress,UserName,Password\nok@example.test,ok@example.test,pw-ok-1\nwrong@example.test,ok@example.test,=bad-Secret-9\nnodest@example.test,nodest@example.test,pw-nodest-1\n").unwrap();
+    let pw = dir.path().join("admin.pw");
+    std::fs::write(&pw, MASTER_PASSWORD).unwrap();
+    let errors_path = dir.path().join("errors.csv");
+    let output = Command::new(mailferry_binary().unwrap())
+        .arg("migrate")
+        .args(["--csv", csv_path.to_str().unwrap()])
+        .args([
+            "--source",
+            &format!("imap://127.0.0.1:{}", source.imap_port()),
+            "--source-security",
+            "none",
+        ])
+        .args([
+            "--destination",
+            &format!("imap://127.0.0.1:{}", destination.imap_port()),
+            "--destination-security",
+            "none",
+        ])
+        .args([
+            "--destination-admin",
+            MASTER_USER,
+            "--destination-admin-password-file",
+            pw.to_str().unwrap(),
+        ])
+        .args(["--data-dir", dir.path().join("data").to_str().unwrap()])
+        .args([
+            "--notify",
+            "admin@example.test",
+            "--errors-csv",
+            errors_path.to_str().unwrap(),
+        ])
+        .env("MAILFERRY_SMTP__HOST", "127.0.0.1")
+        .env("MAILFERRY_SMTP__PORT", smtp.port().to_string())
+        .env("MAILFERRY_SMTP__SECURITY", "none")
+        .env("MAILFERRY_SMTP__FROM", "Mailferry <mailferry@example.test>")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{out}");
+    assert!(out.contains("status e-mail sent"), "{out}");
+
+    let mails = smtp
+        .wait_for(1, std::time::Duration::from_secs(10))
+        .await
+        .expect("one e-mail arrives");
+    assert_eq!(mails.len(), 1, "exactly one e-mail");
+    assert_eq!(mails[0].to, vec!["admin@example.test".to_string()]);
+    let raw = String::from_utf8_lossy(&mails[0].data).to_string();
+    for secret in ["pw-ok-1", "bad-Secret-9", "pw-nodest-1", MASTER_PASSWORD] {
+        assert!(!raw.contains(secret), "a password reached the e-mail");
+    }
+    let parsed = mailparse::parse_mail(&mails[0].data).unwrap();
+    assert!(
+        parsed
+            .headers
+            .iter()
+            .any(|h| h.get_key() == "Subject" && h.get_value().contains("CompletedWithErrors"))
+    );
+    let attached =
+        attachment(&parsed, "MigrationErrors.csv").expect("MigrationErrors.csv attached");
+    let written = std::fs::read_to_string(&errors_path).unwrap();
+    let rows = |text: &str| -> Vec<Vec<String>> {
+        csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(String::from).collect())
+            .collect()
+    };
+    let attached_rows = rows(&attached);
+    assert_eq!(
+        attached_rows,
+        rows(&written),
+        "the attachment equals the report"
+    );
+    let kinds: Vec<(&str, &str)> = attached_rows
+        .iter()
+        .map(|r| (r[0].as_str(), r[3].as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("2", "source_sign_in_failed"),
+            ("3", "destination_mailbox_not_found")
+        ]
+    );
+    let statistics = attachment(&parsed, "MigrationStatistics.csv").expect("statistics attached");
+    let stats = rows(&statistics);
+    assert_eq!(stats.len(), 3);
+    assert!(
+        stats
+            .iter()
+            .any(|r| r[0] == "ok@example.test" && r[1] == "Synced" && r[2] == "1"),
+        "{statistics}"
+    );
+}
+
+async fn seed_errors(
+    db: &sea_orm::DatabaseConnection,
+    n: usize,
+) -> (
+    Vec<i32>,
+    Vec<(i32, ErrorKind, String, chrono::DateTime<Utc>)>,
+) {
+    let now = Utc::now();
+    let mut batches = Vec::new();
+    let mut mailboxes = Vec::new();
+    for b in 0..2 {
+        let created = batch::ActiveModel {
+            name: Set(format!("b{b}")),
+            state: Set("Completed".into()),
+            options: Set("{}".into()),
+            notify_emails: Set(String::new()),
+            created_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        batches.push(created.id);
+        for m in 0..50 {
+            let mb = mailbox::ActiveModel {
+                batch_id: Set(created.id),
+                row_index: Set(m + 1),
+                email_address: Set(format!("user{m:02}.b{b}@example.test")),
+                source_username: Set("u".into()),
+                source_secret: Set("v1:x".into()),
+                state: Set("Failed".into()),
+                folders_total: Set(0),
+                folders_done: Set(0),
+                messages_total: Set(0),
+                messages_copied: Set(0),
+                messages_skipped: Set(0),
+                bytes_copied: Set(0),
+                attempts: Set(1),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await
+            .unwrap();
+            mailboxes.push(mb);
+        }
+    }
+    let kinds = [
+        ErrorKind::MessageRejected,
+        ErrorKind::MessageTooLarge,
+        ErrorKind::DestinationMailboxFull,
+        ErrorKind::SourceSignInFailed,
+    ];
+    let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let mut expected = Vec::with_capacity(n);
+    let rows: Vec<migration_error::ActiveModel> = (0..n)
+        .map(|i| {
+            let mb = &mailboxes[(i * 7) % mailboxes.len()];
+            let kind = kinds[(i * 13) % kinds.len()];
+            let time = start + Duration::seconds(i as i64);
+            expected.push((mb.batch_id, kind, mb.email_address.clone(), time));
+            migration_error::ActiveModel {
+                batch_id: Set(mb.batch_id),
+                mailbox_id: Set(mb.id),
+                row_index: Set(mb.row_index),
+                email_address: Set(mb.email_address.clone()),
+                kind: Set(kind.as_str().into()),
+                scope: Set("message".into()),
+                message: Set(format!("detail {i}")),
+                folder: Set(Some("INBOX".into())),
+                uid: Set(Some(i as i64)),
+                subject: Set(None),
+                size: Set(Some(1000)),
+                created_at: Set(time),
+                ..Default::default()
+            }
+        })
+        .collect();
+    for chunk in rows.chunks(2_000) {
+        migration_error::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await
+            .unwrap();
+    }
+    (batches, expected)
+}
+
+async fn report_filters_and_counts(url: String) {
+    let config = Config {
+        database_url: DatabaseUrl(url),
+        ..Config::default()
+    };
+    let db = mailferry::db::open(&config).await.unwrap();
+    let (batches, expected) = seed_errors(&db, 100_000).await;
+    let filter = ErrorFilter {
+        batch: Some(BatchId(batches[1].into())),
+        kinds: vec![
+            ErrorKind::MessageTooLarge,
+            ErrorKind::DestinationMailboxFull,
+        ],
+        mailbox: Some("USER0".into()),
+        per_page: 50,
+        page: 2,
+        sort: ErrorSort::NewestFirst,
+        ..ErrorFilter::default()
+    };
+    let page = error_query::query(&db, &filter).await.unwrap();
+    let matching: Vec<&(i32, ErrorKind, String, chrono::DateTime<Utc>)> = expected
+        .iter()
+        .filter(|(b, k, e, _)| *b == batches[1] && filter.kinds.contains(k) && e.contains("user0"))
+        .collect();
+    assert_eq!(page.total, matching.len() as u64);
+    assert_eq!(page.rows.len(), 50);
+    let mut newest: Vec<_> = matching.iter().map(|m| m.3).collect();
+    newest.sort_by(|a, b| b.cmp(a));
+    assert_eq!(
+        page.rows.iter().map(|r| r.time).collect::<Vec<_>>(),
+        newest[100..150].to_vec(),
+        "third page, newest first"
+    );
+    assert!(
+        page.rows
+            .iter()
+            .all(|r| filter.kinds.contains(&r.kind) && r.email_address.contains("user0"))
+    );
+    // Counts per kind ignore the kind selection (they label the filter chips).
+    for (kind, count) in &page.counts {
+        let want = expected
+            .iter()
+            .filter(|(b, k, e, _)| *b == batches[1] && k == kind && e.contains("user0"))
+            .count() as u64;
+        assert_eq!(*count, want, "{kind:?}");
+    }
+    assert_eq!(page.counts.len(), 4);
+
+    let whole = error_query::query(
+        &db,
+        &ErrorFilter {
+            per_page: 10,
+            ..ErrorFilter::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(whole.total, 100_000);
+    let csv = export::write_errors_csv(
+        &db,
+        &ErrorFilter {
+            batch: Some(BatchId(batches[0].into())),
+            ..ErrorFilter::default()
+        },
+        Vec::new(),
+    )
+    .await
+    .unwrap();
+    let lines = csv.iter().filter(|b| **b == b'\n').count();
+    assert_eq!(
+        lines - 1,
+        expected.iter().filter(|(b, ..)| *b == batches[0]).count(),
+        "streamed CSV has every row of the batch"
+    );
+}
+
+#[tokio::test]
+async fn the_error_report_on_100k_errors_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    report_filters_and_counts(format!("sqlite://{}/mf.db", dir.path().display())).await;
+}
+
+#[tokio::test]
+async fn the_error_report_on_100k_errors_postgres() {
+    let pg = Postgres::start().unwrap();
+    report_filters_and_counts(pg.url()).await;
+}
