@@ -24,6 +24,102 @@ pub enum Command {
     Serve(ServeArgs),
     /// Migrate the mailboxes of a CSV file from the command line (same engine and database).
     Migrate(MigrateArgs),
+    /// Look at and act on batches.
+    Batch(BatchArgs),
+    /// Export the reports.
+    Report(ReportArgs),
+}
+
+/// Where the database is, for the commands that only read or act on it.
+#[derive(Debug, Args, Default)]
+pub struct StoreArgs {
+    /// Database URL (default: the configured one, SQLite in the data folder).
+    #[arg(long, global = true)]
+    pub database: Option<String>,
+    /// Folder for the SQLite database and the secret key.
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    pub fn overrides(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(v) = &self.database {
+            out.push(("database_url", v.clone()));
+        }
+        if let Some(v) = &self.data_dir {
+            out.push(("data_dir", v.display().to_string()));
+        }
+        out
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(subcommand)]
+    pub action: BatchAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BatchAction {
+    /// Every batch with its state and counts.
+    List,
+    /// Run (or continue) a batch in this process.
+    Run {
+        id: i32,
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+    },
+    /// Stop a batch: queued mailboxes at once, running ones after their transaction in flight.
+    Stop { id: i32 },
+    /// Queue a batch's failed and stopped mailboxes again.
+    Resume { id: i32 },
+    /// Delete a batch with its mailboxes and errors.
+    Delete { id: i32 },
+    /// A new batch from the failed and stopped rows, with their stored credentials.
+    Retry { id: i32 },
+    /// The failed rows as CSV with an empty Password column, to fix and upload again.
+    FailedRows {
+        id: i32,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Sign in on both sides and count folders, messages and bytes for every row; copies nothing.
+    Preflight { id: i32 },
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(subcommand)]
+    pub report: ReportKind,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportKind {
+    /// MigrationErrors.csv, whole or filtered.
+    Errors {
+        #[arg(long)]
+        batch: Option<i32>,
+        /// Error kind code (e.g. source_sign_in_failed); repeatable.
+        #[arg(long = "kind")]
+        kinds: Vec<String>,
+        /// Part of the EmailAddress.
+        #[arg(long)]
+        mailbox: Option<String>,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// MigrationStatistics.csv of a batch.
+    Statistics {
+        #[arg(long)]
+        batch: i32,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -89,6 +185,9 @@ pub struct MigrateArgs {
     /// Mailboxes migrated at once.
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
+    /// Pre-flight only: sign in on both sides and count, copy nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Seconds before a network operation counts as timed out.
     #[arg(long, default_value_t = 60)]
     pub timeout_secs: u64,

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod batches;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod csv_import;
 pub mod db;
@@ -12,7 +13,7 @@ pub mod engine;
 pub mod http;
 pub mod imap;
 pub mod mail;
-pub mod migrate;
+
 pub mod report;
 pub mod secrets;
 pub mod serve;

@@ -28,7 +28,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate(args) => {
             let config = Config::load(cli.config.as_deref(), &args.overrides())?;
-            Ok(ExitCode::from(mailferry::migrate::run(args, config).await?))
+            Ok(ExitCode::from(
+                mailferry::commands::migrate::run(args, config).await?,
+            ))
+        }
+        Command::Batch(args) => {
+            let config = Config::load(cli.config.as_deref(), &args.store.overrides())?;
+            Ok(ExitCode::from(
+                mailferry::commands::batch::run(args.action, config).await?,
+            ))
+        }
+        Command::Report(args) => {
+            let config = Config::load(cli.config.as_deref(), &args.store.overrides())?;
+            Ok(ExitCode::from(
+                mailferry::commands::report::run(args.report, config).await?,
+            ))
         }
     }
 }

@@ -2,6 +2,7 @@
 //! engine with bounded concurrency; states, counters and errors are written as they happen.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -32,6 +33,8 @@ pub enum RunBatchError {
     NoEndpoint(i32),
     #[error(transparent)]
     Endpoint(#[from] store::EndpointStoreError),
+    #[error("batch {0} is being stopped; resume it first")]
+    Stopped(i32),
     #[error("batch options: {0}")]
     Options(serde_json::Error),
 }
@@ -72,12 +75,40 @@ pub struct RunSettings {
     pub retry: RetryPolicy,
 }
 
-struct ChannelProgress(mpsc::UnboundedSender<(u64, u64)>);
+struct ChannelProgress {
+    tx: mpsc::UnboundedSender<(u64, u64)>,
+    stop: Arc<AtomicBool>,
+}
 
 impl ProgressSink for ChannelProgress {
     fn copied(&self, messages: u64, bytes: u64) {
-        let _ = self.0.send((messages, bytes));
+        let _ = self.tx.send((messages, bytes));
     }
+
+    fn stop_requested(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+}
+
+/// Polls the batch's state so a stop given anywhere (web app, CLI, another process) is seen
+/// within a second.
+fn watch_for_stop(
+    db: DatabaseConnection,
+    batch_id: i32,
+    stop: Arc<AtomicBool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if let Ok(Some(b)) = batch::Entity::find_by_id(batch_id).one(&db).await
+                && (b.state == BatchState::Stopping.as_str()
+                    || b.state == BatchState::Stopped.as_str())
+            {
+                stop.store(true, Ordering::Relaxed);
+                return;
+            }
+        }
+    })
 }
 
 async fn set_batch_state(db: &DatabaseConnection, id: i32, state: BatchState) -> Result<(), DbErr> {
@@ -107,6 +138,7 @@ struct Shared {
     destination: EndpointSettings,
     options: BatchOptions,
     retry: RetryPolicy,
+    stop: Arc<AtomicBool>,
 }
 
 pub async fn run_batch(
@@ -133,8 +165,13 @@ pub async fn run_batch(
         destination: store::load(db, cipher, destination_id).await?,
         options: serde_json::from_str(&batch.options).map_err(RunBatchError::Options)?,
         retry: settings.retry,
+        stop: Arc::new(AtomicBool::new(false)),
     });
+    if batch.state == BatchState::Stopping.as_str() || batch.state == BatchState::Stopped.as_str() {
+        return Err(RunBatchError::Stopped(batch_id));
+    }
     set_batch_state(db, batch_id, BatchState::Syncing).await?;
+    let watcher = watch_for_stop(db.clone(), batch_id, shared.stop.clone());
     let rows = mailbox::Entity::find()
         .filter(mailbox::Column::BatchId.eq(batch_id))
         .filter(mailbox::Column::State.is_in([
@@ -156,6 +193,8 @@ pub async fn run_batch(
         let event = result?;
         on_finished(&event);
     }
+    watcher.abort();
+    drop(finished);
     // Every mailbox of the batch counts, also those finished by an earlier run.
     let all = mailbox::Entity::find()
         .filter(mailbox::Column::BatchId.eq(batch_id))
@@ -178,7 +217,12 @@ pub async fn run_batch(
             .count() as u32,
         message_errors,
     };
-    set_batch_state(db, batch_id, outcome.state()).await?;
+    let end_state = if shared.stop.load(Ordering::Relaxed) {
+        BatchState::Stopped
+    } else {
+        outcome.state()
+    };
+    set_batch_state(db, batch_id, end_state).await?;
     Ok(outcome)
 }
 
@@ -195,6 +239,10 @@ async fn run_one(shared: Arc<Shared>, row: mailbox::Model) -> Result<MailboxFini
         error,
         elapsed: started.elapsed(),
     };
+    if shared.stop.load(Ordering::Relaxed) {
+        record::set_state(db, row.id, MailboxState::Stopped).await?;
+        return Ok(finished(MailboxState::Stopped, 0, 0, 0, None));
+    }
     if !shared.options.sync_again && record::completed_before(db, &row.email_address).await? {
         let kind = ErrorKind::MailboxAlreadyMigrated;
         let detail = "completed by an earlier batch".to_string();
@@ -298,7 +346,15 @@ async fn run_one(shared: Arc<Shared>, row: mailbox::Model) -> Result<MailboxFini
             }
         }
     });
-    let result = run_mailbox(db, &spec, &ChannelProgress(tx)).await;
+    let result = run_mailbox(
+        db,
+        &spec,
+        &ChannelProgress {
+            tx,
+            stop: shared.stop.clone(),
+        },
+    )
+    .await;
     let _ = writer.await;
     match result {
         Ok(report) => {
@@ -346,6 +402,22 @@ async fn run_one(shared: Arc<Shared>, row: mailbox::Model) -> Result<MailboxFini
                 report.copied,
                 report.bytes,
                 problems,
+                None,
+            ))
+        }
+        Err(failure) if failure.stopped => {
+            let totals = Totals {
+                folders_total: failure.report.folders_total,
+                folders_done: failure.report.folders_done,
+                messages_total: failure.report.messages_total,
+                skipped: 0,
+            };
+            record::finish(db, row.id, MailboxState::Stopped, totals, None).await?;
+            Ok(finished(
+                MailboxState::Stopped,
+                failure.report.copied,
+                failure.report.bytes,
+                0,
                 None,
             ))
         }

@@ -82,6 +82,10 @@ pub struct FolderOutcome {
 /// Receives progress as it is committed (the mailbox job writes it to the database).
 pub trait ProgressSink: Send + Sync {
     fn copied(&self, messages: u64, bytes: u64);
+    /// An admin stopped the batch: finish the transaction in flight, then stop.
+    fn stop_requested(&self) -> bool {
+        false
+    }
 }
 
 pub struct FolderJob<'a> {
@@ -262,6 +266,14 @@ async fn copy_into(
     let consumer = async {
         let mut result = Ok(());
         while let Some((batch, bodies)) = rx.recv().await {
+            if job.progress.stop_requested() {
+                result = Err(FolderFailure {
+                    stage: Stage::DestinationWrite,
+                    error: ImapError::Stopped,
+                    progress: FolderOutcome::default(),
+                });
+                break;
+            }
             if let Err(e) = append_batch(
                 &job,
                 dst,

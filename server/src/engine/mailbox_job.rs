@@ -45,6 +45,8 @@ pub struct MailboxReport {
 
 #[derive(Debug)]
 pub struct MailboxFailure {
+    /// True when an administrator stopped the batch (not an error of the mailbox).
+    pub stopped: bool,
     pub kind: ErrorKind,
     pub detail: String,
     pub folder: Option<String>,
@@ -82,7 +84,7 @@ fn suggested_backoff(error: &ImapError) -> Option<std::time::Duration> {
 fn retryable(kind: ErrorKind, error: &ImapError, reached_before: bool) -> bool {
     match error {
         ImapError::Connect { .. } => reached_before,
-        ImapError::Protocol(_) | ImapError::TlsConfig(_) => false,
+        ImapError::Protocol(_) | ImapError::TlsConfig(_) | ImapError::Stopped => false,
         ImapError::Timeout { .. } | ImapError::ConnectionLost(_) | ImapError::Bye { .. } => true,
         ImapError::No { .. } | ImapError::Bad { .. } => kind == ErrorKind::Throttled,
     }
@@ -109,6 +111,7 @@ pub async fn run_mailbox(
         Ok(account) => account,
         Err(e) => {
             return Err(MailboxFailure {
+                stopped: false,
                 kind: ErrorKind::Internal,
                 detail: format!("state database: {e}"),
                 folder: None,
@@ -135,6 +138,7 @@ pub async fn run_mailbox(
                         kind
                     };
                     return Err(MailboxFailure {
+                        stopped: matches!(stopped.error, ImapError::Stopped),
                         kind,
                         detail: stopped.error.to_string(),
                         folder: stopped.folder,
@@ -227,6 +231,14 @@ async fn attempt_mailbox(
     report.folder_problems.clear();
 
     for (entry, target) in &plan {
+        if progress.stop_requested() {
+            return Err(Stopped {
+                stage: Stage::DestinationWrite,
+                error: ImapError::Stopped,
+                folder: None,
+                reached: true,
+            });
+        }
         let shown = utf7::decode(&entry.name).unwrap_or_else(|_| entry.name.clone());
         if !existing.contains(target)
             && let Err(e) = folders::create(&mut dst, target).await

@@ -50,6 +50,9 @@ pub enum ImapError {
     ConnectionLost(String),
     #[error("unexpected server response: {0}")]
     Protocol(String),
+    /// Not the server's doing: an administrator stopped the batch (the engine drops its sessions).
+    #[error("stopped by an administrator")]
+    Stopped,
     #[error("TLS settings: {0}")]
     TlsConfig(#[from] super::tls::TlsConfigError),
 }

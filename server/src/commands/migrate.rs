@@ -36,6 +36,8 @@ pub enum MigrateError {
     CreateBatch(#[from] crate::batches::create_batch::CreateBatchError),
     #[error(transparent)]
     RunBatch(#[from] crate::batches::run_batch::RunBatchError),
+    #[error(transparent)]
+    Preflight(#[from] crate::batches::preflight::PreflightError),
     #[error("writing {path}: {detail}")]
     Write { path: String, detail: String },
 }
@@ -162,6 +164,15 @@ pub async fn run(args: MigrateArgs, config: Config) -> Result<u8, MigrateError> 
     )
     .await?;
     println!("batch {batch_id}: {} mailboxes", rows.len());
+    if args.dry_run {
+        let report = crate::batches::preflight::preflight(db, cipher, batch_id).await?;
+        crate::commands::batch::print_preflight(&report);
+        return Ok(if report.iter().any(|r| r.problem.is_some()) {
+            2
+        } else {
+            0
+        });
+    }
     let outcome = run_batch(
         db,
         cipher,

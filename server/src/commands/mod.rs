@@ -1,0 +1,6 @@
+//! The headless commands (`migrate`, `batch`, `report`): the same engine and database as the web
+//! app, driven from a shell.
+
+pub mod batch;
+pub mod migrate;
+pub mod report;

@@ -1,0 +1,313 @@
+//! Batch actions for real: stop mid-run and resume without duplicates, a new batch from the failed
+//! rows with the stored credentials, the failed rows as CSV without passwords, the pre-flight.
+
+use std::process::Command;
+use std::time::Duration;
+
+use app::model::batch::{BatchState, MailboxState};
+use app::model::endpoint::{Impersonation, Security};
+use mailferry::batches::actions;
+use mailferry::batches::create_batch::{NewBatch, create_batch};
+use mailferry::batches::run_batch::{RunSettings, run_batch};
+use mailferry::config::{Config, DatabaseUrl, Secret};
+use mailferry::csv_import::parse_csv;
+use mailferry::db::entity::{batch, mailbox};
+use mailferry::endpoints::{EndpointRole, EndpointSettings, store};
+use mailferry::engine::options::BatchOptions;
+use mailferry::engine::retry::RetryPolicy;
+use mailferry::secrets::Cipher;
+use mailferry_tests::mailferry_server::mailferry_binary;
+use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
+use mailferry_tests::{
+    Dovecot, DovecotOptions, Fault, FaultProxy, MASTER_PASSWORD, MASTER_USER, TestSession,
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+fn endpoint(role: EndpointRole, port: u16) -> EndpointSettings {
+    EndpointSettings {
+        name: format!("{}-{port}", role.as_str()),
+        role,
+        host: "127.0.0.1".into(),
+        port,
+        security: Security::None,
+        impersonation: Impersonation::SaslPlain,
+        admin_user: (role == EndpointRole::Destination).then(|| MASTER_USER.to_string()),
+        admin_password: Secret(if role == EndpointRole::Destination {
+            MASTER_PASSWORD.into()
+        } else {
+            String::new()
+        }),
+        tls_ca_pem: None,
+        insecure_skip_verify: false,
+        max_concurrent: 4,
+        timeout: Duration::from_secs(20),
+    }
+}
+
+fn corpus(seed: u64, n: u64) -> MailboxSpec {
+    MailboxSpec {
+        folders: vec![FolderSpec {
+            name: "INBOX".into(),
+            messages: (0..n)
+                .map(|i| MessageSpec {
+                    bytes: message(seed * 1000 + i, 4_000, None),
+                    flags: vec![],
+                    internaldate: None,
+                })
+                .collect(),
+        }],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_resume_and_retry_failed_rows() {
+    let mut source = Dovecot::start(DovecotOptions {
+        name: "source",
+        ..Default::default()
+    })
+    .unwrap();
+    let mut destination = Dovecot::start(DovecotOptions {
+        name: "destination",
+        ..Default::default()
+    })
+    .unwrap();
+    for user in ["slow@example.test", "late@example.test"] {
+        source.add_user(user, "pw-1").unwrap();
+        destination.add_user(user, "x").unwrap();
+    }
+    source.add_user("fixme@example.test", "right-pw").unwrap();
+    destination.add_user("fixme@example.test", "x").unwrap();
+    seed_mailbox(&source, "slow@example.test", &corpus(1, 400))
+        .await
+        .unwrap();
+    seed_mailbox(&source, "late@example.test", &corpus(2, 5))
+        .await
+        .unwrap();
+    seed_mailbox(&source, "fixme@example.test", &corpus(3, 5))
+        .await
+        .unwrap();
+    // A slow link to the source, so the stop lands mid-mailbox.
+    let proxy = FaultProxy::start(std::net::SocketAddr::from((
+        [127, 0, 0, 1],
+        source.imap_port(),
+    )))
+    .await
+    .unwrap();
+    proxy.set_fault(Fault::Delay(Duration::from_millis(20)));
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        database_url: DatabaseUrl(format!("sqlite://{}/mf.db", dir.path().display())),
+        ..Config::default()
+    };
+    let db = mailferry::db::open(&config).await.unwrap();
+    let cipher = Cipher::new(&[9u8; 32]);
+    let source_id = store::save(&db, &cipher, &endpoint(EndpointRole::Source, proxy.port()))
+        .await
+        .unwrap();
+    let destination_id = store::save(
+        &db,
+        &cipher,
+        &endpoint(EndpointRole::Destination, destination.imap_port()),
+    )
+    .await
+    .unwrap();
+    let rows = parse_csv(b"EmailAddress,UserName,Password\nslow@example.test,slow@example.test,pw-1\nfixme@example.test,fixme@example.test,wrong-pw\nlate@example.test,late@example.test,pw-1\n").unwrap();
+    let options = BatchOptions::default();
+    let id = create_batch(
+        &db,
+        &cipher,
+        NewBatch {
+            name: "t".into(),
+            source_endpoint_id: source_id,
+            destination_endpoint_id: destination_id,
+            options: &options,
+            notify_emails: vec![],
+            rows: &rows,
+        },
+    )
+    .await
+    .unwrap();
+    let settings = || RunSettings {
+        concurrency: 1,
+        retry: RetryPolicy {
+            retries: 2,
+            base: Duration::from_millis(50),
+            cap: Duration::from_millis(100),
+        },
+    };
+
+    let runner = {
+        let (db, cipher) = (db.clone(), cipher.clone());
+        tokio::spawn(async move { run_batch(&db, &cipher, id, settings(), |_| {}).await })
+    };
+    // Wait until the first mailbox has copied something, then stop the batch.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let slow = mailbox::Entity::find()
+            .filter(mailbox::Column::EmailAddress.eq("slow@example.test"))
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        if slow.messages_copied > 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no progress");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(actions::stop(&db, id).await.unwrap(), BatchState::Stopping);
+    runner.await.unwrap().unwrap();
+    let state = |b: batch::Model| b.state;
+    assert_eq!(
+        state(
+            batch::Entity::find_by_id(id)
+                .one(&db)
+                .await
+                .unwrap()
+                .unwrap()
+        ),
+        "Stopped"
+    );
+    let rows_now = mailbox::Entity::find()
+        .filter(mailbox::Column::BatchId.eq(id))
+        .all(&db)
+        .await
+        .unwrap();
+    assert!(
+        rows_now
+            .iter()
+            .all(|m| m.state == MailboxState::Stopped.as_str()),
+        "{:?}",
+        rows_now.iter().map(|m| &m.state).collect::<Vec<_>>()
+    );
+    let partial = rows_now
+        .iter()
+        .find(|m| m.email_address == "slow@example.test")
+        .unwrap()
+        .messages_copied;
+    assert!(
+        partial > 0 && partial < 400,
+        "stopped mid-mailbox: {partial}"
+    );
+
+    // Resume: everything finishes, nothing twice.
+    proxy.set_fault(Fault::None);
+    assert_eq!(actions::resume(&db, id).await.unwrap(), 3);
+    let outcome = run_batch(&db, &cipher, id, settings(), |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        (outcome.synced, outcome.failed),
+        (2, 1),
+        "fixme's password is wrong"
+    );
+    let mut dst = TestSession::master(destination.imap_port(), "slow@example.test")
+        .await
+        .unwrap();
+    assert_eq!(
+        dst.fetch_all("INBOX").await.unwrap().len(),
+        400,
+        "no loss, no duplicate after stop and resume"
+    );
+
+    // The failed rows as CSV: no password.
+    let csv = String::from_utf8(
+        actions::write_failed_rows_csv(&db, id, Vec::new())
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        csv,
+        "EmailAddress,UserName,Password,UserRoot\nfixme@example.test,fixme@example.test,,\n"
+    );
+
+    // The admin fixes the source password; a new batch from the failed rows reuses the stored
+    // (encrypted) credentials, so here the source changes to accept them.
+    source.add_user("fixme@example.test", "wrong-pw").unwrap();
+    let retry = actions::new_batch_from_failed(&db, id).await.unwrap();
+    let outcome = run_batch(&db, &cipher, retry, settings(), |_| {})
+        .await
+        .unwrap();
+    assert_eq!((outcome.synced, outcome.failed), (1, 0));
+    let mut fixed = TestSession::master(destination.imap_port(), "fixme@example.test")
+        .await
+        .unwrap();
+    assert_eq!(fixed.fetch_all("INBOX").await.unwrap().len(), 5);
+
+    assert!(matches!(actions::delete(&db, id).await, Ok(())));
+    assert!(
+        batch::Entity::find_by_id(id)
+            .one(&db)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn the_dry_run_counts_and_copies_nothing() {
+    let mut source = Dovecot::start(DovecotOptions {
+        name: "source",
+        ..Default::default()
+    })
+    .unwrap();
+    let mut destination = Dovecot::start(DovecotOptions {
+        name: "destination",
+        ..Default::default()
+    })
+    .unwrap();
+    source.add_user("dry@example.test", "pw-dry").unwrap();
+    destination.add_user("dry@example.test", "x").unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime
+        .block_on(seed_mailbox(&source, "dry@example.test", &corpus(4, 12)))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("u.csv");
+    std::fs::write(&csv, "EmailAddress,UserName,Password\ndry@example.test,dry@example.test,pw-dry\nnobody@example.test,dry@example.test,pw-dry\n").unwrap();
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, MASTER_PASSWORD).unwrap();
+    let output = Command::new(mailferry_binary().unwrap())
+        .args(["migrate", "--dry-run", "--csv", csv.to_str().unwrap()])
+        .args([
+            "--source",
+            &format!("imap://127.0.0.1:{}", source.imap_port()),
+            "--source-security",
+            "none",
+        ])
+        .args([
+            "--destination",
+            &format!("imap://127.0.0.1:{}", destination.imap_port()),
+            "--destination-security",
+            "none",
+        ])
+        .args([
+            "--destination-admin",
+            MASTER_USER,
+            "--destination-admin-password-file",
+            pw.to_str().unwrap(),
+        ])
+        .args(["--data-dir", dir.path().join("data").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("dry@example.test") && out.contains("12 messages"),
+        "{out}"
+    );
+    assert!(out.contains("Destination mailbox not found"), "{out}");
+    let mut dst = runtime
+        .block_on(TestSession::master(
+            destination.imap_port(),
+            "dry@example.test",
+        ))
+        .unwrap();
+    assert_eq!(
+        runtime.block_on(dst.fetch_all("INBOX")).unwrap().len(),
+        0,
+        "a dry run copies nothing"
+    );
+}
