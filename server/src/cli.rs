@@ -23,7 +23,7 @@ pub enum Command {
     /// Run the web app (and the migration workers).
     Serve(ServeArgs),
     /// Migrate the mailboxes of a CSV file from the command line (same engine and database).
-    Migrate(MigrateArgs),
+    Migrate(Box<MigrateArgs>),
     /// Look at and act on batches.
     Batch(BatchArgs),
     /// Export the reports.

@@ -29,7 +29,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate(args) => {
             let config = Config::load(cli.config.as_deref(), &args.overrides())?;
             Ok(ExitCode::from(
-                mailferry::commands::migrate::run(args, config).await?,
+                mailferry::commands::migrate::run(*args, config).await?,
             ))
         }
         Command::Batch(args) => {

@@ -28,7 +28,7 @@ fn destination() -> Dovecot {
         name: "destination",
         separator: '.',
         quota: true,
-        fsync: false,
+        ..DovecotOptions::default()
     })
 }
 
