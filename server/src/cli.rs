@@ -28,6 +28,29 @@ pub enum Command {
     Batch(BatchArgs),
     /// Export the reports.
     Report(ReportArgs),
+    /// Look at and test the stored endpoints.
+    Endpoint(EndpointArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EndpointArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(subcommand)]
+    pub action: EndpointAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EndpointAction {
+    /// Every stored endpoint (never its password).
+    List,
+    /// Connect, read the capabilities and prove the admin credentials.
+    Test {
+        id: i32,
+        /// Mailbox to open on the admin's behalf (default: the admin's own name).
+        #[arg(long)]
+        probe_user: Option<String>,
+    },
 }
 
 /// Where the database is, for the commands that only read or act on it.

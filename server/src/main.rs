@@ -38,6 +38,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 mailferry::commands::batch::run(args.action, config).await?,
             ))
         }
+        Command::Endpoint(args) => {
+            let config = Config::load(cli.config.as_deref(), &args.store.overrides())?;
+            Ok(ExitCode::from(
+                mailferry::commands::endpoint::run(args.action, config).await?,
+            ))
+        }
         Command::Report(args) => {
             let config = Config::load(cli.config.as_deref(), &args.store.overrides())?;
             Ok(ExitCode::from(

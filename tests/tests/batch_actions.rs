@@ -60,7 +60,18 @@ fn corpus(seed: u64, n: u64) -> MailboxSpec {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stop_resume_and_retry_failed_rows() {
+async fn stop_resume_and_retry_failed_rows_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    stop_resume_and_retry_failed_rows(format!("sqlite://{}/mf.db", dir.path().display())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_resume_and_retry_failed_rows_postgres() {
+    let pg = mailferry_tests::Postgres::start().unwrap();
+    stop_resume_and_retry_failed_rows(pg.url()).await;
+}
+
+async fn stop_resume_and_retry_failed_rows(url: String) {
     let mut source = Dovecot::start(DovecotOptions {
         name: "source",
         ..Default::default()
@@ -95,9 +106,8 @@ async fn stop_resume_and_retry_failed_rows() {
     .unwrap();
     proxy.set_fault(Fault::Delay(Duration::from_millis(20)));
 
-    let dir = tempfile::tempdir().unwrap();
     let config = Config {
-        database_url: DatabaseUrl(format!("sqlite://{}/mf.db", dir.path().display())),
+        database_url: DatabaseUrl(url),
         ..Config::default()
     };
     let db = mailferry::db::open(&config).await.unwrap();

@@ -2,5 +2,6 @@
 //! app, driven from a shell.
 
 pub mod batch;
+pub mod endpoint;
 pub mod migrate;
 pub mod report;

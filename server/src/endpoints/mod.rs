@@ -2,5 +2,6 @@
 
 pub mod settings;
 pub mod store;
+pub mod test_endpoint;
 
 pub use settings::{EndpointRole, EndpointSettings};

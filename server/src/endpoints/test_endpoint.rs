@@ -1,0 +1,91 @@
+//! The "test" action of an endpoint: connect, read the capabilities, and prove the admin
+//! credentials, reporting capabilities or a typed error.
+
+use app::ErrorKind;
+
+use super::settings::{EndpointRole, EndpointSettings};
+use crate::engine::classify::{Stage, classify};
+use crate::imap::ImapError;
+use crate::imap::connect::{connect, sign_in};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EndpointTest {
+    /// Reached; `capabilities` as announced after sign-in where the admin signed in, else before.
+    Ok {
+        capabilities: Vec<String>,
+        note: String,
+    },
+    Failed {
+        kind: ErrorKind,
+        detail: String,
+    },
+}
+
+/// A mailbox name no one has: impersonating it proves the admin's password without opening a
+/// real mailbox (Dovecot treats authzid = authcid as a plain login, so the admin's own name
+/// would not do).
+pub const PROBE_USER: &str = "mailferry-endpoint-test";
+
+/// Tests the endpoint. With an admin, signs in on behalf of `probe_user` (default
+/// [`PROBE_USER`]): a server that accepts the admin's password but has no such mailbox answers
+/// `[AUTHORIZATIONFAILED]`, which proves the credentials all the same.
+pub async fn test_endpoint(settings: &EndpointSettings, probe_user: Option<&str>) -> EndpointTest {
+    let (connect_stage, sign_in_stage) = match settings.role {
+        EndpointRole::Source => (Stage::SourceConnect, Stage::SourceSignIn),
+        EndpointRole::Destination => (Stage::DestinationConnect, Stage::DestinationSignIn),
+    };
+    let mut session = match connect(&settings.address(), settings.role.as_str()).await {
+        Ok(session) => session,
+        Err(e) => {
+            return EndpointTest::Failed {
+                kind: classify(connect_stage, &e),
+                detail: e.to_string(),
+            };
+        }
+    };
+    if let Err(e) = session.refresh_capabilities().await {
+        return EndpointTest::Failed {
+            kind: classify(connect_stage, &e),
+            detail: e.to_string(),
+        };
+    }
+    let before: Vec<String> = sorted(session.capabilities().iter().cloned().collect());
+    let Some(admin) = settings.admin_user.as_deref() else {
+        session.logout().await;
+        return EndpointTest::Ok {
+            capabilities: before,
+            note: "connected; users sign in with their own passwords".into(),
+        };
+    };
+    let probe = probe_user.unwrap_or(PROBE_USER);
+    match sign_in(&mut session, &settings.credentials_for(probe, None)).await {
+        Ok(()) => {
+            let after = sorted(session.capabilities().iter().cloned().collect());
+            session.logout().await;
+            EndpointTest::Ok {
+                capabilities: after,
+                note: format!("signed in as {admin} for {probe}"),
+            }
+        }
+        Err(ImapError::No {
+            code: Some(code), ..
+        }) if code == "AUTHORIZATIONFAILED" => {
+            session.logout().await;
+            EndpointTest::Ok {
+                capabilities: before,
+                note: format!(
+                    "the admin credentials were accepted; there is no mailbox {probe} to open"
+                ),
+            }
+        }
+        Err(e) => EndpointTest::Failed {
+            kind: classify(sign_in_stage, &e),
+            detail: e.to_string(),
+        },
+    }
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}

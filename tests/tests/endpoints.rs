@@ -1,0 +1,107 @@
+//! Endpoints: stored with the admin password encrypted, and the "test" action against Dovecot.
+
+use std::time::Duration;
+
+use app::ErrorKind;
+use app::model::endpoint::{Impersonation, Security};
+use mailferry::config::{Config, DatabaseUrl, Secret};
+use mailferry::db::entity::endpoint;
+use mailferry::endpoints::store;
+use mailferry::endpoints::test_endpoint::{EndpointTest, test_endpoint};
+use mailferry::endpoints::{EndpointRole, EndpointSettings};
+use mailferry::secrets::Cipher;
+use mailferry_tests::{Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER, free_port};
+use sea_orm::EntityTrait;
+
+fn settings(role: EndpointRole, port: u16, admin_password: &str) -> EndpointSettings {
+    EndpointSettings {
+        name: "dest".into(),
+        role,
+        host: "127.0.0.1".into(),
+        port,
+        security: Security::None,
+        impersonation: Impersonation::SaslPlain,
+        admin_user: (role == EndpointRole::Destination).then(|| MASTER_USER.to_string()),
+        admin_password: Secret(admin_password.into()),
+        tls_ca_pem: None,
+        insecure_skip_verify: false,
+        max_concurrent: 2,
+        timeout: Duration::from_secs(10),
+    }
+}
+
+#[tokio::test]
+async fn endpoints_are_stored_encrypted_and_tested_for_real() {
+    let mut dovecot = Dovecot::start(DovecotOptions {
+        name: "destination",
+        ..Default::default()
+    })
+    .unwrap();
+    dovecot.add_user("real@example.test", "x").unwrap();
+    let port = dovecot.imap_port();
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        database_url: DatabaseUrl(format!("sqlite://{}/mf.db", dir.path().display())),
+        ..Config::default()
+    };
+    let db = mailferry::db::open(&config).await.unwrap();
+    let cipher = Cipher::new(&[3u8; 32]);
+    let id = store::save(
+        &db,
+        &cipher,
+        &settings(EndpointRole::Destination, port, MASTER_PASSWORD),
+    )
+    .await
+    .unwrap();
+    let row = endpoint::Entity::find_by_id(id)
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !row.admin_secret
+            .as_deref()
+            .unwrap()
+            .contains(MASTER_PASSWORD),
+        "encrypted at rest"
+    );
+    let loaded = store::load(&db, &cipher, id).await.unwrap();
+    assert_eq!(loaded.admin_password.0, MASTER_PASSWORD);
+
+    match test_endpoint(&loaded, None).await {
+        EndpointTest::Ok { capabilities, note } => {
+            assert!(
+                capabilities.iter().any(|c| c == "IMAP4REV1"),
+                "{capabilities:?}"
+            );
+            assert!(note.contains("accepted"), "{note}");
+        }
+        other => panic!("{other:?}"),
+    }
+    match test_endpoint(&loaded, Some("real@example.test")).await {
+        EndpointTest::Ok { note, .. } => assert!(note.contains("signed in"), "{note}"),
+        other => panic!("{other:?}"),
+    }
+    let wrong = settings(EndpointRole::Destination, port, "not-the-password");
+    assert!(matches!(
+        test_endpoint(&wrong, None).await,
+        EndpointTest::Failed {
+            kind: ErrorKind::DestinationSignInFailed,
+            ..
+        }
+    ));
+    let closed = settings(EndpointRole::Destination, free_port(), MASTER_PASSWORD);
+    assert!(matches!(
+        test_endpoint(&closed, None).await,
+        EndpointTest::Failed {
+            kind: ErrorKind::DestinationConnectFailed,
+            ..
+        }
+    ));
+    let source = settings(EndpointRole::Source, port, "");
+    assert!(matches!(
+        test_endpoint(&source, None).await,
+        EndpointTest::Ok { .. }
+    ));
+}
