@@ -1,12 +1,12 @@
 //! `mailferry migrate` end to end: the real binary, a CSV with good and failing rows, two real
 //! Dovecot servers, MigrationErrors.csv, exit codes, "already migrated" and "sync again".
 
-use std::path::Path;
-use std::process::Command;
+mod common;
 
-use mailferry_tests::mailferry_server::mailferry_binary;
+use std::path::Path;
+
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
-use mailferry_tests::{Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER, TestSession};
+use mailferry_tests::{Dovecot, DovecotOptions, MASTER_PASSWORD, TestSession};
 
 fn migrate(
     dir: &Path,
@@ -15,37 +15,7 @@ fn migrate(
     csv: &str,
     extra: &[&str],
 ) -> (i32, String) {
-    let csv_path = dir.join("users.csv");
-    std::fs::write(&csv_path, csv).unwrap();
-    let password_file = dir.join("admin.pw");
-    std::fs::write(&password_file, format!("{MASTER_PASSWORD}\n")).unwrap();
-    let output = Command::new(mailferry_binary().unwrap())
-        .arg("migrate")
-        .args(["--csv", csv_path.to_str().unwrap()])
-        .args([
-            "--source",
-            &format!("imap://127.0.0.1:{}", source.imap_port()),
-            "--source-security",
-            "none",
-        ])
-        .args([
-            "--destination",
-            &format!("imap://127.0.0.1:{}", destination.imap_port()),
-            "--destination-security",
-            "none",
-        ])
-        .args([
-            "--destination-admin",
-            MASTER_USER,
-            "--destination-admin-password-file",
-            password_file.to_str().unwrap(),
-        ])
-        .args([
-            "--data-dir",
-            dir.join("data").to_str().unwrap(),
-            "--timeout-secs",
-            "20",
-        ])
+    let output = common::migrate_command(dir, source, destination, csv)
         .args(extra)
         .output()
         .unwrap();

@@ -1,12 +1,14 @@
 //! How the engine reaches servers: implicit TLS and STARTTLS verified against a CA, refused
 //! without it, the explicit opt-out; Dovecot's `user*admin` impersonation.
 
+mod common;
+
+use common::NoProgress;
+
 use std::time::Duration;
 
 use app::ErrorKind;
 use app::model::endpoint::Security;
-use mailferry::config::{Config, DatabaseUrl};
-use mailferry::engine::copy_folder::ProgressSink;
 use mailferry::engine::mailbox_job::{MailboxSpec, run_mailbox};
 use mailferry::engine::options::BatchOptions;
 use mailferry::engine::retry::RetryPolicy;
@@ -16,21 +18,6 @@ use mailferry_tests::seed::{
     FolderSpec, MailboxSpec as SeedSpec, MessageSpec, message, seed_mailbox,
 };
 use mailferry_tests::{Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER, TestSession};
-
-struct NoProgress;
-impl ProgressSink for NoProgress {
-    fn copied(&self, _: u64, _: u64) {}
-}
-
-async fn database() -> (tempfile::TempDir, sea_orm::DatabaseConnection) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        database_url: DatabaseUrl(format!("sqlite://{}/mf.db", dir.path().display())),
-        ..Config::default()
-    };
-    let db = mailferry::db::open(&config).await.unwrap();
-    (dir, db)
-}
 
 fn address(port: u16, security: Security, tls: TlsOptions) -> ServerAddress {
     ServerAddress {
@@ -115,7 +102,7 @@ fn plain_admin(user: &str) -> Credentials {
 #[tokio::test]
 async fn tls_is_verified_against_the_configured_ca_only() {
     let (source, destination, with_ca) = setup("tls").await;
-    let (_dir, db) = database().await;
+    let (_dir, db) = common::sqlite().await;
     let dst = address(
         destination.imap_port(),
         Security::None,
@@ -169,7 +156,7 @@ async fn tls_is_verified_against_the_configured_ca_only() {
 #[tokio::test]
 async fn starttls_and_master_user_impersonation_work() {
     let (source, destination, with_ca) = setup("starttls").await;
-    let (_dir, db) = database().await;
+    let (_dir, db) = common::sqlite().await;
     let spec = job(
         "starttls",
         address(source.imap_port(), Security::Starttls, with_ca),
@@ -225,7 +212,7 @@ async fn destinations_without_multiappend_or_literal_plus_get_everything() {
             }],
         };
         seed_mailbox(&source, "single", &spec).await.unwrap();
-        let (_dir, db) = database().await;
+        let (_dir, db) = common::sqlite().await;
         let none = TlsOptions::default();
         let spec = job(
             "single",

@@ -2,13 +2,15 @@
 //! flags, keywords, dates, nested and non-ASCII folders, delimiter translation), a rerun copies
 //! nothing, and the classic failures are classified for real.
 
+mod common;
+
+use common::NoProgress;
+
 use std::time::Duration;
 
 use app::ErrorKind;
 use app::model::endpoint::Security;
 use chrono::{FixedOffset, TimeZone};
-use mailferry::config::{Config, DatabaseUrl};
-use mailferry::engine::copy_folder::ProgressSink;
 use mailferry::engine::mailbox_job::{MailboxSpec, run_mailbox};
 use mailferry::engine::options::BatchOptions;
 use mailferry::engine::retry::RetryPolicy;
@@ -20,11 +22,6 @@ use mailferry_tests::seed::{
 use mailferry_tests::{
     Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER, TestSession, free_port,
 };
-
-struct NoProgress;
-impl ProgressSink for NoProgress {
-    fn copied(&self, _: u64, _: u64) {}
-}
 
 fn address(port: u16) -> ServerAddress {
     ServerAddress {
@@ -58,16 +55,6 @@ fn spec(source: &Dovecot, destination: &Dovecot, user: &str, password: &str) -> 
             cap: Duration::from_millis(200),
         },
     }
-}
-
-async fn database() -> (tempfile::TempDir, sea_orm::DatabaseConnection) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        database_url: DatabaseUrl(format!("sqlite://{}/mf.db", dir.path().display())),
-        ..Config::default()
-    };
-    let db = mailferry::db::open(&config).await.unwrap();
-    (dir, db)
 }
 
 fn servers() -> (Dovecot, Dovecot) {
@@ -181,7 +168,7 @@ async fn copies_a_mailbox_completely_and_a_rerun_copies_nothing() {
     source.add_user("jane", "pw-jane").unwrap();
     destination.add_user("jane", "unused").unwrap();
     seed_mailbox(&source, "jane", &seeded()).await.unwrap();
-    let (_dir, db) = database().await;
+    let (_dir, db) = common::sqlite().await;
     let job = spec(&source, &destination, "jane", "pw-jane");
 
     let first = run_mailbox(&db, &job, &NoProgress)
@@ -247,7 +234,7 @@ async fn a_first_run_into_a_non_empty_destination_copies_only_the_missing_copies
         }],
     };
     seed_mailbox(&destination, "bob", &once).await.unwrap();
-    let (_dir, db) = database().await;
+    let (_dir, db) = common::sqlite().await;
     let report = run_mailbox(
         &db,
         &spec(&source, &destination, "bob", "pw-bob"),
@@ -270,7 +257,7 @@ async fn classic_failures_are_classified() {
     source.add_user("ghost", "pw-ghost").unwrap();
     destination.add_user("ann", "unused").unwrap();
     seed_mailbox(&source, "ann", &seeded()).await.unwrap();
-    let (_dir, db) = database().await;
+    let (_dir, db) = common::sqlite().await;
 
     let wrong_password = run_mailbox(
         &db,

@@ -2,13 +2,15 @@
 //! state it finds after a crash (APPEND done, commit lost; a UIDVALIDITY change). Every case ends
 //! with the destination equal to the source: nothing lost, nothing twice.
 
+mod common;
+
+use common::NoProgress;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use app::model::endpoint::Security;
-use mailferry::config::{Config, DatabaseUrl};
 use mailferry::db::entity::folder_state;
-use mailferry::engine::copy_folder::ProgressSink;
 use mailferry::engine::mailbox_job::{MailboxSpec, run_mailbox};
 use mailferry::engine::options::BatchOptions;
 use mailferry::engine::retry::RetryPolicy;
@@ -23,11 +25,6 @@ use mailferry_tests::{
     Dovecot, DovecotOptions, Fault, FaultProxy, MASTER_PASSWORD, MASTER_USER, TestSession,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-
-struct NoProgress;
-impl ProgressSink for NoProgress {
-    fn copied(&self, _: u64, _: u64) {}
-}
 
 fn address(port: u16, timeout: Duration) -> ServerAddress {
     ServerAddress {
@@ -61,16 +58,6 @@ fn spec(source_port: u16, destination_port: u16, user: &str) -> MailboxSpec {
             cap: Duration::from_millis(800),
         },
     }
-}
-
-async fn database() -> (tempfile::TempDir, sea_orm::DatabaseConnection) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        database_url: DatabaseUrl(format!("sqlite://{}/mf.db", dir.path().display())),
-        ..Config::default()
-    };
-    let db = mailferry::db::open(&config).await.unwrap();
-    (dir, db)
 }
 
 fn corpus(messages: u64) -> SeedSpec {
@@ -159,7 +146,7 @@ async fn a_source_connection_cut_mid_folder_is_survived() {
     seed_mailbox(&source, "cut", &corpus(250)).await.unwrap();
     let proxy = FaultProxy::start(local(source.imap_port())).await.unwrap();
     proxy.set_fault(Fault::CutAfterBytes(400_000));
-    let (_dir, db) = database().await;
+    let (_dir, db) = common::sqlite().await;
     let report = run_mailbox(
         &db,
         &spec(proxy.port(), destination.imap_port(), "cut"),
@@ -189,7 +176,7 @@ async fn destination_connections_cut_at_many_points_never_duplicate() {
             .await
             .unwrap();
         proxy.set_fault(Fault::CutAfterBytes(cut_at));
-        let (_dir, db) = database().await;
+        let (_dir, db) = common::sqlite().await;
         let mut job = spec(source.imap_port(), proxy.port(), "multi");
         job.email = format!("{user}@example.test");
         job.destination_credentials = Credentials::Plain {
@@ -235,7 +222,7 @@ async fn a_stalled_source_times_out_and_resumes() {
             fault.send_replace(Fault::None);
         })
     };
-    let (_dir, db) = database().await;
+    let (_dir, db) = common::sqlite().await;
     let report = run_mailbox(&db, &job, &NoProgress).await;
     release.await.unwrap();
     // The first connection may fail outright while the stall lasts; a second run resumes.
@@ -255,7 +242,7 @@ async fn a_crash_between_append_and_commit_and_a_uidvalidity_change_do_not_dupli
     source.add_user("crash", "pw-crash").unwrap();
     destination.add_user("crash", "x").unwrap();
     seed_mailbox(&source, "crash", &corpus(30)).await.unwrap();
-    let (_dir, db) = database().await;
+    let (_dir, db) = common::sqlite().await;
     let job = spec(source.imap_port(), destination.imap_port(), "crash");
     run_mailbox(&db, &job, &NoProgress).await.unwrap();
 

@@ -1,13 +1,16 @@
 //! Batch options and folder mapping for real: size limit (skipped messages listed as errors),
 //! date range, folder exclusion, special-use folders landing in the destination's own.
 
+mod common;
+
+use common::NoProgress;
+
 use std::time::Duration;
 
 use app::ErrorKind;
 use app::model::endpoint::Security;
 use chrono::{FixedOffset, TimeZone};
 use mailferry::config::{Config, DatabaseUrl};
-use mailferry::engine::copy_folder::ProgressSink;
 use mailferry::engine::mailbox_job::{MailboxSpec, run_mailbox};
 use mailferry::engine::options::BatchOptions;
 use mailferry::engine::retry::RetryPolicy;
@@ -17,11 +20,6 @@ use mailferry_tests::seed::{
     FolderSpec, MailboxSpec as SeedSpec, MessageSpec, message, seed_mailbox,
 };
 use mailferry_tests::{Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER, TestSession};
-
-struct NoProgress;
-impl ProgressSink for NoProgress {
-    fn copied(&self, _: u64, _: u64) {}
-}
 
 fn day(y: i32, m: u32, d: u32) -> Option<chrono::DateTime<FixedOffset>> {
     FixedOffset::east_opt(0)

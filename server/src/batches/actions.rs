@@ -10,6 +10,7 @@ use sea_orm::{
 
 use app::model::batch::{BatchState, MailboxState};
 
+use super::create_batch::QueuedMailbox;
 use crate::db::entity::{batch, mailbox, migration_error};
 
 #[derive(Debug, thiserror::Error)]
@@ -157,24 +158,17 @@ pub async fn new_batch_from_failed(db: &DatabaseConnection, id: i32) -> Result<i
                 }
                 .insert(txn)
                 .await?;
-                let copies = rows.into_iter().map(|row| mailbox::ActiveModel {
-                    batch_id: Set(created.id),
-                    row_index: Set(row.row_index),
-                    email_address: Set(row.email_address),
-                    source_username: Set(row.source_username),
-                    source_secret: Set(row.source_secret),
-                    user_root: Set(row.user_root),
-                    destination_secret: Set(row.destination_secret),
-                    state: Set(MailboxState::Queued.as_str().into()),
-                    folders_total: Set(0),
-                    folders_done: Set(0),
-                    messages_total: Set(0),
-                    messages_copied: Set(0),
-                    messages_skipped: Set(0),
-                    bytes_copied: Set(0),
-                    attempts: Set(0),
-                    updated_at: Set(now),
-                    ..Default::default()
+                let copies = rows.into_iter().map(|row| {
+                    QueuedMailbox {
+                        batch_id: created.id,
+                        row_index: row.row_index,
+                        email_address: row.email_address,
+                        source_username: row.source_username,
+                        source_secret: row.source_secret,
+                        user_root: row.user_root,
+                        destination_secret: row.destination_secret,
+                    }
+                    .into_active_model(now)
                 });
                 mailbox::Entity::insert_many(copies).exec(txn).await?;
                 Ok(created.id)

@@ -13,6 +13,41 @@ use crate::db::entity::{batch, mailbox};
 use crate::engine::options::BatchOptions;
 use crate::secrets::Cipher;
 
+/// A mailbox row about to be queued (new batch, or a retry of failed rows).
+pub struct QueuedMailbox {
+    pub batch_id: i32,
+    pub row_index: i32,
+    pub email_address: String,
+    pub source_username: String,
+    pub source_secret: String,
+    pub user_root: Option<String>,
+    pub destination_secret: Option<String>,
+}
+
+impl QueuedMailbox {
+    pub fn into_active_model(self, now: chrono::DateTime<Utc>) -> mailbox::ActiveModel {
+        mailbox::ActiveModel {
+            batch_id: Set(self.batch_id),
+            row_index: Set(self.row_index),
+            email_address: Set(self.email_address),
+            source_username: Set(self.source_username),
+            source_secret: Set(self.source_secret),
+            user_root: Set(self.user_root),
+            destination_secret: Set(self.destination_secret),
+            state: Set(MailboxState::Queued.as_str().into()),
+            folders_total: Set(0),
+            folders_done: Set(0),
+            messages_total: Set(0),
+            messages_copied: Set(0),
+            messages_skipped: Set(0),
+            bytes_copied: Set(0),
+            attempts: Set(0),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+    }
+}
+
 pub struct NewBatch<'a> {
     pub name: String,
     pub source_endpoint_id: i32,
@@ -92,24 +127,17 @@ pub async fn create_batch(
                 .insert(txn)
                 .await?;
                 for chunk in rows.chunks(500) {
-                    let models = chunk.iter().map(|(row, secret)| mailbox::ActiveModel {
-                        batch_id: Set(created.id),
-                        row_index: Set(row.row_index as i32),
-                        email_address: Set(row.email_address.clone()),
-                        source_username: Set(row.user_name.clone()),
-                        source_secret: Set(secret.clone()),
-                        user_root: Set(row.user_root.clone()),
-                        destination_secret: Set(None),
-                        state: Set(MailboxState::Queued.as_str().into()),
-                        folders_total: Set(0),
-                        folders_done: Set(0),
-                        messages_total: Set(0),
-                        messages_copied: Set(0),
-                        messages_skipped: Set(0),
-                        bytes_copied: Set(0),
-                        attempts: Set(0),
-                        updated_at: Set(now),
-                        ..Default::default()
+                    let models = chunk.iter().map(|(row, secret)| {
+                        QueuedMailbox {
+                            batch_id: created.id,
+                            row_index: row.row_index as i32,
+                            email_address: row.email_address.clone(),
+                            source_username: row.user_name.clone(),
+                            source_secret: secret.clone(),
+                            user_root: row.user_root.clone(),
+                            destination_secret: None,
+                        }
+                        .into_active_model(now)
                     });
                     mailbox::Entity::insert_many(models).exec(txn).await?;
                 }

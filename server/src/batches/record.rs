@@ -22,6 +22,43 @@ pub struct ErrorRecord<'a> {
     pub size: Option<u32>,
 }
 
+impl<'a> ErrorRecord<'a> {
+    /// An error of the whole mailbox (no folder or message).
+    pub fn mailbox_level(mailbox: &'a mailbox::Model, kind: ErrorKind, message: String) -> Self {
+        ErrorRecord {
+            mailbox,
+            kind,
+            message,
+            folder: None,
+            uid: None,
+            subject: None,
+            size: None,
+        }
+    }
+}
+
+/// Fails a mailbox before any copying: its error row and its final state.
+pub async fn fail_before_start(
+    db: &DatabaseConnection,
+    mailbox: &mailbox::Model,
+    kind: ErrorKind,
+    detail: String,
+) -> Result<(), DbErr> {
+    error(
+        db,
+        ErrorRecord::mailbox_level(mailbox, kind, detail.clone()),
+    )
+    .await?;
+    finish(
+        db,
+        mailbox.id,
+        MailboxState::Failed,
+        Totals::default(),
+        Some((kind, detail)),
+    )
+    .await
+}
+
 pub async fn error(db: &DatabaseConnection, record: ErrorRecord<'_>) -> Result<(), DbErr> {
     migration_error::ActiveModel {
         batch_id: Set(record.mailbox.batch_id),
@@ -97,11 +134,23 @@ pub async fn add_progress(
     Ok(())
 }
 
+#[derive(Default)]
 pub struct Totals {
     pub folders_total: u32,
     pub folders_done: u32,
     pub messages_total: u64,
     pub skipped: u64,
+}
+
+impl Totals {
+    pub fn of(report: &crate::engine::mailbox_job::MailboxReport, skipped: u64) -> Totals {
+        Totals {
+            folders_total: report.folders_total,
+            folders_done: report.folders_done,
+            messages_total: report.messages_total,
+            skipped,
+        }
+    }
 }
 
 pub async fn finish(

@@ -246,32 +246,7 @@ async fn run_one(shared: Arc<Shared>, row: mailbox::Model) -> Result<MailboxFini
     if !shared.options.sync_again && record::completed_before(db, &row.email_address).await? {
         let kind = ErrorKind::MailboxAlreadyMigrated;
         let detail = "completed by an earlier batch".to_string();
-        record::error(
-            db,
-            ErrorRecord {
-                mailbox: &row,
-                kind,
-                message: detail.clone(),
-                folder: None,
-                uid: None,
-                subject: None,
-                size: None,
-            },
-        )
-        .await?;
-        record::finish(
-            db,
-            row.id,
-            MailboxState::Failed,
-            Totals {
-                folders_total: 0,
-                folders_done: 0,
-                messages_total: 0,
-                skipped: 0,
-            },
-            Some((kind, detail.clone())),
-        )
-        .await?;
+        record::fail_before_start(db, &row, kind, detail.clone()).await?;
         return Ok(finished(
             MailboxState::Failed,
             0,
@@ -287,32 +262,7 @@ async fn run_one(shared: Arc<Shared>, row: mailbox::Model) -> Result<MailboxFini
         Ok(p) => p,
         Err(e) => {
             let detail = format!("the stored source password cannot be read: {e}");
-            record::error(
-                db,
-                ErrorRecord {
-                    mailbox: &row,
-                    kind: ErrorKind::Internal,
-                    message: detail.clone(),
-                    folder: None,
-                    uid: None,
-                    subject: None,
-                    size: None,
-                },
-            )
-            .await?;
-            record::finish(
-                db,
-                row.id,
-                MailboxState::Failed,
-                Totals {
-                    folders_total: 0,
-                    folders_done: 0,
-                    messages_total: 0,
-                    skipped: 0,
-                },
-                Some((ErrorKind::Internal, detail.clone())),
-            )
-            .await?;
+            record::fail_before_start(db, &row, ErrorKind::Internal, detail.clone()).await?;
             return Ok(finished(
                 MailboxState::Failed,
                 0,
@@ -389,12 +339,7 @@ async fn run_one(shared: Arc<Shared>, row: mailbox::Model) -> Result<MailboxFini
                 .await?;
             }
             let problems = report.problems.len() + report.folder_problems.len();
-            let totals = Totals {
-                folders_total: report.folders_total,
-                folders_done: report.folders_done,
-                messages_total: report.messages_total,
-                skipped: problems as u64,
-            };
+            let totals = Totals::of(&report, problems as u64);
             record::finish(db, row.id, MailboxState::Synced, totals, None).await?;
             record::mark_completed(db, &row.email_address, shared.batch_id).await?;
             Ok(finished(
@@ -406,12 +351,7 @@ async fn run_one(shared: Arc<Shared>, row: mailbox::Model) -> Result<MailboxFini
             ))
         }
         Err(failure) if failure.stopped => {
-            let totals = Totals {
-                folders_total: failure.report.folders_total,
-                folders_done: failure.report.folders_done,
-                messages_total: failure.report.messages_total,
-                skipped: 0,
-            };
+            let totals = Totals::of(&failure.report, 0);
             record::finish(db, row.id, MailboxState::Stopped, totals, None).await?;
             Ok(finished(
                 MailboxState::Stopped,
@@ -435,12 +375,7 @@ async fn run_one(shared: Arc<Shared>, row: mailbox::Model) -> Result<MailboxFini
                 },
             )
             .await?;
-            let totals = Totals {
-                folders_total: failure.report.folders_total,
-                folders_done: failure.report.folders_done,
-                messages_total: failure.report.messages_total,
-                skipped: failure.report.problems.len() as u64,
-            };
+            let totals = Totals::of(&failure.report, failure.report.problems.len() as u64);
             record::finish(
                 db,
                 row.id,

@@ -1,0 +1,93 @@
+//! Helpers the integration tests share (each test file uses a part of them).
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use app::model::endpoint::Security;
+use mailferry::config::{Config, DatabaseUrl};
+use mailferry::engine::copy_folder::ProgressSink;
+use mailferry::imap::connect::{Credentials, ServerAddress};
+use mailferry::imap::tls::TlsOptions;
+use mailferry_tests::mailferry_server::mailferry_binary;
+use mailferry_tests::{Dovecot, MASTER_PASSWORD, MASTER_USER};
+
+/// Progress nobody watches.
+pub struct NoProgress;
+
+impl ProgressSink for NoProgress {
+    fn copied(&self, _: u64, _: u64) {}
+}
+
+/// A fresh SQLite database in a temporary folder (keep the folder alive as long as the database).
+pub async fn sqlite() -> (tempfile::TempDir, sea_orm::DatabaseConnection) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = database(format!("sqlite://{}/mf.db", dir.path().display())).await;
+    (dir, db)
+}
+
+pub async fn database(url: String) -> sea_orm::DatabaseConnection {
+    let config = Config {
+        database_url: DatabaseUrl(url),
+        ..Config::default()
+    };
+    mailferry::db::open(&config).await.unwrap()
+}
+
+/// A plain-IMAP loopback address.
+pub fn plain(port: u16) -> ServerAddress {
+    ServerAddress {
+        host: "127.0.0.1".into(),
+        port,
+        security: Security::None,
+        tls: TlsOptions::default(),
+        timeout: Duration::from_secs(20),
+    }
+}
+
+/// The test bed's master user acting for `user` (SASL PLAIN with authzid).
+pub fn admin_for(user: &str) -> Credentials {
+    Credentials::Plain {
+        authzid: Some(user.into()),
+        authcid: MASTER_USER.into(),
+        password: MASTER_PASSWORD.into(),
+    }
+}
+
+/// `mailferry migrate` from `csv` between two plain-IMAP test servers, data in `dir/data`.
+pub fn migrate_command(dir: &Path, source: &Dovecot, destination: &Dovecot, csv: &str) -> Command {
+    let csv_path = dir.join("users.csv");
+    std::fs::write(&csv_path, csv).unwrap();
+    let password_file = dir.join("admin.pw");
+    std::fs::write(&password_file, format!("{MASTER_PASSWORD}\n")).unwrap();
+    let mut command = Command::new(mailferry_binary().unwrap());
+    command
+        .arg("migrate")
+        .args(["--csv", csv_path.to_str().unwrap()])
+        .args([
+            "--source",
+            &format!("imap://127.0.0.1:{}", source.imap_port()),
+            "--source-security",
+            "none",
+        ])
+        .args([
+            "--destination",
+            &format!("imap://127.0.0.1:{}", destination.imap_port()),
+            "--destination-security",
+            "none",
+        ])
+        .args([
+            "--destination-admin",
+            MASTER_USER,
+            "--destination-admin-password-file",
+            password_file.to_str().unwrap(),
+        ])
+        .args([
+            "--data-dir",
+            dir.join("data").to_str().unwrap(),
+            "--timeout-secs",
+            "20",
+        ]);
+    command
+}
