@@ -55,6 +55,16 @@ export const specs = [
     },
   },
   {
+    name: 'a stranger is redirected by the server itself',
+    javascript: false,
+    run: async ({ page, env }) => {
+      const response = await page.goto(`${env.baseUrl}/`);
+      await page.waitForURL(/\/sign-in/);
+      assert.ok(response.request().redirectedFrom(), 'an HTTP redirect, not a script');
+      assert.equal(await page.locator('h1').textContent(), 'Sign in to Mailferry');
+    },
+  },
+  {
     name: 'sign-in and the dashboard work as plain HTML',
     javascript: false,
     run: async ({ page, env, screenshot }) => {

@@ -29,7 +29,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Pages stream in order, so every page is complete HTML even with JavaScript off.
+/// Pages are complete HTML even with JavaScript off: public pages stream in order, pages behind
+/// the sign-in render whole (`Async`) so a stranger gets a real 302 to the sign-in page.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -42,7 +43,7 @@ pub fn App() -> impl IntoView {
         <div id="app" data-hydrated=move || hydrated.get().to_string()>
         <Router>
             <Routes fallback=|| view! { <main class="page"><h1>"Page not found"</h1></main> }>
-                <Route path=StaticSegment("") view=DashboardPage ssr=SsrMode::InOrder/>
+                <Route path=StaticSegment("") view=DashboardPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("sign-in") view=SignInPage ssr=SsrMode::InOrder/>
                 <Route path=StaticSegment("setup") view=SetupPage ssr=SsrMode::InOrder/>
             </Routes>
