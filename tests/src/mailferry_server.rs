@@ -42,6 +42,15 @@ pub struct MailferryServer {
 impl MailferryServer {
     /// Starts `mailferry serve` with an admin `admin` and waits for `/healthz`.
     pub fn start(extra_env: &[(&str, &str)]) -> anyhow::Result<MailferryServer> {
+        Self::start_with(true, extra_env)
+    }
+
+    /// Starts `mailferry serve`, with the admin `admin` created from the environment or (false)
+    /// with no administrator at all, as on a first run.
+    pub fn start_with(
+        create_admin: bool,
+        extra_env: &[(&str, &str)],
+    ) -> anyhow::Result<MailferryServer> {
         let binary = mailferry_binary()?;
         let site_root = workspace_root().join("target/site");
         if !site_root.join("pkg").exists() {
@@ -60,7 +69,14 @@ impl MailferryServer {
             .arg("serve")
             .env("MAILFERRY_LISTEN", format!("127.0.0.1:{port}"))
             .env("MAILFERRY_DATA_DIR", data_dir.path())
-            .env("MAILFERRY_ADMIN_PASSWORD", &admin_password)
+            .env(
+                "MAILFERRY_ADMIN_PASSWORD",
+                if create_admin {
+                    admin_password.as_str()
+                } else {
+                    ""
+                },
+            )
             .env("LEPTOS_SITE_ROOT", &site_root)
             .env("RUST_LOG", "info")
             .current_dir(data_dir.path())

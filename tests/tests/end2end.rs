@@ -5,9 +5,7 @@ use std::process::Command;
 
 use mailferry_tests::mailferry_server::{MailferryServer, workspace_root};
 
-#[test]
-fn browser_specs_pass_in_chromium() {
-    let server = MailferryServer::start(&[]).expect("server starts");
+fn run_specs(server: &MailferryServer, specs: &str) {
     let root = workspace_root();
     let output = Command::new("node")
         .arg(root.join("end2end/run.mjs"))
@@ -15,6 +13,7 @@ fn browser_specs_pass_in_chromium() {
         .env("MAILFERRY_ADMIN_USER", "admin")
         .env("MAILFERRY_ADMIN_PASSWORD", &server.admin_password)
         .env("MAILFERRY_ARTIFACTS", root.join("end2end/artifacts"))
+        .env("MAILFERRY_SPECS", specs)
         .output()
         .expect("node runs (scripts/install-deps.sh test installs it)");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -26,4 +25,16 @@ fn browser_specs_pass_in_chromium() {
         "browser specs failed: {last}\n{stdout}\n{stderr}\nserver log:\n{}",
         server.log_text()
     );
+}
+
+#[test]
+fn sign_in_and_dashboard() {
+    let server = MailferryServer::start(&[]).expect("server starts");
+    run_specs(&server, "01-sign-in");
+}
+
+#[test]
+fn first_run_setup() {
+    let server = MailferryServer::start_with(false, &[]).expect("server starts");
+    run_specs(&server, "02-setup");
 }
