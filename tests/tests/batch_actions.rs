@@ -321,3 +321,98 @@ fn the_dry_run_counts_and_copies_nothing() {
         "a dry run copies nothing"
     );
 }
+
+/// Two workers run the same batch at once (as two processes would on PostgreSQL): every mailbox is
+/// claimed by exactly one of them and copied exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_on_one_batch_copy_every_mailbox_once() {
+    let mut source = Dovecot::start(DovecotOptions {
+        name: "source",
+        ..Default::default()
+    })
+    .unwrap();
+    let mut destination = Dovecot::start(DovecotOptions {
+        name: "destination",
+        ..Default::default()
+    })
+    .unwrap();
+    let users: Vec<String> = (0..6).map(|i| format!("w{i}@example.test")).collect();
+    let mut csv = String::from("EmailAddress,UserName,Password\n");
+    for (i, user) in users.iter().enumerate() {
+        source.add_user(user, "pw-w").unwrap();
+        destination.add_user(user, "x").unwrap();
+        seed_mailbox(&source, user, &corpus(10 + i as u64, 20))
+            .await
+            .unwrap();
+        csv.push_str(&format!("{user},{user},pw-w\n"));
+    }
+    let pg = mailferry_tests::Postgres::start().unwrap();
+    let config = Config {
+        database_url: DatabaseUrl(pg.url()),
+        ..Config::default()
+    };
+    let db = mailferry::db::open(&config).await.unwrap();
+    let cipher = Cipher::new(&[5u8; 32]);
+    let source_id = store::save(
+        &db,
+        &cipher,
+        &endpoint(EndpointRole::Source, source.imap_port()),
+    )
+    .await
+    .unwrap();
+    let destination_id = store::save(
+        &db,
+        &cipher,
+        &endpoint(EndpointRole::Destination, destination.imap_port()),
+    )
+    .await
+    .unwrap();
+    let rows = parse_csv(csv.as_bytes()).unwrap();
+    let options = BatchOptions::default();
+    let id = create_batch(
+        &db,
+        &cipher,
+        NewBatch {
+            name: "two".into(),
+            source_endpoint_id: source_id,
+            destination_endpoint_id: destination_id,
+            options: &options,
+            notify_emails: vec![],
+            rows: &rows,
+        },
+    )
+    .await
+    .unwrap();
+    let worker = |db: sea_orm::DatabaseConnection, cipher: Cipher| {
+        tokio::spawn(async move {
+            let done = std::sync::Mutex::new(Vec::new());
+            let settings = RunSettings {
+                concurrency: 2,
+                retry: RetryPolicy::default(),
+            };
+            run_batch(&db, &cipher, id, settings, |event| {
+                done.lock().unwrap().push(event.email.clone())
+            })
+            .await
+            .unwrap();
+            done.into_inner().unwrap()
+        })
+    };
+    let (a, b) = (
+        worker(db.clone(), cipher.clone()),
+        worker(db.clone(), cipher.clone()),
+    );
+    let (a, b) = (a.await.unwrap(), b.await.unwrap());
+    let mut all: Vec<String> = a.iter().chain(&b).cloned().collect();
+    all.sort();
+    assert_eq!(
+        all, users,
+        "each mailbox finished by exactly one worker (a: {a:?}, b: {b:?})"
+    );
+    for user in &users {
+        let mut dst = TestSession::master(destination.imap_port(), user)
+            .await
+            .unwrap();
+        assert_eq!(dst.fetch_all("INBOX").await.unwrap().len(), 20, "{user}");
+    }
+}

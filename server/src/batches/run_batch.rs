@@ -15,6 +15,7 @@ use app::ErrorKind;
 use app::model::batch::{BatchState, MailboxState};
 
 use super::record::{self, ErrorRecord, Totals};
+use crate::db::claim;
 use crate::db::entity::{batch, mailbox};
 use crate::endpoints::{EndpointSettings, store};
 use crate::engine::copy_folder::ProgressSink;
@@ -139,6 +140,8 @@ struct Shared {
     options: BatchOptions,
     retry: RetryPolicy,
     stop: Arc<AtomicBool>,
+    /// This process, as written into the mailboxes it claims.
+    worker: String,
 }
 
 pub async fn run_batch(
@@ -166,6 +169,7 @@ pub async fn run_batch(
         options: serde_json::from_str(&batch.options).map_err(RunBatchError::Options)?,
         retry: settings.retry,
         stop: Arc::new(AtomicBool::new(false)),
+        worker: claim::worker_id(),
     });
     if batch.state == BatchState::Stopping.as_str() || batch.state == BatchState::Stopped.as_str() {
         return Err(RunBatchError::Stopped(batch_id));
@@ -190,8 +194,9 @@ pub async fn run_batch(
         .map(|row| run_one(shared.clone(), row))
         .buffer_unordered(concurrency);
     while let Some(result) = finished.next().await {
-        let event = result?;
-        on_finished(&event);
+        if let Some(event) = result? {
+            on_finished(&event);
+        }
     }
     watcher.abort();
     drop(finished);
@@ -226,7 +231,37 @@ pub async fn run_batch(
     Ok(outcome)
 }
 
-async fn run_one(shared: Arc<Shared>, row: mailbox::Model) -> Result<MailboxFinished, DbErr> {
+/// Runs one mailbox if this process can claim it; `None` when another worker holds it.
+async fn run_one(
+    shared: Arc<Shared>,
+    row: mailbox::Model,
+) -> Result<Option<MailboxFinished>, DbErr> {
+    if shared.stop.load(Ordering::Relaxed) {
+        record::set_state(&shared.db, row.id, MailboxState::Stopped).await?;
+        return Ok(None);
+    }
+    if !claim::claim(&shared.db, row.id, &shared.worker, claim::LEASE).await? {
+        return Ok(None);
+    }
+    let heartbeat = {
+        let (db, worker, id) = (shared.db.clone(), shared.worker.clone(), row.id);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(claim::LEASE / 3).await;
+                if !matches!(claim::renew(&db, id, &worker, claim::LEASE).await, Ok(true)) {
+                    tracing::warn!(mailbox = id, "lost the claim on a mailbox");
+                    return;
+                }
+            }
+        })
+    };
+    let result = run_claimed(&shared, &row).await;
+    heartbeat.abort();
+    result.map(Some)
+}
+
+async fn run_claimed(shared: &Shared, row: &mailbox::Model) -> Result<MailboxFinished, DbErr> {
+    let row = row.clone();
     let db = &shared.db;
     let started = Instant::now();
     let finished = |state, copied, bytes, problems, error| MailboxFinished {
@@ -239,10 +274,6 @@ async fn run_one(shared: Arc<Shared>, row: mailbox::Model) -> Result<MailboxFini
         error,
         elapsed: started.elapsed(),
     };
-    if shared.stop.load(Ordering::Relaxed) {
-        record::set_state(db, row.id, MailboxState::Stopped).await?;
-        return Ok(finished(MailboxState::Stopped, 0, 0, 0, None));
-    }
     if !shared.options.sync_again && record::completed_before(db, &row.email_address).await? {
         let kind = ErrorKind::MailboxAlreadyMigrated;
         let detail = "completed by an earlier batch".to_string();

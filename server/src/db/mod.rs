@@ -1,5 +1,6 @@
 //! Storage: connecting to SQLite (default) or PostgreSQL and bringing the schema up to date.
 
+pub mod claim;
 pub mod entity;
 pub mod migration;
 
