@@ -95,6 +95,8 @@ pub enum BatchAction {
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
     },
+    /// Start a batch: the workers of every `mailferry serve` process pick it up.
+    Start { id: i32 },
     /// Stop a batch: queued mailboxes at once, running ones after their transaction in flight.
     Stop { id: i32 },
     /// Queue a batch's failed and stopped mailboxes again.
@@ -240,6 +242,12 @@ pub struct ServeArgs {
     /// Folder for the SQLite database and the secret key.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
+    /// Serve the web app only; migrations run in other processes.
+    #[arg(long, conflicts_with = "worker_only")]
+    pub no_worker: bool,
+    /// Run migrations only, without the web app (several processes share one PostgreSQL).
+    #[arg(long)]
+    pub worker_only: bool,
 }
 
 impl ServeArgs {

@@ -87,6 +87,9 @@ pub struct Config {
     pub sign_in_attempts_per_minute: u32,
     /// How many mailboxes this process migrates at once.
     pub max_concurrent_mailboxes: u32,
+    /// Seconds a mailbox claim holds without a heartbeat; a dead process's mailboxes are taken
+    /// over after it.
+    pub mailbox_lease_secs: u64,
     /// Where status e-mails go out (`[smtp]` in the TOML file, `MAILFERRY_SMTP__HOST` etc.).
     pub smtp: crate::mail::smtp::SmtpSettings,
 }
@@ -104,6 +107,7 @@ impl Default for Config {
             secure_cookies: false,
             sign_in_attempts_per_minute: 10,
             max_concurrent_mailboxes: 8,
+            mailbox_lease_secs: 60,
             smtp: crate::mail::smtp::SmtpSettings::default(),
         }
     }

@@ -18,3 +18,4 @@ pub mod report;
 pub mod secrets;
 pub mod serve;
 pub mod telemetry;
+pub mod worker;

@@ -23,7 +23,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => {
             let config = Config::load(cli.config.as_deref(), &args.overrides())?;
-            mailferry::serve::run(config).await?;
+            let role = match (args.no_worker, args.worker_only) {
+                (true, _) => mailferry::serve::Role::WebOnly,
+                (_, true) => mailferry::serve::Role::WorkerOnly,
+                _ => mailferry::serve::Role::WebAndWorker,
+            };
+            mailferry::serve::run(config, role).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate(args) => {

@@ -25,6 +25,8 @@ pub enum ServeError {
         addr: String,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    SqliteLock(String),
     #[error("server stopped: {0}")]
     Serve(std::io::Error),
 }
@@ -60,20 +62,54 @@ async fn ensure_first_admin(runtime: &Runtime) -> Result<(), ServeError> {
         tracing::warn!("no administrator yet: open the web app's /setup page to create one");
         return Ok(());
     }
-    admins::create_first(
+    match admins::create_first(
         &runtime.db,
         &config.admin_username,
         &config.admin_password.0,
     )
-    .await?;
-    tracing::info!(admin = %config.admin_username, "created the first administrator from the configuration");
+    .await
+    {
+        Ok(_) => {
+            tracing::info!(admin = %config.admin_username, "created the first administrator from the configuration")
+        }
+        // Several processes started together on one PostgreSQL: another one created it.
+        Err(_) if admins::count(&runtime.db).await.unwrap_or(0) > 0 => {}
+        Err(e) => return Err(e.into()),
+    }
     Ok(())
 }
 
-pub async fn run(config: Config) -> Result<(), ServeError> {
+/// Which parts of the server this process runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    WebAndWorker,
+    WebOnly,
+    WorkerOnly,
+}
+
+pub async fn run(config: Config, role: Role) -> Result<(), ServeError> {
     let addr = config.listen_addr()?;
+    let _sqlite_guard = lock_sqlite(&config)?;
     let runtime = open_runtime(config).await?;
     ensure_first_admin(&runtime).await?;
+    if role != Role::WebOnly {
+        let settings = crate::worker::WorkerSettings {
+            concurrency: runtime.config.max_concurrent_mailboxes as usize,
+            lease: Duration::from_secs(runtime.config.mailbox_lease_secs.max(3)),
+            poll: Duration::from_secs(2),
+        };
+        tokio::spawn(crate::worker::run(
+            runtime.db.clone(),
+            runtime.cipher.clone(),
+            runtime.config.smtp.clone(),
+            settings,
+        ));
+    }
+    if role == Role::WorkerOnly {
+        tracing::info!("worker only: no web app in this process");
+        shutdown_signal().await;
+        return Ok(());
+    }
 
     let mut leptos_options = leptos::prelude::get_configuration(None)
         .map_err(|e| ServeError::Leptos(e.to_string()))?
@@ -114,4 +150,43 @@ async fn shutdown_signal() {
         _ = term.recv() => {}
     }
     tracing::info!("shutting down");
+}
+
+/// Keeps other processes off a SQLite database: several processes need PostgreSQL.
+pub struct SqliteGuard {
+    _file: std::fs::File,
+}
+
+pub fn lock_sqlite(config: &Config) -> Result<Option<SqliteGuard>, ServeError> {
+    if config.database_kind()? != crate::config::DatabaseKind::Sqlite {
+        return Ok(None);
+    }
+    let url = &config.database_url.0;
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or(path);
+    let lock_path = format!("{path}.lock");
+    if let Some(parent) = std::path::Path::new(&lock_path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| ServeError::SqliteLock(format!("{lock_path}: {e}")))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(SqliteGuard { _file: file })),
+        Err(std::fs::TryLockError::WouldBlock) => Err(ServeError::SqliteLock(format!(
+            "another Mailferry process is serving the SQLite database {path}; SQLite allows one process — \
+             to run several, use PostgreSQL (database_url = postgres://…)"
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(ServeError::SqliteLock(format!("{lock_path}: {e}")))
+        }
+    }
 }

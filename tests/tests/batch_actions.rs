@@ -145,6 +145,7 @@ async fn stop_resume_and_retry_failed_rows(url: String) {
             base: Duration::from_millis(50),
             cap: Duration::from_millis(100),
         },
+        ..RunSettings::default()
     };
 
     let runner = {
@@ -389,6 +390,7 @@ async fn two_workers_on_one_batch_copy_every_mailbox_once() {
             let settings = RunSettings {
                 concurrency: 2,
                 retry: RetryPolicy::default(),
+                ..RunSettings::default()
             };
             run_batch(&db, &cipher, id, settings, |event| {
                 done.lock().unwrap().push(event.email.clone())

@@ -43,6 +43,17 @@ async fn set_state(db: &DatabaseConnection, id: i32, state: BatchState) -> Resul
     Ok(())
 }
 
+/// Starts a batch for the workers (state Syncing); a finished batch is started again only
+/// through `resume`.
+pub async fn start(db: &DatabaseConnection, id: i32) -> Result<(), ActionError> {
+    let current = find(db, id).await?;
+    if current.state == BatchState::Stopping.as_str() {
+        return Err(ActionError::Running(id));
+    }
+    set_state(db, id, BatchState::Syncing).await?;
+    Ok(())
+}
+
 /// Stops a batch: queued mailboxes at once, running ones after their transaction in flight.
 pub async fn stop(db: &DatabaseConnection, id: i32) -> Result<BatchState, ActionError> {
     let current = find(db, id).await?;

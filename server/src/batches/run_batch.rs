@@ -74,6 +74,19 @@ pub struct RunSettings {
     /// Mailboxes at once (further bounded by each endpoint's own limit).
     pub concurrency: usize,
     pub retry: RetryPolicy,
+    /// How long a claim on a mailbox holds without a heartbeat (a dead worker's mailboxes are
+    /// taken over after it).
+    pub lease: Duration,
+}
+
+impl Default for RunSettings {
+    fn default() -> Self {
+        RunSettings {
+            concurrency: 4,
+            retry: RetryPolicy::default(),
+            lease: claim::LEASE,
+        }
+    }
 }
 
 struct ChannelProgress {
@@ -142,6 +155,7 @@ struct Shared {
     stop: Arc<AtomicBool>,
     /// This process, as written into the mailboxes it claims.
     worker: String,
+    lease: Duration,
 }
 
 pub async fn run_batch(
@@ -170,6 +184,7 @@ pub async fn run_batch(
         retry: settings.retry,
         stop: Arc::new(AtomicBool::new(false)),
         worker: claim::worker_id(),
+        lease: settings.lease,
     });
     if batch.state == BatchState::Stopping.as_str() || batch.state == BatchState::Stopped.as_str() {
         return Err(RunBatchError::Stopped(batch_id));
@@ -222,12 +237,18 @@ pub async fn run_batch(
             .count() as u32,
         message_errors,
     };
-    let end_state = if shared.stop.load(Ordering::Relaxed) {
-        BatchState::Stopped
-    } else {
-        outcome.state()
-    };
-    set_batch_state(db, batch_id, end_state).await?;
+    // Other workers may still hold mailboxes of this batch: the last one to finish decides.
+    let unfinished = all.iter().any(|m| {
+        m.state == MailboxState::Queued.as_str() || m.state == MailboxState::Syncing.as_str()
+    });
+    if !unfinished {
+        let end_state = if shared.stop.load(Ordering::Relaxed) {
+            BatchState::Stopped
+        } else {
+            outcome.state()
+        };
+        set_batch_state(db, batch_id, end_state).await?;
+    }
     Ok(outcome)
 }
 
@@ -240,15 +261,20 @@ async fn run_one(
         record::set_state(&shared.db, row.id, MailboxState::Stopped).await?;
         return Ok(None);
     }
-    if !claim::claim(&shared.db, row.id, &shared.worker, claim::LEASE).await? {
+    if !claim::claim(&shared.db, row.id, &shared.worker, shared.lease).await? {
         return Ok(None);
     }
     let heartbeat = {
-        let (db, worker, id) = (shared.db.clone(), shared.worker.clone(), row.id);
+        let (db, worker, id, lease) = (
+            shared.db.clone(),
+            shared.worker.clone(),
+            row.id,
+            shared.lease,
+        );
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(claim::LEASE / 3).await;
-                if !matches!(claim::renew(&db, id, &worker, claim::LEASE).await, Ok(true)) {
+                tokio::time::sleep(lease / 3).await;
+                if !matches!(claim::renew(&db, id, &worker, lease).await, Ok(true)) {
                     tracing::warn!(mailbox = id, "lost the claim on a mailbox");
                     return;
                 }

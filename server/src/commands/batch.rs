@@ -98,6 +98,7 @@ pub async fn run(action: BatchAction, config: Config) -> Result<u8, BatchCommand
                 RunSettings {
                     concurrency: concurrency.max(1),
                     retry: RetryPolicy::default(),
+                    ..RunSettings::default()
                 },
                 |done| {
                     println!(
@@ -119,6 +120,11 @@ pub async fn run(action: BatchAction, config: Config) -> Result<u8, BatchCommand
             } else {
                 0
             })
+        }
+        BatchAction::Start { id } => {
+            actions::start(db, id).await?;
+            println!("batch {id} started; the running `mailferry serve` workers pick it up");
+            Ok(0)
         }
         BatchAction::Stop { id } => {
             println!("batch {id}: {}", actions::stop(db, id).await?);

@@ -180,6 +180,7 @@ pub async fn run(args: MigrateArgs, config: Config) -> Result<u8, MigrateError> 
         RunSettings {
             concurrency: args.concurrency.max(1),
             retry: RetryPolicy::default(),
+            ..RunSettings::default()
         },
         |done| match &done.error {
             None => println!(

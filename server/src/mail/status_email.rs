@@ -79,6 +79,35 @@ pub async fn body_text(db: &DatabaseConnection, batch: &batch::Model) -> Result<
     Ok(text)
 }
 
+/// Sends the status e-mail once a batch has ended, by whichever process gets there first: the
+/// batch's e-mail status is claimed with a conditional UPDATE, so several workers send one e-mail.
+pub async fn send_once(
+    db: &DatabaseConnection,
+    smtp: &SmtpSettings,
+    batch_id: i32,
+) -> Result<bool, StatusEmailError> {
+    use app::model::batch::BatchState;
+    let ended = [
+        BatchState::Completed,
+        BatchState::CompletedWithErrors,
+        BatchState::Failed,
+        BatchState::Stopped,
+    ]
+    .map(|s| s.as_str());
+    let claimed = batch::Entity::update_many()
+        .col_expr(batch::Column::EmailStatus, Expr::value("sending"))
+        .filter(batch::Column::Id.eq(batch_id))
+        .filter(batch::Column::State.is_in(ended))
+        .filter(batch::Column::EmailStatus.is_null())
+        .filter(batch::Column::NotifyEmails.ne(""))
+        .exec(db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Ok(false);
+    }
+    send(db, smtp, batch_id).await
+}
+
 /// Builds and sends the status e-mail of a batch to its notification addresses.
 pub async fn send(
     db: &DatabaseConnection,

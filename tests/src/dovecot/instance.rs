@@ -173,6 +173,11 @@ impl Dovecot {
         self.users.add(user, password)
     }
 
+    /// Adds many users at once (one file rewrite instead of one per user).
+    pub fn add_users(&mut self, users: &[(&str, &str)]) -> anyhow::Result<()> {
+        self.users.add_many(users)
+    }
+
     /// Sets a user's storage quota in bytes (`None` = back to the 10G default).
     ///
     /// Needs `quota: true`. Dovecot reads the limit at login: sessions opened before keep

@@ -1,0 +1,240 @@
+//! Several `mailferry serve` processes on one PostgreSQL share a batch through mailbox claims;
+//! killing one mid-batch leaves nothing unfinished and nothing copied twice. SQLite refuses a
+//! second process with a clear message.
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use app::model::endpoint::{Impersonation, Security};
+use mailferry::batches::actions;
+use mailferry::batches::create_batch::{NewBatch, create_batch};
+use mailferry::config::{Config, DatabaseUrl, Secret};
+use mailferry::csv_import::parse_csv;
+use mailferry::db::entity::{batch, mailbox};
+use mailferry::endpoints::{EndpointRole, EndpointSettings, store};
+use mailferry::engine::options::BatchOptions;
+use mailferry::secrets::Cipher;
+use mailferry_tests::mailferry_server::{MailferryServer, mailferry_binary};
+use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
+use mailferry_tests::{
+    Dovecot, DovecotOptions, Fault, FaultProxy, MASTER_PASSWORD, MASTER_USER, Postgres, TestSession,
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+const MAILBOXES: usize = 60;
+const MESSAGES: u64 = 3;
+
+fn endpoint(role: EndpointRole, port: u16) -> EndpointSettings {
+    EndpointSettings {
+        name: format!("{}-{port}", role.as_str()),
+        role,
+        host: "127.0.0.1".into(),
+        port,
+        security: Security::None,
+        impersonation: Impersonation::SaslPlain,
+        admin_user: (role == EndpointRole::Destination).then(|| MASTER_USER.to_string()),
+        admin_password: Secret(if role == EndpointRole::Destination {
+            MASTER_PASSWORD.into()
+        } else {
+            String::new()
+        }),
+        tls_ca_pem: None,
+        insecure_skip_verify: false,
+        max_concurrent: 100,
+        timeout: Duration::from_secs(20),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_processes_share_a_batch_and_survive_a_killed_one() {
+    let mut source = Dovecot::start(DovecotOptions {
+        name: "source",
+        ..Default::default()
+    })
+    .unwrap();
+    let mut destination = Dovecot::start(DovecotOptions {
+        name: "destination",
+        ..Default::default()
+    })
+    .unwrap();
+    let users: Vec<String> = (0..MAILBOXES)
+        .map(|i| format!("u{i:02}@example.test"))
+        .collect();
+    let mut csv = String::from("EmailAddress,UserName,Password\n");
+    source
+        .add_users(
+            &users
+                .iter()
+                .map(|u| (u.as_str(), "pw-u"))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+    destination
+        .add_users(&users.iter().map(|u| (u.as_str(), "x")).collect::<Vec<_>>())
+        .unwrap();
+    for (i, user) in users.iter().enumerate() {
+        let spec = MailboxSpec {
+            folders: vec![FolderSpec {
+                name: "INBOX".into(),
+                messages: (0..MESSAGES)
+                    .map(|m| MessageSpec {
+                        bytes: message(i as u64 * 100 + m, 30_000, None),
+                        flags: vec![],
+                        internaldate: None,
+                    })
+                    .collect(),
+            }],
+        };
+        seed_mailbox(&source, user, &spec).await.unwrap();
+        csv.push_str(&format!("{user},{user},pw-u\n"));
+    }
+    // A slowed link, so the batch is still running when a process is killed.
+    let proxy = FaultProxy::start(std::net::SocketAddr::from((
+        [127, 0, 0, 1],
+        source.imap_port(),
+    )))
+    .await
+    .unwrap();
+    proxy.set_fault(Fault::Delay(Duration::from_millis(15)));
+
+    let pg = Postgres::start().unwrap();
+    let shared = tempfile::tempdir().unwrap();
+    let key_path = shared.path().join("secret.key");
+    std::fs::write(&key_path, hex_key()).unwrap();
+    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let config = Config {
+        database_url: DatabaseUrl(pg.url()),
+        ..Config::default()
+    };
+    let db = mailferry::db::open(&config).await.unwrap();
+    let cipher = Cipher::new(&[0x42; 32]);
+    let source_id = store::save(&db, &cipher, &endpoint(EndpointRole::Source, proxy.port()))
+        .await
+        .unwrap();
+    let destination_id = store::save(
+        &db,
+        &cipher,
+        &endpoint(EndpointRole::Destination, destination.imap_port()),
+    )
+    .await
+    .unwrap();
+    let rows = parse_csv(csv.as_bytes()).unwrap();
+    let options = BatchOptions::default();
+    let id = create_batch(
+        &db,
+        &cipher,
+        NewBatch {
+            name: "scale".into(),
+            source_endpoint_id: source_id,
+            destination_endpoint_id: destination_id,
+            options: &options,
+            notify_emails: vec![],
+            rows: &rows,
+        },
+    )
+    .await
+    .unwrap();
+
+    let env = [
+        ("MAILFERRY_DATABASE_URL", pg.url()),
+        ("MAILFERRY_SECRET_KEY_FILE", key_path.display().to_string()),
+        ("MAILFERRY_MAILBOX_LEASE_SECS", "4".into()),
+        ("MAILFERRY_MAX_CONCURRENT_MAILBOXES", "3".into()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut processes: Vec<MailferryServer> = (0..3)
+        .map(|_| MailferryServer::start(&env).expect("serve starts"))
+        .collect();
+    actions::start(&db, id).await.unwrap();
+
+    let synced = || async {
+        mailbox::Entity::find()
+            .filter(mailbox::Column::BatchId.eq(id))
+            .filter(mailbox::Column::State.eq("Synced"))
+            .all(&db)
+            .await
+            .unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while synced().await.len() < 10 {
+        assert!(
+            Instant::now() < deadline,
+            "no progress:\n{}",
+            processes[0].log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let victim = processes[0].pid().to_string();
+    processes[0].kill_hard();
+    proxy.set_fault(Fault::None);
+    loop {
+        let done = synced().await;
+        if done.len() == MAILBOXES {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {MAILBOXES} synced after a process died:\n{}",
+            done.len(),
+            processes[1].log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let all = synced().await;
+    let workers: std::collections::HashSet<String> =
+        all.iter().filter_map(|m| m.claimed_by.clone()).collect();
+    assert!(workers.len() >= 2, "the work was shared: {workers:?}");
+    assert!(
+        workers.iter().any(|w| w.ends_with(&format!(":{victim}"))),
+        "the killed process had done some: {workers:?}"
+    );
+    for user in &users {
+        let mut dst = TestSession::master(destination.imap_port(), user)
+            .await
+            .unwrap();
+        assert_eq!(
+            dst.fetch_all("INBOX").await.unwrap().len() as u64,
+            MESSAGES,
+            "{user}: nothing lost, nothing twice"
+        );
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let state = batch::Entity::find_by_id(id)
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap()
+            .state;
+        if state == "Completed" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "batch state {state}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn hex_key() -> String {
+    "42".repeat(32)
+}
+
+#[test]
+fn a_second_process_on_one_sqlite_file_is_refused() {
+    let first = MailferryServer::start(&[]).expect("first process");
+    let output = Command::new(mailferry_binary().unwrap())
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{}", mailferry_tests::free_port()),
+        ])
+        .env("MAILFERRY_DATA_DIR", first.data_dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("SQLite allows one process") && text.contains("PostgreSQL"),
+        "{text}"
+    );
+}
