@@ -46,8 +46,21 @@ fn endpoint(role: EndpointRole, port: u16) -> EndpointSettings {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn three_processes_share_a_batch_and_survive_a_killed_one() {
+struct Fixture {
+    source: Dovecot,
+    destination: Dovecot,
+    proxy: FaultProxy,
+    _pg: Postgres,
+    _shared: tempfile::TempDir,
+    db: sea_orm::DatabaseConnection,
+    id: i32,
+    users: Vec<String>,
+    env: Vec<(&'static str, String)>,
+}
+
+/// Source and destination with `mailboxes` users of MESSAGES messages each, a slowed link to the
+/// source, a PostgreSQL with a batch of them (source endpoint limited to `endpoint_max`).
+async fn fixture(mailboxes: usize, endpoint_max: u32) -> Fixture {
     let mut source = Dovecot::start(DovecotOptions {
         name: "source",
         ..Default::default()
@@ -58,10 +71,9 @@ async fn three_processes_share_a_batch_and_survive_a_killed_one() {
         ..Default::default()
     })
     .unwrap();
-    let users: Vec<String> = (0..MAILBOXES)
+    let users: Vec<String> = (0..mailboxes)
         .map(|i| format!("u{i:02}@example.test"))
         .collect();
-    let mut csv = String::from("EmailAddress,UserName,Password\n");
     source
         .add_users(
             &users
@@ -73,6 +85,7 @@ async fn three_processes_share_a_batch_and_survive_a_killed_one() {
     destination
         .add_users(&users.iter().map(|u| (u.as_str(), "x")).collect::<Vec<_>>())
         .unwrap();
+    let mut csv = String::from("EmailAddress,UserName,Password\n");
     for (i, user) in users.iter().enumerate() {
         let spec = MailboxSpec {
             folders: vec![FolderSpec {
@@ -89,7 +102,6 @@ async fn three_processes_share_a_batch_and_survive_a_killed_one() {
         seed_mailbox(&source, user, &spec).await.unwrap();
         csv.push_str(&format!("{user},{user},pw-u\n"));
     }
-    // A slowed link, so the batch is still running when a process is killed.
     let proxy = FaultProxy::start(std::net::SocketAddr::from((
         [127, 0, 0, 1],
         source.imap_port(),
@@ -97,11 +109,10 @@ async fn three_processes_share_a_batch_and_survive_a_killed_one() {
     .await
     .unwrap();
     proxy.set_fault(Fault::Delay(Duration::from_millis(15)));
-
     let pg = Postgres::start().unwrap();
     let shared = tempfile::tempdir().unwrap();
     let key_path = shared.path().join("secret.key");
-    std::fs::write(&key_path, hex_key()).unwrap();
+    std::fs::write(&key_path, "42".repeat(32)).unwrap();
     std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
     let config = Config {
         database_url: DatabaseUrl(pg.url()),
@@ -109,9 +120,9 @@ async fn three_processes_share_a_batch_and_survive_a_killed_one() {
     };
     let db = mailferry::db::open(&config).await.unwrap();
     let cipher = Cipher::new(&[0x42; 32]);
-    let source_id = store::save(&db, &cipher, &endpoint(EndpointRole::Source, proxy.port()))
-        .await
-        .unwrap();
+    let mut source_endpoint = endpoint(EndpointRole::Source, proxy.port());
+    source_endpoint.max_concurrent = endpoint_max;
+    let source_id = store::save(&db, &cipher, &source_endpoint).await.unwrap();
     let destination_id = store::save(
         &db,
         &cipher,
@@ -135,29 +146,67 @@ async fn three_processes_share_a_batch_and_survive_a_killed_one() {
     )
     .await
     .unwrap();
-
-    let env = [
+    let env = vec![
         ("MAILFERRY_DATABASE_URL", pg.url()),
         ("MAILFERRY_SECRET_KEY_FILE", key_path.display().to_string()),
         ("MAILFERRY_MAILBOX_LEASE_SECS", "4".into()),
         ("MAILFERRY_MAX_CONCURRENT_MAILBOXES", "3".into()),
     ];
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let mut processes: Vec<MailferryServer> = (0..3)
-        .map(|_| MailferryServer::start(&env).expect("serve starts"))
-        .collect();
-    actions::start(&db, id).await.unwrap();
+    Fixture {
+        source,
+        destination,
+        proxy,
+        _pg: pg,
+        _shared: shared,
+        db,
+        id,
+        users,
+        env,
+    }
+}
 
-    let synced = || async {
+impl Fixture {
+    fn start_processes(&self, n: usize) -> Vec<MailferryServer> {
+        let env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        (0..n)
+            .map(|_| MailferryServer::start(&env).expect("serve starts"))
+            .collect()
+    }
+
+    async fn synced(&self) -> Vec<mailbox::Model> {
         mailbox::Entity::find()
-            .filter(mailbox::Column::BatchId.eq(id))
+            .filter(mailbox::Column::BatchId.eq(self.id))
             .filter(mailbox::Column::State.eq("Synced"))
-            .all(&db)
+            .all(&self.db)
             .await
             .unwrap()
-    };
+    }
+
+    async fn assert_each_copied_once(&self) {
+        for user in &self.users {
+            let mut dst = TestSession::master(self.destination.imap_port(), user)
+                .await
+                .unwrap();
+            assert_eq!(
+                dst.fetch_all("INBOX").await.unwrap().len() as u64,
+                MESSAGES,
+                "{user}: nothing lost, nothing twice"
+            );
+        }
+        let mut src = TestSession::master(self.source.imap_port(), &self.users[0])
+            .await
+            .unwrap();
+        assert_eq!(src.fetch_all("INBOX").await.unwrap().len() as u64, MESSAGES);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_processes_share_a_batch_and_survive_a_killed_one() {
+    let f = fixture(MAILBOXES, 100).await;
+    let mut processes = f.start_processes(3);
+    actions::start(&f.db, f.id).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
-    while synced().await.len() < 10 {
+    while f.synced().await.len() < 10 {
         assert!(
             Instant::now() < deadline,
             "no progress:\n{}",
@@ -167,9 +216,9 @@ async fn three_processes_share_a_batch_and_survive_a_killed_one() {
     }
     let victim = processes[0].pid().to_string();
     processes[0].kill_hard();
-    proxy.set_fault(Fault::None);
+    f.proxy.set_fault(Fault::None);
     loop {
-        let done = synced().await;
+        let done = f.synced().await;
         if done.len() == MAILBOXES {
             break;
         }
@@ -181,7 +230,7 @@ async fn three_processes_share_a_batch_and_survive_a_killed_one() {
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    let all = synced().await;
+    let all = f.synced().await;
     let workers: std::collections::HashSet<String> =
         all.iter().filter_map(|m| m.claimed_by.clone()).collect();
     assert!(workers.len() >= 2, "the work was shared: {workers:?}");
@@ -189,20 +238,11 @@ async fn three_processes_share_a_batch_and_survive_a_killed_one() {
         workers.iter().any(|w| w.ends_with(&format!(":{victim}"))),
         "the killed process had done some: {workers:?}"
     );
-    for user in &users {
-        let mut dst = TestSession::master(destination.imap_port(), user)
-            .await
-            .unwrap();
-        assert_eq!(
-            dst.fetch_all("INBOX").await.unwrap().len() as u64,
-            MESSAGES,
-            "{user}: nothing lost, nothing twice"
-        );
-    }
+    f.assert_each_copied_once().await;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let state = batch::Entity::find_by_id(id)
-            .one(&db)
+        let state = batch::Entity::find_by_id(f.id)
+            .one(&f.db)
             .await
             .unwrap()
             .unwrap()
@@ -215,8 +255,40 @@ async fn three_processes_share_a_batch_and_survive_a_killed_one() {
     }
 }
 
-fn hex_key() -> String {
-    "42".repeat(32)
+/// Three processes with three slots each, an endpoint allowing two: never more than two at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_limit_holds_across_processes() {
+    let f = fixture(12, 2).await;
+    let processes = f.start_processes(3);
+    actions::start(&f.db, f.id).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut most = 0;
+    loop {
+        let live = mailbox::Entity::find()
+            .filter(mailbox::Column::BatchId.eq(f.id))
+            .filter(mailbox::Column::State.eq("Syncing"))
+            .filter(mailbox::Column::LeaseUntil.gte(chrono::Utc::now()))
+            .all(&f.db)
+            .await
+            .unwrap()
+            .len();
+        most = most.max(live);
+        if f.synced().await.len() == 12 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not finished:\n{}",
+            processes[0].log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        most <= 2,
+        "at most 2 mailboxes at once on the endpoint, saw {most}"
+    );
+    assert!(most >= 1);
+    f.assert_each_copied_once().await;
 }
 
 #[test]

@@ -155,6 +155,7 @@ struct Shared {
     stop: Arc<AtomicBool>,
     /// This process, as written into the mailboxes it claims.
     worker: String,
+    source_endpoint_id: i32,
     lease: Duration,
 }
 
@@ -184,6 +185,7 @@ pub async fn run_batch(
         retry: settings.retry,
         stop: Arc::new(AtomicBool::new(false)),
         worker: claim::worker_id(),
+        source_endpoint_id: source_id,
         lease: settings.lease,
     });
     if batch.state == BatchState::Stopping.as_str() || batch.state == BatchState::Stopped.as_str() {
@@ -261,8 +263,28 @@ async fn run_one(
         record::set_state(&shared.db, row.id, MailboxState::Stopped).await?;
         return Ok(None);
     }
-    if !claim::claim(&shared.db, row.id, &shared.worker, shared.lease).await? {
-        return Ok(None);
+    let limit = claim::EndpointLimit {
+        source_endpoint_id: shared.source_endpoint_id,
+        max: shared.source.max_concurrent,
+    };
+    loop {
+        match claim::claim(
+            &shared.db,
+            row.id,
+            &shared.worker,
+            shared.lease,
+            Some(limit),
+        )
+        .await?
+        {
+            claim::Claim::Claimed => break,
+            claim::Claim::Taken => return Ok(None),
+            // Other processes use the endpoint's every slot: wait for one.
+            claim::Claim::LimitReached if !shared.stop.load(Ordering::Relaxed) => {
+                tokio::time::sleep(Duration::from_millis(500)).await
+            }
+            claim::Claim::LimitReached => return Ok(None),
+        }
     }
     let heartbeat = {
         let (db, worker, id, lease) = (

@@ -5,12 +5,15 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect, TransactionTrait,
+};
 
 use app::model::batch::MailboxState;
 
-use super::entity::mailbox;
+use super::entity::{batch, endpoint, mailbox};
 
 /// How long a claim holds without a heartbeat.
 pub const LEASE: Duration = Duration::from_secs(60);
@@ -27,14 +30,57 @@ fn lease_until(lease: Duration) -> chrono::DateTime<Utc> {
     Utc::now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60))
 }
 
-/// Claims the mailbox for `worker`; false when another worker holds a live claim or it is done.
+/// A per-endpoint limit that holds across every process: at most `max` live claims on
+/// mailboxes whose batch reads from `source_endpoint_id`.
+#[derive(Clone, Copy, Debug)]
+pub struct EndpointLimit {
+    pub source_endpoint_id: i32,
+    pub max: u32,
+}
+
+/// What a claim attempt found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claim {
+    Claimed,
+    /// Another worker holds it, or it is done.
+    Taken,
+    /// The endpoint's limit is reached for now: try again later.
+    LimitReached,
+}
+
+/// Claims the mailbox for `worker`.
 pub async fn claim(
     db: &DatabaseConnection,
     mailbox_id: i32,
     worker: &str,
     lease: Duration,
-) -> Result<bool, DbErr> {
+    limit: Option<EndpointLimit>,
+) -> Result<Claim, DbErr> {
     let now = Utc::now();
+    let txn = db.begin().await?;
+    if let Some(limit) = limit {
+        // Claims on one endpoint are serialized by a row lock on it (PostgreSQL; SQLite has a
+        // single writer), so the count below cannot be overtaken by another process.
+        endpoint::Entity::find_by_id(limit.source_endpoint_id)
+            .lock_exclusive()
+            .one(&txn)
+            .await?;
+        let batches = Query::select()
+            .column(batch::Column::Id)
+            .from(batch::Entity)
+            .and_where(Expr::col(batch::Column::SourceEndpointId).eq(limit.source_endpoint_id))
+            .to_owned();
+        let live = mailbox::Entity::find()
+            .filter(mailbox::Column::BatchId.in_subquery(batches))
+            .filter(mailbox::Column::State.eq(MailboxState::Syncing.as_str()))
+            .filter(mailbox::Column::LeaseUntil.gte(now))
+            .count(&txn)
+            .await?;
+        if live >= u64::from(limit.max) {
+            txn.rollback().await?;
+            return Ok(Claim::LimitReached);
+        }
+    }
     let claimable = Condition::any()
         .add(mailbox::Column::State.eq(MailboxState::Queued.as_str()))
         .add(
@@ -56,9 +102,14 @@ pub async fn claim(
         .col_expr(mailbox::Column::UpdatedAt, Expr::value(now))
         .filter(mailbox::Column::Id.eq(mailbox_id))
         .filter(claimable)
-        .exec(db)
+        .exec(&txn)
         .await?;
-    Ok(result.rows_affected == 1)
+    txn.commit().await?;
+    Ok(if result.rows_affected == 1 {
+        Claim::Claimed
+    } else {
+        Claim::Taken
+    })
 }
 
 /// Renews the lease while the worker still holds the claim; false when it lost it.
