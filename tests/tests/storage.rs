@@ -99,3 +99,22 @@ async fn postgres_storage_works() {
     let pg = Postgres::start().expect("the harness starts PostgreSQL (Debian package postgresql)");
     exercise(pg.url()).await;
 }
+
+/// Processes starting together on an empty PostgreSQL take turns migrating it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_start_ups_migrate_postgres_once() {
+    let pg = Postgres::start().expect("the harness starts PostgreSQL");
+    let config = Config {
+        database_url: DatabaseUrl(pg.url()),
+        ..Config::default()
+    };
+    let opens = (0..4).map(|_| {
+        let config = config.clone();
+        tokio::spawn(async move { mailferry::db::open(&config).await.map(|_| ()) })
+    });
+    for open in opens.collect::<Vec<_>>() {
+        open.await
+            .unwrap()
+            .expect("every process opens the database");
+    }
+}

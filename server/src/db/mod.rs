@@ -6,7 +6,7 @@ pub mod migration;
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
 use sea_orm_migration::MigratorTrait;
 
 use crate::config::{Config, DatabaseKind};
@@ -65,8 +65,30 @@ pub async fn open(config: &Config) -> Result<DatabaseConnection, DbError> {
         options.max_connections(20);
     }
     let db = Database::connect(options).await.map_err(DbError::Connect)?;
-    migration::Migrator::up(&db, None)
-        .await
-        .map_err(DbError::Migrate)?;
+    if kind == DatabaseKind::Postgres {
+        // Processes starting together take turns: a session-level advisory lock on a connection
+        // of its own, held while the pool migrates.
+        let mut lock_options = ConnectOptions::new(config.database_url.0.clone());
+        lock_options
+            .max_connections(1)
+            .min_connections(1)
+            .sqlx_logging(false);
+        let lock = Database::connect(lock_options)
+            .await
+            .map_err(DbError::Connect)?;
+        lock.execute_unprepared("SELECT pg_advisory_lock(7274411)")
+            .await
+            .map_err(DbError::Migrate)?;
+        let migrated = migration::Migrator::up(&db, None).await;
+        let _ = lock
+            .execute_unprepared("SELECT pg_advisory_unlock(7274411)")
+            .await;
+        let _ = lock.close().await;
+        migrated.map_err(DbError::Migrate)?;
+    } else {
+        migration::Migrator::up(&db, None)
+            .await
+            .map_err(DbError::Migrate)?;
+    }
     Ok(db)
 }
