@@ -1,11 +1,12 @@
-//! Who works on a mailbox: a conditional UPDATE claims it (Queued, or Syncing with an expired
-//! lease after a crash), a heartbeat renews the lease. The same statement is safe on SQLite and
-//! on PostgreSQL with several processes: only one UPDATE can match.
+//! Who works on a mailbox: a claim (`SELECT … FOR UPDATE SKIP LOCKED`, then a conditional UPDATE)
+//! takes it when Queued, or Syncing with an expired lease after a crash; a heartbeat renews the
+//! lease. Safe on SQLite (one writer) and on PostgreSQL with several processes: only one claim
+//! can match.
 
 use std::time::Duration;
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
     QuerySelect, TransactionTrait,
@@ -92,6 +93,17 @@ pub async fn claim(
                         .add(mailbox::Column::LeaseUntil.lt(now)),
                 ),
         );
+    // PostgreSQL: lock the row, skipping it when another process is claiming it right now
+    // (SQLite ignores the clause; it has one writer).
+    let candidate = mailbox::Entity::find_by_id(mailbox_id)
+        .filter(claimable.clone())
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .one(&txn)
+        .await?;
+    if candidate.is_none() {
+        txn.rollback().await?;
+        return Ok(Claim::Taken);
+    }
     let result = mailbox::Entity::update_many()
         .col_expr(
             mailbox::Column::State,
