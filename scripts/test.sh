@@ -12,6 +12,6 @@ echo "==> tests"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test -p app --features ssr 2>&1 | tee "$log"
-# --all-targets: unit and integration tests (the crates have no doc tests).
-cargo test -p mailferry -p mailferry-tests --all-targets 2>&1 | tee -a "$log"
+# Unit and integration tests (no doc tests in these crates; benches run separately).
+cargo test -p mailferry -p mailferry-tests --lib --bins --tests 2>&1 | tee -a "$log"
 awk '/^test result:/ { passed += $4; failed += $6 } END { printf "%d passed, %d failed\n", passed, failed }' "$log"

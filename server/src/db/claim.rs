@@ -8,8 +8,8 @@ use std::time::Duration;
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Query};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
 
 use app::model::batch::MailboxState;
@@ -57,14 +57,31 @@ pub async fn claim(
     lease: Duration,
     limit: Option<EndpointLimit>,
 ) -> Result<Claim, DbErr> {
-    let now = Utc::now();
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // One process, one writer: the conditional UPDATE alone is atomic. (A read-then-write
+        // transaction would fail with SQLITE_BUSY when another connection wrote in between.)
+        return claim_in(db, mailbox_id, worker, lease, limit).await;
+    }
     let txn = db.begin().await?;
+    let claimed = claim_in(&txn, mailbox_id, worker, lease, limit).await?;
+    txn.commit().await?;
+    Ok(claimed)
+}
+
+async fn claim_in<C: ConnectionTrait>(
+    txn: &C,
+    mailbox_id: i32,
+    worker: &str,
+    lease: Duration,
+    limit: Option<EndpointLimit>,
+) -> Result<Claim, DbErr> {
+    let now = Utc::now();
     if let Some(limit) = limit {
         // Claims on one endpoint are serialized by a row lock on it (PostgreSQL; SQLite has a
         // single writer), so the count below cannot be overtaken by another process.
         endpoint::Entity::find_by_id(limit.source_endpoint_id)
             .lock_exclusive()
-            .one(&txn)
+            .one(txn)
             .await?;
         let batches = Query::select()
             .column(batch::Column::Id)
@@ -75,10 +92,9 @@ pub async fn claim(
             .filter(mailbox::Column::BatchId.in_subquery(batches))
             .filter(mailbox::Column::State.eq(MailboxState::Syncing.as_str()))
             .filter(mailbox::Column::LeaseUntil.gte(now))
-            .count(&txn)
+            .count(txn)
             .await?;
         if live >= u64::from(limit.max) {
-            txn.rollback().await?;
             return Ok(Claim::LimitReached);
         }
     }
@@ -98,10 +114,9 @@ pub async fn claim(
     let candidate = mailbox::Entity::find_by_id(mailbox_id)
         .filter(claimable.clone())
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-        .one(&txn)
+        .one(txn)
         .await?;
     if candidate.is_none() {
-        txn.rollback().await?;
         return Ok(Claim::Taken);
     }
     let result = mailbox::Entity::update_many()
@@ -114,9 +129,8 @@ pub async fn claim(
         .col_expr(mailbox::Column::UpdatedAt, Expr::value(now))
         .filter(mailbox::Column::Id.eq(mailbox_id))
         .filter(claimable)
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    txn.commit().await?;
     Ok(if result.rows_affected == 1 {
         Claim::Claimed
     } else {
