@@ -3,21 +3,25 @@
 //!   cargo bench -p mailferry-tests --bench scale_out --profile dev
 //! Environment: MF_BENCH_MAILBOXES (24), MF_BENCH_MESSAGES (100), MF_BENCH_SIZE (10000 bytes).
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::endpoint;
+
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
-use app::model::endpoint::{Impersonation, Security};
 use mailferry::batches::actions;
 use mailferry::batches::create_batch::{NewBatch, create_batch};
-use mailferry::config::{Config, DatabaseUrl, Secret};
+use mailferry::config::{Config, DatabaseUrl};
 use mailferry::csv_import::parse_csv;
 use mailferry::db::entity::mailbox;
-use mailferry::endpoints::{EndpointRole, EndpointSettings, store};
+use mailferry::endpoints::{EndpointRole, store};
 use mailferry::engine::options::BatchOptions;
 use mailferry::secrets::Cipher;
 use mailferry_tests::mailferry_server::MailferryServer;
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
-use mailferry_tests::{Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER, Postgres};
+use mailferry_tests::{Dovecot, DovecotOptions, Postgres};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 fn env_or(name: &str, default: u64) -> u64 {
@@ -25,27 +29,6 @@ fn env_or(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn endpoint(role: EndpointRole, port: u16) -> EndpointSettings {
-    EndpointSettings {
-        name: format!("{}-{port}", role.as_str()),
-        role,
-        host: "127.0.0.1".into(),
-        port,
-        security: Security::None,
-        impersonation: Impersonation::SaslPlain,
-        admin_user: (role == EndpointRole::Destination).then(|| MASTER_USER.to_string()),
-        admin_password: Secret(if role == EndpointRole::Destination {
-            MASTER_PASSWORD.into()
-        } else {
-            String::new()
-        }),
-        tls_ca_pem: None,
-        insecure_skip_verify: false,
-        max_concurrent: 100,
-        timeout: Duration::from_secs(60),
-    }
 }
 
 async fn run(source: &Dovecot, users: &[String], processes: usize) -> (Duration, u64, u64) {

@@ -1,48 +1,26 @@
 //! Batch actions for real: stop mid-run and resume without duplicates, a new batch from the failed
 //! rows with the stored credentials, the failed rows as CSV without passwords, the pre-flight.
 
-use std::process::Command;
+mod common;
+
+use common::endpoint;
+
 use std::time::Duration;
 
 use app::model::batch::{BatchState, MailboxState};
-use app::model::endpoint::{Impersonation, Security};
 use mailferry::batches::actions;
 use mailferry::batches::create_batch::{NewBatch, create_batch};
 use mailferry::batches::run_batch::{RunSettings, run_batch};
-use mailferry::config::{Config, DatabaseUrl, Secret};
+use mailferry::config::{Config, DatabaseUrl};
 use mailferry::csv_import::parse_csv;
 use mailferry::db::entity::{batch, mailbox};
-use mailferry::endpoints::{EndpointRole, EndpointSettings, store};
+use mailferry::endpoints::{EndpointRole, store};
 use mailferry::engine::options::BatchOptions;
 use mailferry::engine::retry::RetryPolicy;
 use mailferry::secrets::Cipher;
-use mailferry_tests::mailferry_server::mailferry_binary;
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
-use mailferry_tests::{
-    Dovecot, DovecotOptions, Fault, FaultProxy, MASTER_PASSWORD, MASTER_USER, TestSession,
-};
+use mailferry_tests::{Dovecot, DovecotOptions, Fault, FaultProxy, TestSession};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-
-fn endpoint(role: EndpointRole, port: u16) -> EndpointSettings {
-    EndpointSettings {
-        name: format!("{}-{port}", role.as_str()),
-        role,
-        host: "127.0.0.1".into(),
-        port,
-        security: Security::None,
-        impersonation: Impersonation::SaslPlain,
-        admin_user: (role == EndpointRole::Destination).then(|| MASTER_USER.to_string()),
-        admin_password: Secret(if role == EndpointRole::Destination {
-            MASTER_PASSWORD.into()
-        } else {
-            String::new()
-        }),
-        tls_ca_pem: None,
-        insecure_skip_verify: false,
-        max_concurrent: 4,
-        timeout: Duration::from_secs(20),
-    }
-}
 
 fn corpus(seed: u64, n: u64) -> MailboxSpec {
     MailboxSpec {
@@ -276,31 +254,8 @@ fn the_dry_run_counts_and_copies_nothing() {
         .block_on(seed_mailbox(&source, "dry@example.test", &corpus(4, 12)))
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("u.csv");
-    std::fs::write(&csv, "EmailAddress,UserName,Password\ndry@example.test,dry@example.test,pw-dry\nnobody@example.test,dry@example.test,pw-dry\n").unwrap();
-    let pw = dir.path().join("pw");
-    std::fs::write(&pw, MASTER_PASSWORD).unwrap();
-    let output = Command::new(mailferry_binary().unwrap())
-        .args(["migrate", "--dry-run", "--csv", csv.to_str().unwrap()])
-        .args([
-            "--source",
-            &format!("imap://127.0.0.1:{}", source.imap_port()),
-            "--source-security",
-            "none",
-        ])
-        .args([
-            "--destination",
-            &format!("imap://127.0.0.1:{}", destination.imap_port()),
-            "--destination-security",
-            "none",
-        ])
-        .args([
-            "--destination-admin",
-            MASTER_USER,
-            "--destination-admin-password-file",
-            pw.to_str().unwrap(),
-        ])
-        .args(["--data-dir", dir.path().join("data").to_str().unwrap()])
+    let output = common::migrate_command(dir.path(), &source, &destination, "EmailAddress,UserName,Password\ndry@example.test,dry@example.test,pw-dry\nnobody@example.test,dry@example.test,pw-dry\n")
+        .arg("--dry-run")
         .output()
         .unwrap();
     let out = String::from_utf8_lossy(&output.stdout);

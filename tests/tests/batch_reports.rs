@@ -1,7 +1,7 @@
 //! Batches and their reports: the status e-mail over real SMTP with both CSV files attached, and
 //! the error report's filters and counts on a store of 100,000 errors (SQLite and PostgreSQL).
 
-use std::process::Command;
+mod common;
 
 use app::ErrorKind;
 use app::ids::BatchId;
@@ -10,11 +10,8 @@ use chrono::{Duration, TimeZone, Utc};
 use mailferry::config::{Config, DatabaseUrl};
 use mailferry::db::entity::{batch, mailbox, migration_error};
 use mailferry::report::{error_query, export};
-use mailferry_tests::mailferry_server::mailferry_binary;
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
-use mailferry_tests::{
-    Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER, Postgres, SmtpReceiver,
-};
+use mailferry_tests::{Dovecot, DovecotOptions, MASTER_PASSWORD, Postgres, SmtpReceiver};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 fn attachment(mail: &mailparse::ParsedMail<'_>, name: &str) -> Option<String> {
@@ -63,33 +60,13 @@ async fn a_finished_batch_sends_one_status_email_whose_csv_matches_the_report() 
         .unwrap();
     let smtp = SmtpReceiver::start().await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let csv_path = dir.path().join("users.csv");
-    std::fs::write(&csv_path, "EmailAddress,UserName,Password\nok@example.test,ok@example.test,pw-ok-1\nwrong@example.test,ok@example.test,=bad-Secret-9\nnodest@example.test,nodest@example.test,pw-nodest-1\n").unwrap();
-    let pw = dir.path().join("admin.pw");
-    std::fs::write(&pw, MASTER_PASSWORD).unwrap();
     let errors_path = dir.path().join("errors.csv");
-    let output = Command::new(mailferry_binary().unwrap())
-        .arg("migrate")
-        .args(["--csv", csv_path.to_str().unwrap()])
-        .args([
-            "--source",
-            &format!("imap://127.0.0.1:{}", source.imap_port()),
-            "--source-security",
-            "none",
-        ])
-        .args([
-            "--destination",
-            &format!("imap://127.0.0.1:{}", destination.imap_port()),
-            "--destination-security",
-            "none",
-        ])
-        .args([
-            "--destination-admin",
-            MASTER_USER,
-            "--destination-admin-password-file",
-            pw.to_str().unwrap(),
-        ])
-        .args(["--data-dir", dir.path().join("data").to_str().unwrap()])
+    let csv = "EmailAddress,UserName,Password
+ok@example.test,ok@example.test,pw-ok-1
+wrong@example.test,ok@example.test,=bad-Secret-9
+nodest@example.test,nodest@example.test,pw-nodest-1
+";
+    let output = common::migrate_command(dir.path(), &source, &destination, csv)
         .args([
             "--notify",
             "admin@example.test",

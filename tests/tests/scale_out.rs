@@ -2,49 +2,29 @@
 //! killing one mid-batch leaves nothing unfinished and nothing copied twice. SQLite refuses a
 //! second process with a clear message.
 
+mod common;
+
+use common::endpoint;
+
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use app::model::endpoint::{Impersonation, Security};
 use mailferry::batches::actions;
 use mailferry::batches::create_batch::{NewBatch, create_batch};
-use mailferry::config::{Config, DatabaseUrl, Secret};
+use mailferry::config::{Config, DatabaseUrl};
 use mailferry::csv_import::parse_csv;
 use mailferry::db::entity::{batch, mailbox};
-use mailferry::endpoints::{EndpointRole, EndpointSettings, store};
+use mailferry::endpoints::{EndpointRole, store};
 use mailferry::engine::options::BatchOptions;
 use mailferry::secrets::Cipher;
 use mailferry_tests::mailferry_server::{MailferryServer, mailferry_binary};
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
-use mailferry_tests::{
-    Dovecot, DovecotOptions, Fault, FaultProxy, MASTER_PASSWORD, MASTER_USER, Postgres, TestSession,
-};
+use mailferry_tests::{Dovecot, DovecotOptions, Fault, FaultProxy, Postgres, TestSession};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 const MAILBOXES: usize = 60;
 const MESSAGES: u64 = 3;
-
-fn endpoint(role: EndpointRole, port: u16) -> EndpointSettings {
-    EndpointSettings {
-        name: format!("{}-{port}", role.as_str()),
-        role,
-        host: "127.0.0.1".into(),
-        port,
-        security: Security::None,
-        impersonation: Impersonation::SaslPlain,
-        admin_user: (role == EndpointRole::Destination).then(|| MASTER_USER.to_string()),
-        admin_password: Secret(if role == EndpointRole::Destination {
-            MASTER_PASSWORD.into()
-        } else {
-            String::new()
-        }),
-        tls_ca_pem: None,
-        insecure_skip_verify: false,
-        max_concurrent: 100,
-        timeout: Duration::from_secs(20),
-    }
-}
 
 struct Fixture {
     source: Dovecot,

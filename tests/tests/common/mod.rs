@@ -5,8 +5,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use app::model::endpoint::Security;
+use app::model::endpoint::{Impersonation, Security};
+use mailferry::config::Secret;
 use mailferry::config::{Config, DatabaseUrl};
+use mailferry::endpoints::{EndpointRole, EndpointSettings};
 use mailferry::engine::copy_folder::ProgressSink;
 use mailferry::imap::connect::{Credentials, ServerAddress};
 use mailferry::imap::tls::TlsOptions;
@@ -90,4 +92,27 @@ pub fn migrate_command(dir: &Path, source: &Dovecot, destination: &Dovecot, csv:
             "20",
         ]);
     command
+}
+
+/// A plain-IMAP test endpoint; the destination signs in as the test bed's master user.
+pub fn endpoint(role: EndpointRole, port: u16) -> EndpointSettings {
+    let destination = role == EndpointRole::Destination;
+    EndpointSettings {
+        name: format!("{}-{port}", role.as_str()),
+        role,
+        host: "127.0.0.1".into(),
+        port,
+        security: Security::None,
+        impersonation: Impersonation::SaslPlain,
+        admin_user: destination.then(|| MASTER_USER.to_string()),
+        admin_password: Secret(if destination {
+            MASTER_PASSWORD.into()
+        } else {
+            String::new()
+        }),
+        tls_ca_pem: None,
+        insecure_skip_verify: false,
+        max_concurrent: 100,
+        timeout: Duration::from_secs(30),
+    }
 }
