@@ -157,6 +157,9 @@ pub struct MigrateArgs {
     pub source: String,
     #[arg(long, default_value = "tls")]
     pub source_security: String,
+    /// How users sign in on the source: login, plain, or xoauth2 (Password = access token).
+    #[arg(long, default_value = "login")]
+    pub source_auth: String,
     /// Destination server, imap://HOST:PORT.
     #[arg(long)]
     pub destination: String,

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use app::ErrorKind;
-use app::model::endpoint::{Impersonation, Security};
+use app::model::endpoint::{AuthMechanism, Impersonation, Security};
 use mailferry::config::{Config, DatabaseUrl, Secret};
 use mailferry::db::entity::endpoint;
 use mailferry::endpoints::store;
@@ -21,6 +21,7 @@ fn settings(role: EndpointRole, port: u16, admin_password: &str) -> EndpointSett
         port,
         security: Security::None,
         impersonation: Impersonation::SaslPlain,
+        auth_mechanism: AuthMechanism::Login,
         admin_user: (role == EndpointRole::Destination).then(|| MASTER_USER.to_string()),
         admin_password: Secret(admin_password.into()),
         tls_ca_pem: None,

@@ -258,3 +258,36 @@ async fn destinations_without_multiappend_or_literal_plus_get_everything() {
         );
     }
 }
+
+/// Users sign in on the source with SASL PLAIN when the endpoint says so (XOAUTH2 is built the same
+/// way; Dovecot here has no OAuth 2 passdb to test it against).
+#[tokio::test]
+async fn the_source_can_use_sasl_plain() {
+    let (source, destination, _) = setup("plainuser").await;
+    let (_dir, db) = common::sqlite().await;
+    let none = TlsOptions::default();
+    let mut spec = job(
+        "plainuser",
+        address(source.imap_port(), Security::None, none.clone()),
+        address(destination.imap_port(), Security::None, none),
+        plain_admin("plainuser"),
+    );
+    spec.source_credentials = Credentials::Plain {
+        authzid: None,
+        authcid: "plainuser".into(),
+        password: "pw-source".into(),
+    };
+    assert_eq!(
+        run_mailbox(&db, &spec, &NoProgress).await.unwrap().copied,
+        3
+    );
+    spec.source_credentials = Credentials::Plain {
+        authzid: None,
+        authcid: "plainuser".into(),
+        password: "wrong".into(),
+    };
+    assert_eq!(
+        run_mailbox(&db, &spec, &NoProgress).await.unwrap_err().kind,
+        app::ErrorKind::SourceSignInFailed
+    );
+}

@@ -32,6 +32,37 @@ impl Security {
     }
 }
 
+/// How a user (or an admin) proves who they are with their own secret.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMechanism {
+    /// `LOGIN user password`.
+    #[default]
+    Login,
+    /// `AUTHENTICATE PLAIN` (RFC 4616).
+    Plain,
+    /// `AUTHENTICATE XOAUTH2`: the CSV's Password column holds an OAuth 2 access token.
+    Xoauth2,
+}
+
+impl AuthMechanism {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMechanism::Login => "login",
+            AuthMechanism::Plain => "plain",
+            AuthMechanism::Xoauth2 => "xoauth2",
+        }
+    }
+    pub fn parse(text: &str) -> Option<AuthMechanism> {
+        match text.to_ascii_lowercase().as_str() {
+            "login" => Some(AuthMechanism::Login),
+            "plain" => Some(AuthMechanism::Plain),
+            "xoauth2" => Some(AuthMechanism::Xoauth2),
+            _ => None,
+        }
+    }
+}
+
 /// How an admin signs in on a user's behalf.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use app::model::endpoint::{Impersonation, Security};
+use app::model::endpoint::{AuthMechanism, Impersonation, Security};
 
 use crate::batches::create_batch::{NewBatch, create_batch};
 use crate::batches::run_batch::{RunSettings, run_batch};
@@ -93,8 +93,15 @@ fn endpoint(
             )
         }
     };
+    let auth_mechanism = match role {
+        EndpointRole::Source => AuthMechanism::parse(&args.source_auth).ok_or_else(|| {
+            MigrateError::Usage("--source-auth: use login, plain or xoauth2".into())
+        })?,
+        EndpointRole::Destination => AuthMechanism::Login,
+    };
     Ok(EndpointSettings {
         name: format!("cli-{}-{host}:{port}", role.as_str()),
+        auth_mechanism,
         role,
         host,
         port,

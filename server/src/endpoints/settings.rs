@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use app::model::endpoint::{Impersonation, Security};
+use app::model::endpoint::{AuthMechanism, Impersonation, Security};
 
 use crate::config::Secret;
 use crate::imap::connect::{Credentials, ServerAddress};
@@ -31,6 +31,8 @@ pub struct EndpointSettings {
     pub port: u16,
     pub security: Security,
     pub impersonation: Impersonation,
+    /// How users sign in with their own secret (the CSV's Password).
+    pub auth_mechanism: AuthMechanism,
     /// The admin who signs in on the users' behalf (destination; optional on the source).
     pub admin_user: Option<String>,
     pub admin_password: Secret,
@@ -60,10 +62,24 @@ impl EndpointSettings {
     /// as the endpoint's admin on the user's behalf.
     pub fn credentials_for(&self, user: &str, own_password: Option<&str>) -> Credentials {
         match (own_password, self.admin_user.as_deref()) {
-            (Some(_), _) | (None, None) => Credentials::Login {
-                user: user.into(),
-                password: own_password.unwrap_or_default().into(),
-            },
+            (Some(_), _) | (None, None) => {
+                let secret = own_password.unwrap_or_default().to_string();
+                match self.auth_mechanism {
+                    AuthMechanism::Login => Credentials::Login {
+                        user: user.into(),
+                        password: secret,
+                    },
+                    AuthMechanism::Plain => Credentials::Plain {
+                        authzid: None,
+                        authcid: user.into(),
+                        password: secret,
+                    },
+                    AuthMechanism::Xoauth2 => Credentials::XOAuth2 {
+                        user: user.into(),
+                        token: secret,
+                    },
+                }
+            }
             (None, Some(admin)) => match self.impersonation {
                 Impersonation::SaslPlain => Credentials::Plain {
                     authzid: Some(user.into()),
@@ -76,5 +92,59 @@ impl EndpointSettings {
                 },
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(
+        admin: Option<&str>,
+        mechanism: AuthMechanism,
+        impersonation: Impersonation,
+    ) -> EndpointSettings {
+        EndpointSettings {
+            name: "e".into(),
+            role: EndpointRole::Source,
+            host: "h".into(),
+            port: 1,
+            security: Security::None,
+            impersonation,
+            auth_mechanism: mechanism,
+            admin_user: admin.map(String::from),
+            admin_password: Secret("adminpw".into()),
+            tls_ca_pem: None,
+            insecure_skip_verify: false,
+            max_concurrent: 1,
+            timeout: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn credentials_follow_the_endpoint() {
+        let own = |m| {
+            format!(
+                "{:?}",
+                settings(None, m, Impersonation::SaslPlain).credentials_for("jane", Some("pw"))
+            )
+        };
+        assert_eq!(own(AuthMechanism::Login), "Login(jane, ***)");
+        assert_eq!(own(AuthMechanism::Plain), "Plain(None, jane, ***)");
+        assert_eq!(own(AuthMechanism::Xoauth2), "XOAuth2(jane, ***)");
+        let admin = |i| {
+            format!(
+                "{:?}",
+                settings(Some("admin"), AuthMechanism::Login, i).credentials_for("jane", None)
+            )
+        };
+        assert_eq!(
+            admin(Impersonation::SaslPlain),
+            "Plain(Some(\"jane\"), admin, ***)"
+        );
+        assert_eq!(
+            admin(Impersonation::MasterSeparator),
+            "Login(jane*admin, ***)"
+        );
     }
 }

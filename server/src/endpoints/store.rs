@@ -7,7 +7,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
 };
 
-use app::model::endpoint::{Impersonation, Security};
+use app::model::endpoint::{AuthMechanism, Impersonation, Security};
 
 use super::settings::{EndpointRole, EndpointSettings};
 use crate::config::Secret;
@@ -49,7 +49,7 @@ pub async fn save(
     model.host = Set(settings.host.clone());
     model.port = Set(settings.port.into());
     model.security = Set(settings.security.as_str().into());
-    model.auth_mechanism = Set("login".into());
+    model.auth_mechanism = Set(settings.auth_mechanism.as_str().into());
     model.admin_user = Set(settings.admin_user.clone());
     model.admin_secret = Set(secret);
     model.impersonation = Set(settings.impersonation.as_str().into());
@@ -90,6 +90,8 @@ pub async fn load(
         host: model.host,
         port: u16::try_from(model.port).map_err(|_| corrupt("port out of range"))?,
         security: Security::parse(&model.security).ok_or_else(|| corrupt("unknown security"))?,
+        auth_mechanism: AuthMechanism::parse(&model.auth_mechanism)
+            .ok_or_else(|| corrupt("unknown sign-in mechanism"))?,
         impersonation: Impersonation::parse(&model.impersonation)
             .ok_or_else(|| corrupt("unknown impersonation"))?,
         admin_user: model.admin_user,

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use app::model::endpoint::{Impersonation, Security};
+use app::model::endpoint::{AuthMechanism, Impersonation, Security};
 use mailferry::config::Secret;
 use mailferry::config::{Config, DatabaseUrl};
 use mailferry::endpoints::{EndpointRole, EndpointSettings};
@@ -104,6 +104,7 @@ pub fn endpoint(role: EndpointRole, port: u16) -> EndpointSettings {
         port,
         security: Security::None,
         impersonation: Impersonation::SaslPlain,
+        auth_mechanism: AuthMechanism::Login,
         admin_user: destination.then(|| MASTER_USER.to_string()),
         admin_password: Secret(if destination {
             MASTER_PASSWORD.into()
