@@ -290,3 +290,61 @@ fn a_second_process_on_one_sqlite_file_is_refused() {
         "{text}"
     );
 }
+
+/// A stop given anywhere reaches the workers of every process within seconds; resuming finishes
+/// the batch with nothing copied twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_reaches_every_process() {
+    let f = fixture(12, 100).await;
+    // Slow enough that the stop lands while mailboxes are being copied.
+    f.proxy.set_fault(Fault::Delay(Duration::from_millis(60)));
+    let processes = f.start_processes(2);
+    actions::start(&f.db, f.id).await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while f.synced().await.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "no progress:\n{}",
+            processes[0].log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    actions::stop(&f.db, f.id).await.unwrap();
+    let stopped_by = Instant::now() + Duration::from_secs(15);
+    loop {
+        let state = batch::Entity::find_by_id(f.id)
+            .one(&f.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .state;
+        let busy = mailbox::Entity::find()
+            .filter(mailbox::Column::BatchId.eq(f.id))
+            .filter(mailbox::Column::State.is_in(["Queued", "Syncing"]))
+            .all(&f.db)
+            .await
+            .unwrap()
+            .len();
+        if state == "Stopped" && busy == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < stopped_by,
+            "still {state} with {busy} busy mailboxes 15 s after the stop"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(f.synced().await.len() < 12, "stopped before the end");
+    f.proxy.set_fault(Fault::None);
+    actions::resume(&f.db, f.id).await.unwrap();
+    actions::start(&f.db, f.id).await.unwrap();
+    while f.synced().await.len() < 12 {
+        assert!(
+            Instant::now() < deadline,
+            "not finished after resume:\n{}",
+            processes[1].log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    f.assert_each_copied_once().await;
+}

@@ -57,6 +57,16 @@ pub async fn start(db: &DatabaseConnection, id: i32) -> Result<(), ActionError> 
 /// Stops a batch: queued mailboxes at once, running ones after their transaction in flight.
 pub async fn stop(db: &DatabaseConnection, id: i32) -> Result<BatchState, ActionError> {
     let current = find(db, id).await?;
+    let finished = [
+        BatchState::Completed,
+        BatchState::CompletedWithErrors,
+        BatchState::Failed,
+        BatchState::Stopped,
+    ];
+    if let Some(state) = finished.into_iter().find(|s| current.state == s.as_str()) {
+        // Nothing left to stop.
+        return Ok(state);
+    }
     let next = if current.state == BatchState::Syncing.as_str() {
         BatchState::Stopping
     } else {
