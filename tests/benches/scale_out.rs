@@ -12,12 +12,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
 use mailferry::batches::actions;
-use mailferry::batches::create_batch::{NewBatch, create_batch};
 use mailferry::config::{Config, DatabaseUrl};
-use mailferry::csv_import::parse_csv;
 use mailferry::db::entity::mailbox;
-use mailferry::endpoints::{EndpointRole, store};
-use mailferry::engine::options::BatchOptions;
+use mailferry::endpoints::EndpointRole;
 use mailferry::secrets::Cipher;
 use mailferry_tests::mailferry_server::MailferryServer;
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
@@ -52,39 +49,17 @@ async fn run(source: &Dovecot, users: &[String], processes: usize) -> (Duration,
     .await
     .unwrap();
     let cipher = Cipher::new(&[0x42; 32]);
-    let source_id = store::save(
-        &db,
-        &cipher,
-        &endpoint(EndpointRole::Source, source.imap_port()),
-    )
-    .await
-    .unwrap();
-    let destination_id = store::save(
-        &db,
-        &cipher,
-        &endpoint(EndpointRole::Destination, destination.imap_port()),
-    )
-    .await
-    .unwrap();
     let csv: String = std::iter::once("EmailAddress,UserName,Password\n".to_string())
         .chain(users.iter().map(|u| format!("{u},{u},pw\n")))
         .collect();
-    let rows = parse_csv(csv.as_bytes()).unwrap();
-    let options = BatchOptions::default();
-    let id = create_batch(
+    let id = common::stored_batch(
         &db,
         &cipher,
-        NewBatch {
-            name: "bench".into(),
-            source_endpoint_id: source_id,
-            destination_endpoint_id: destination_id,
-            options: &options,
-            notify_emails: vec![],
-            rows: &rows,
-        },
+        &endpoint(EndpointRole::Source, source.imap_port()),
+        &endpoint(EndpointRole::Destination, destination.imap_port()),
+        &csv,
     )
-    .await
-    .unwrap();
+    .await;
     let env = [
         ("MAILFERRY_DATABASE_URL", pg.url()),
         ("MAILFERRY_SECRET_KEY_FILE", key_path.display().to_string()),

@@ -9,13 +9,10 @@ use std::time::Duration;
 
 use app::model::batch::{BatchState, MailboxState};
 use mailferry::batches::actions;
-use mailferry::batches::create_batch::{NewBatch, create_batch};
 use mailferry::batches::run_batch::{RunSettings, run_batch};
 use mailferry::config::{Config, DatabaseUrl};
-use mailferry::csv_import::parse_csv;
 use mailferry::db::entity::{batch, mailbox};
-use mailferry::endpoints::{EndpointRole, store};
-use mailferry::engine::options::BatchOptions;
+use mailferry::endpoints::EndpointRole;
 use mailferry::engine::retry::RetryPolicy;
 use mailferry::secrets::Cipher;
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
@@ -90,32 +87,7 @@ async fn stop_resume_and_retry_failed_rows(url: String) {
     };
     let db = mailferry::db::open(&config).await.unwrap();
     let cipher = Cipher::new(&[9u8; 32]);
-    let source_id = store::save(&db, &cipher, &endpoint(EndpointRole::Source, proxy.port()))
-        .await
-        .unwrap();
-    let destination_id = store::save(
-        &db,
-        &cipher,
-        &endpoint(EndpointRole::Destination, destination.imap_port()),
-    )
-    .await
-    .unwrap();
-    let rows = parse_csv(b"EmailAddress,UserName,Password\nslow@example.test,slow@example.test,pw-1\nfixme@example.test,fixme@example.test,wrong-pw\nlate@example.test,late@example.test,pw-1\n").unwrap();
-    let options = BatchOptions::default();
-    let id = create_batch(
-        &db,
-        &cipher,
-        NewBatch {
-            name: "t".into(),
-            source_endpoint_id: source_id,
-            destination_endpoint_id: destination_id,
-            options: &options,
-            notify_emails: vec![],
-            rows: &rows,
-        },
-    )
-    .await
-    .unwrap();
+    let id = common::stored_batch(&db, &cipher, &endpoint(EndpointRole::Source, proxy.port()), &endpoint(EndpointRole::Destination, destination.imap_port()), "EmailAddress,UserName,Password\nslow@example.test,slow@example.test,pw-1\nfixme@example.test,fixme@example.test,wrong-pw\nlate@example.test,late@example.test,pw-1\n").await;
     let settings = || RunSettings {
         concurrency: 1,
         retry: RetryPolicy {
@@ -309,36 +281,14 @@ async fn two_workers_on_one_batch_copy_every_mailbox_once() {
     };
     let db = mailferry::db::open(&config).await.unwrap();
     let cipher = Cipher::new(&[5u8; 32]);
-    let source_id = store::save(
+    let id = common::stored_batch(
         &db,
         &cipher,
         &endpoint(EndpointRole::Source, source.imap_port()),
-    )
-    .await
-    .unwrap();
-    let destination_id = store::save(
-        &db,
-        &cipher,
         &endpoint(EndpointRole::Destination, destination.imap_port()),
+        &csv,
     )
-    .await
-    .unwrap();
-    let rows = parse_csv(csv.as_bytes()).unwrap();
-    let options = BatchOptions::default();
-    let id = create_batch(
-        &db,
-        &cipher,
-        NewBatch {
-            name: "two".into(),
-            source_endpoint_id: source_id,
-            destination_endpoint_id: destination_id,
-            options: &options,
-            notify_emails: vec![],
-            rows: &rows,
-        },
-    )
-    .await
-    .unwrap();
+    .await;
     let worker = |db: sea_orm::DatabaseConnection, cipher: Cipher| {
         tokio::spawn(async move {
             let done = std::sync::Mutex::new(Vec::new());

@@ -11,12 +11,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use mailferry::batches::actions;
-use mailferry::batches::create_batch::{NewBatch, create_batch};
 use mailferry::config::{Config, DatabaseUrl};
-use mailferry::csv_import::parse_csv;
 use mailferry::db::entity::{batch, mailbox};
-use mailferry::endpoints::{EndpointRole, store};
-use mailferry::engine::options::BatchOptions;
+use mailferry::endpoints::EndpointRole;
 use mailferry::secrets::Cipher;
 use mailferry_tests::mailferry_server::{MailferryServer, mailferry_binary};
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
@@ -102,30 +99,14 @@ async fn fixture(mailboxes: usize, endpoint_max: u32) -> Fixture {
     let cipher = Cipher::new(&[0x42; 32]);
     let mut source_endpoint = endpoint(EndpointRole::Source, proxy.port());
     source_endpoint.max_concurrent = endpoint_max;
-    let source_id = store::save(&db, &cipher, &source_endpoint).await.unwrap();
-    let destination_id = store::save(
+    let id = common::stored_batch(
         &db,
         &cipher,
+        &source_endpoint,
         &endpoint(EndpointRole::Destination, destination.imap_port()),
+        &csv,
     )
-    .await
-    .unwrap();
-    let rows = parse_csv(csv.as_bytes()).unwrap();
-    let options = BatchOptions::default();
-    let id = create_batch(
-        &db,
-        &cipher,
-        NewBatch {
-            name: "scale".into(),
-            source_endpoint_id: source_id,
-            destination_endpoint_id: destination_id,
-            options: &options,
-            notify_emails: vec![],
-            rows: &rows,
-        },
-    )
-    .await
-    .unwrap();
+    .await;
     let env = vec![
         ("MAILFERRY_DATABASE_URL", pg.url()),
         ("MAILFERRY_SECRET_KEY_FILE", key_path.display().to_string()),

@@ -117,3 +117,28 @@ pub fn endpoint(role: EndpointRole, port: u16) -> EndpointSettings {
         timeout: Duration::from_secs(30),
     }
 }
+
+/// Stores the two endpoints and a batch of `csv`'s rows (default options); returns the batch id.
+pub async fn stored_batch(
+    db: &sea_orm::DatabaseConnection,
+    cipher: &mailferry::secrets::Cipher,
+    source: &EndpointSettings,
+    destination: &EndpointSettings,
+    csv: &str,
+) -> i32 {
+    use mailferry::batches::create_batch::{NewBatch, create_batch};
+    use mailferry::endpoints::store;
+    let source_endpoint_id = store::save(db, cipher, source).await.unwrap();
+    let destination_endpoint_id = store::save(db, cipher, destination).await.unwrap();
+    let rows = mailferry::csv_import::parse_csv(csv.as_bytes()).unwrap();
+    let options = mailferry::engine::options::BatchOptions::default();
+    let batch = NewBatch {
+        name: "test".into(),
+        source_endpoint_id,
+        destination_endpoint_id,
+        options: &options,
+        notify_emails: vec![],
+        rows: &rows,
+    };
+    create_batch(db, cipher, batch).await.unwrap()
+}
