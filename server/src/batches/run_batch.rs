@@ -244,7 +244,20 @@ pub async fn run_batch(
         m.state == MailboxState::Queued.as_str() || m.state == MailboxState::Syncing.as_str()
     });
     if !unfinished {
-        let end_state = if shared.stop.load(Ordering::Relaxed) {
+        // Stopped when any worker saw the stop, or the admin's stop arrived after this worker's
+        // last look (its mailboxes done, others stopped while queued).
+        let stop_requested = batch::Entity::find_by_id(batch_id)
+            .one(db)
+            .await?
+            .is_some_and(|b| {
+                b.state == BatchState::Stopping.as_str() || b.state == BatchState::Stopped.as_str()
+            });
+        let stopped = shared.stop.load(Ordering::Relaxed)
+            || stop_requested
+            || all
+                .iter()
+                .any(|m| m.state == MailboxState::Stopped.as_str());
+        let end_state = if stopped {
             BatchState::Stopped
         } else {
             outcome.state()
