@@ -56,7 +56,8 @@ pub enum EndpointAction {
 /// Where the database is, for the commands that only read or act on it.
 #[derive(Debug, Args, Default)]
 pub struct StoreArgs {
-    /// Database URL (default: the configured one, SQLite in the data folder).
+    /// Database URL: sqlite://PATH or postgres://USER:PASS@HOST/DB (default: SQLite in the data
+    /// folder).
     #[arg(long, global = true)]
     pub database: Option<String>,
     /// Folder for the SQLite database and the secret key.
@@ -204,12 +205,8 @@ pub struct MigrateArgs {
     /// Do not verify TLS certificates (logs a warning; test servers only).
     #[arg(long)]
     pub insecure_skip_tls_verify: bool,
-    /// Database URL (default: the configured one, SQLite in the data folder).
-    #[arg(long)]
-    pub database: Option<String>,
-    /// Folder for the SQLite database and the secret key.
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Mailboxes migrated at once.
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
@@ -221,30 +218,13 @@ pub struct MigrateArgs {
     pub timeout_secs: u64,
 }
 
-impl MigrateArgs {
-    pub fn overrides(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        if let Some(v) = &self.database {
-            out.push(("database_url", v.clone()));
-        }
-        if let Some(v) = &self.data_dir {
-            out.push(("data_dir", v.display().to_string()));
-        }
-        out
-    }
-}
-
 #[derive(Debug, Args, Default)]
 pub struct ServeArgs {
     /// Address to listen on, e.g. 127.0.0.1:3000.
     #[arg(long)]
     pub listen: Option<String>,
-    /// Database URL: sqlite://PATH or postgres://USER:PASS@HOST/DB.
-    #[arg(long)]
-    pub database: Option<String>,
-    /// Folder for the SQLite database and the secret key.
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreArgs,
     /// Serve the web app only; migrations run in other processes.
     #[arg(long, conflicts_with = "worker_only")]
     pub no_worker: bool,
@@ -256,15 +236,9 @@ pub struct ServeArgs {
 impl ServeArgs {
     /// The flags the admin gave, as configuration overrides.
     pub fn overrides(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
+        let mut out = self.store.overrides();
         if let Some(v) = &self.listen {
             out.push(("listen", v.clone()));
-        }
-        if let Some(v) = &self.database {
-            out.push(("database_url", v.clone()));
-        }
-        if let Some(v) = &self.data_dir {
-            out.push(("data_dir", v.display().to_string()));
         }
         out
     }

@@ -32,7 +32,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate(args) => {
-            let config = Config::load(cli.config.as_deref(), &args.overrides())?;
+            let config = Config::load(cli.config.as_deref(), &args.store.overrides())?;
             Ok(ExitCode::from(
                 mailferry::commands::migrate::run(*args, config).await?,
             ))
