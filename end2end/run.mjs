@@ -4,6 +4,7 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -13,9 +14,24 @@ const env = {
   adminUser: process.env.MAILFERRY_ADMIN_USER ?? 'admin',
   adminPassword: required('MAILFERRY_ADMIN_PASSWORD'),
   artifacts: process.env.MAILFERRY_ARTIFACTS ?? path.join(here, 'artifacts'),
+  // The Dovecot/SMTP test bed the Rust test started (ports, users, the CSV), if any.
+  testbed: JSON.parse(process.env.MAILFERRY_TESTBED || 'null'),
+  harness,
 };
 const only = process.env.MAILFERRY_SPECS?.split(',');
 mkdirSync(env.artifacts, { recursive: true });
+
+// Asks the Rust test for a change of the test bed and waits until it is made.
+const answers = [];
+let waiting = null;
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (waiting) { const w = waiting; waiting = null; w(line); } else answers.push(line);
+});
+async function harness(request) {
+  console.log(`@@harness ${request}`);
+  if (answers.length) return answers.shift();
+  return new Promise((resolve) => { waiting = resolve; });
+}
 
 function required(name) {
   const value = process.env[name];
@@ -55,6 +71,7 @@ for (const spec of specs) {
   } catch (error) {
     failed++;
     console.log(`FAIL ${label}\n     ${String(error?.stack ?? error).split('\n').join('\n     ')}`);
+    if (consoleErrors.length) console.log(`     browser console: ${consoleErrors.join(' | ')}`);
     await shot(page, `FAILED-${spec.file}-${spec.name}`).catch(() => {});
   } finally {
     await context.close();
@@ -62,6 +79,7 @@ for (const spec of specs) {
 }
 await browser.close();
 console.log(`${passed} passed, ${failed} failed`);
+process.stdin.destroy();
 process.exit(failed === 0 && passed > 0 ? 0 : 1);
 
 async function shot(page, name) {

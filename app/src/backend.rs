@@ -7,8 +7,21 @@ use async_trait::async_trait;
 use http::HeaderMap;
 
 use crate::api::AppError;
+use crate::ids::{BatchId, EndpointId};
 use crate::model::admin::{AdminView, SetupState};
+use crate::model::batch::{
+    ActionOutcome, BatchAction, BatchDetail, BatchLive, PreflightRowView, UploadOutcome,
+};
+use crate::model::batch_upload::BatchUpload;
 use crate::model::dashboard::Dashboard;
+use crate::model::endpoint::{EndpointTestResult, EndpointView};
+use crate::model::endpoint_form::EndpointForm;
+use crate::model::report::{ErrorFilter, ErrorPage};
+use crate::model::settings::MailSettingsView;
+
+/// The live channel of a batch page, as the server produces it.
+pub type LiveStream =
+    std::pin::Pin<Box<dyn futures::Stream<Item = Result<BatchLive, AppError>> + Send>>;
 
 /// A `Set-Cookie` header value that signs the browser in (or out).
 #[derive(Clone, Debug)]
@@ -34,6 +47,33 @@ pub trait Backend: Send + Sync + 'static {
     /// cross-origin requests (the CSRF guard of every server function).
     async fn authenticate(&self, headers: &HeaderMap) -> Result<AdminView, AppError>;
     async fn dashboard(&self) -> Result<Dashboard, AppError>;
+
+    async fn endpoints(&self) -> Result<Vec<EndpointView>, AppError>;
+    async fn save_endpoint(&self, form: EndpointForm) -> Result<EndpointId, AppError>;
+    async fn test_endpoint(&self, id: EndpointId) -> Result<EndpointTestResult, AppError>;
+
+    /// Parses the CSV and stores a batch in state Created, or answers every problem of the file.
+    async fn create_batch(&self, upload: BatchUpload) -> Result<UploadOutcome, AppError>;
+    async fn batch(&self, id: BatchId) -> Result<BatchDetail, AppError>;
+    /// Progress of a batch as it happens (from every process sharing the database).
+    async fn watch_batch(&self, id: BatchId) -> Result<LiveStream, AppError>;
+    async fn batch_action(
+        &self,
+        id: BatchId,
+        action: BatchAction,
+    ) -> Result<ActionOutcome, AppError>;
+    async fn preflight(&self, id: BatchId) -> Result<Vec<PreflightRowView>, AppError>;
+
+    async fn errors(&self, filter: ErrorFilter) -> Result<ErrorPage, AppError>;
+
+    async fn mail_settings(&self) -> Result<MailSettingsView, AppError>;
+    /// `smtp_password: None` keeps the saved password.
+    async fn save_mail_settings(
+        &self,
+        settings: MailSettingsView,
+        smtp_password: Option<String>,
+    ) -> Result<(), AppError>;
+    async fn send_test_email(&self, to: String) -> Result<(), AppError>;
 }
 
 /// Shared handle provided as Leptos context by the server.

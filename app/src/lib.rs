@@ -1,5 +1,7 @@
 //! Mailferry's shared crate: what the browser (WASM) and the server both compile.
 //! Server-only parts sit behind the `ssr` feature.
+// Leptos view types nest deeply; the batch page needs more than the default 128.
+#![recursion_limit = "256"]
 
 pub mod api;
 #[cfg(feature = "ssr")]

@@ -100,6 +100,14 @@ pub async fn run(
                         {
                             Ok(outcome) => {
                                 tracing::info!(batch = id, synced = outcome.synced, failed = outcome.failed, "batch pass finished");
+                                // Read now: the settings page may have changed them since start-up.
+                                let smtp = match crate::mail::mail_settings::load(&db, &cipher, &smtp).await {
+                                    Ok(settings) => settings.smtp,
+                                    Err(e) => {
+                                        tracing::warn!(error = %e, "reading the mail settings; using the configuration");
+                                        smtp
+                                    }
+                                };
                                 if let Err(e) = crate::mail::status_email::send_once(&db, &smtp, id).await {
                                     tracing::warn!(batch = id, error = %e, "status e-mail");
                                 }

@@ -1,40 +1,229 @@
 //! Browser tests: the real server, driven by playwright-core in Debian's Chromium
-//! (end2end/run.mjs), with JavaScript on and off. Screenshots land in end2end/artifacts/.
+//! (end2end/run.mjs), with JavaScript on and off, against the Dovecot test bed and a local SMTP
+//! receiver. Screenshots land in end2end/artifacts/.
+//!
+//! A spec can ask the test for a change of the test bed mid-run: it prints `@@harness <request>`
+//! and waits for a line on its stdin, which this side writes once the change is made.
 
-use std::process::Command;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use mailferry_tests::mailferry_server::{MailferryServer, workspace_root};
+use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
+use mailferry_tests::{
+    Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER, SmtpReceiver, TestSession,
+};
 
-fn run_specs(server: &MailferryServer, specs: &str) {
+fn run_specs(
+    server: &MailferryServer,
+    specs: &str,
+    testbed: &serde_json::Value,
+    mut on_request: impl FnMut(&str),
+) {
     let root = workspace_root();
-    let output = Command::new("node")
+    let mut child = Command::new("node")
         .arg(root.join("end2end/run.mjs"))
         .env("MAILFERRY_URL", server.url())
         .env("MAILFERRY_ADMIN_USER", "admin")
         .env("MAILFERRY_ADMIN_PASSWORD", &server.admin_password)
         .env("MAILFERRY_ARTIFACTS", root.join("end2end/artifacts"))
         .env("MAILFERRY_SPECS", specs)
-        .output()
+        .env("MAILFERRY_TESTBED", testbed.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
         .expect("node runs (scripts/install-deps.sh test installs it)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("{stdout}");
-    let last = stdout.lines().last().unwrap_or_default();
+    let mut stdin = child.stdin.take().expect("stdin");
+    let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut lines = Vec::new();
+    for line in stdout.lines() {
+        let line = line.expect("node's output");
+        println!("{line}");
+        if let Some(request) = line.strip_prefix("@@harness ") {
+            on_request(request.trim());
+            writeln!(stdin, "done").expect("answering the spec");
+        }
+        lines.push(line);
+    }
+    let status = child.wait().expect("node ends");
+    let last = lines.last().cloned().unwrap_or_default();
     assert!(
-        output.status.success() && last.ends_with(" 0 failed") && !last.starts_with("0 passed"),
-        "browser specs failed: {last}\n{stdout}\n{stderr}\nserver log:\n{}",
+        status.success() && last.ends_with(" 0 failed") && !last.starts_with("0 passed"),
+        "browser specs failed: {last}\n{}\nserver log:\n{}",
+        lines.join("\n"),
         server.log_text()
     );
+}
+
+fn no_requests(request: &str) {
+    panic!("unexpected harness request {request}");
 }
 
 #[test]
 fn sign_in_and_dashboard() {
     let server = MailferryServer::start(&[]).expect("server starts");
-    run_specs(&server, "01-sign-in");
+    run_specs(&server, "01-sign-in", &serde_json::Value::Null, no_requests);
 }
 
 #[test]
 fn first_run_setup() {
     let server = MailferryServer::start_with(false, &[]).expect("server starts");
-    run_specs(&server, "02-setup");
+    run_specs(&server, "02-setup", &serde_json::Value::Null, no_requests);
+}
+
+const GOOD: [&str; 3] = [
+    "alice@example.test",
+    "bob@example.test",
+    "carol@example.test",
+];
+/// On the source with another password than the CSV's.
+const WRONG_PASSWORD: &str = "dave@example.test";
+/// On the source, not on the destination.
+const NOT_ON_DESTINATION: &str = "erin@example.test";
+const MESSAGES: u64 = 40;
+const XSS_FOLDER: &str = "<img src=x onerror=alert(1)>";
+
+fn corpus(seed: u64) -> MailboxSpec {
+    let messages = |offset: u64, n: u64| {
+        (0..n)
+            .map(|i| MessageSpec {
+                bytes: message(seed * 1000 + offset + i, 6_000, None),
+                flags: if i % 3 == 0 {
+                    vec!["\\Seen".into()]
+                } else {
+                    vec![]
+                },
+                internaldate: None,
+            })
+            .collect()
+    };
+    MailboxSpec {
+        folders: vec![
+            FolderSpec {
+                name: "INBOX".into(),
+                messages: messages(0, MESSAGES / 2),
+            },
+            FolderSpec {
+                // Mailbox text must stay text, never HTML (no `/`: the source's separator).
+                name: XSS_FOLDER.into(),
+                messages: messages(500, MESSAGES / 2),
+            },
+        ],
+    }
+}
+
+/// The whole admin story in the browser: endpoints, a CSV of 3 good and 2 bad rows, live
+/// progress, the error report and its download, a retry of the failed rows after the test bed
+/// is fixed, the status e-mails; then the batch list and the report without JavaScript.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_migrates_a_csv_in_the_browser() {
+    let mut source = Dovecot::start(DovecotOptions::default()).expect("source Dovecot");
+    let mut destination = Dovecot::start(DovecotOptions {
+        name: "destination",
+        separator: '.',
+        ..DovecotOptions::default()
+    })
+    .expect("destination Dovecot");
+    let all: Vec<&str> = GOOD
+        .iter()
+        .copied()
+        .chain([WRONG_PASSWORD, NOT_ON_DESTINATION])
+        .collect();
+    let source_users: Vec<(&str, &str)> = all
+        .iter()
+        .map(|u| {
+            (
+                *u,
+                if *u == WRONG_PASSWORD {
+                    "changed-since"
+                } else {
+                    "user-pw"
+                },
+            )
+        })
+        .collect();
+    source.add_users(&source_users).unwrap();
+    let destination_users: Vec<(&str, &str)> = all
+        .iter()
+        .filter(|u| **u != NOT_ON_DESTINATION)
+        .map(|u| (*u, "dest-pw"))
+        .collect();
+    destination.add_users(&destination_users).unwrap();
+    for (i, user) in all.iter().enumerate() {
+        seed_mailbox(&source, user, &corpus(i as u64 + 1))
+            .await
+            .unwrap();
+    }
+    let smtp = SmtpReceiver::start().await.unwrap();
+    let server = MailferryServer::start(&[]).expect("server starts");
+    let testbed = serde_json::json!({
+        "sourcePort": source.imap_port(),
+        "destinationPort": destination.imap_port(),
+        "adminUser": MASTER_USER,
+        "adminPassword": MASTER_PASSWORD,
+        "smtpPort": smtp.port(),
+        "csv": format!(
+            "EmailAddress,UserName,Password\n{}",
+            all.iter().map(|u| format!("{u},{u},user-pw\n")).collect::<String>()
+        ),
+        "good": GOOD,
+        "wrongPassword": WRONG_PASSWORD,
+        "notOnDestination": NOT_ON_DESTINATION,
+    });
+    tokio::task::block_in_place(|| {
+        run_specs(
+            &server,
+            "03-migration,04-no-javascript",
+            &testbed,
+            |request| {
+                assert_eq!(request, "fix-testbed");
+                // The source password goes back to the CSV's, the missing mailbox is created.
+                source.add_user(WRONG_PASSWORD, "user-pw").unwrap();
+                destination.add_user(NOT_ON_DESTINATION, "dest-pw").unwrap();
+            },
+        )
+    });
+
+    for user in &all {
+        let mut dst = TestSession::master(destination.imap_port(), user)
+            .await
+            .unwrap();
+        let mut src = TestSession::master(source.imap_port(), user).await.unwrap();
+        for (from, to) in [("INBOX", "INBOX"), (XSS_FOLDER, XSS_FOLDER)] {
+            let a = src.fetch_all(from).await.unwrap();
+            let b = dst.fetch_all(to).await.unwrap();
+            assert_eq!(
+                a.len(),
+                b.len(),
+                "{user} {from}: nothing lost, nothing twice"
+            );
+            for (x, y) in a.iter().zip(&b) {
+                assert_eq!(x.body, y.body, "{user} {from}: same bytes");
+                assert_eq!(x.internaldate, y.internaldate);
+            }
+        }
+    }
+
+    // The test e-mail, then one status e-mail per batch with the error report attached.
+    let mails = smtp.wait_for(3, Duration::from_secs(30)).await.unwrap();
+    let texts: Vec<String> = mails
+        .iter()
+        .map(|m| String::from_utf8_lossy(&m.data).into_owned())
+        .collect();
+    assert!(texts[0].contains("Mailferry: test e-mail"), "{}", texts[0]);
+    let first_status = texts
+        .iter()
+        .find(|t| t.contains("CompletedWithErrors"))
+        .expect("the first batch's status e-mail");
+    assert!(first_status.contains("MigrationErrors.csv"));
+    assert!(
+        !texts
+            .iter()
+            .any(|t| t.contains("user-pw") || t.contains(MASTER_PASSWORD))
+    );
+    assert!(
+        !server.log_text().contains("user-pw"),
+        "no password in the server log"
+    );
 }

@@ -2,7 +2,11 @@
 //! calls the server through [`crate::backend::Backend`].
 
 pub mod auth;
+pub mod batches;
 pub mod dashboard;
+pub mod endpoints;
 pub mod error;
+pub mod report;
+pub mod settings;
 
 pub use error::AppError;

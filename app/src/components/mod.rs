@@ -1,5 +1,10 @@
 //! The user interface, one component per file, a folder per area.
 
 pub mod auth;
+pub mod batches;
+pub mod common;
 pub mod dashboard;
+pub mod endpoints;
 pub mod layout;
+pub mod report;
+pub mod settings;

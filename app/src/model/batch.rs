@@ -80,6 +80,129 @@ pub struct BatchSummary {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// One mailbox row of the batch page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MailboxRow {
+    pub id: crate::ids::MailboxId,
+    pub row_index: u32,
+    pub email_address: String,
+    pub state: MailboxState,
+    pub folders_done: u32,
+    pub folders_total: u32,
+    pub messages_copied: u64,
+    pub messages_total: u64,
+    pub bytes_copied: u64,
+    /// Bytes per second over the mailbox's own run time.
+    pub bytes_per_sec: Option<f64>,
+    pub error_kind: Option<crate::ErrorKind>,
+    pub error_message: Option<String>,
+    pub attempts: u32,
+    /// The process working on it (scale-out), while it runs.
+    pub claimed_by: Option<String>,
+}
+
+/// Everything the batch page shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BatchDetail {
+    pub summary: BatchSummary,
+    pub source: String,
+    pub destination: String,
+    pub options: super::batch_options::BatchOptions,
+    pub notify_emails: Vec<String>,
+    pub started_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub ended_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub email_status: Option<String>,
+    pub bytes_copied: u64,
+    pub messages_total: u64,
+    pub mailboxes: Vec<MailboxRow>,
+}
+
+/// One message of the batch page's live channel: the batch's counts and the rows that changed
+/// since the previous message (all rows in the first).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BatchLive {
+    pub summary: BatchSummary,
+    pub bytes_copied: u64,
+    pub messages_total: u64,
+    pub email_status: Option<String>,
+    pub changed: Vec<MailboxRow>,
+    /// The rows are complete: replace the table rather than merge.
+    pub full: bool,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+impl BatchDetail {
+    /// Applies a live message to the page's copy.
+    pub fn apply(&mut self, live: BatchLive) {
+        self.summary = live.summary;
+        self.bytes_copied = live.bytes_copied;
+        self.messages_total = live.messages_total;
+        self.email_status = live.email_status;
+        if live.full {
+            self.mailboxes = live.changed;
+            return;
+        }
+        for row in live.changed {
+            match self.mailboxes.iter_mut().find(|m| m.id == row.id) {
+                Some(existing) => *existing = row,
+                None => self.mailboxes.push(row),
+            }
+        }
+    }
+}
+
+/// The buttons of the batch page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BatchAction {
+    Start,
+    Stop,
+    Resume,
+    /// Queue the failed mailboxes of this batch again, in this batch.
+    RetryFailed,
+    /// A new batch of the failed rows, with their stored credentials.
+    NewBatchFromFailed,
+    Delete,
+}
+
+/// What an action left: the batch to show next (none after a delete).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionOutcome {
+    pub show: Option<crate::ids::BatchId>,
+}
+
+/// One row of a pre-flight check.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PreflightRowView {
+    pub row_index: u32,
+    pub email_address: String,
+    pub folders: u32,
+    pub messages: u64,
+    pub bytes: u64,
+    pub estimate_secs: u64,
+    pub problem: Option<(crate::ErrorKind, String)>,
+}
+
+/// A problem of an uploaded CSV file, at a spreadsheet row (header = 1) and column.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CsvProblemView {
+    pub row: u32,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+/// The answer to an upload: the new batch, or every problem of the file (nothing stored).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UploadOutcome {
+    Created {
+        batch: crate::ids::BatchId,
+        rows: u32,
+    },
+    Rejected {
+        problems: Vec<CsvProblemView>,
+    },
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,65 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error_kind::ErrorKind;
+use crate::ids::EndpointId;
+
+/// Which side of a migration an endpoint serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EndpointRole {
+    Source,
+    Destination,
+}
+
+impl EndpointRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndpointRole::Source => "source",
+            EndpointRole::Destination => "destination",
+        }
+    }
+    pub fn parse(text: &str) -> Option<EndpointRole> {
+        match text {
+            "source" => Some(EndpointRole::Source),
+            "destination" => Some(EndpointRole::Destination),
+            _ => None,
+        }
+    }
+}
+
+/// A stored endpoint as the browser sees it: the admin password never leaves the server, only
+/// whether there is one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointView {
+    pub id: EndpointId,
+    pub name: String,
+    pub role: EndpointRole,
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub auth_mechanism: AuthMechanism,
+    pub impersonation: Impersonation,
+    pub admin_user: Option<String>,
+    pub has_admin_password: bool,
+    pub has_tls_ca: bool,
+    pub insecure_skip_verify: bool,
+    pub max_concurrent: u32,
+}
+
+/// What the "test" button found: the capabilities, or a typed error with its solution.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EndpointTestResult {
+    Ok {
+        note: String,
+        capabilities: Vec<String>,
+    },
+    Failed {
+        kind: ErrorKind,
+        detail: String,
+    },
+}
+
 /// How the connection is protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

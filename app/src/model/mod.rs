@@ -2,6 +2,10 @@
 
 pub mod admin;
 pub mod batch;
+pub mod batch_options;
+pub mod batch_upload;
 pub mod dashboard;
 pub mod endpoint;
+pub mod endpoint_form;
 pub mod report;
+pub mod settings;

@@ -13,7 +13,9 @@ pub enum ErrorSort {
     ByMailbox,
 }
 
+// `default`: a form-encoded filter leaves out empty lists.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ErrorFilter {
     pub batch: Option<BatchId>,
     /// Empty = every kind.

@@ -2,26 +2,12 @@
 
 use std::time::Duration;
 
+pub use app::model::endpoint::EndpointRole;
 use app::model::endpoint::{AuthMechanism, Impersonation, Security};
 
 use crate::config::Secret;
 use crate::imap::connect::{Credentials, ServerAddress};
 use crate::imap::tls::TlsOptions;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EndpointRole {
-    Source,
-    Destination,
-}
-
-impl EndpointRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EndpointRole::Source => "source",
-            EndpointRole::Destination => "destination",
-        }
-    }
-}
 
 #[derive(Clone, Debug)]
 pub struct EndpointSettings {

@@ -30,13 +30,36 @@ pub async fn save(
     cipher: &Cipher,
     settings: &EndpointSettings,
 ) -> Result<i32, EndpointStoreError> {
-    let now = Utc::now();
-    let secret = (!settings.admin_password.0.is_empty())
-        .then(|| cipher.encrypt(&settings.admin_password.0).0);
     let existing = endpoint::Entity::find()
         .filter(endpoint::Column::Name.eq(&settings.name))
         .one(db)
         .await?;
+    write(db, cipher, existing, settings).await
+}
+
+/// Saves over the endpoint `id` (an edit, which may rename it).
+pub async fn save_by_id(
+    db: &DatabaseConnection,
+    cipher: &Cipher,
+    id: i32,
+    settings: &EndpointSettings,
+) -> Result<i32, EndpointStoreError> {
+    let existing = endpoint::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(EndpointStoreError::NotFound(id))?;
+    write(db, cipher, Some(existing), settings).await
+}
+
+async fn write(
+    db: &DatabaseConnection,
+    cipher: &Cipher,
+    existing: Option<endpoint::Model>,
+    settings: &EndpointSettings,
+) -> Result<i32, EndpointStoreError> {
+    let now = Utc::now();
+    let secret = (!settings.admin_password.0.is_empty())
+        .then(|| cipher.encrypt(&settings.admin_password.0).0);
     let mut model = match existing {
         Some(found) => found.into(),
         None => endpoint::ActiveModel {

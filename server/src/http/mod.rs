@@ -1,5 +1,6 @@
 //! The web server: axum routes, Leptos SSR, server functions, health check.
 
+pub mod downloads;
 pub mod origin;
 pub mod router;
 pub mod state;

@@ -1,4 +1,5 @@
-//! Builds the axum router: health check, static files, Leptos pages and server functions.
+//! Builds the axum router: health check, CSV downloads, static files, Leptos pages and server
+//! functions.
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use app::backend::SharedBackend;
 use app::{App, shell};
 
+use super::downloads;
 use super::state::AppState;
 use super::web_backend::WebBackend;
 
@@ -25,6 +27,12 @@ pub fn build(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/downloads/MigrationErrors.csv", get(downloads::errors_csv))
+        .route(
+            "/downloads/MigrationStatistics.csv",
+            get(downloads::statistics_csv),
+        )
+        .route("/downloads/FailedRows.csv", get(downloads::failed_rows_csv))
         .leptos_routes_with_context(
             &state,
             routes,

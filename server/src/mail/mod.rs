@@ -1,4 +1,6 @@
-//! Outgoing e-mail: the status e-mail sent when a batch ends.
+//! Outgoing e-mail: the status e-mail sent when a batch ends, and where it goes out.
 
+pub mod mail_settings;
 pub mod smtp;
 pub mod status_email;
+pub mod test_email;

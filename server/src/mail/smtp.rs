@@ -1,20 +1,13 @@
-//! SMTP settings and sending (lettre). Settings come from the configuration (`smtp_*`).
+//! SMTP settings and sending (lettre). Settings come from the configuration (`[smtp]`), or from
+//! the settings page, which takes precedence (see `mail::mail_settings`).
 
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 
-use crate::config::Secret;
+pub use app::model::settings::SmtpSecurity;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SmtpSecurity {
-    /// Plain SMTP (loopback or trusted relays only).
-    None,
-    #[default]
-    Starttls,
-    Tls,
-}
+use crate::config::Secret;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

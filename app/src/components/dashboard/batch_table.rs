@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::common::format::percent;
+use crate::components::common::state_badge::BatchStateBadge;
 use crate::model::dashboard::Dashboard;
 
 #[component]
@@ -9,7 +11,8 @@ pub fn BatchTable(dashboard: Dashboard) -> impl IntoView {
     if dashboard.batches.is_empty() {
         return view! {
             <p class="empty" data-testid="no-batches">
-                "No batches yet. A batch moves the mailboxes of one CSV file."
+                "No batches yet. A batch moves the mailboxes of one CSV file: "
+                <a href="/batches/new">"start the first one"</a>"."
             </p>
         }
         .into_any();
@@ -20,9 +23,10 @@ pub fn BatchTable(dashboard: Dashboard) -> impl IntoView {
                 <tr>
                     <th scope="col">"Batch"</th>
                     <th scope="col">"State"</th>
-                    <th scope="col">"Mailboxes"</th>
-                    <th scope="col">"Messages copied"</th>
-                    <th scope="col">"Errors"</th>
+                    <th scope="col">"Progress"</th>
+                    <th scope="col" class="num">"Messages copied"</th>
+                    <th scope="col" class="num">"Failed mailboxes"</th>
+                    <th scope="col">"Created"</th>
                 </tr>
             </thead>
             <tbody>
@@ -30,20 +34,32 @@ pub fn BatchTable(dashboard: Dashboard) -> impl IntoView {
                     .batches
                     .into_iter()
                     .map(|batch| {
-                        let state = batch.state.as_str();
+                        let finished = batch.mailboxes_done + batch.mailboxes_failed;
+                        let pct = percent(finished, batch.mailboxes_total);
                         view! {
-                            <tr>
-                                <td>{batch.name}</td>
+                            <tr data-testid="batch-row" data-batch=batch.id.0>
                                 <td>
-                                    <span class=format!("badge state-{}", state.to_lowercase())>
-                                        {state}
+                                    <a href=format!("/batches/{}", batch.id)>{batch.name}</a>
+                                </td>
+                                <td>
+                                    <BatchStateBadge state=batch.state/>
+                                </td>
+                                <td>
+                                    <div class="progress" role="progressbar" aria-valuemin="0"
+                                        aria-valuemax="100" aria-valuenow=pct>
+                                        <div class="progress-bar" style=format!("width: {pct}%")></div>
+                                    </div>
+                                    <span class="muted">
+                                        {format!(
+                                            "{} of {} mailboxes finished",
+                                            finished,
+                                            batch.mailboxes_total,
+                                        )}
                                     </span>
                                 </td>
-                                <td>
-                                    {format!("{} / {}", batch.mailboxes_done, batch.mailboxes_total)}
-                                </td>
-                                <td>{batch.messages_copied}</td>
-                                <td>{batch.errors}</td>
+                                <td class="num">{batch.messages_copied}</td>
+                                <td class="num">{batch.mailboxes_failed}</td>
+                                <td>{batch.created_at.format("%Y-%m-%d %H:%M UTC").to_string()}</td>
                             </tr>
                         }
                     })

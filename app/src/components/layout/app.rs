@@ -3,12 +3,16 @@
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 
 use crate::components::auth::{setup_page::SetupPage, sign_in_page::SignInPage};
+use crate::components::batches::{batch_page::BatchPage, new_batch_page::NewBatchPage};
 use crate::components::dashboard::dashboard_page::DashboardPage;
+use crate::components::endpoints::endpoints_page::EndpointsPage;
+use crate::components::report::errors_page::ErrorsPage;
+use crate::components::settings::settings_page::SettingsPage;
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -44,6 +48,11 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <main class="page"><h1>"Page not found"</h1></main> }>
                 <Route path=StaticSegment("") view=DashboardPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("batches"), StaticSegment("new")) view=NewBatchPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("batches"), ParamSegment("id")) view=BatchPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("errors") view=ErrorsPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("endpoints") view=EndpointsPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("sign-in") view=SignInPage ssr=SsrMode::InOrder/>
                 <Route path=StaticSegment("setup") view=SetupPage ssr=SsrMode::InOrder/>
             </Routes>

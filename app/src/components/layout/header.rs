@@ -1,6 +1,7 @@
 //! The top bar: product name, navigation, the signed-in admin and sign-out.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use crate::api::auth::SignOut;
 use crate::model::admin::AdminView;
@@ -12,7 +13,11 @@ pub fn Header(admin: AdminView) -> impl IntoView {
         <header class="topbar">
             <a class="brand" href="/">"Mailferry"</a>
             <nav class="topnav" aria-label="Main">
-                <a href="/">"Batches"</a>
+                <A href="/" exact=true>"Batches"</A>
+                <A href="/batches/new">"New batch"</A>
+                <A href="/errors">"Error report"</A>
+                <A href="/endpoints">"Endpoints"</A>
+                <A href="/settings">"Settings"</A>
             </nav>
             <div class="whoami">
                 <span class="admin-name" data-testid="admin-name">{admin.username}</span>

@@ -1,5 +1,6 @@
-//! The page frame: HTML shell, router, header.
+//! The page frame: HTML shell, router, header, the signed-in page frame.
 
 pub mod app;
 pub mod header;
+pub mod page;
 pub mod require_admin;

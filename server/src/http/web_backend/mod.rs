@@ -1,15 +1,28 @@
-//! The server's implementation of `app::backend::Backend`: what server functions call.
+//! The server's implementation of `app::backend::Backend`: what server functions call. Sign-in
+//! and the dashboard live here; each page's other calls in a module of their own.
+
+mod batch_view;
+mod batches;
+mod endpoints;
+mod live;
+mod report;
+mod settings;
 
 use async_trait::async_trait;
 use http::HeaderMap;
 use sea_orm::{DbErr, EntityTrait, QueryOrder};
 
 use app::api::AppError;
-use app::backend::{Backend, SessionCookie};
-use app::ids::{AdminId, BatchId};
+use app::backend::{Backend, LiveStream, SessionCookie};
+use app::ids::{AdminId, BatchId, EndpointId};
 use app::model::admin::{AdminView, SetupState};
-use app::model::batch::{BatchState, BatchSummary};
+use app::model::batch::{ActionOutcome, BatchAction, BatchDetail, PreflightRowView, UploadOutcome};
+use app::model::batch_upload::BatchUpload;
 use app::model::dashboard::Dashboard;
+use app::model::endpoint::{EndpointTestResult, EndpointView};
+use app::model::endpoint_form::EndpointForm;
+use app::model::report::{ErrorFilter, ErrorPage};
+use app::model::settings::MailSettingsView;
 
 use super::origin::is_same_origin;
 use super::state::AppState;
@@ -148,22 +161,14 @@ impl Backend for WebBackend {
             .await
             .map_err(internal)?;
         let mailboxes = mailbox::Entity::find().all(db).await.map_err(internal)?;
-        let mut summaries = Vec::with_capacity(batches.len());
-        for b in batches {
-            let rows: Vec<&mailbox::Model> =
-                mailboxes.iter().filter(|m| m.batch_id == b.id).collect();
-            summaries.push(BatchSummary {
-                id: BatchId(b.id.into()),
-                name: b.name,
-                state: BatchState::parse(&b.state).unwrap_or(BatchState::Failed),
-                mailboxes_total: rows.len() as u64,
-                mailboxes_done: rows.iter().filter(|m| m.state == "Synced").count() as u64,
-                mailboxes_failed: rows.iter().filter(|m| m.state == "Failed").count() as u64,
-                messages_copied: rows.iter().map(|m| m.messages_copied.max(0) as u64).sum(),
-                errors: rows.iter().filter(|m| m.error_kind.is_some()).count() as u64,
-                created_at: b.created_at,
-            });
-        }
+        let summaries: Vec<_> = batches
+            .iter()
+            .map(|b| {
+                let rows: Vec<&mailbox::Model> =
+                    mailboxes.iter().filter(|m| m.batch_id == b.id).collect();
+                batch_view::summary(b, &rows)
+            })
+            .collect();
         Ok(Dashboard {
             mailboxes_total: summaries.iter().map(|s| s.mailboxes_total).sum(),
             mailboxes_synced: summaries.iter().map(|s| s.mailboxes_done).sum(),
@@ -171,5 +176,61 @@ impl Backend for WebBackend {
             errors_total: summaries.iter().map(|s| s.errors).sum(),
             batches: summaries,
         })
+    }
+
+    async fn endpoints(&self) -> Result<Vec<EndpointView>, AppError> {
+        self.list_endpoints().await
+    }
+
+    async fn save_endpoint(&self, form: EndpointForm) -> Result<EndpointId, AppError> {
+        self.store_endpoint(form).await
+    }
+
+    async fn test_endpoint(&self, id: EndpointId) -> Result<EndpointTestResult, AppError> {
+        self.run_endpoint_test(id).await
+    }
+
+    async fn create_batch(&self, upload: BatchUpload) -> Result<UploadOutcome, AppError> {
+        self.create_from_upload(upload).await
+    }
+
+    async fn batch(&self, id: BatchId) -> Result<BatchDetail, AppError> {
+        self.batch_detail(id).await
+    }
+
+    async fn watch_batch(&self, id: BatchId) -> Result<LiveStream, AppError> {
+        self.live(id).await
+    }
+
+    async fn batch_action(
+        &self,
+        id: BatchId,
+        action: BatchAction,
+    ) -> Result<ActionOutcome, AppError> {
+        self.act(id, action).await
+    }
+
+    async fn preflight(&self, id: BatchId) -> Result<Vec<PreflightRowView>, AppError> {
+        self.run_preflight(id).await
+    }
+
+    async fn errors(&self, filter: ErrorFilter) -> Result<ErrorPage, AppError> {
+        self.error_page(filter).await
+    }
+
+    async fn mail_settings(&self) -> Result<MailSettingsView, AppError> {
+        self.mail_view().await
+    }
+
+    async fn save_mail_settings(
+        &self,
+        settings: MailSettingsView,
+        smtp_password: Option<String>,
+    ) -> Result<(), AppError> {
+        self.save_mail(settings, smtp_password).await
+    }
+
+    async fn send_test_email(&self, to: String) -> Result<(), AppError> {
+        self.test_mail(to).await
     }
 }

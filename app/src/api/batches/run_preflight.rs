@@ -1,0 +1,12 @@
+use leptos::prelude::*;
+
+use crate::api::AppError;
+use crate::ids::BatchId;
+use crate::model::batch::PreflightRowView;
+
+/// Signs in on both sides for every row and counts what there is to copy; copies nothing.
+#[server(endpoint = "batches/preflight")]
+pub async fn run_preflight(id: BatchId) -> Result<Vec<PreflightRowView>, AppError> {
+    let (backend, _admin) = crate::backend::require_admin().await?;
+    backend.preflight(id).await
+}

@@ -1,0 +1,45 @@
+// The form posts its fields flat, as a plain HTML form does: one argument per field.
+#![allow(clippy::too_many_arguments)]
+
+use leptos::prelude::*;
+
+use crate::api::AppError;
+use crate::ids::EndpointId;
+
+/// Creates or (with `id`) edits an endpoint. The fields arrive as a plain form sends them and
+/// are checked by `EndpointFields::check`; an empty admin password keeps the stored one.
+#[server(endpoint = "endpoints/save")]
+pub async fn save_endpoint(
+    id: String,
+    name: String,
+    role: String,
+    host: String,
+    port: String,
+    security: String,
+    auth_mechanism: String,
+    impersonation: String,
+    admin_user: String,
+    admin_password: String,
+    tls_ca_pem: String,
+    insecure_skip_verify: Option<String>,
+    max_concurrent: String,
+) -> Result<EndpointId, AppError> {
+    let (backend, _admin) = crate::backend::require_admin().await?;
+    let form = crate::model::endpoint_form::EndpointFields {
+        id,
+        name,
+        role,
+        host,
+        port,
+        security,
+        auth_mechanism,
+        impersonation,
+        admin_user,
+        admin_password,
+        tls_ca_pem,
+        insecure_skip_verify,
+        max_concurrent,
+    }
+    .check()?;
+    backend.save_endpoint(form).await
+}

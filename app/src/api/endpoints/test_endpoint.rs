@@ -1,0 +1,12 @@
+use leptos::prelude::*;
+
+use crate::api::AppError;
+use crate::ids::EndpointId;
+use crate::model::endpoint::EndpointTestResult;
+
+/// Connects to the endpoint and signs in as its admin; answers capabilities or a typed error.
+#[server(endpoint = "endpoints/test")]
+pub async fn test_endpoint(id: EndpointId) -> Result<EndpointTestResult, AppError> {
+    let (backend, _admin) = crate::backend::require_admin().await?;
+    backend.test_endpoint(id).await
+}

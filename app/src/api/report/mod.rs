@@ -1,0 +1,5 @@
+//! The error report.
+
+mod get_errors;
+
+pub use get_errors::*;

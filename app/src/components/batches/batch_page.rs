@@ -1,0 +1,95 @@
+//! One batch: its summary, actions, live mailbox table and throughput chart; a batch not yet
+//! started also shows its pre-flight check.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::batch_actions::BatchActions;
+use super::batch_summary::BatchSummaryPanel;
+use super::live_channel::{LiveStatus, keep_live};
+use super::mailbox_table::MailboxTable;
+use super::preflight_panel::PreflightPanel;
+use super::throughput_chart::{KEEP, Sample, ThroughputChart};
+use crate::api::batches::get_batch;
+use crate::components::common::error_notice::ErrorNotice;
+use crate::components::layout::page::AdminPage;
+use crate::ids::BatchId;
+use crate::model::batch::{BatchDetail, BatchState};
+
+#[component]
+pub fn BatchPage() -> impl IntoView {
+    view! {
+        <AdminPage testid="batch">
+            {
+                let params = use_params_map();
+                let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).map(BatchId);
+                let batch = Resource::new(id, |id| async move {
+                    match id {
+                        Some(id) => get_batch(id).await,
+                        None => Err(crate::api::AppError::NotFound),
+                    }
+                });
+                view! {
+                    <Suspense fallback=|| view! { <p class="loading">"Loading the batch…"</p> }>
+                        {move || {
+                            batch
+                                .get()
+                                .map(|result| match result {
+                                    Ok(detail) => view! { <LiveBatch initial=detail/> }.into_any(),
+                                    Err(error) => view! { <ErrorNotice error/> }.into_any(),
+                                })
+                        }}
+                    </Suspense>
+                }
+            }
+        </AdminPage>
+    }
+}
+
+fn seconds(at: chrono::DateTime<chrono::Utc>) -> f64 {
+    at.timestamp_millis() as f64 / 1000.0
+}
+
+#[component]
+fn LiveBatch(initial: BatchDetail) -> impl IntoView {
+    let id = initial.summary.id;
+    let name = initial.summary.name.clone();
+    let detail = RwSignal::new(initial);
+    let samples = RwSignal::new(Vec::<Sample>::new());
+    let status = RwSignal::new(LiveStatus::Connecting);
+    keep_live(id, status, move |live| {
+        samples.try_update(|s| {
+            s.push(Sample {
+                at: seconds(live.at),
+                messages: live.summary.messages_copied,
+            });
+            if s.len() > KEEP {
+                s.remove(0);
+            }
+        });
+        detail.try_update(|d| d.apply(live));
+    });
+    let summary = Signal::derive(move || detail.read().summary.clone());
+    let rows = Signal::derive(move || detail.read().mailboxes.clone());
+    let not_started = move || detail.read().summary.state == BatchState::Created;
+    view! {
+        <div class="page-head">
+            <h1 data-testid="batch-name">{name}</h1>
+            <span class="live" data-testid="live-status"
+                data-status=move || format!("{:?}", status.get()).to_lowercase()>
+                {move || match status.get() {
+                    LiveStatus::Connecting => "Connecting…",
+                    LiveStatus::Live => "● Live",
+                    LiveStatus::Reconnecting => "Reconnecting…",
+                }}
+            </span>
+        </div>
+        <BatchSummaryPanel detail=detail.into()/>
+        <BatchActions id=id summary=summary/>
+        {move || not_started().then(|| view! { <PreflightPanel id=id/> })}
+        <ThroughputChart samples=samples.into()/>
+        <h2>"Mailboxes"</h2>
+        <MailboxTable rows=rows/>
+    }
+    .into_any()
+}

@@ -1,0 +1,56 @@
+//! The per-mailbox table of a batch: state, folders, messages, bytes, rate, error.
+
+use leptos::prelude::*;
+
+use crate::components::common::format::{bytes, rate};
+use crate::components::common::state_badge::MailboxStateBadge;
+use crate::model::batch::MailboxRow;
+
+#[component]
+pub fn MailboxTable(rows: Signal<Vec<MailboxRow>>) -> impl IntoView {
+    view! {
+        <table class="table" data-testid="mailbox-table">
+            <thead>
+                <tr>
+                    <th scope="col" class="num">"Row"</th>
+                    <th scope="col">"Mailbox"</th>
+                    <th scope="col">"State"</th>
+                    <th scope="col" class="num">"Folders"</th>
+                    <th scope="col" class="num">"Messages"</th>
+                    <th scope="col" class="num">"Data"</th>
+                    <th scope="col" class="num">"Rate"</th>
+                    <th scope="col">"Error"</th>
+                </tr>
+            </thead>
+            <tbody>
+                <For each=move || rows.get() key=|row| (row.id, row.state, row.messages_copied, row.bytes_copied, row.error_kind, row.folders_done) let:row>
+                    <tr data-testid="mailbox-row" data-email=row.email_address.clone()
+                        data-state=row.state.as_str()>
+                        <td class="num">{row.row_index}</td>
+                        <td>
+                            {row.email_address.clone()}
+                            {row.claimed_by.clone().map(|by| view! { <span class="muted small block">{by}</span> })}
+                        </td>
+                        <td><MailboxStateBadge state=row.state/></td>
+                        <td class="num">{format!("{} / {}", row.folders_done, row.folders_total)}</td>
+                        <td class="num">{format!("{} / {}", row.messages_copied, row.messages_total)}</td>
+                        <td class="num">{bytes(row.bytes_copied)}</td>
+                        <td class="num">{rate(row.bytes_per_sec)}</td>
+                        <td>
+                            {row.error_kind.map(|kind| {
+                                view! {
+                                    <details class="error-detail" data-testid="mailbox-error" data-kind=kind.as_str()>
+                                        <summary>{kind.title()}</summary>
+                                        <p>{row.error_message.clone().unwrap_or_default()}</p>
+                                        <p class="solution">"Suggested solution: "{kind.solution()}</p>
+                                    </details>
+                                }
+                            })}
+                        </td>
+                    </tr>
+                </For>
+            </tbody>
+        </table>
+    }
+    .into_any()
+}

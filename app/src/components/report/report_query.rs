@@ -1,0 +1,175 @@
+//! The report's filter as URL query parameters (`batch`, `kind`, `q`, `sort`, `page`) and back.
+
+use crate::ErrorKind;
+use crate::ids::BatchId;
+use crate::model::report::{ErrorFilter, ErrorSort};
+
+pub const PER_PAGE: u32 = 50;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReportQuery {
+    pub batch: Option<BatchId>,
+    pub kinds: Vec<ErrorKind>,
+    pub search: String,
+    pub sort: ErrorSort,
+    pub page: u32,
+}
+
+fn sort_code(sort: ErrorSort) -> &'static str {
+    match sort {
+        ErrorSort::NewestFirst => "newest",
+        ErrorSort::OldestFirst => "oldest",
+        ErrorSort::ByMailbox => "mailbox",
+    }
+}
+
+impl ReportQuery {
+    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Self {
+        ReportQuery {
+            batch: get("batch")
+                .and_then(|b| b.trim().parse().ok())
+                .map(BatchId),
+            kinds: get("kind")
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(ErrorKind::parse)
+                .collect(),
+            search: get("q").unwrap_or_default().trim().to_string(),
+            sort: match get("sort").as_deref() {
+                Some("oldest") => ErrorSort::OldestFirst,
+                Some("mailbox") => ErrorSort::ByMailbox,
+                _ => ErrorSort::NewestFirst,
+            },
+            page: get("page").and_then(|p| p.parse().ok()).unwrap_or(0),
+        }
+    }
+
+    pub fn filter(&self) -> ErrorFilter {
+        ErrorFilter {
+            batch: self.batch,
+            kinds: self.kinds.clone(),
+            mailbox: (!self.search.is_empty()).then(|| self.search.clone()),
+            sort: self.sort,
+            page: self.page,
+            per_page: PER_PAGE,
+            ..ErrorFilter::default()
+        }
+    }
+
+    /// The query string (without `?`) for the filter, leaving out defaults.
+    pub fn to_query(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(batch) = self.batch {
+            parts.push(format!("batch={batch}"));
+        }
+        if !self.kinds.is_empty() {
+            let kinds: Vec<&str> = self.kinds.iter().map(|k| k.as_str()).collect();
+            parts.push(format!("kind={}", kinds.join(",")));
+        }
+        if !self.search.is_empty() {
+            parts.push(format!("q={}", encode(&self.search)));
+        }
+        if self.sort != ErrorSort::NewestFirst {
+            parts.push(format!("sort={}", sort_code(self.sort)));
+        }
+        if self.page > 0 {
+            parts.push(format!("page={}", self.page));
+        }
+        parts.join("&")
+    }
+
+    pub fn href(&self, path: &str) -> String {
+        match self.to_query() {
+            query if query.is_empty() => path.to_string(),
+            query => format!("{path}?{query}"),
+        }
+    }
+
+    /// The same filter with `kind` switched on or off, back on the first page.
+    pub fn toggled(&self, kind: ErrorKind) -> ReportQuery {
+        let mut next = self.clone();
+        if let Some(at) = next.kinds.iter().position(|k| *k == kind) {
+            next.kinds.remove(at);
+        } else {
+            next.kinds.push(kind);
+        }
+        next.page = 0;
+        next
+    }
+
+    /// MigrationErrors.csv of exactly these rows (batch, kinds and mailbox search).
+    pub fn download_href(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(batch) = self.batch {
+            parts.push(format!("batch={batch}"));
+        }
+        if !self.kinds.is_empty() {
+            let kinds: Vec<&str> = self.kinds.iter().map(|k| k.as_str()).collect();
+            parts.push(format!("kind={}", kinds.join(",")));
+        }
+        if !self.search.is_empty() {
+            parts.push(format!("mailbox={}", encode(&self.search)));
+        }
+        match parts.is_empty() {
+            true => "/downloads/MigrationErrors.csv".into(),
+            false => format!("/downloads/MigrationErrors.csv?{}", parts.join("&")),
+        }
+    }
+
+    pub fn sort_code(&self) -> &'static str {
+        sort_code(self.sort)
+    }
+}
+
+/// Percent-encodes a query value (everything but unreserved characters).
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_the_address() {
+        let query = ReportQuery {
+            batch: Some(BatchId(3)),
+            kinds: vec![ErrorKind::SourceSignInFailed],
+            search: "a b@x".into(),
+            sort: ErrorSort::ByMailbox,
+            page: 2,
+        };
+        assert_eq!(
+            query.to_query(),
+            "batch=3&kind=source_sign_in_failed&q=a%20b%40x&sort=mailbox&page=2"
+        );
+        let params = [
+            ("batch", "3"),
+            ("kind", "source_sign_in_failed,bogus"),
+            ("q", "a b@x"),
+            ("sort", "mailbox"),
+            ("page", "2"),
+        ];
+        let parsed = ReportQuery::from_params(|name| {
+            params
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        });
+        assert_eq!(parsed, query);
+        assert_eq!(
+            parsed.download_href(),
+            "/downloads/MigrationErrors.csv?batch=3&kind=source_sign_in_failed&mailbox=a%20b%40x"
+        );
+        let toggled = parsed.toggled(ErrorKind::SourceSignInFailed);
+        assert!(toggled.kinds.is_empty());
+        assert_eq!(toggled.page, 0);
+    }
+}

@@ -1,0 +1,140 @@
+//! CSV downloads beside the Leptos routes, behind the same session check as the server
+//! functions: MigrationErrors.csv (whole or filtered), MigrationStatistics.csv and the failed rows.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use app::ErrorKind;
+use app::ids::BatchId;
+use app::model::report::ErrorFilter;
+
+use super::origin::is_same_origin;
+use super::state::AppState;
+use crate::auth::sessions;
+use crate::batches::actions;
+use crate::report::export;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DownloadQuery {
+    batch: Option<i64>,
+    /// Comma-separated error kind codes.
+    kind: Option<String>,
+    /// Part of the EmailAddress.
+    mailbox: Option<String>,
+}
+
+impl DownloadQuery {
+    fn filter(&self) -> ErrorFilter {
+        ErrorFilter {
+            batch: self.batch.map(BatchId),
+            kinds: self
+                .kind
+                .as_deref()
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(ErrorKind::parse)
+                .collect(),
+            mailbox: self.mailbox.clone().filter(|m| !m.trim().is_empty()),
+            ..ErrorFilter::default()
+        }
+    }
+}
+
+async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+    let token = sessions::token_from_headers(headers);
+    let admin = match token {
+        Some(token) if is_same_origin(headers) => {
+            sessions::admin_for(&state.db, &token).await.map_err(|e| {
+                tracing::error!(error = %e, "checking a session for a download");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            })?
+        }
+        _ => None,
+    };
+    match admin {
+        Some(_) => Ok(()),
+        None => Err((StatusCode::UNAUTHORIZED, "Please sign in.").into_response()),
+    }
+}
+
+fn csv_file(name: &str, bytes: Vec<u8>) -> Response {
+    let disposition = format!("attachment; filename=\"{name}\"");
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+fn failed(what: &str, error: impl std::fmt::Display) -> Response {
+    tracing::error!(%error, "writing {what}");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "The file could not be written; the log has the detail.",
+    )
+        .into_response()
+}
+
+pub async fn errors_csv(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<DownloadQuery>,
+) -> Response {
+    if let Err(refused) = signed_in(&state, &headers).await {
+        return refused;
+    }
+    match export::write_errors_csv(&state.db, &query.filter(), Vec::new()).await {
+        Ok(bytes) => csv_file("MigrationErrors.csv", bytes),
+        Err(e) => failed("MigrationErrors.csv", e),
+    }
+}
+
+pub async fn statistics_csv(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<DownloadQuery>,
+) -> Response {
+    if let Err(refused) = signed_in(&state, &headers).await {
+        return refused;
+    }
+    let Some(batch) = query.batch else {
+        return (StatusCode::BAD_REQUEST, "Name a batch: ?batch=ID").into_response();
+    };
+    match export::write_statistics_csv(&state.db, batch as i32, Vec::new()).await {
+        Ok(bytes) => csv_file("MigrationStatistics.csv", bytes),
+        Err(e) => failed("MigrationStatistics.csv", e),
+    }
+}
+
+pub async fn failed_rows_csv(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<DownloadQuery>,
+) -> Response {
+    if let Err(refused) = signed_in(&state, &headers).await {
+        return refused;
+    }
+    let Some(batch) = query.batch else {
+        return (StatusCode::BAD_REQUEST, "Name a batch: ?batch=ID").into_response();
+    };
+    match actions::write_failed_rows_csv(&state.db, batch as i32, Vec::new()).await {
+        Ok(bytes) => csv_file("FailedRows.csv", bytes),
+        Err(actions::ActionError::NotFound(_)) => {
+            (StatusCode::NOT_FOUND, "No such batch.").into_response()
+        }
+        Err(e) => failed("the failed rows", e),
+    }
+}

@@ -1,0 +1,49 @@
+//! Database rows of a batch turned into what the pages show.
+
+use app::ids::{BatchId, MailboxId};
+use app::model::batch::{BatchState, BatchSummary, MailboxRow, MailboxState};
+
+use crate::db::entity::{batch, mailbox};
+
+pub fn summary(batch: &batch::Model, rows: &[&mailbox::Model]) -> BatchSummary {
+    let count = |state: MailboxState| rows.iter().filter(|m| m.state == state.as_str()).count();
+    BatchSummary {
+        id: BatchId(batch.id.into()),
+        name: batch.name.clone(),
+        state: BatchState::parse(&batch.state).unwrap_or(BatchState::Failed),
+        mailboxes_total: rows.len() as u64,
+        mailboxes_done: count(MailboxState::Synced) as u64,
+        mailboxes_failed: count(MailboxState::Failed) as u64,
+        messages_copied: rows.iter().map(|m| m.messages_copied.max(0) as u64).sum(),
+        errors: rows.iter().filter(|m| m.error_kind.is_some()).count() as u64,
+        created_at: batch.created_at,
+    }
+}
+
+pub fn mailbox_row(model: &mailbox::Model) -> MailboxRow {
+    let state = MailboxState::parse(&model.state).unwrap_or(MailboxState::Failed);
+    let running_secs = model.started_at.map(|start| {
+        let end = model.ended_at.unwrap_or_else(chrono::Utc::now);
+        (end - start).num_milliseconds().max(1) as f64 / 1000.0
+    });
+    MailboxRow {
+        id: MailboxId(model.id.into()),
+        row_index: model.row_index.max(0) as u32,
+        email_address: model.email_address.clone(),
+        state,
+        folders_done: model.folders_done.max(0) as u32,
+        folders_total: model.folders_total.max(0) as u32,
+        messages_copied: model.messages_copied.max(0) as u64,
+        messages_total: model.messages_total.max(0) as u64,
+        bytes_copied: model.bytes_copied.max(0) as u64,
+        bytes_per_sec: running_secs
+            .filter(|_| model.bytes_copied > 0)
+            .map(|secs| model.bytes_copied as f64 / secs),
+        error_kind: model.error_kind.as_deref().and_then(app::ErrorKind::parse),
+        error_message: model.error_message.clone(),
+        attempts: model.attempts.max(0) as u32,
+        claimed_by: (state == MailboxState::Syncing)
+            .then(|| model.claimed_by.clone())
+            .flatten(),
+    }
+}

@@ -1,0 +1,222 @@
+//! The batch pages' side of the backend: create from an upload, show, act, pre-flight.
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use app::api::AppError;
+use app::ids::{BatchId, EndpointId};
+use app::model::batch::{
+    ActionOutcome, BatchAction, BatchDetail, CsvProblemView, PreflightRowView, UploadOutcome,
+};
+use app::model::batch_upload::BatchUpload;
+use app::model::endpoint::EndpointRole;
+
+use super::batch_view::{mailbox_row, summary};
+use super::{WebBackend, internal};
+use crate::batches::actions::{self, ActionError};
+use crate::batches::create_batch::{CreateBatchError, NewBatch, create_batch};
+use crate::batches::preflight::{PreflightError, preflight};
+use crate::csv_import::parse_csv;
+use crate::db::entity::{batch, endpoint, mailbox};
+
+fn action_error(error: ActionError) -> AppError {
+    match error {
+        ActionError::NotFound(_) => AppError::NotFound,
+        ActionError::Db(e) => internal(e),
+        ActionError::Csv(e) => {
+            tracing::error!(error = %e, "writing a CSV");
+            AppError::Internal
+        }
+        other @ (ActionError::Running(_) | ActionError::NothingToRetry(_)) => {
+            AppError::Conflict(other.to_string())
+        }
+    }
+}
+
+impl WebBackend {
+    async fn endpoint_of_role(&self, id: EndpointId, role: EndpointRole) -> Result<(), AppError> {
+        let found = endpoint::Entity::find_by_id(id.0 as i32)
+            .one(&self.state.db)
+            .await
+            .map_err(internal)?;
+        let label = match role {
+            EndpointRole::Source => "Source",
+            EndpointRole::Destination => "Destination",
+        };
+        match found {
+            Some(e) if e.role == role.as_str() => Ok(()),
+            Some(_) => Err(AppError::invalid(
+                label,
+                format!("choose a {} endpoint", role.as_str()),
+            )),
+            None => Err(AppError::invalid(
+                label,
+                "that endpoint does not exist (any more)",
+            )),
+        }
+    }
+
+    pub(super) async fn create_from_upload(
+        &self,
+        upload: BatchUpload,
+    ) -> Result<UploadOutcome, AppError> {
+        self.endpoint_of_role(upload.source, EndpointRole::Source)
+            .await?;
+        self.endpoint_of_role(upload.destination, EndpointRole::Destination)
+            .await?;
+        let rows = match parse_csv(&upload.csv) {
+            Ok(rows) => rows,
+            Err(problems) => {
+                return Ok(UploadOutcome::Rejected {
+                    problems: problems
+                        .into_iter()
+                        .map(|p| CsvProblemView {
+                            row: p.row,
+                            column: p.column,
+                            message: p.message,
+                        })
+                        .collect(),
+                });
+            }
+        };
+        let id = create_batch(
+            &self.state.db,
+            &self.state.cipher,
+            NewBatch {
+                name: upload.name,
+                source_endpoint_id: upload.source.0 as i32,
+                destination_endpoint_id: upload.destination.0 as i32,
+                options: &upload.options,
+                notify_emails: upload.notify_emails,
+                rows: &rows,
+            },
+        )
+        .await
+        .map_err(|e| match e {
+            CreateBatchError::Db(e) => internal(e),
+            running @ CreateBatchError::AlreadyRunning(_) => {
+                AppError::Conflict(running.to_string())
+            }
+        })?;
+        tracing::info!(
+            batch = id,
+            rows = rows.len(),
+            "batch created from an upload"
+        );
+        Ok(UploadOutcome::Created {
+            batch: BatchId(id.into()),
+            rows: rows.len() as u32,
+        })
+    }
+
+    pub(super) async fn batch_detail(&self, id: BatchId) -> Result<BatchDetail, AppError> {
+        let db = &self.state.db;
+        let found = batch::Entity::find_by_id(id.0 as i32)
+            .one(db)
+            .await
+            .map_err(internal)?
+            .ok_or(AppError::NotFound)?;
+        let rows = self.mailbox_models(id).await?;
+        let endpoint_name = |endpoint_id: Option<i32>| async move {
+            match endpoint_id {
+                Some(eid) => endpoint::Entity::find_by_id(eid)
+                    .one(db)
+                    .await
+                    .map_err(internal)
+                    .map(|e| e.map(|e| e.name).unwrap_or_else(|| "(deleted)".into())),
+                None => Ok("(none)".into()),
+            }
+        };
+        let refs: Vec<&mailbox::Model> = rows.iter().collect();
+        Ok(BatchDetail {
+            summary: summary(&found, &refs),
+            source: endpoint_name(found.source_endpoint_id).await?,
+            destination: endpoint_name(found.destination_endpoint_id).await?,
+            options: serde_json::from_str(&found.options).unwrap_or_default(),
+            notify_emails: found
+                .notify_emails
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect(),
+            started_at: found.started_at,
+            ended_at: found.ended_at,
+            email_status: found.email_status.clone(),
+            bytes_copied: rows.iter().map(|m| m.bytes_copied.max(0) as u64).sum(),
+            messages_total: rows.iter().map(|m| m.messages_total.max(0) as u64).sum(),
+            mailboxes: rows.iter().map(mailbox_row).collect(),
+        })
+    }
+
+    pub(super) async fn mailbox_models(
+        &self,
+        id: BatchId,
+    ) -> Result<Vec<mailbox::Model>, AppError> {
+        mailbox::Entity::find()
+            .filter(mailbox::Column::BatchId.eq(id.0 as i32))
+            .order_by_asc(mailbox::Column::RowIndex)
+            .all(&self.state.db)
+            .await
+            .map_err(internal)
+    }
+
+    pub(super) async fn act(
+        &self,
+        id: BatchId,
+        action: BatchAction,
+    ) -> Result<ActionOutcome, AppError> {
+        let db = &self.state.db;
+        let raw = id.0 as i32;
+        let show = match action {
+            BatchAction::Start => {
+                actions::start(db, raw).await.map_err(action_error)?;
+                Some(id)
+            }
+            BatchAction::Stop => {
+                actions::stop(db, raw).await.map_err(action_error)?;
+                Some(id)
+            }
+            BatchAction::Resume | BatchAction::RetryFailed => {
+                actions::resume(db, raw).await.map_err(action_error)?;
+                actions::start(db, raw).await.map_err(action_error)?;
+                Some(id)
+            }
+            BatchAction::NewBatchFromFailed => {
+                let new = actions::new_batch_from_failed(db, raw)
+                    .await
+                    .map_err(action_error)?;
+                Some(BatchId(new.into()))
+            }
+            BatchAction::Delete => {
+                actions::delete(db, raw).await.map_err(action_error)?;
+                None
+            }
+        };
+        tracing::info!(batch = raw, ?action, "batch action");
+        Ok(ActionOutcome { show })
+    }
+
+    pub(super) async fn run_preflight(
+        &self,
+        id: BatchId,
+    ) -> Result<Vec<PreflightRowView>, AppError> {
+        let rows = preflight(&self.state.db, &self.state.cipher, id.0 as i32)
+            .await
+            .map_err(|e| match e {
+                PreflightError::NotFound(_) => AppError::NotFound,
+                PreflightError::Db(e) => internal(e),
+                PreflightError::Endpoint(e) => super::endpoints::store_error(e),
+            })?;
+        Ok(rows
+            .into_iter()
+            .map(|r| PreflightRowView {
+                row_index: r.row_index.max(0) as u32,
+                email_address: r.email,
+                folders: r.folders,
+                messages: r.messages,
+                bytes: r.bytes,
+                estimate_secs: r.estimate.as_secs(),
+                problem: r.problem,
+            })
+            .collect())
+    }
+}

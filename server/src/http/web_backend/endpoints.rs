@@ -1,0 +1,132 @@
+//! The endpoints pages' side of the backend: list, save, test.
+
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+use app::api::AppError;
+use app::ids::EndpointId;
+use app::model::endpoint::{
+    AuthMechanism, EndpointRole, EndpointTestResult, EndpointView, Impersonation, Security,
+};
+use app::model::endpoint_form::EndpointForm;
+
+use super::{WebBackend, internal};
+use crate::config::Secret;
+use crate::db::entity::endpoint;
+use crate::endpoints::EndpointSettings;
+use crate::endpoints::store::{self, EndpointStoreError};
+use crate::endpoints::test_endpoint::{EndpointTest, test_endpoint};
+
+pub(super) fn store_error(error: EndpointStoreError) -> AppError {
+    match error {
+        EndpointStoreError::NotFound(_) => AppError::NotFound,
+        EndpointStoreError::Db(DbErr::Exec(e)) | EndpointStoreError::Db(DbErr::Query(e))
+            if e.to_string().to_lowercase().contains("unique") =>
+        {
+            AppError::invalid("Name", "another endpoint has this name")
+        }
+        EndpointStoreError::Db(e) => internal(e),
+        EndpointStoreError::Corrupt { id, what } => {
+            tracing::error!(endpoint = id, what, "a stored endpoint cannot be read");
+            AppError::Internal
+        }
+    }
+}
+
+fn view(model: endpoint::Model) -> EndpointView {
+    EndpointView {
+        id: EndpointId(model.id.into()),
+        role: EndpointRole::parse(&model.role).unwrap_or(EndpointRole::Destination),
+        host: model.host,
+        port: u16::try_from(model.port).unwrap_or_default(),
+        security: Security::parse(&model.security).unwrap_or(Security::Tls),
+        auth_mechanism: AuthMechanism::parse(&model.auth_mechanism).unwrap_or_default(),
+        impersonation: Impersonation::parse(&model.impersonation)
+            .unwrap_or(Impersonation::SaslPlain),
+        admin_user: model.admin_user,
+        has_admin_password: model.admin_secret.is_some(),
+        has_tls_ca: model.tls_ca_pem.is_some(),
+        insecure_skip_verify: model.insecure_skip_verify,
+        max_concurrent: model.max_concurrent.max(1) as u32,
+        name: model.name,
+    }
+}
+
+impl WebBackend {
+    pub(super) async fn list_endpoints(&self) -> Result<Vec<EndpointView>, AppError> {
+        let mut views: Vec<EndpointView> = endpoint::Entity::find()
+            .order_by_asc(endpoint::Column::Name)
+            .all(&self.state.db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(view)
+            .collect();
+        views.sort_by_key(|v| v.role != EndpointRole::Source);
+        Ok(views)
+    }
+
+    pub(super) async fn store_endpoint(&self, form: EndpointForm) -> Result<EndpointId, AppError> {
+        let (db, cipher) = (&self.state.db, &self.state.cipher);
+        // Secrets never go to the browser, so an edit that leaves them empty keeps them.
+        let mut admin_password = form.admin_password.clone();
+        let mut tls_ca_pem = form.tls_ca_pem.clone();
+        if let Some(id) = form.id {
+            let stored = store::load(db, cipher, id.0 as i32)
+                .await
+                .map_err(store_error)?;
+            if admin_password.is_empty() && form.admin_user.is_some() {
+                admin_password = stored.admin_password.0;
+            }
+            tls_ca_pem = tls_ca_pem.or(stored.tls_ca_pem);
+        }
+        let settings = EndpointSettings {
+            name: form.name,
+            role: form.role,
+            host: form.host,
+            port: form.port,
+            security: form.security,
+            impersonation: form.impersonation,
+            auth_mechanism: form.auth_mechanism,
+            admin_user: form.admin_user,
+            admin_password: Secret(admin_password),
+            tls_ca_pem,
+            insecure_skip_verify: form.insecure_skip_verify,
+            max_concurrent: form.max_concurrent,
+            timeout: std::time::Duration::from_secs(60),
+        };
+        let id = match form.id {
+            Some(id) => store::save_by_id(db, cipher, id.0 as i32, &settings).await,
+            None => {
+                let taken = endpoint::Entity::find()
+                    .filter(endpoint::Column::Name.eq(&settings.name))
+                    .one(db)
+                    .await
+                    .map_err(internal)?;
+                if taken.is_some() {
+                    return Err(AppError::invalid("Name", "another endpoint has this name"));
+                }
+                store::save(db, cipher, &settings).await
+            }
+        }
+        .map_err(store_error)?;
+        tracing::info!(endpoint = id, name = %settings.name, "endpoint saved");
+        Ok(EndpointId(id.into()))
+    }
+
+    pub(super) async fn run_endpoint_test(
+        &self,
+        id: EndpointId,
+    ) -> Result<EndpointTestResult, AppError> {
+        let mut settings = store::load(&self.state.db, &self.state.cipher, id.0 as i32)
+            .await
+            .map_err(store_error)?;
+        // An admin waits for the button's answer: do not wait a minute on a dead server.
+        settings.timeout = std::time::Duration::from_secs(15);
+        Ok(match test_endpoint(&settings, None).await {
+            EndpointTest::Ok { capabilities, note } => {
+                EndpointTestResult::Ok { note, capabilities }
+            }
+            EndpointTest::Failed { kind, detail } => EndpointTestResult::Failed { kind, detail },
+        })
+    }
+}
