@@ -114,6 +114,25 @@ impl MailferryServer {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// Sends one raw HTTP/1.1 request (`Connection: close` is added) and returns the whole
+    /// answer, head and body, as text.
+    pub fn http(&self, head: &str, body: &[u8]) -> anyhow::Result<String> {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        let head = head.trim_end_matches("\r\n");
+        let request = format!(
+            "{head}\r\nHost: 127.0.0.1:{}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.port,
+            body.len()
+        );
+        stream.write_all(request.as_bytes())?;
+        stream.write_all(body)?;
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer)?;
+        Ok(String::from_utf8_lossy(&answer).into_owned())
+    }
+
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }

@@ -1,0 +1,158 @@
+//! The admin app against a stranger: every server function (found by enumerating them all, so
+//! a new one cannot be forgotten), the websocket channel and the downloads refuse a caller
+//! without a session; a session cookie is refused from another origin; signing in never keeps
+//! a token the browser brought (no session fixation).
+
+use mailferry_tests::mailferry_server::MailferryServer;
+
+/// Server functions a stranger may call: signing in and the first-run set-up.
+const PUBLIC: [&str; 5] = [
+    "auth/sign_in",
+    "auth/sign_out",
+    "auth/setup_state",
+    "auth/create_first_admin",
+    "auth/current_admin",
+];
+
+/// Values for every argument of every server function, so each call reaches its body (extra
+/// fields are ignored): the refusal must come from the session check, not from bad input.
+const EVERY_ARGUMENT: &str = "id=1&batch=1&action=start&filter[page]=0&to=a%40example.org\
+    &name=n&role=source&host=h&port=1&security=none&auth_mechanism=login&impersonation=sasl-plain\
+    &admin_user=&admin_password=&tls_ca_pem=&max_concurrent=1&smtp_host=&smtp_port=&smtp_security=\
+    &smtp_username=&smtp_password=&from=&notify_emails=";
+
+const BOUNDARY: &str = "mailferry-test-boundary";
+
+fn status(answer: &str) -> u16 {
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0)
+}
+
+fn call(server: &MailferryServer, path: &str, method: &str, extra_headers: &str) -> String {
+    let (head, body) = match method {
+        "GET" => (
+            // A complete websocket handshake: only the session check stands in the way.
+            format!(
+                "GET {path} HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                 Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n{extra_headers}"
+            ),
+            Vec::new(),
+        ),
+        _ if path.ends_with("batches/upload") => (
+            format!(
+                "POST {path} HTTP/1.1\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\n{extra_headers}"
+            ),
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csv\"; filename=\"a.csv\"\r\n\r\n\
+                 EmailAddress,UserName,Password\r\na@example.org,a,p\r\n--{BOUNDARY}--\r\n"
+            )
+            .into_bytes(),
+        ),
+        _ => (
+            format!(
+                "POST {path} HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n{extra_headers}"
+            ),
+            EVERY_ARGUMENT.as_bytes().to_vec(),
+        ),
+    };
+    server
+        .http(head.trim_end(), &body)
+        .expect("the server answers")
+}
+
+fn sign_in(server: &MailferryServer, extra_headers: &str) -> String {
+    let body = format!(
+        "username=admin&password={}",
+        server.admin_password.replace(' ', "+")
+    );
+    let answer = server
+        .http(
+            format!(
+                "POST /api/auth/sign_in HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+                 Accept: application/json\r\n{extra_headers}"
+            )
+            .trim_end(),
+            body.as_bytes(),
+        )
+        .unwrap();
+    answer
+        .lines()
+        .find_map(|line| line.strip_prefix("set-cookie: mf_session="))
+        .and_then(|rest| rest.split(';').next())
+        .filter(|token| !token.is_empty())
+        .unwrap_or_else(|| panic!("no session cookie in:\n{answer}"))
+        .to_string()
+}
+
+#[test]
+fn every_server_function_refuses_a_stranger() {
+    let server = MailferryServer::start(&[]).expect("server starts");
+    // Server functions register themselves when linked; the app's pages link them all.
+    std::hint::black_box(app::App as fn() -> _);
+    let mut paths: Vec<(&str, String)> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, method)| (path, method.to_string()))
+        .collect();
+    paths.sort();
+    assert!(
+        paths.len() >= 18,
+        "the enumeration found every function: {paths:?}"
+    );
+    let mut checked = 0;
+    for (path, method) in &paths {
+        if PUBLIC.iter().any(|p| path.ends_with(p)) {
+            continue;
+        }
+        let answer = call(&server, path, method, "");
+        assert!(
+            status(&answer) >= 400 && answer.contains("Unauthorized"),
+            "{method} {path} answered a stranger:\n{answer}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 13, "protected functions checked: {checked}");
+
+    // The refusals above come from the session check: with a session the same call works…
+    let token = sign_in(&server, "");
+    let cookie = format!("Cookie: mf_session={token}\r\n");
+    let answer = call(&server, "/api/endpoints/list", "POST", &cookie);
+    assert_eq!(status(&answer), 200, "{answer}");
+    // …but not from another origin (the CSRF guard), websocket upgrades included.
+    let foreign = format!("{cookie}Origin: http://evil.example\r\n");
+    for (path, method) in [
+        ("/api/endpoints/list", "POST"),
+        ("/api/batches/watch", "GET"),
+    ] {
+        let answer = call(&server, path, method, &foreign);
+        assert!(
+            answer.contains("Unauthorized"),
+            "{path} from another origin:\n{answer}"
+        );
+    }
+}
+
+#[test]
+fn downloads_need_a_session_and_sign_in_never_keeps_a_brought_token() {
+    let server = MailferryServer::start(&[]).expect("server starts");
+    for path in [
+        "/downloads/MigrationErrors.csv",
+        "/downloads/MigrationStatistics.csv?batch=1",
+        "/downloads/FailedRows.csv?batch=1",
+    ] {
+        let answer = server.http(&format!("GET {path} HTTP/1.1"), b"").unwrap();
+        assert_eq!(status(&answer), 401, "{path}:\n{answer}");
+    }
+    let planted = "attacker-chosen-token";
+    let token = sign_in(&server, &format!("Cookie: mf_session={planted}\r\n"));
+    assert_ne!(token, planted);
+    let answer = server
+        .http(
+            &format!("GET /downloads/MigrationErrors.csv HTTP/1.1\r\nCookie: mf_session={token}"),
+            b"",
+        )
+        .unwrap();
+    assert_eq!(status(&answer), 200, "{answer}");
+    assert!(answer.contains("RowIndex,EmailAddress,ErrorMessage"));
+}
