@@ -4,36 +4,9 @@
 // failed rows in a new batch.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-
-const hydrated = '#app[data-hydrated="true"]';
-
-async function signIn(page, env) {
-  await page.goto(`${env.baseUrl}/sign-in`);
-  await page.waitForSelector(hydrated);
-  await page.fill('#username', env.adminUser);
-  await page.fill('#password', env.adminPassword);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('[data-testid=dashboard]');
-}
-
-async function visit(page, env, path, testid) {
-  await page.goto(`${env.baseUrl}${path}`);
-  await page.waitForSelector(`[data-testid=${testid}]`);
-  await page.waitForSelector(hydrated);
-}
-
-async function addEndpoint(page, fields) {
-  const form = page.locator('[data-testid=endpoint-form]');
-  await form.locator('#ep-name').fill(fields.name);
-  await form.locator(`input[name=role][value=${fields.role}]`).check();
-  await form.locator('#ep-host').fill('127.0.0.1');
-  await form.locator('#ep-port').fill(String(fields.port));
-  await form.locator('#ep-security').selectOption('none');
-  await form.locator('#ep-admin').fill(fields.adminUser ?? '');
-  await form.locator('#ep-password').fill(fields.adminPassword ?? '');
-  await form.locator('[data-testid=save-endpoint]').click();
-  await page.waitForSelector(`[data-testid=endpoint-card][data-name="${fields.name}"]`);
-}
+import {
+  addTestbedEndpoints, hydrated, mailboxStates, signIn, uploadBatch, visit, waitForBatchState,
+} from '../lib.mjs';
 
 async function testEndpoint(page, name) {
   const card = page.locator(`[data-testid=endpoint-card][data-name="${name}"]`);
@@ -52,16 +25,6 @@ function csvRows(text) {
 async function download(page, locator) {
   const [file] = await Promise.all([page.waitForEvent('download'), locator.click()]);
   return readFile(await file.path(), 'utf8');
-}
-
-async function mailboxStates(page) {
-  return page.$$eval('[data-testid=mailbox-row]', (rows) =>
-    Object.fromEntries(rows.map((r) => [r.dataset.email, r.dataset.state])));
-}
-
-async function waitForBatchState(page, states, timeout = 120_000) {
-  const selector = states.map((s) => `[data-testid=batch-summary] [data-state=${s}]`).join(', ');
-  await page.waitForSelector(selector, { timeout });
 }
 
 export const specs = [
@@ -89,12 +52,7 @@ export const specs = [
       await screenshot('settings');
 
       // Both endpoints, each tested.
-      await visit(page, env, '/endpoints', 'endpoints');
-      await addEndpoint(page, { name: 'Old server', role: 'source', port: bed.sourcePort });
-      await addEndpoint(page, {
-        name: 'New server', role: 'destination', port: bed.destinationPort,
-        adminUser: bed.adminUser, adminPassword: bed.adminPassword,
-      });
+      await addTestbedEndpoints(page, env);
       for (const name of ['Old server', 'New server']) {
         const result = await testEndpoint(page, name);
         assert.equal(await result.getAttribute('data-ok'), 'true', await result.textContent());
@@ -114,14 +72,7 @@ export const specs = [
       await screenshot('new-batch-problems');
 
       // The real file: 3 good rows, a wrong source password, a missing destination mailbox.
-      await page.fill('#nb-name', 'Staff');
-      await page.setInputFiles('#nb-csv', {
-        name: 'staff.csv', mimeType: 'text/csv', buffer: Buffer.from(bed.csv),
-      });
-      await page.click('[data-testid=upload-csv]');
-      await page.waitForURL(/\/batches\/\d+$/);
-      await page.waitForSelector('[data-testid=mailbox-row]');
-      await page.waitForSelector(hydrated);
+      await uploadBatch(page, env, 'Staff', bed.csv);
       const batchUrl = page.url();
       let states = await mailboxStates(page);
       assert.equal(Object.keys(states).length, 5);

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -32,11 +33,61 @@ pub fn mailferry_binary() -> anyhow::Result<PathBuf> {
 }
 
 pub struct MailferryServer {
-    child: Child,
+    /// Behind a lock so a test can restart the server while others hold a reference to it.
+    child: Mutex<Child>,
     pub port: u16,
     pub data_dir: tempfile::TempDir,
     pub log_path: PathBuf,
     pub admin_password: String,
+    launch: Launch,
+}
+
+/// How the process is started, kept for restarts.
+struct Launch {
+    port: u16,
+    data_dir: PathBuf,
+    log_path: PathBuf,
+    /// The password of `admin`, created at start unless `create_admin` is false (a first run).
+    admin_password: String,
+    create_admin: bool,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+}
+
+impl Launch {
+    fn spawn(&self) -> anyhow::Result<Child> {
+        let binary = mailferry_binary()?;
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log_path)?;
+        let mut command = Command::new(&binary);
+        command
+            .arg("serve")
+            .args(&self.args)
+            .env("MAILFERRY_LISTEN", format!("127.0.0.1:{}", self.port))
+            .env("MAILFERRY_DATA_DIR", &self.data_dir)
+            .env(
+                "MAILFERRY_ADMIN_PASSWORD",
+                if self.create_admin {
+                    self.admin_password.as_str()
+                } else {
+                    ""
+                },
+            )
+            .env("LEPTOS_SITE_ROOT", workspace_root().join("target/site"))
+            .env("RUST_LOG", "info")
+            .current_dir(&self.data_dir)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log);
+        for (k, v) in &self.env {
+            command.env(k, v);
+        }
+        command
+            .spawn()
+            .with_context(|| format!("starting {}", binary.display()))
+    }
 }
 
 impl MailferryServer {
@@ -51,7 +102,15 @@ impl MailferryServer {
         create_admin: bool,
         extra_env: &[(&str, &str)],
     ) -> anyhow::Result<MailferryServer> {
-        let binary = mailferry_binary()?;
+        Self::start_with_args(create_admin, &[], extra_env)
+    }
+
+    /// Starts `mailferry serve ARGS…` (e.g. `--no-worker`).
+    pub fn start_with_args(
+        create_admin: bool,
+        extra_args: &[&str],
+        extra_env: &[(&str, &str)],
+    ) -> anyhow::Result<MailferryServer> {
         let site_root = workspace_root().join("target/site");
         if !site_root.join("pkg").exists() {
             bail!(
@@ -60,54 +119,55 @@ impl MailferryServer {
             );
         }
         let data_dir = tempfile::tempdir()?;
-        let port = free_port();
         let log_path = data_dir.path().join("server.log");
-        let log = std::fs::File::create(&log_path)?;
-        let admin_password = "admin password for tests".to_string();
-        let mut command = Command::new(&binary);
-        command
-            .arg("serve")
-            .env("MAILFERRY_LISTEN", format!("127.0.0.1:{port}"))
-            .env("MAILFERRY_DATA_DIR", data_dir.path())
-            .env(
-                "MAILFERRY_ADMIN_PASSWORD",
-                if create_admin {
-                    admin_password.as_str()
-                } else {
-                    ""
-                },
-            )
-            .env("LEPTOS_SITE_ROOT", &site_root)
-            .env("RUST_LOG", "info")
-            .current_dir(data_dir.path())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log);
-        for (k, v) in extra_env {
-            command.env(k, v);
-        }
-        let child = command
-            .spawn()
-            .with_context(|| format!("starting {}", binary.display()))?;
-        let mut server = MailferryServer {
-            child,
-            port,
+        let launch = Launch {
+            port: free_port(),
+            data_dir: data_dir.path().to_path_buf(),
+            log_path: log_path.clone(),
+            admin_password: "admin password for tests".to_string(),
+            create_admin,
+            args: extra_args.iter().map(|a| a.to_string()).collect(),
+            env: extra_env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        };
+        let server = MailferryServer {
+            child: Mutex::new(launch.spawn()?),
+            port: launch.port,
             data_dir,
             log_path,
-            admin_password,
+            admin_password: launch.admin_password.clone(),
+            launch,
         };
         server.wait_healthy(Duration::from_secs(30))?;
         Ok(server)
     }
 
+    fn child(&self) -> std::sync::MutexGuard<'_, Child> {
+        self.child.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.child().id()
     }
 
     /// Ends the process at once (SIGKILL), as a crash would.
     pub fn kill_hard(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let mut child = self.child();
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// Kills the process (SIGKILL) and starts it again on the same port and data folder.
+    pub fn restart(&self) -> anyhow::Result<()> {
+        {
+            let mut child = self.child();
+            let _ = child.kill();
+            let _ = child.wait();
+            *child = self.launch.spawn()?;
+        }
+        self.wait_healthy(Duration::from_secs(30))
     }
 
     pub fn url(&self) -> String {
@@ -137,10 +197,10 @@ impl MailferryServer {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }
 
-    fn wait_healthy(&mut self, limit: Duration) -> anyhow::Result<()> {
+    fn wait_healthy(&self, limit: Duration) -> anyhow::Result<()> {
         let start = Instant::now();
         while start.elapsed() < limit {
-            if let Some(status) = self.child.try_wait()? {
+            if let Some(status) = self.child().try_wait()? {
                 bail!(
                     "mailferry exited with {status} before it was healthy:\n{}",
                     self.log_text()
@@ -167,16 +227,17 @@ impl MailferryServer {
 
 impl Drop for MailferryServer {
     fn drop(&mut self) {
-        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let child = self.child.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
         let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
+            if matches!(child.try_wait(), Ok(Some(_))) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = child.kill();
+        let _ = child.wait();
     }
 }

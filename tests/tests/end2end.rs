@@ -227,3 +227,79 @@ async fn an_admin_migrates_a_csv_in_the_browser() {
         "no password in the server log"
     );
 }
+
+/// Scale-out in the browser: a web-only process shows the live progress that a worker in
+/// another process makes (both on one PostgreSQL), in many tabs at once, and every tab
+/// reconnects by itself when the web process is restarted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_progress_of_another_process_survives_a_web_restart() {
+    let pg = mailferry_tests::Postgres::start().expect("PostgreSQL");
+    let mut source = Dovecot::start(DovecotOptions::default()).expect("source Dovecot");
+    let mut destination = Dovecot::start(DovecotOptions {
+        name: "destination",
+        separator: '.',
+        ..DovecotOptions::default()
+    })
+    .expect("destination Dovecot");
+    let users = [
+        "ann@example.test",
+        "ben@example.test",
+        "cid@example.test",
+        "dot@example.test",
+    ];
+    let pairs: Vec<(&str, &str)> = users.iter().map(|u| (*u, "user-pw")).collect();
+    source.add_users(&pairs).unwrap();
+    destination.add_users(&pairs).unwrap();
+    for (i, user) in users.iter().enumerate() {
+        seed_mailbox(&source, user, &corpus(20 + i as u64))
+            .await
+            .unwrap();
+    }
+    let url = pg.url();
+    let web = MailferryServer::start_with_args(
+        true,
+        &["--no-worker"],
+        &[("MAILFERRY_DATABASE_URL", url.as_str())],
+    )
+    .expect("web-only process");
+    let key = web.data_dir.path().join("secret.key");
+    let worker = MailferryServer::start(&[
+        ("MAILFERRY_DATABASE_URL", url.as_str()),
+        ("MAILFERRY_SECRET_KEY_FILE", key.to_str().unwrap()),
+    ])
+    .expect("worker process");
+    let testbed = serde_json::json!({
+        "sourcePort": source.imap_port(),
+        "destinationPort": destination.imap_port(),
+        "adminUser": MASTER_USER,
+        "adminPassword": MASTER_PASSWORD,
+        "csv": format!(
+            "EmailAddress,UserName,Password\n{}",
+            users.iter().map(|u| format!("{u},{u},user-pw\n")).collect::<String>()
+        ),
+        "users": users,
+    });
+    tokio::task::block_in_place(|| {
+        run_specs(&web, "05-live-channel", &testbed, |request| {
+            assert_eq!(request, "restart-web");
+            web.restart().expect("the web process starts again");
+        })
+    });
+    assert!(
+        worker.log_text().contains("batch pass finished"),
+        "the worker process did the copying"
+    );
+    assert!(
+        !web.log_text().contains("mailbox finished"),
+        "the web process copied nothing"
+    );
+    for user in &users {
+        let mut dst = TestSession::master(destination.imap_port(), user)
+            .await
+            .unwrap();
+        assert_eq!(
+            dst.fetch_all("INBOX").await.unwrap().len() as u64,
+            MESSAGES / 2
+        );
+    }
+}

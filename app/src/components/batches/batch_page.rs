@@ -56,8 +56,7 @@ fn LiveBatch(initial: BatchDetail) -> impl IntoView {
     let name = initial.summary.name.clone();
     let detail = RwSignal::new(initial);
     let samples = RwSignal::new(Vec::<Sample>::new());
-    let status = RwSignal::new(LiveStatus::Connecting);
-    keep_live(id, status, move |live| {
+    let channel = keep_live(id, move |live| {
         samples.try_update(|s| {
             s.push(Sample {
                 at: seconds(live.at),
@@ -76,8 +75,9 @@ fn LiveBatch(initial: BatchDetail) -> impl IntoView {
         <div class="page-head">
             <h1 data-testid="batch-name">{name}</h1>
             <span class="live" data-testid="live-status"
-                data-status=move || format!("{:?}", status.get()).to_lowercase()>
-                {move || match status.get() {
+                data-status=move || format!("{:?}", channel.status.get()).to_lowercase()
+                data-reconnects=move || channel.reconnects.get()>
+                {move || match channel.status.get() {
                     LiveStatus::Connecting => "Connecting…",
                     LiveStatus::Live => "● Live",
                     LiveStatus::Reconnecting => "Reconnecting…",

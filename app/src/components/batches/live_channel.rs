@@ -31,13 +31,22 @@ async fn sleep(duration: Duration) {
     let _ = wait.await;
 }
 
+/// The channel as the page sees it.
+#[derive(Clone, Copy)]
+pub struct LiveChannel {
+    pub status: RwSignal<LiveStatus>,
+    /// How often the channel was lost and opened again.
+    pub reconnects: RwSignal<u32>,
+}
+
 /// Starts the channel in the browser (an effect, so never on the server) and stops it when the
 /// page goes away.
-pub fn keep_live(
-    id: BatchId,
-    status: RwSignal<LiveStatus>,
-    on_message: impl Fn(BatchLive) + Clone + 'static,
-) {
+pub fn keep_live(id: BatchId, on_message: impl Fn(BatchLive) + Clone + 'static) -> LiveChannel {
+    let channel = LiveChannel {
+        status: RwSignal::new(LiveStatus::Connecting),
+        reconnects: RwSignal::new(0),
+    };
+    let LiveChannel { status, reconnects } = channel;
     Effect::new(move |_| {
         let on_message = on_message.clone();
         let (abort, registration) = AbortHandle::new_pair();
@@ -62,6 +71,7 @@ pub fn keep_live(
                 }
                 drop(sender);
                 status.try_set(LiveStatus::Reconnecting);
+                reconnects.try_update(|n| *n += 1);
                 sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(10));
             }
@@ -71,4 +81,5 @@ pub fn keep_live(
         });
         on_cleanup(move || abort.abort());
     });
+    channel
 }
