@@ -87,6 +87,9 @@ pub struct Config {
     pub sign_in_attempts_per_minute: u32,
     /// How many mailboxes this process migrates at once.
     pub max_concurrent_mailboxes: u32,
+    /// How many mailboxes all processes sharing the database migrate at once (0 = no limit
+    /// beyond each process's own and each endpoint's).
+    pub cluster_max_concurrent_mailboxes: u32,
     /// Seconds a mailbox claim holds without a heartbeat; a dead process's mailboxes are taken
     /// over after it.
     pub mailbox_lease_secs: u64,
@@ -107,6 +110,7 @@ impl Default for Config {
             secure_cookies: false,
             sign_in_attempts_per_minute: 10,
             max_concurrent_mailboxes: 8,
+            cluster_max_concurrent_mailboxes: 0,
             mailbox_lease_secs: 60,
             smtp: crate::mail::smtp::SmtpSettings::default(),
         }
@@ -114,6 +118,11 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The cluster-wide limit of mailboxes at once, if one is set.
+    pub fn cluster_max(&self) -> Option<u32> {
+        Some(self.cluster_max_concurrent_mailboxes).filter(|n| *n > 0)
+    }
+
     /// Loads the layers; `overrides` are the CLI flags the admin gave (highest priority).
     pub fn load(
         toml_path: Option<&std::path::Path>,

@@ -96,6 +96,7 @@ pub async fn run(config: Config, role: Role) -> Result<(), ServeError> {
         let settings = crate::worker::WorkerSettings {
             concurrency: runtime.config.max_concurrent_mailboxes as usize,
             lease: Duration::from_secs(runtime.config.mailbox_lease_secs.max(3)),
+            cluster_max: runtime.config.cluster_max(),
             poll: Duration::from_secs(2),
         };
         tokio::spawn(crate::worker::run(

@@ -22,6 +22,8 @@ pub struct WorkerSettings {
     /// Mailboxes this process copies at once, over all batches.
     pub concurrency: usize,
     pub lease: Duration,
+    /// Mailboxes all processes migrate at once (`None`: no such limit).
+    pub cluster_max: Option<u32>,
     /// How often to look for work.
     pub poll: Duration,
 }
@@ -84,13 +86,15 @@ pub async fn run(
                         slots.clone(),
                         smtp.clone(),
                     );
-                    let (concurrency, lease) = (settings.concurrency, settings.lease);
+                    let (concurrency, lease, cluster_max) =
+                        (settings.concurrency, settings.lease, settings.cluster_max);
                     tokio::spawn(async move {
                         // One permit per running batch keeps this process within its limit.
                         let _permit = slots.acquire_owned().await;
                         let run = RunSettings {
                             concurrency,
                             lease,
+                            cluster_max,
                             ..RunSettings::default()
                         };
                         match run_batch(&db, &cipher, id, run, |done| {

@@ -127,8 +127,9 @@ async fn fixture(mailboxes: usize, endpoint_max: u32) -> Fixture {
 }
 
 impl Fixture {
-    fn start_processes(&self, n: usize) -> Vec<MailferryServer> {
-        let env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    fn start_processes(&self, n: usize, extra_env: &[(&str, &str)]) -> Vec<MailferryServer> {
+        let mut env: Vec<(&str, &str)> = self.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        env.extend_from_slice(extra_env);
         (0..n)
             .map(|_| MailferryServer::start(&env).expect("serve starts"))
             .collect()
@@ -164,7 +165,7 @@ impl Fixture {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_processes_share_a_batch_and_survive_a_killed_one() {
     let f = fixture(MAILBOXES, 100).await;
-    let mut processes = f.start_processes(3);
+    let mut processes = f.start_processes(3, &[]);
     actions::start(&f.db, f.id).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
     while f.synced().await.len() < 10 {
@@ -216,12 +217,8 @@ async fn three_processes_share_a_batch_and_survive_a_killed_one() {
     }
 }
 
-/// Three processes with three slots each, an endpoint allowing two: never more than two at once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_endpoint_limit_holds_across_processes() {
-    let f = fixture(12, 2).await;
-    let processes = f.start_processes(3);
-    actions::start(&f.db, f.id).await.unwrap();
+/// Waits until the batch is done; returns the most mailboxes that were live at once.
+async fn most_at_once(f: &Fixture, processes: &[MailferryServer], total: usize) -> usize {
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut most = 0;
     loop {
@@ -234,8 +231,8 @@ async fn an_endpoint_limit_holds_across_processes() {
             .unwrap()
             .len();
         most = most.max(live);
-        if f.synced().await.len() == 12 {
-            break;
+        if f.synced().await.len() == total {
+            return most;
         }
         assert!(
             Instant::now() < deadline,
@@ -244,9 +241,34 @@ async fn an_endpoint_limit_holds_across_processes() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Three processes with three slots each, an endpoint allowing two: never more than two at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_limit_holds_across_processes() {
+    let f = fixture(12, 2).await;
+    let processes = f.start_processes(3, &[]);
+    actions::start(&f.db, f.id).await.unwrap();
+    let most = most_at_once(&f, &processes, 12).await;
     assert!(
         most <= 2,
         "at most 2 mailboxes at once on the endpoint, saw {most}"
+    );
+    assert!(most >= 1);
+    f.assert_each_copied_once().await;
+}
+
+/// Three processes with three slots each and a roomy endpoint, the cluster-wide limit at two:
+/// never more than two at once over all processes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_wide_limit_holds_across_processes() {
+    let f = fixture(12, 100).await;
+    let processes = f.start_processes(3, &[("MAILFERRY_CLUSTER_MAX_CONCURRENT_MAILBOXES", "2")]);
+    actions::start(&f.db, f.id).await.unwrap();
+    let most = most_at_once(&f, &processes, 12).await;
+    assert!(
+        most <= 2,
+        "at most 2 mailboxes at once in the cluster, saw {most}"
     );
     assert!(most >= 1);
     f.assert_each_copied_once().await;
@@ -279,7 +301,7 @@ async fn a_stop_reaches_every_process() {
     let f = fixture(12, 100).await;
     // Slow enough that the stop lands while mailboxes are being copied.
     f.proxy.set_fault(Fault::Delay(Duration::from_millis(60)));
-    let processes = f.start_processes(2);
+    let processes = f.start_processes(2, &[]);
     actions::start(&f.db, f.id).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
     // Stop as soon as the first mailboxes are claimed: the queued ones must never start.

@@ -77,6 +77,8 @@ pub struct RunSettings {
     /// How long a claim on a mailbox holds without a heartbeat (a dead worker's mailboxes are
     /// taken over after it).
     pub lease: Duration,
+    /// Mailboxes all processes migrate at once (`None`: no such limit).
+    pub cluster_max: Option<u32>,
 }
 
 impl Default for RunSettings {
@@ -85,6 +87,7 @@ impl Default for RunSettings {
             concurrency: 4,
             retry: RetryPolicy::default(),
             lease: claim::LEASE,
+            cluster_max: None,
         }
     }
 }
@@ -157,6 +160,7 @@ struct Shared {
     worker: String,
     source_endpoint_id: i32,
     lease: Duration,
+    cluster_max: Option<u32>,
 }
 
 pub async fn run_batch(
@@ -187,6 +191,7 @@ pub async fn run_batch(
         worker: claim::worker_id(),
         source_endpoint_id: source_id,
         lease: settings.lease,
+        cluster_max: settings.cluster_max,
     });
     if batch.state == BatchState::Stopping.as_str() || batch.state == BatchState::Stopped.as_str() {
         return Err(RunBatchError::Stopped(batch_id));
@@ -276,23 +281,18 @@ async fn run_one(
         record::set_state(&shared.db, row.id, MailboxState::Stopped).await?;
         return Ok(None);
     }
-    let limit = claim::EndpointLimit {
-        source_endpoint_id: shared.source_endpoint_id,
-        max: shared.source.max_concurrent,
+    let limits = claim::ClaimLimits {
+        endpoint: Some(claim::EndpointLimit {
+            source_endpoint_id: shared.source_endpoint_id,
+            max: shared.source.max_concurrent,
+        }),
+        cluster_max: shared.cluster_max,
     };
     loop {
-        match claim::claim(
-            &shared.db,
-            row.id,
-            &shared.worker,
-            shared.lease,
-            Some(limit),
-        )
-        .await?
-        {
+        match claim::claim(&shared.db, row.id, &shared.worker, shared.lease, limits).await? {
             claim::Claim::Claimed => break,
             claim::Claim::Taken => return Ok(None),
-            // Other processes use the endpoint's every slot: wait for one.
+            // Other processes use every slot of the endpoint or the cluster: wait for one.
             claim::Claim::LimitReached if !shared.stop.load(Ordering::Relaxed) => {
                 tokio::time::sleep(Duration::from_millis(500)).await
             }

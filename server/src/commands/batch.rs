@@ -98,6 +98,7 @@ pub async fn run(action: BatchAction, config: Config) -> Result<u8, BatchCommand
                 RunSettings {
                     concurrency: concurrency.max(1),
                     retry: RetryPolicy::default(),
+                    cluster_max: runtime.config.cluster_max(),
                     ..RunSettings::default()
                 },
                 |done| {

@@ -39,13 +39,24 @@ pub struct EndpointLimit {
     pub max: u32,
 }
 
+/// The limits a claim must respect, counted over every process sharing the database.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClaimLimits {
+    pub endpoint: Option<EndpointLimit>,
+    /// Live claims allowed over all batches and processes.
+    pub cluster_max: Option<u32>,
+}
+
+/// The advisory lock key that serializes claims under the cluster-wide limit ("mfclaim").
+const CLUSTER_LOCK: i64 = 0x6d66_636c_6169_6d;
+
 /// What a claim attempt found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Claim {
     Claimed,
     /// Another worker holds it, or it is done.
     Taken,
-    /// The endpoint's limit is reached for now: try again later.
+    /// The endpoint's or the cluster's limit is reached for now: try again later.
     LimitReached,
 }
 
@@ -55,15 +66,15 @@ pub async fn claim(
     mailbox_id: i32,
     worker: &str,
     lease: Duration,
-    limit: Option<EndpointLimit>,
+    limits: ClaimLimits,
 ) -> Result<Claim, DbErr> {
     if db.get_database_backend() == DbBackend::Sqlite {
         // One process, one writer: the conditional UPDATE alone is atomic. (A read-then-write
         // transaction would fail with SQLITE_BUSY when another connection wrote in between.)
-        return claim_in(db, mailbox_id, worker, lease, limit).await;
+        return claim_in(db, mailbox_id, worker, lease, limits).await;
     }
     let txn = db.begin().await?;
-    let claimed = claim_in(&txn, mailbox_id, worker, lease, limit).await?;
+    let claimed = claim_in(&txn, mailbox_id, worker, lease, limits).await?;
     txn.commit().await?;
     Ok(claimed)
 }
@@ -73,10 +84,26 @@ async fn claim_in<C: ConnectionTrait>(
     mailbox_id: i32,
     worker: &str,
     lease: Duration,
-    limit: Option<EndpointLimit>,
+    limits: ClaimLimits,
 ) -> Result<Claim, DbErr> {
     let now = Utc::now();
-    if let Some(limit) = limit {
+    // Locks are always taken cluster first, endpoint second, so two claims never wait on
+    // each other in opposite order.
+    if let Some(max) = limits.cluster_max {
+        if txn.get_database_backend() == DbBackend::Postgres {
+            txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({CLUSTER_LOCK})"))
+                .await?;
+        }
+        let live = mailbox::Entity::find()
+            .filter(mailbox::Column::State.eq(MailboxState::Syncing.as_str()))
+            .filter(mailbox::Column::LeaseUntil.gte(now))
+            .count(txn)
+            .await?;
+        if live >= u64::from(max) {
+            return Ok(Claim::LimitReached);
+        }
+    }
+    if let Some(limit) = limits.endpoint {
         // Claims on one endpoint are serialized by a row lock on it (PostgreSQL; SQLite has a
         // single writer), so the count below cannot be overtaken by another process.
         endpoint::Entity::find_by_id(limit.source_endpoint_id)
