@@ -48,7 +48,7 @@ pub struct ClaimLimits {
 }
 
 /// The advisory lock key that serializes claims under the cluster-wide limit ("mfclaim").
-const CLUSTER_LOCK: i64 = 0x6d66_636c_6169_6d;
+const CLUSTER_LOCK: i64 = 0x006d_6663_6c61_696d;
 
 /// What a claim attempt found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
