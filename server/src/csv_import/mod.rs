@@ -2,5 +2,7 @@
 //! checked row by row, every problem named by row number and column.
 
 pub mod parse;
+#[cfg(test)]
+mod proptests;
 
 pub use parse::{CsvProblem, CsvRow, parse_csv};

@@ -92,7 +92,9 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<CsvRow>, Vec<CsvProblem>> {
     }
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
-        .trim(csv::Trim::All)
+        // Headers and the address/name fields are trimmed; a password is taken as written
+        // (spaces at its ends are part of it).
+        .trim(csv::Trim::Headers)
         .from_reader(bytes);
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
@@ -147,7 +149,7 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<CsvRow>, Vec<CsvProblem>> {
                 continue;
             }
         };
-        if record.iter().all(str::is_empty) {
+        if record.iter().all(|field| field.trim().is_empty()) {
             continue;
         }
         if record.len() > headers.len() {
@@ -162,18 +164,12 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<CsvRow>, Vec<CsvProblem>> {
             ));
             continue;
         }
-        let get = |column: &str| {
-            index
-                .get(column)
-                .and_then(|&i| record.get(i))
-                .unwrap_or("")
-                .to_string()
-        };
+        let get = |column: &str| index.get(column).and_then(|&i| record.get(i)).unwrap_or("");
         let (email, user, password, root) = (
-            get("EmailAddress"),
-            get("UserName"),
-            get("Password"),
-            get("UserRoot"),
+            get("EmailAddress").trim().to_string(),
+            get("UserName").trim().to_string(),
+            get("Password").to_string(),
+            get("UserRoot").trim().to_string(),
         );
         let mut ok = true;
         for (column, value) in [
