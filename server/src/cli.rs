@@ -30,6 +30,18 @@ pub enum Command {
     Report(ReportArgs),
     /// Look at and test the stored endpoints.
     Endpoint(EndpointArgs),
+    /// Create a new secret key and re-encrypt every stored password with it (stop every
+    /// Mailferry process first).
+    RotateKey(RotateKeyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RotateKeyArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Where to write the new key (must not exist yet).
+    #[arg(long)]
+    pub new_key_file: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -49,6 +49,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 mailferry::commands::endpoint::run(args.action, config).await?,
             ))
         }
+        Command::RotateKey(args) => {
+            let config = Config::load(cli.config.as_deref(), &args.store.overrides())?;
+            Ok(ExitCode::from(
+                mailferry::commands::rotate_key::run(args.new_key_file, config).await?,
+            ))
+        }
         Command::Report(args) => {
             let config = Config::load(cli.config.as_deref(), &args.store.overrides())?;
             Ok(ExitCode::from(

@@ -1,7 +1,8 @@
-//! The headless commands (`migrate`, `batch`, `report`): the same engine and database as the web
+//! The headless commands (`migrate`, `batch`, `report`, `endpoint`, `rotate-key`): the same engine and database as the web
 //! app, driven from a shell.
 
 pub mod batch;
 pub mod endpoint;
 pub mod migrate;
 pub mod report;
+pub mod rotate_key;

@@ -1,5 +1,5 @@
 //! The 32-byte key that encrypts stored passwords: created at first run with mode 0600.
-//! Rotation: see docs/operations.md (`mailferry rotate-key`).
+//! Rotation: `mailferry rotate-key` (see docs/operations.md).
 
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -20,6 +20,29 @@ pub enum KeyFileError {
     TooOpen { path: String, mode: u32 },
 }
 
+/// Writes a fresh random key to `path` (mode 0600); refuses to overwrite an existing file.
+pub fn create_new(path: &Path) -> Result<[u8; 32], KeyFileError> {
+    let io = |source| KeyFileError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    let mut key = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(io)?;
+    file.write_all(hex::encode(key).as_bytes()).map_err(io)?;
+    file.sync_all().map_err(io)?;
+    tracing::info!(path = %path.display(), "created a new secret key");
+    Ok(key)
+}
+
 /// Reads the key, creating the file (and its folder) with a fresh random key when missing.
 pub fn load_or_create(path: &Path) -> Result<[u8; 32], KeyFileError> {
     let io = |source| KeyFileError::Io {
@@ -27,21 +50,7 @@ pub fn load_or_create(path: &Path) -> Result<[u8; 32], KeyFileError> {
         source,
     };
     if !path.exists() {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(io)?;
-        }
-        let mut key = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut key);
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(io)?;
-        file.write_all(hex::encode(key).as_bytes()).map_err(io)?;
-        file.sync_all().map_err(io)?;
-        tracing::info!(path = %path.display(), "created a new secret key");
-        return Ok(key);
+        return create_new(path);
     }
     let mode = std::fs::metadata(path).map_err(io)?.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {

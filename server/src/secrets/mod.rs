@@ -2,5 +2,6 @@
 
 pub mod cipher;
 pub mod key_file;
+pub mod rotate;
 
 pub use cipher::{Cipher, CipherError, EncryptedSecret};

@@ -1,0 +1,107 @@
+//! Key rotation: every stored secret (endpoint admin passwords, source passwords of mailboxes,
+//! the SMTP password) is decrypted with the old key and encrypted with the new one, in one
+//! transaction: either all of them move to the new key or none does.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
+};
+
+use super::{Cipher, CipherError, EncryptedSecret};
+use crate::db::entity::{endpoint, mailbox, setting};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RotateError {
+    #[error(transparent)]
+    Db(#[from] DbErr),
+    #[error("{what}: {source}")]
+    Decrypt { what: String, source: CipherError },
+}
+
+/// Mailbox rows re-encrypted per round trip.
+const PAGE: u64 = 1_000;
+
+fn again(
+    old: &Cipher,
+    new: &Cipher,
+    stored: &str,
+    what: impl FnOnce() -> String,
+) -> Result<String, RotateError> {
+    let plain = old
+        .decrypt(&EncryptedSecret(stored.to_string()))
+        .map_err(|source| RotateError::Decrypt {
+            what: what(),
+            source,
+        })?;
+    Ok(new.encrypt(&plain).0)
+}
+
+/// Re-encrypts every stored secret; returns how many.
+pub async fn rotate(
+    db: &DatabaseConnection,
+    old: &Cipher,
+    new: &Cipher,
+) -> Result<u64, RotateError> {
+    let txn = db.begin().await?;
+    let count = rotate_in(&txn, old, new).await?;
+    txn.commit().await?;
+    Ok(count)
+}
+
+async fn rotate_in(
+    txn: &DatabaseTransaction,
+    old: &Cipher,
+    new: &Cipher,
+) -> Result<u64, RotateError> {
+    let mut count = 0;
+    for e in endpoint::Entity::find().all(txn).await? {
+        let Some(stored) = &e.admin_secret else {
+            continue;
+        };
+        let secret = again(old, new, stored, || format!("endpoint {}", e.id))?;
+        endpoint::Entity::update_many()
+            .col_expr(endpoint::Column::AdminSecret, Expr::value(secret))
+            .filter(endpoint::Column::Id.eq(e.id))
+            .exec(txn)
+            .await?;
+        count += 1;
+    }
+    for s in setting::Entity::find().all(txn).await? {
+        let Some(stored) = &s.secret else { continue };
+        let secret = again(old, new, stored, || format!("setting {}", s.key))?;
+        setting::Entity::update_many()
+            .col_expr(setting::Column::Secret, Expr::value(secret))
+            .filter(setting::Column::Key.eq(s.key.clone()))
+            .exec(txn)
+            .await?;
+        count += 1;
+    }
+    let mut after = 0;
+    loop {
+        let page = mailbox::Entity::find()
+            .filter(mailbox::Column::Id.gt(after))
+            .order_by_asc(mailbox::Column::Id)
+            .limit(PAGE)
+            .all(txn)
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for m in page {
+            let what = || format!("mailbox {} (batch {})", m.email_address, m.batch_id);
+            let source = again(old, new, &m.source_secret, what)?;
+            let destination = match &m.destination_secret {
+                Some(stored) => Some(again(old, new, stored, what)?),
+                None => None,
+            };
+            mailbox::Entity::update_many()
+                .col_expr(mailbox::Column::SourceSecret, Expr::value(source))
+                .col_expr(mailbox::Column::DestinationSecret, Expr::value(destination))
+                .filter(mailbox::Column::Id.eq(m.id))
+                .exec(txn)
+                .await?;
+            count += 1 + u64::from(m.destination_secret.is_some());
+        }
+    }
+    Ok(count)
+}

@@ -1,0 +1,168 @@
+//! Secrets at rest and in motion: after a whole batch (one row failing on its password), no
+//! password is in the terminal output (every log level on), the errors CSV, or anywhere in the
+//! database files; the key file is private; `rotate-key` moves every stored secret to a new key
+//! that then works while the old one opens nothing.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+
+use mailferry_tests::mailferry_server::mailferry_binary;
+use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
+use mailferry_tests::{Dovecot, DovecotOptions, MASTER_PASSWORD};
+
+const GOOD_PASSWORD: &str = "Src-Secret-One-7f3a";
+const REAL_PASSWORD: &str = "Src-Secret-Two-9b1c";
+const WRONG_PASSWORD: &str = "Src-Wrong-Guess-4d2e";
+const PASSWORDS: [&str; 4] = [
+    GOOD_PASSWORD,
+    REAL_PASSWORD,
+    WRONG_PASSWORD,
+    MASTER_PASSWORD,
+];
+
+fn assert_no_password(what: &str, bytes: &[u8]) {
+    for password in PASSWORDS {
+        assert!(
+            !bytes
+                .windows(password.len())
+                .any(|w| w == password.as_bytes()),
+            "{what} holds the password {password:?}"
+        );
+    }
+}
+
+/// Every file of the data folder but the key: the database, its WAL and anything else.
+fn assert_no_password_in_files(data: &Path) {
+    for entry in std::fs::read_dir(data).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() && !path.ends_with("secret.key") {
+            assert_no_password(&path.display().to_string(), &std::fs::read(&path).unwrap());
+        }
+    }
+}
+
+fn mailferry(args: &[&str], key: Option<&Path>) -> (i32, String) {
+    let mut command = Command::new(mailferry_binary().unwrap());
+    command.args(args).env("RUST_LOG", "trace");
+    if let Some(key) = key {
+        command.env("MAILFERRY_SECRET_KEY_FILE", key);
+    }
+    let output = command.output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_password_is_stored_logged_or_reported_and_the_key_rotates() {
+    let mut source = Dovecot::start(DovecotOptions::default()).unwrap();
+    let mut destination = Dovecot::start(DovecotOptions {
+        name: "destination",
+        ..DovecotOptions::default()
+    })
+    .unwrap();
+    source
+        .add_users(&[
+            ("keep@example.test", GOOD_PASSWORD),
+            ("wrong@example.test", REAL_PASSWORD),
+        ])
+        .unwrap();
+    destination
+        .add_users(&[("keep@example.test", "x"), ("wrong@example.test", "y")])
+        .unwrap();
+    let spec = MailboxSpec {
+        folders: vec![FolderSpec {
+            name: "INBOX".into(),
+            messages: (0..5)
+                .map(|i| MessageSpec {
+                    bytes: message(700 + i, 2_000, None),
+                    flags: vec![],
+                    internaldate: None,
+                })
+                .collect(),
+        }],
+    };
+    seed_mailbox(&source, "keep@example.test", &spec)
+        .await
+        .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let errors_csv = dir.path().join("errors.csv");
+    let csv = format!(
+        "EmailAddress,UserName,Password\nkeep@example.test,keep@example.test,{GOOD_PASSWORD}\n\
+         wrong@example.test,wrong@example.test,{WRONG_PASSWORD}\n"
+    );
+    let output = common::migrate_command(dir.path(), &source, &destination, &csv)
+        .args(["--errors-csv", errors_csv.to_str().unwrap()])
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(output.status.code(), Some(2), "one row fails:\n{text}");
+    assert!(text.contains("INFO"), "logging was on:\n{text}");
+    assert_no_password("the terminal output", text.as_bytes());
+    let report = std::fs::read(&errors_csv).unwrap();
+    assert!(String::from_utf8_lossy(&report).contains("wrong@example.test"));
+    assert_no_password("MigrationErrors.csv", &report);
+
+    let data = dir.path().join("data");
+    assert_no_password_in_files(&data);
+    let old_key = data.join("secret.key");
+    assert_eq!(
+        std::fs::metadata(&old_key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    // Rotation: a new private key; every secret re-encrypted with it.
+    let new_key = dir.path().join("new.key");
+    let data_arg = data.to_str().unwrap();
+    let (code, text) = mailferry(
+        &[
+            "rotate-key",
+            "--data-dir",
+            data_arg,
+            "--new-key-file",
+            new_key.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("re-encrypted 3 stored secrets"), "{text}");
+    assert_eq!(
+        std::fs::metadata(&new_key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_no_password_in_files(&data);
+
+    // With the new key the stored passwords work (the good row signs in, the wrong one is
+    // still refused by the source); the old key opens nothing.
+    let (code, text) = mailferry(
+        &["batch", "preflight", "1", "--data-dir", data_arg],
+        Some(&new_key),
+    );
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("keep@example.test") && text.contains(" ok "),
+        "{text}"
+    );
+    assert!(text.contains("Cannot sign in to the source"), "{text}");
+    assert_no_password("the pre-flight output", text.as_bytes());
+    let (code, text) = mailferry(
+        &["batch", "preflight", "1", "--data-dir", data_arg],
+        Some(&old_key),
+    );
+    assert_ne!(code, 0);
+    assert!(text.contains("cannot be decrypted with this key"), "{text}");
+}
