@@ -30,7 +30,7 @@ export async function addEndpoint(page, fields) {
   await page.waitForSelector(`[data-testid=endpoint-card][data-name="${fields.name}"]`);
 }
 
-/// Adds the test bed's source and destination endpoints.
+// Adds the test bed's source and destination endpoints.
 export async function addTestbedEndpoints(page, env) {
   const bed = env.testbed;
   await visit(page, env, '/endpoints', 'endpoints');
@@ -41,10 +41,15 @@ export async function addTestbedEndpoints(page, env) {
   });
 }
 
-/// Uploads `csv` as a new batch named `name`; resolves on the new batch's page.
-export async function uploadBatch(page, env, name, csv) {
+// Uploads `csv` as a new batch named `name` (options: input name → value); resolves on the new
+// batch's page.
+export async function uploadBatch(page, env, name, csv, options = {}) {
   await visit(page, env, '/batches/new', 'new-batch');
   await page.fill('#nb-name', name);
+  for (const [field, value] of Object.entries(options)) {
+    await page.locator('details.options summary').click();
+    await page.fill(`[name=${field}]`, value);
+  }
   await page.setInputFiles('#nb-csv', { name: 'batch.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.click('[data-testid=upload-csv]');
   await page.waitForURL(/\/batches\/\d+$/);

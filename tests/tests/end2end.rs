@@ -303,3 +303,72 @@ async fn live_progress_of_another_process_survives_a_web_restart() {
         );
     }
 }
+
+/// Dovecot refuses `/` inside a name (so no folder can be called `<script>…</script>`): an
+/// element with an event handler is the hostile name here.
+const SCRIPT_FOLDER: &str = "<img src=x onerror=alert(1)>";
+
+/// Text that comes from mailboxes (a folder named like an HTML element, a subject with HTML)
+/// shows as text in the error report, and never runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mailbox_text_shows_as_text() {
+    // `.` as separator, so the folder name's `/` is part of the name.
+    let options = |name| DovecotOptions {
+        name,
+        separator: '.',
+        ..DovecotOptions::default()
+    };
+    let mut source = Dovecot::start(options("source")).expect("source Dovecot");
+    let mut destination = Dovecot::start(options("destination")).expect("destination Dovecot");
+    let user = "mallory@example.test";
+    source.add_user(user, "user-pw").unwrap();
+    destination.add_user(user, "dest-pw").unwrap();
+    let big = String::from_utf8(message(9_001, 1_600_000, None))
+        .unwrap()
+        .replace(
+            "Subject: Test message 9001",
+            "Subject: <img src=x onerror=alert(2)>big",
+        );
+    let spec = MailboxSpec {
+        folders: vec![
+            FolderSpec {
+                name: "INBOX".into(),
+                messages: vec![],
+            },
+            FolderSpec {
+                name: SCRIPT_FOLDER.into(),
+                messages: vec![
+                    MessageSpec {
+                        bytes: message(9_002, 3_000, None),
+                        flags: vec![],
+                        internaldate: None,
+                    },
+                    MessageSpec {
+                        bytes: big.into_bytes(),
+                        flags: vec![],
+                        internaldate: None,
+                    },
+                ],
+            },
+        ],
+    };
+    seed_mailbox(&source, user, &spec).await.unwrap();
+    let server = MailferryServer::start(&[]).expect("server starts");
+    let testbed = serde_json::json!({
+        "sourcePort": source.imap_port(),
+        "destinationPort": destination.imap_port(),
+        "adminUser": MASTER_USER,
+        "adminPassword": MASTER_PASSWORD,
+        "csv": format!("EmailAddress,UserName,Password\n{user},{user},user-pw\n"),
+        "folder": SCRIPT_FOLDER,
+    });
+    tokio::task::block_in_place(|| run_specs(&server, "06-hostile-text", &testbed, no_requests));
+    let mut dst = TestSession::master(destination.imap_port(), user)
+        .await
+        .unwrap();
+    assert_eq!(
+        dst.fetch_all(SCRIPT_FOLDER).await.unwrap().len(),
+        1,
+        "the small message only"
+    );
+}
