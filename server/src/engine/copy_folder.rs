@@ -216,6 +216,16 @@ async fn copy_into(
         );
         outcome.already_present = present.len() as u64;
         state::commit_copied(job.db, &mut folder, &present).await?;
+        if !fresh {
+            // Journaled messages found in the destination were appended by an earlier run that
+            // ended before its commit: they count as copied, once, now.
+            let bytes = metas
+                .iter()
+                .filter(|m| present.contains(&m.uid))
+                .map(|m| u64::from(m.size))
+                .sum();
+            job.progress.copied(present.len() as u64, bytes);
+        }
     }
     if !journal.is_empty() {
         state::journal_clear(job.db, &folder).await?;

@@ -142,3 +142,47 @@ pub async fn stored_batch(
     };
     create_batch(db, cipher, batch).await.unwrap()
 }
+
+/// The destination's `folders` of `user` hold exactly the source's messages: count, bytes, flags
+/// and internal dates, in order (nothing lost, nothing twice).
+pub async fn assert_same_messages(
+    source: &Dovecot,
+    destination: &Dovecot,
+    user: &str,
+    folders: &[&str],
+) {
+    use mailferry_tests::TestSession;
+    let flags = |m: &mailferry_tests::FetchedMessage| {
+        let mut f: Vec<String> = m
+            .flags
+            .iter()
+            .filter(|f| *f != "\\Recent")
+            .cloned()
+            .collect();
+        f.sort();
+        f
+    };
+    let mut src = TestSession::master(source.imap_port(), user).await.unwrap();
+    let mut dst = TestSession::master(destination.imap_port(), user)
+        .await
+        .unwrap();
+    for folder in folders {
+        let a = src.fetch_all(folder).await.unwrap();
+        let b = dst.fetch_all(folder).await.unwrap();
+        assert_eq!(a.len(), b.len(), "{user} {folder}: message count");
+        for (x, y) in a.iter().zip(&b) {
+            assert!(x.body == y.body, "{user} {folder}: UID {} differs", x.uid);
+            assert_eq!(
+                flags(x),
+                flags(y),
+                "{user} {folder}: flags of UID {}",
+                x.uid
+            );
+            assert_eq!(
+                x.internaldate, y.internaldate,
+                "{user} {folder}: date of UID {}",
+                x.uid
+            );
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! Crash safety of a whole batch: the server is killed with SIGKILL 20 times while it copies a
+//! multi-mailbox batch (in turn: right after a claim, during sign-in, LIST and SELECT; as soon
+//! as messages are journaled for an APPEND; with APPEND literals in flight; right after a
+//! commit), started again on the same SQLite database, and the batch resumes on its own. In the end every destination folder equals
+//! its source: nothing lost, nothing twice, flags and dates intact.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, Instant};
+
+use mailferry::batches::actions;
+use mailferry::config::{Config, DatabaseUrl};
+use mailferry::db::entity::{append_journal, batch, mailbox};
+use mailferry::endpoints::EndpointRole;
+use mailferry::secrets::Cipher;
+use mailferry_tests::mailferry_server::MailferryServer;
+use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
+use mailferry_tests::{Dovecot, DovecotOptions, Fault, FaultProxy};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+const USERS: usize = 4;
+const FOLDERS: [&str; 3] = ["INBOX", "Archive", "Archive/2001"];
+const PER_FOLDER: u64 = 120;
+const KILLS: usize = 20;
+
+fn corpus(user: usize) -> MailboxSpec {
+    MailboxSpec {
+        folders: FOLDERS
+            .iter()
+            .enumerate()
+            .map(|(f, name)| FolderSpec {
+                name: name.to_string(),
+                messages: (0..PER_FOLDER)
+                    .map(|i| MessageSpec {
+                        bytes: message(
+                            (user * 10 + f) as u64 * 1_000 + i,
+                            8_000 + (i as usize % 7) * 3_000,
+                            None,
+                        ),
+                        flags: match i % 4 {
+                            0 => vec!["\\Seen".into()],
+                            1 => vec!["\\Flagged".into(), "$Label1".into()],
+                            _ => vec![],
+                        },
+                        internaldate: None,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+async fn copied(db: &sea_orm::DatabaseConnection, id: i32) -> i64 {
+    mailbox::Entity::find()
+        .filter(mailbox::Column::BatchId.eq(id))
+        .all(db)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.messages_copied)
+        .sum()
+}
+
+/// Where in the work a kill lands, judged from what the process has written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KillPoint {
+    /// It claimed a mailbox: connecting, signing in, LIST, SELECT.
+    Claimed,
+    /// It journaled messages it is about to append (FETCH done, APPEND starting).
+    Journaled,
+    /// 30 ms after journaling: literals on the wire or the answer awaited.
+    AppendInFlight,
+    /// It committed a transaction: between a commit and the next one.
+    Committed,
+}
+
+impl KillPoint {
+    const ALL: [KillPoint; 4] = [
+        KillPoint::Claimed,
+        KillPoint::Journaled,
+        KillPoint::AppendInFlight,
+        KillPoint::Committed,
+    ];
+
+    async fn reached(
+        self,
+        db: &sea_orm::DatabaseConnection,
+        id: i32,
+        since: chrono::DateTime<chrono::Utc>,
+        pid: u32,
+        copied_before: i64,
+    ) -> bool {
+        match self {
+            KillPoint::Claimed => mailbox::Entity::find()
+                .filter(mailbox::Column::BatchId.eq(id))
+                .filter(mailbox::Column::ClaimedBy.like(format!("%:{pid}")))
+                .filter(mailbox::Column::State.eq("Syncing"))
+                .one(db)
+                .await
+                .unwrap()
+                .is_some(),
+            KillPoint::Journaled | KillPoint::AppendInFlight => append_journal::Entity::find()
+                .filter(append_journal::Column::CreatedAt.gt(since))
+                .one(db)
+                .await
+                .unwrap()
+                .is_some(),
+            KillPoint::Committed => copied(db, id).await > copied_before,
+        }
+    }
+}
+
+async fn state(db: &sea_orm::DatabaseConnection, id: i32) -> String {
+    batch::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .unwrap()
+        .unwrap()
+        .state
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_kills_mid_batch_lose_and_duplicate_nothing() {
+    let mut source = Dovecot::start(DovecotOptions::default()).unwrap();
+    let mut destination = Dovecot::start(DovecotOptions {
+        name: "destination",
+        ..DovecotOptions::default()
+    })
+    .unwrap();
+    let users: Vec<String> = (0..USERS)
+        .map(|i| format!("crash{i}@example.test"))
+        .collect();
+    let pairs: Vec<(&str, &str)> = users.iter().map(|u| (u.as_str(), "pw")).collect();
+    source.add_users(&pairs).unwrap();
+    destination.add_users(&pairs).unwrap();
+    let mut csv = String::from("EmailAddress,UserName,Password\n");
+    for (i, user) in users.iter().enumerate() {
+        seed_mailbox(&source, user, &corpus(i)).await.unwrap();
+        csv.push_str(&format!("{user},{user},pw\n"));
+    }
+    // A slow source link, so each kill lands inside the work rather than between mailboxes.
+    let proxy = FaultProxy::start(([127, 0, 0, 1], source.imap_port()).into())
+        .await
+        .unwrap();
+    proxy.set_fault(Fault::Delay(Duration::from_millis(12)));
+
+    let shared = tempfile::tempdir().unwrap();
+    let key_path = shared.path().join("secret.key");
+    std::fs::write(&key_path, "42".repeat(32)).unwrap();
+    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let url = format!("sqlite://{}/mailferry.db", shared.path().display());
+    let db = mailferry::db::open(&Config {
+        database_url: DatabaseUrl(url.clone()),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let id = common::stored_batch(
+        &db,
+        &Cipher::new(&[0x42; 32]),
+        &common::endpoint(EndpointRole::Source, proxy.port()),
+        &common::endpoint(EndpointRole::Destination, destination.imap_port()),
+        &csv,
+    )
+    .await;
+    actions::start(&db, id).await.unwrap();
+
+    let server = MailferryServer::start(&[
+        ("MAILFERRY_DATABASE_URL", url.as_str()),
+        ("MAILFERRY_SECRET_KEY_FILE", key_path.to_str().unwrap()),
+        ("MAILFERRY_MAILBOX_LEASE_SECS", "3"),
+        ("MAILFERRY_MAX_CONCURRENT_MAILBOXES", "2"),
+    ])
+    .expect("serve starts");
+    let total = (USERS * FOLDERS.len()) as i64 * PER_FOLDER as i64;
+    let mut kills = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while kills.len() < KILLS {
+        let point = KillPoint::ALL[kills.len() % KillPoint::ALL.len()];
+        let (since, pid, before) = (chrono::Utc::now(), server.pid(), copied(&db, id).await);
+        while !point.reached(&db, id, since, pid, before).await {
+            assert!(
+                Instant::now() < deadline,
+                "stuck before {point:?}:\n{}",
+                server.log_text()
+            );
+            assert_ne!(
+                state(&db, id).await,
+                "Completed",
+                "the batch finished after only {} kills: make it bigger",
+                kills.len()
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        if point == KillPoint::AppendInFlight {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+        kills.push((point, copied(&db, id).await));
+        server.restart().expect("the server starts again");
+    }
+    while state(&db, id).await != "Completed" {
+        assert!(
+            Instant::now() < deadline,
+            "not finished:\n{}",
+            server.log_text()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    println!("killed at {kills:?} of {total} messages");
+    assert_eq!(copied(&db, id).await, total, "every message counted once");
+    for user in &users {
+        common::assert_same_messages(&source, &destination, user, &FOLDERS).await;
+    }
+}
