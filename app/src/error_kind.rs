@@ -96,6 +96,10 @@ error_kinds! {
         "Throttled by the server",
         "A server kept asking Mailferry to slow down until the retry budget was spent.",
         "Lower the endpoint's concurrency or run the batch outside busy hours; resume continues where it stopped.";
+    MessageNotReturned = "message_not_returned", Message,
+        "Message not returned by the source",
+        "The source server listed this message but did not send it when it was asked for (it may have been deleted during the copy).",
+        "Run the batch again: the message is asked for again and copied if it still exists; if it keeps failing, check the message on the source server.";
     ConnectionLost = "connection_lost", Mailbox,
         "Connection lost after retries",
         "The connection to a server broke repeatedly and the retry budget was spent.",

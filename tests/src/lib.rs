@@ -6,6 +6,7 @@ mod system_accounts;
 
 pub mod dovecot;
 pub mod fault_proxy;
+pub mod hostile_proxy;
 pub mod imap;
 pub mod mailferry_server;
 pub mod ports;
@@ -16,6 +17,7 @@ pub mod tls;
 
 pub use dovecot::{Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER};
 pub use fault_proxy::{Fault, FaultProxy};
+pub use hostile_proxy::{HostileProxy, Hostility};
 pub use imap::{CommandError, FetchedMessage, TestClient, TestSession};
 pub use ports::free_port;
 pub use postgres::Postgres;

@@ -346,7 +346,6 @@ async fn append_batch(
     batch: Vec<&MessageMeta>,
     bodies: Vec<FetchedBody>,
 ) -> Result<(), FolderFailure> {
-    // A message expunged on the source between the metadata pass and the fetch has no body.
     let mut pairs: Vec<(&MessageMeta, Vec<u8>, Vec<String>)> = Vec::with_capacity(bodies.len());
     let mut bodies = bodies.into_iter().peekable();
     for meta in batch {
@@ -359,6 +358,17 @@ async fn append_batch(
                 body.body,
                 destination_flags(&meta.flags, permanent_flags),
             ));
+        } else {
+            // Expunged since the metadata pass, or a server that answers OK without the body:
+            // a problem, so the folder is not recorded as complete and the next run asks again
+            // (a message really gone is then no longer listed).
+            outcome.problems.push(MessageProblem {
+                kind: ErrorKind::MessageNotReturned,
+                uid: meta.uid,
+                size: meta.size,
+                subject: None,
+                detail: format!("UID {} was listed but its body never came", meta.uid),
+            });
         }
     }
     if pairs.is_empty() {

@@ -109,7 +109,26 @@ impl ImapSession {
             Ok(Ok(None)) => Err(ImapError::ConnectionLost(format!(
                 "{during}: the server closed the connection"
             ))),
-            Ok(Err(e)) => Err(ImapError::ConnectionLost(format!("{during}: {e}"))),
+            Ok(Err(e)) => {
+                // The parser's message quotes the whole input (megabytes from a hostile server).
+                let detail = clip(&e.to_string());
+                // async-imap reports a parse failure as an I/O error whose text quotes the
+                // input after "during parsing of".
+                let text = e.to_string();
+                let not_imap = e.kind() == std::io::ErrorKind::InvalidData
+                    || text.contains("during parsing of");
+                let detail = match text.split_once("during parsing of ") {
+                    Some((_, input)) => clip(input),
+                    None => detail,
+                };
+                Err(if not_imap {
+                    ImapError::Protocol(format!(
+                        "{during}: the server sent data that is not IMAP: {detail}"
+                    ))
+                } else {
+                    ImapError::ConnectionLost(format!("{during}: {detail}"))
+                })
+            }
             Err(_) => Err(ImapError::Timeout {
                 during: during.to_string(),
                 seconds: self.timeout.as_secs(),
@@ -174,6 +193,13 @@ impl ImapSession {
                 } if t == tag => {
                     return Self::completion(verb, status, code, text);
                 }
+                // Only APPEND waits for a `+`, and reads it itself: here it is a server gone
+                // astray (an endless stream of them would keep every read within its deadline).
+                Reply::Continue => {
+                    return Err(ImapError::Protocol(format!(
+                        "{verb}: the server asked for data nobody announced"
+                    )));
+                }
                 other => on_untagged(other)?,
             }
         }
@@ -200,6 +226,15 @@ impl ImapSession {
 
     pub async fn logout(mut self) {
         let _ = self.simple("LOGOUT").await;
+    }
+}
+
+/// At most 200 characters of a server-provided text, for error details and logs.
+pub fn clip(text: &str) -> String {
+    const MAX: usize = 200;
+    match text.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}… ({} more bytes)", &text[..at], text.len() - at),
+        None => text.to_string(),
     }
 }
 

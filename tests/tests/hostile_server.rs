@@ -1,0 +1,134 @@
+//! A hostile source server fails one mailbox with a clear error, never the process: six users
+//! meet six kinds of nonsense from the server (see `HostileProxy`) while a seventh, on the same
+//! server, is copied completely in the same batch.
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use app::model::batch::MailboxState;
+use mailferry::batches::run_batch::{RunSettings, run_batch};
+use mailferry::endpoints::EndpointRole;
+use mailferry::engine::retry::RetryPolicy;
+use mailferry::secrets::Cipher;
+use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
+use mailferry_tests::{Dovecot, DovecotOptions, HostileProxy, Hostility};
+
+const HOSTILE: [(&str, Hostility); 6] = [
+    ("garbage@example.test", Hostility::Garbage),
+    ("longer@example.test", Hostility::LongerLiteral),
+    ("huge@example.test", Hostility::HugeLiteral),
+    ("bye@example.test", Hostility::ByeMidLiteral),
+    ("flood@example.test", Hostility::UntaggedFlood),
+    ("endless@example.test", Hostility::EndlessContinuation),
+];
+const GOOD: &str = "honest@example.test";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_server_fails_one_mailbox_not_the_process() {
+    let mut source = Dovecot::start(DovecotOptions::default()).unwrap();
+    let mut destination = Dovecot::start(DovecotOptions {
+        name: "destination",
+        ..DovecotOptions::default()
+    })
+    .unwrap();
+    let users: Vec<&str> = HOSTILE.iter().map(|(u, _)| *u).chain([GOOD]).collect();
+    let pairs: Vec<(&str, &str)> = users.iter().map(|u| (*u, "pw")).collect();
+    source.add_users(&pairs).unwrap();
+    destination.add_users(&pairs).unwrap();
+    let spec = MailboxSpec {
+        folders: vec![FolderSpec {
+            name: "INBOX".into(),
+            messages: (0..12)
+                .map(|i| MessageSpec {
+                    bytes: message(300 + i, 4_000, None),
+                    flags: vec![],
+                    internaldate: None,
+                })
+                .collect(),
+        }],
+    };
+    for user in &users {
+        seed_mailbox(&source, user, &spec).await.unwrap();
+    }
+    let proxy = HostileProxy::start(
+        ([127, 0, 0, 1], source.imap_port()).into(),
+        HOSTILE
+            .iter()
+            .map(|(u, h)| (u.to_string(), *h))
+            .collect::<HashMap<_, _>>(),
+    )
+    .await
+    .unwrap();
+
+    let (_dir, db) = common::sqlite().await;
+    let cipher = Cipher::new(&[7u8; 32]);
+    let source_endpoint = common::endpoint(EndpointRole::Source, proxy.port());
+    let csv = users.iter().fold(
+        String::from("EmailAddress,UserName,Password\n"),
+        |csv, u| csv + &format!("{u},{u},pw\n"),
+    );
+    let id = common::stored_batch(
+        &db,
+        &cipher,
+        &source_endpoint,
+        &common::endpoint(EndpointRole::Destination, destination.imap_port()),
+        &csv,
+    )
+    .await;
+    let settings = RunSettings {
+        concurrency: users.len(),
+        retry: RetryPolicy {
+            retries: 2,
+            base: Duration::from_millis(50),
+            cap: Duration::from_millis(200),
+        },
+        ..RunSettings::default()
+    };
+    let started = Instant::now();
+    let finished = std::sync::Mutex::new(Vec::new());
+    let outcome = tokio::time::timeout(
+        // The flooded session ends on the endpoint's 60 s read deadline.
+        Duration::from_secs(150),
+        run_batch(&db, &cipher, id, settings, |done| {
+            println!(
+                "finished after {:?}: {} {:?} {:?}",
+                done.elapsed, done.email, done.state, done.error
+            );
+            finished.lock().unwrap().push(done.clone())
+        }),
+    )
+    .await
+    .expect("the batch ends: no endless loop on any hostile answer")
+    .expect("the batch runs");
+    println!("hostile batch ended in {:?}", started.elapsed());
+    let finished = finished.into_inner().unwrap();
+    let honest = finished.iter().find(|d| d.email == GOOD).unwrap();
+    assert_eq!(honest.copied, 12);
+    common::assert_same_messages(&source, &destination, GOOD, &["INBOX"]).await;
+    for (user, hostility) in HOSTILE {
+        let done = finished.iter().find(|d| d.email == user).unwrap();
+        assert_eq!(
+            done.copied, 0,
+            "{user} ({hostility:?}): nothing taken from a hostile answer"
+        );
+        if hostility == Hostility::UntaggedFlood {
+            // An OK without the bodies: every message is reported, none is taken for copied,
+            // so the next run asks again.
+            assert_eq!(done.problems, 12, "{user}: {done:?}");
+            continue;
+        }
+        assert_eq!(done.state, MailboxState::Failed, "{user} ({hostility:?})");
+        let (kind, detail) = done.error.clone().unwrap();
+        assert!(
+            !detail.trim().is_empty() && detail.len() < 400,
+            "{user} ({hostility:?}): {kind:?}, a short clear detail: {detail}"
+        );
+    }
+    assert_eq!(
+        outcome.synced, 2,
+        "the honest mailbox and the flooded one (with message errors)"
+    );
+    assert_eq!(outcome.failed, HOSTILE.len() as u32 - 1);
+}
