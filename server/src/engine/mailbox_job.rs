@@ -120,12 +120,18 @@ pub async fn run_mailbox(
         }
     };
     let mut reached_before = false;
+    // Attempts in a row that copied nothing: a link that breaks every few minutes but moves
+    // the mailbox forward each time never spends the budget.
     let mut attempt = 0;
     loop {
+        let copied_before = report.copied + report.already_present;
         match attempt_mailbox(db, spec, account.id, progress, &mut report).await {
             Ok(()) => return Ok(report),
             Err(stopped) => {
                 reached_before |= stopped.reached;
+                if report.copied + report.already_present > copied_before {
+                    attempt = 0;
+                }
                 let kind = classify(stopped.stage, &stopped.error);
                 if !retryable(kind, &stopped.error, reached_before) || attempt >= spec.retry.retries
                 {
