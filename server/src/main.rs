@@ -14,6 +14,9 @@ async fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("mailferry: {error:#}");
+            if let Some(hint) = mailferry::db::write_failure::hint(&format!("{error:#}")) {
+                eprintln!("mailferry: {hint}");
+            }
             ExitCode::from(1)
         }
     }

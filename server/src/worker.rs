@@ -116,7 +116,10 @@ pub async fn run(
                                     tracing::warn!(batch = id, error = %e, "status e-mail");
                                 }
                             }
-                            Err(e) => tracing::warn!(batch = id, error = %e, "batch could not run"),
+                            Err(e) => match crate::db::write_failure::hint(&e) {
+                                Some(hint) => tracing::error!(batch = id, error = %e, hint, "batch could not run"),
+                                None => tracing::warn!(batch = id, error = %e, "batch could not run"),
+                            },
                         }
                         running
                             .lock()

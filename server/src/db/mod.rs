@@ -3,6 +3,7 @@
 pub mod claim;
 pub mod entity;
 pub mod migration;
+pub mod write_failure;
 
 use std::time::Duration;
 
