@@ -118,6 +118,11 @@ impl Default for Config {
 }
 
 impl Config {
+    /// How long a mailbox claim holds without a heartbeat (at least 3 s).
+    pub fn lease(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.mailbox_lease_secs.max(3))
+    }
+
     /// The cluster-wide limit of mailboxes at once, if one is set.
     pub fn cluster_max(&self) -> Option<u32> {
         Some(self.cluster_max_concurrent_mailboxes).filter(|n| *n > 0)

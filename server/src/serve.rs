@@ -95,7 +95,7 @@ pub async fn run(config: Config, role: Role) -> Result<(), ServeError> {
     if role != Role::WebOnly {
         let settings = crate::worker::WorkerSettings {
             concurrency: runtime.config.max_concurrent_mailboxes as usize,
-            lease: Duration::from_secs(runtime.config.mailbox_lease_secs.max(3)),
+            lease: runtime.config.lease(),
             cluster_max: runtime.config.cluster_max(),
             poll: Duration::from_secs(2),
         };
@@ -125,6 +125,7 @@ pub async fn run(config: Config, role: Role) -> Result<(), ServeError> {
         )),
         config: runtime.config.clone(),
         cipher: runtime.cipher.clone(),
+        live: crate::http::live_hub::LiveHub::new(runtime.db.clone()),
     };
     let router = crate::http::router::build(state);
     let listener = tokio::net::TcpListener::bind(addr)

@@ -19,12 +19,10 @@ fn migrate(
         .args(extra)
         .output()
         .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.code().unwrap_or(-1), text)
+    (
+        output.status.code().unwrap_or(-1),
+        common::output_text(&output),
+    )
 }
 
 fn mailbox(seed: u64, count: u64) -> MailboxSpec {

@@ -17,7 +17,7 @@ use mailferry::secrets::Cipher;
 use mailferry_tests::mailferry_server::MailferryServer;
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
 use mailferry_tests::{Dovecot, DovecotOptions, Fault, FaultProxy};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 const USERS: usize = 4;
 const FOLDERS: [&str; 3] = ["INBOX", "Archive", "Archive/2001"];
@@ -213,13 +213,5 @@ async fn twenty_kills_mid_batch_lose_and_duplicate_nothing() {
         common::assert_same_messages(&source, &destination, user, &FOLDERS).await;
     }
     // Twenty kills in the middle of SQLite writes left a sound database (WAL).
-    let check = db
-        .query_one_raw(Statement::from_string(
-            DbBackend::Sqlite,
-            "PRAGMA integrity_check",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(check.try_get_by_index::<String>(0).unwrap(), "ok");
+    common::assert_sqlite_sound(&db).await;
 }

@@ -72,6 +72,41 @@ fn first_run_setup() {
     run_specs(&server, "02-setup", &serde_json::Value::Null, no_requests);
 }
 
+/// A source (`/` separator) and a destination Dovecot (`separator`).
+fn dovecots(separator: char) -> (Dovecot, Dovecot) {
+    let source = Dovecot::start(DovecotOptions::default()).expect("source Dovecot");
+    let destination = Dovecot::start(DovecotOptions {
+        name: "destination",
+        separator,
+        ..DovecotOptions::default()
+    })
+    .expect("destination Dovecot");
+    (source, destination)
+}
+
+/// What every spec learns of the test bed: the servers, the admin on the destination and a CSV
+/// of `users` (all with the source password `user-pw`); `extra` adds a spec's own fields.
+fn testbed(
+    source: &Dovecot,
+    destination: &Dovecot,
+    users: &[&str],
+    extra: serde_json::Value,
+) -> serde_json::Value {
+    let mut bed = serde_json::json!({
+        "sourcePort": source.imap_port(),
+        "destinationPort": destination.imap_port(),
+        "adminUser": MASTER_USER,
+        "adminPassword": MASTER_PASSWORD,
+        "csv": users.iter().fold(String::from("EmailAddress,UserName,Password\n"), |csv, u| {
+            csv + &format!("{u},{u},user-pw\n")
+        }),
+    });
+    if let (Some(bed), serde_json::Value::Object(extra)) = (bed.as_object_mut(), extra) {
+        bed.extend(extra);
+    }
+    bed
+}
+
 const GOOD: [&str; 3] = [
     "alice@example.test",
     "bob@example.test",
@@ -118,13 +153,7 @@ fn corpus(seed: u64) -> MailboxSpec {
 /// is fixed, the status e-mails; then the batch list and the report without JavaScript.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_migrates_a_csv_in_the_browser() {
-    let mut source = Dovecot::start(DovecotOptions::default()).expect("source Dovecot");
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "destination",
-        separator: '.',
-        ..DovecotOptions::default()
-    })
-    .expect("destination Dovecot");
+    let (mut source, mut destination) = dovecots('.');
     let all: Vec<&str> = GOOD
         .iter()
         .copied()
@@ -157,20 +186,17 @@ async fn an_admin_migrates_a_csv_in_the_browser() {
     }
     let smtp = SmtpReceiver::start().await.unwrap();
     let server = MailferryServer::start(&[]).expect("server starts");
-    let testbed = serde_json::json!({
-        "sourcePort": source.imap_port(),
-        "destinationPort": destination.imap_port(),
-        "adminUser": MASTER_USER,
-        "adminPassword": MASTER_PASSWORD,
-        "smtpPort": smtp.port(),
-        "csv": format!(
-            "EmailAddress,UserName,Password\n{}",
-            all.iter().map(|u| format!("{u},{u},user-pw\n")).collect::<String>()
-        ),
-        "good": GOOD,
-        "wrongPassword": WRONG_PASSWORD,
-        "notOnDestination": NOT_ON_DESTINATION,
-    });
+    let testbed = testbed(
+        &source,
+        &destination,
+        &all,
+        serde_json::json!({
+            "smtpPort": smtp.port(),
+            "good": GOOD,
+            "wrongPassword": WRONG_PASSWORD,
+            "notOnDestination": NOT_ON_DESTINATION,
+        }),
+    );
     tokio::task::block_in_place(|| {
         run_specs(
             &server,
@@ -234,13 +260,7 @@ async fn an_admin_migrates_a_csv_in_the_browser() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_progress_of_another_process_survives_a_web_restart() {
     let pg = mailferry_tests::Postgres::start().expect("PostgreSQL");
-    let mut source = Dovecot::start(DovecotOptions::default()).expect("source Dovecot");
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "destination",
-        separator: '.',
-        ..DovecotOptions::default()
-    })
-    .expect("destination Dovecot");
+    let (mut source, mut destination) = dovecots('.');
     let users = [
         "ann@example.test",
         "ben@example.test",
@@ -268,17 +288,12 @@ async fn live_progress_of_another_process_survives_a_web_restart() {
         ("MAILFERRY_SECRET_KEY_FILE", key.to_str().unwrap()),
     ])
     .expect("worker process");
-    let testbed = serde_json::json!({
-        "sourcePort": source.imap_port(),
-        "destinationPort": destination.imap_port(),
-        "adminUser": MASTER_USER,
-        "adminPassword": MASTER_PASSWORD,
-        "csv": format!(
-            "EmailAddress,UserName,Password\n{}",
-            users.iter().map(|u| format!("{u},{u},user-pw\n")).collect::<String>()
-        ),
-        "users": users,
-    });
+    let testbed = testbed(
+        &source,
+        &destination,
+        &users,
+        serde_json::json!({ "users": users }),
+    );
     tokio::task::block_in_place(|| {
         run_specs(&web, "05-live-channel", &testbed, |request| {
             assert_eq!(request, "restart-web");
@@ -312,14 +327,7 @@ const SCRIPT_FOLDER: &str = "<img src=x onerror=alert(1)>";
 /// shows as text in the error report, and never runs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mailbox_text_shows_as_text() {
-    // `.` as separator, so the folder name's `/` is part of the name.
-    let options = |name| DovecotOptions {
-        name,
-        separator: '.',
-        ..DovecotOptions::default()
-    };
-    let mut source = Dovecot::start(options("source")).expect("source Dovecot");
-    let mut destination = Dovecot::start(options("destination")).expect("destination Dovecot");
+    let (mut source, mut destination) = dovecots('/');
     let user = "mallory@example.test";
     source.add_user(user, "user-pw").unwrap();
     destination.add_user(user, "dest-pw").unwrap();
@@ -354,14 +362,12 @@ async fn mailbox_text_shows_as_text() {
     };
     seed_mailbox(&source, user, &spec).await.unwrap();
     let server = MailferryServer::start(&[]).expect("server starts");
-    let testbed = serde_json::json!({
-        "sourcePort": source.imap_port(),
-        "destinationPort": destination.imap_port(),
-        "adminUser": MASTER_USER,
-        "adminPassword": MASTER_PASSWORD,
-        "csv": format!("EmailAddress,UserName,Password\n{user},{user},user-pw\n"),
-        "folder": SCRIPT_FOLDER,
-    });
+    let testbed = testbed(
+        &source,
+        &destination,
+        &[user],
+        serde_json::json!({ "folder": SCRIPT_FOLDER }),
+    );
     tokio::task::block_in_place(|| run_specs(&server, "06-hostile-text", &testbed, no_requests));
     let mut dst = TestSession::master(destination.imap_port(), user)
         .await

@@ -53,11 +53,7 @@ fn mailferry(args: &[&str], key: Option<&Path>) -> (i32, String) {
     let output = command.output().unwrap();
     (
         output.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ),
+        common::output_text(&output),
     )
 }
 
@@ -105,11 +101,7 @@ async fn no_password_is_stored_logged_or_reported_and_the_key_rotates() {
         .env("RUST_LOG", "trace")
         .output()
         .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let text = common::output_text(&output);
     assert_eq!(output.status.code(), Some(2), "one row fails:\n{text}");
     assert!(text.contains("INFO"), "logging was on:\n{text}");
     assert_no_password("the terminal output", text.as_bytes());

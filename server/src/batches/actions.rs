@@ -19,7 +19,10 @@ pub enum ActionError {
     Db(#[from] DbErr),
     #[error("batch {0} not found")]
     NotFound(i32),
-    #[error("batch {0} is running; stop it first")]
+    #[error(
+        "batch {0} is running (a process holds its mailboxes; the claims of a process that died \
+         run out after mailbox_lease_secs); stop it first"
+    )]
     Running(i32),
     #[error("batch {0} has no failed or stopped mailboxes")]
     NothingToRetry(i32),
@@ -86,12 +89,26 @@ pub async fn stop(db: &DatabaseConnection, id: i32) -> Result<BatchState, Action
     Ok(next)
 }
 
+/// Whether any process holds a live claim on a mailbox of the batch.
+async fn has_live_claims(db: &DatabaseConnection, id: i32) -> Result<bool, DbErr> {
+    use sea_orm::PaginatorTrait;
+    let live = mailbox::Entity::find()
+        .filter(mailbox::Column::BatchId.eq(id))
+        .filter(mailbox::Column::State.eq(MailboxState::Syncing.as_str()))
+        .filter(mailbox::Column::LeaseUntil.gte(Utc::now()))
+        .count(db)
+        .await?;
+    Ok(live > 0)
+}
+
 /// Queues the failed and stopped mailboxes again (they resume from their state); returns how many.
+/// A batch still marked running whose every claim has expired was interrupted (its process died,
+/// or its disk filled up) and is resumed too.
 pub async fn resume(db: &DatabaseConnection, id: i32) -> Result<u64, ActionError> {
     let current = find(db, id).await?;
-    if current.state == BatchState::Syncing.as_str()
-        || current.state == BatchState::Stopping.as_str()
-    {
+    let marked_running = current.state == BatchState::Syncing.as_str()
+        || current.state == BatchState::Stopping.as_str();
+    if marked_running && has_live_claims(db, id).await? {
         return Err(ActionError::Running(id));
     }
     let queued = mailbox::Entity::update_many()
@@ -101,10 +118,23 @@ pub async fn resume(db: &DatabaseConnection, id: i32) -> Result<u64, ActionError
         )
         .col_expr(mailbox::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(mailbox::Column::BatchId.eq(id))
-        .filter(mailbox::Column::State.is_in([
-            MailboxState::Failed.as_str(),
-            MailboxState::Stopped.as_str(),
-        ]))
+        .filter(
+            sea_orm::Condition::any()
+                .add(mailbox::Column::State.is_in([
+                    MailboxState::Failed.as_str(),
+                    MailboxState::Stopped.as_str(),
+                ]))
+                // Interrupted: claimed by a process whose lease ran out.
+                .add(
+                    sea_orm::Condition::all()
+                        .add(mailbox::Column::State.eq(MailboxState::Syncing.as_str()))
+                        .add(
+                            sea_orm::Condition::any()
+                                .add(mailbox::Column::LeaseUntil.is_null())
+                                .add(mailbox::Column::LeaseUntil.lt(Utc::now())),
+                        ),
+                ),
+        )
         .exec(db)
         .await?
         .rows_affected;

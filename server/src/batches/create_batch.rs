@@ -61,15 +61,18 @@ pub struct NewBatch<'a> {
 pub enum CreateBatchError {
     #[error(transparent)]
     Db(#[from] DbErr),
-    #[error("{0} is already in a running batch")]
-    AlreadyRunning(String),
+    #[error(
+        "{email} is in batch {batch}, which is still running or was interrupted: continue it \
+         (`mailferry batch run {batch}`, or Resume in the web app) or stop it first"
+    )]
+    AlreadyRunning { email: String, batch: i32 },
 }
 
-/// Mailboxes of these addresses that a running batch is working on.
+/// Mailboxes of these addresses that a running batch is working on, with that batch.
 pub async fn running_elsewhere(
     db: &DatabaseConnection,
     emails: &[String],
-) -> Result<Vec<String>, DbErr> {
+) -> Result<Vec<(String, i32)>, DbErr> {
     let running: Vec<i32> = batch::Entity::find()
         .filter(
             batch::Column::State
@@ -90,7 +93,7 @@ pub async fn running_elsewhere(
             .filter(mailbox::Column::EmailAddress.is_in(chunk.to_vec()))
             .all(db)
             .await?;
-        busy.extend(rows.into_iter().map(|m| m.email_address));
+        busy.extend(rows.into_iter().map(|m| (m.email_address, m.batch_id)));
     }
     Ok(busy)
 }
@@ -101,8 +104,8 @@ pub async fn create_batch(
     new: NewBatch<'_>,
 ) -> Result<i32, CreateBatchError> {
     let emails: Vec<String> = new.rows.iter().map(|r| r.email_address.clone()).collect();
-    if let Some(email) = running_elsewhere(db, &emails).await?.into_iter().next() {
-        return Err(CreateBatchError::AlreadyRunning(email));
+    if let Some((email, batch)) = running_elsewhere(db, &emails).await?.into_iter().next() {
+        return Err(CreateBatchError::AlreadyRunning { email, batch });
     }
     let options = serde_json::to_string(new.options).map_err(|e| DbErr::Custom(e.to_string()))?;
     let now = Utc::now();

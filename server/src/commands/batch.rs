@@ -98,8 +98,8 @@ pub async fn run(action: BatchAction, config: Config) -> Result<u8, BatchCommand
                 RunSettings {
                     concurrency: concurrency.max(1),
                     retry: RetryPolicy::default(),
+                    lease: runtime.config.lease(),
                     cluster_max: runtime.config.cluster_max(),
-                    ..RunSettings::default()
                 },
                 |done| {
                     println!(

@@ -187,7 +187,8 @@ pub async fn run(args: MigrateArgs, config: Config) -> Result<u8, MigrateError> 
         RunSettings {
             concurrency: args.concurrency.max(1),
             retry: RetryPolicy::default(),
-            ..RunSettings::default()
+            lease: runtime.config.lease(),
+            cluster_max: runtime.config.cluster_max(),
         },
         |done| match &done.error {
             None => println!(
@@ -228,7 +229,12 @@ pub async fn run(args: MigrateArgs, config: Config) -> Result<u8, MigrateError> 
         println!("errors written to {}", path.display());
     }
     if !args.notify.is_empty() {
-        match crate::mail::status_email::send(db, &runtime.config.smtp, batch_id).await {
+        // The settings page's SMTP server, if one was saved there, else the configuration's.
+        let smtp = crate::mail::mail_settings::load(db, cipher, &runtime.config.smtp)
+            .await
+            .map(|settings| settings.smtp)
+            .unwrap_or_else(|_| runtime.config.smtp.clone());
+        match crate::mail::status_email::send(db, &smtp, batch_id).await {
             Ok(_) => println!("status e-mail sent to {}", args.notify.join(", ")),
             Err(e) => println!("the status e-mail could not be sent: {e}"),
         }

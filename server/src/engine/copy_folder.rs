@@ -10,6 +10,7 @@ use super::classify::{Stage, classify};
 use super::dedup::{DedupKey, present_in_destination};
 use super::options::BatchOptions;
 use super::state::{self, FolderState};
+use super::transactions::plan_transactions;
 use crate::imap::append::{
     AppendCapabilities, OutgoingMessage, append_each, destination_flags, multiappend,
 };
@@ -17,10 +18,8 @@ use crate::imap::fetch::{FetchedBody, MessageMeta, fetch_bodies, fetch_meta, ope
 use crate::imap::uid_set::UidSet;
 use crate::imap::{ImapError, ImapSession};
 
-/// Most messages and bytes in one destination transaction (and one channel slot).
-const BATCH_MESSAGES: usize = 100;
-const BATCH_BYTES: u64 = 16 * 1024 * 1024;
-/// Fetched batches waiting for the destination: bounds memory to ~2 × BATCH_BYTES per folder.
+/// Fetched transactions waiting for the destination: bounds memory to ~2 ×
+/// `transactions::MAX_BYTES` per folder.
 const PIPELINE_DEPTH: usize = 2;
 
 /// A message that was not copied, for the error report.
@@ -257,7 +256,7 @@ async fn copy_into(
     }
 
     let caps = AppendCapabilities::of(dst);
-    let batches = plan_batches(&todo, caps.multiappend);
+    let batches = plan_transactions(&todo, caps.multiappend);
     let (tx, mut rx) = mpsc::channel::<(Vec<&MessageMeta>, Vec<FetchedBody>)>(PIPELINE_DEPTH);
     let producer = async {
         for batch in batches {
@@ -311,28 +310,6 @@ async fn copy_into(
         state::finish_folder(job.db, &mut folder, status.uidnext, status.exists).await?;
     }
     Ok(())
-}
-
-/// Groups messages into destination transactions; a big message goes alone.
-fn plan_batches<'m>(todo: &[&'m MessageMeta], multiappend: bool) -> Vec<Vec<&'m MessageMeta>> {
-    let mut batches = Vec::new();
-    let mut current: Vec<&MessageMeta> = Vec::new();
-    let mut bytes = 0u64;
-    for &meta in todo {
-        let size = u64::from(meta.size);
-        let full = current.len() >= if multiappend { BATCH_MESSAGES } else { 1 }
-            || (bytes + size > BATCH_BYTES && !current.is_empty());
-        if full {
-            batches.push(std::mem::take(&mut current));
-            bytes = 0;
-        }
-        current.push(meta);
-        bytes += size;
-    }
-    if !current.is_empty() {
-        batches.push(current);
-    }
-    batches
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -461,38 +438,6 @@ async fn commit(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn meta(uid: u32, size: u32) -> MessageMeta {
-        MessageMeta {
-            uid,
-            size,
-            flags: vec![],
-            internal_date: "01-Jan-2020 00:00:00 +0000".into(),
-            message_id: None,
-        }
-    }
-
-    #[test]
-    fn batches_respect_count_and_bytes() {
-        let metas: Vec<MessageMeta> = (1..=250).map(|u| meta(u, 1000)).collect();
-        let refs: Vec<&MessageMeta> = metas.iter().collect();
-        let batches = plan_batches(&refs, true);
-        assert_eq!(
-            batches.iter().map(Vec::len).collect::<Vec<_>>(),
-            vec![100, 100, 50]
-        );
-        let single = plan_batches(&refs[..3], false);
-        assert_eq!(single.len(), 3);
-        let big = [meta(1, 1000), meta(2, 20 * 1024 * 1024), meta(3, 1000)];
-        let refs: Vec<&MessageMeta> = big.iter().collect();
-        assert_eq!(
-            plan_batches(&refs, true)
-                .iter()
-                .map(Vec::len)
-                .collect::<Vec<_>>(),
-            vec![1, 1, 1]
-        );
-    }
 
     #[test]
     fn date_range_and_subject() {

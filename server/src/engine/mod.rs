@@ -8,3 +8,4 @@ pub mod mailbox_job;
 pub mod options;
 pub mod retry;
 pub mod state;
+pub mod transactions;

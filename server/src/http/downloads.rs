@@ -42,20 +42,26 @@ impl DownloadQuery {
     }
 }
 
-async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+/// Why a download is refused before anything is written.
+type Refusal = (StatusCode, &'static str);
+
+async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<(), Refusal> {
     let token = sessions::token_from_headers(headers);
     let admin = match token {
         Some(token) if is_same_origin(headers) => {
             sessions::admin_for(&state.db, &token).await.map_err(|e| {
                 tracing::error!(error = %e, "checking a session for a download");
-                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "The session could not be checked.",
+                )
             })?
         }
         _ => None,
     };
     match admin {
         Some(_) => Ok(()),
-        None => Err((StatusCode::UNAUTHORIZED, "Please sign in.").into_response()),
+        None => Err((StatusCode::UNAUTHORIZED, "Please sign in.")),
     }
 }
 
@@ -79,6 +85,14 @@ fn csv_file(name: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// The batch a per-batch download is for.
+fn required_batch(query: &DownloadQuery) -> Result<i32, Refusal> {
+    query
+        .batch
+        .map(|b| b as i32)
+        .ok_or((StatusCode::BAD_REQUEST, "Name a batch: ?batch=ID"))
+}
+
 fn failed(what: &str, error: impl std::fmt::Display) -> Response {
     tracing::error!(%error, "writing {what}");
     (
@@ -94,7 +108,7 @@ pub async fn errors_csv(
     Query(query): Query<DownloadQuery>,
 ) -> Response {
     if let Err(refused) = signed_in(&state, &headers).await {
-        return refused;
+        return refused.into_response();
     }
     match export::write_errors_csv(&state.db, &query.filter(), Vec::new()).await {
         Ok(bytes) => csv_file("MigrationErrors.csv", bytes),
@@ -107,13 +121,14 @@ pub async fn statistics_csv(
     headers: HeaderMap,
     Query(query): Query<DownloadQuery>,
 ) -> Response {
-    if let Err(refused) = signed_in(&state, &headers).await {
-        return refused;
-    }
-    let Some(batch) = query.batch else {
-        return (StatusCode::BAD_REQUEST, "Name a batch: ?batch=ID").into_response();
+    let batch = match signed_in(&state, &headers)
+        .await
+        .and(required_batch(&query))
+    {
+        Ok(batch) => batch,
+        Err(refused) => return refused.into_response(),
     };
-    match export::write_statistics_csv(&state.db, batch as i32, Vec::new()).await {
+    match export::write_statistics_csv(&state.db, batch, Vec::new()).await {
         Ok(bytes) => csv_file("MigrationStatistics.csv", bytes),
         Err(e) => failed("MigrationStatistics.csv", e),
     }
@@ -124,13 +139,14 @@ pub async fn failed_rows_csv(
     headers: HeaderMap,
     Query(query): Query<DownloadQuery>,
 ) -> Response {
-    if let Err(refused) = signed_in(&state, &headers).await {
-        return refused;
-    }
-    let Some(batch) = query.batch else {
-        return (StatusCode::BAD_REQUEST, "Name a batch: ?batch=ID").into_response();
+    let batch = match signed_in(&state, &headers)
+        .await
+        .and(required_batch(&query))
+    {
+        Ok(batch) => batch,
+        Err(refused) => return refused.into_response(),
     };
-    match actions::write_failed_rows_csv(&state.db, batch as i32, Vec::new()).await {
+    match actions::write_failed_rows_csv(&state.db, batch, Vec::new()).await {
         Ok(bytes) => csv_file("FailedRows.csv", bytes),
         Err(actions::ActionError::NotFound(_)) => {
             (StatusCode::NOT_FOUND, "No such batch.").into_response()

@@ -1,6 +1,7 @@
 //! The web server: axum routes, Leptos SSR, server functions, health check.
 
 pub mod downloads;
+pub mod live_hub;
 pub mod origin;
 pub mod router;
 pub mod state;

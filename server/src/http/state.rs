@@ -17,4 +17,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub cipher: Cipher,
     pub sign_in_limiter: Arc<RateLimiter>,
+    /// The batch pages' shared database polls.
+    pub live: Arc<super::live_hub::LiveHub>,
 }

@@ -186,3 +186,26 @@ pub async fn assert_same_messages(
         }
     }
 }
+
+/// A finished command's stdout and stderr, for assertions and failure messages.
+pub fn output_text(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// SQLite's own integrity check passes on `db`.
+pub async fn assert_sqlite_sound(db: &sea_orm::DatabaseConnection) {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let check = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "PRAGMA integrity_check",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(check.try_get_by_index::<String>(0).unwrap(), "ok");
+}

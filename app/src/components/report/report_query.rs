@@ -58,17 +58,7 @@ impl ReportQuery {
 
     /// The query string (without `?`) for the filter, leaving out defaults.
     pub fn to_query(&self) -> String {
-        let mut parts = Vec::new();
-        if let Some(batch) = self.batch {
-            parts.push(format!("batch={batch}"));
-        }
-        if !self.kinds.is_empty() {
-            let kinds: Vec<&str> = self.kinds.iter().map(|k| k.as_str()).collect();
-            parts.push(format!("kind={}", kinds.join(",")));
-        }
-        if !self.search.is_empty() {
-            parts.push(format!("q={}", encode(&self.search)));
-        }
+        let mut parts = self.filter_params("q");
         if self.sort != ErrorSort::NewestFirst {
             parts.push(format!("sort={}", sort_code(self.sort)));
         }
@@ -85,6 +75,22 @@ impl ReportQuery {
         }
     }
 
+    /// `batch`, `kind` and the search (named `search_key`) as query parameters.
+    fn filter_params(&self, search_key: &str) -> Vec<String> {
+        let mut parts = Vec::new();
+        if let Some(batch) = self.batch {
+            parts.push(format!("batch={batch}"));
+        }
+        if !self.kinds.is_empty() {
+            let kinds: Vec<&str> = self.kinds.iter().map(|k| k.as_str()).collect();
+            parts.push(format!("kind={}", kinds.join(",")));
+        }
+        if !self.search.is_empty() {
+            parts.push(format!("{search_key}={}", encode(&self.search)));
+        }
+        parts
+    }
+
     /// The same filter with `kind` switched on or off, back on the first page.
     pub fn toggled(&self, kind: ErrorKind) -> ReportQuery {
         let mut next = self.clone();
@@ -99,17 +105,7 @@ impl ReportQuery {
 
     /// MigrationErrors.csv of exactly these rows (batch, kinds and mailbox search).
     pub fn download_href(&self) -> String {
-        let mut parts = Vec::new();
-        if let Some(batch) = self.batch {
-            parts.push(format!("batch={batch}"));
-        }
-        if !self.kinds.is_empty() {
-            let kinds: Vec<&str> = self.kinds.iter().map(|k| k.as_str()).collect();
-            parts.push(format!("kind={}", kinds.join(",")));
-        }
-        if !self.search.is_empty() {
-            parts.push(format!("mailbox={}", encode(&self.search)));
-        }
+        let parts = self.filter_params("mailbox");
         match parts.is_empty() {
             true => "/downloads/MigrationErrors.csv".into(),
             false => format!("/downloads/MigrationErrors.csv?{}", parts.join("&")),

@@ -93,7 +93,7 @@ impl WebBackend {
         .await
         .map_err(|e| match e {
             CreateBatchError::Db(e) => internal(e),
-            running @ CreateBatchError::AlreadyRunning(_) => {
+            running @ CreateBatchError::AlreadyRunning { .. } => {
                 AppError::Conflict(running.to_string())
             }
         })?;
