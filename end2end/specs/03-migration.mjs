@@ -35,6 +35,11 @@ export const specs = [
     run: async ({ page, env, screenshot }) => {
       const bed = env.testbed;
       page.on('dialog', (d) => { throw new Error(`a page opened a dialog: ${d.message()}`); });
+      // Every server function answer of the whole story, searched for passwords at the end.
+      const answers = [];
+      page.on('response', (response) => {
+        if (response.url().includes('/api/')) answers.push(response.text().catch(() => ''));
+      });
       await signIn(page, env);
 
       // Mail settings and a test e-mail through the local SMTP receiver.
@@ -144,6 +149,11 @@ export const specs = [
 
       await visit(page, env, '/', 'dashboard');
       assert.equal(await page.locator('[data-testid=batch-row]').count(), 2);
+      const bodies = await Promise.all(answers);
+      assert.ok(bodies.length > 20, `server function answers seen: ${bodies.length}`);
+      for (const secret of ['user-pw', bed.adminPassword]) {
+        assert.ok(!bodies.some((b) => b.includes(secret)), `a server function answered ${secret}`);
+      }
       await screenshot('dashboard-batches');
     },
   },
