@@ -61,7 +61,7 @@ async fn exercise(url: String) {
     let mut folder = state::reset_folder(&db, account.id, "INBOX", "INBOX", 42)
         .await
         .unwrap();
-    state::commit_copied(&db, &mut folder, &[1, 2, 3, 7])
+    state::commit_copied(&db, &mut folder, &[1, 2, 3, 7], None)
         .await
         .unwrap();
     state::finish_folder(&db, &mut folder, 8, 4).await.unwrap();

@@ -111,29 +111,6 @@ pub async fn set_state(db: &DatabaseConnection, id: i32, state: MailboxState) ->
     Ok(())
 }
 
-/// Adds committed progress (called as the engine commits).
-pub async fn add_progress(
-    db: &DatabaseConnection,
-    id: i32,
-    messages: u64,
-    bytes: u64,
-) -> Result<(), DbErr> {
-    mailbox::Entity::update_many()
-        .col_expr(
-            mailbox::Column::MessagesCopied,
-            Expr::col(mailbox::Column::MessagesCopied).add(messages as i64),
-        )
-        .col_expr(
-            mailbox::Column::BytesCopied,
-            Expr::col(mailbox::Column::BytesCopied).add(bytes as i64),
-        )
-        .col_expr(mailbox::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(mailbox::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 #[derive(Default)]
 pub struct Totals {
     pub folders_total: u32,

@@ -9,7 +9,6 @@ use chrono::Utc;
 use futures::StreamExt;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
-use tokio::sync::mpsc;
 
 use app::ErrorKind;
 use app::model::batch::{BatchState, MailboxState};
@@ -92,14 +91,17 @@ impl Default for RunSettings {
     }
 }
 
-struct ChannelProgress {
-    tx: mpsc::UnboundedSender<(u64, u64)>,
+/// The engine's view of a batch mailbox: its counters move inside each commit.
+struct MailboxProgress {
+    row: i32,
     stop: Arc<AtomicBool>,
 }
 
-impl ProgressSink for ChannelProgress {
-    fn copied(&self, messages: u64, bytes: u64) {
-        let _ = self.tx.send((messages, bytes));
+impl ProgressSink for MailboxProgress {
+    fn copied(&self, _messages: u64, _bytes: u64) {}
+
+    fn mailbox_row(&self) -> Option<i32> {
+        Some(self.row)
     }
 
     fn stop_requested(&self) -> bool {
@@ -378,26 +380,15 @@ async fn run_claimed(shared: &Shared, row: &mailbox::Model) -> Result<MailboxFin
         retry: shared.retry,
     };
     drop(password);
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let writer_db = db.clone();
-    let row_id = row.id;
-    let writer = tokio::spawn(async move {
-        while let Some((messages, bytes)) = rx.recv().await {
-            if let Err(e) = record::add_progress(&writer_db, row_id, messages, bytes).await {
-                tracing::warn!(%e, "could not record progress");
-            }
-        }
-    });
     let result = run_mailbox(
         db,
         &spec,
-        &ChannelProgress {
-            tx,
+        &MailboxProgress {
+            row: row.id,
             stop: shared.stop.clone(),
         },
     )
     .await;
-    let _ = writer.await;
     match result {
         Ok(report) => {
             for (folder, problem) in &report.problems {

@@ -80,7 +80,12 @@ pub struct FolderOutcome {
 
 /// Receives progress as it is committed (the mailbox job writes it to the database).
 pub trait ProgressSink: Send + Sync {
+    /// Messages committed (after their state is stored).
     fn copied(&self, messages: u64, bytes: u64);
+    /// The batch mailbox whose counters are updated with each commit, in its transaction.
+    fn mailbox_row(&self) -> Option<i32> {
+        None
+    }
     /// An admin stopped the batch: finish the transaction in flight, then stop.
     fn stop_requested(&self) -> bool {
         false
@@ -214,15 +219,23 @@ async fn copy_into(
             candidate_keys.iter().map(|(uid, k)| (*uid, k)),
         );
         outcome.already_present = present.len() as u64;
-        state::commit_copied(job.db, &mut folder, &present).await?;
+        // Journaled messages found in the destination were appended by an earlier run that
+        // ended before its commit: they count as copied, once, now (not so what a fresh start
+        // finds, which was there before).
+        let bytes: u64 = metas
+            .iter()
+            .filter(|m| present.contains(&m.uid))
+            .map(|m| u64::from(m.size))
+            .sum();
+        let counted = job.progress.mailbox_row().filter(|_| !fresh);
+        state::commit_copied(
+            job.db,
+            &mut folder,
+            &present,
+            counted.map(|row| (row, bytes)),
+        )
+        .await?;
         if !fresh {
-            // Journaled messages found in the destination were appended by an earlier run that
-            // ended before its commit: they count as copied, once, now.
-            let bytes = metas
-                .iter()
-                .filter(|m| present.contains(&m.uid))
-                .map(|m| u64::from(m.size))
-                .sum();
             job.progress.copied(present.len() as u64, bytes);
         }
     }
@@ -427,8 +440,9 @@ async fn commit(
     stored: &[(u32, u64)],
 ) -> Result<(), FolderFailure> {
     let uids: Vec<u32> = stored.iter().map(|s| s.0).collect();
-    state::commit_copied(job.db, folder, &uids).await?;
     let bytes: u64 = stored.iter().map(|s| s.1).sum();
+    let counted = job.progress.mailbox_row().map(|row| (row, bytes));
+    state::commit_copied(job.db, folder, &uids, counted).await?;
     outcome.copied += uids.len() as u64;
     outcome.bytes += bytes;
     job.progress.copied(uids.len() as u64, bytes);

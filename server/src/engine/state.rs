@@ -3,13 +3,13 @@
 //! destination's tagged OK is committed here.
 
 use chrono::Utc;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
     TransactionTrait,
 };
 
-use crate::db::entity::{append_journal, folder_state, sync_account};
+use crate::db::entity::{append_journal, folder_state, mailbox, sync_account};
 use crate::imap::fetch::MessageMeta;
 use crate::imap::uid_set::UidSet;
 
@@ -172,10 +172,17 @@ pub async fn journal_clear(db: &DatabaseConnection, state: &FolderState) -> Resu
 }
 
 /// Marks `uids` copied and drops their journal entries, in one transaction.
+/// A batch mailbox whose counters move with the commit: (mailbox row id, bytes committed).
+pub type CountedIn = Option<(i32, u64)>;
+
+/// Records `uids` as copied (and clears their journal) in one transaction; with `counted`, the
+/// batch mailbox's counters move in the same transaction, so a crash never leaves them behind
+/// the state.
 pub async fn commit_copied(
     db: &DatabaseConnection,
     state: &mut FolderState,
     uids: &[u32],
+    counted: CountedIn,
 ) -> Result<(), DbErr> {
     for &uid in uids {
         state.copied.insert(uid);
@@ -195,6 +202,21 @@ pub async fn commit_copied(
                 append_journal::Entity::delete_many()
                     .filter(append_journal::Column::FolderStateId.eq(id))
                     .filter(append_journal::Column::Uid.is_in(chunk.to_vec()))
+                    .exec(txn)
+                    .await?;
+            }
+            if let Some((mailbox_id, bytes)) = counted {
+                mailbox::Entity::update_many()
+                    .col_expr(
+                        mailbox::Column::MessagesCopied,
+                        Expr::col(mailbox::Column::MessagesCopied).add(uid_values.len() as i64),
+                    )
+                    .col_expr(
+                        mailbox::Column::BytesCopied,
+                        Expr::col(mailbox::Column::BytesCopied).add(bytes as i64),
+                    )
+                    .col_expr(mailbox::Column::UpdatedAt, Expr::value(Utc::now()))
+                    .filter(mailbox::Column::Id.eq(mailbox_id))
                     .exec(txn)
                     .await?;
             }

@@ -17,9 +17,12 @@ pub fn EndpointsPage() -> impl IntoView {
                 let endpoints = Resource::new(move || save.version().get(), |_| list_endpoints());
                 // The endpoint being edited; `None` = the form adds a new one.
                 let editing = RwSignal::new(None::<EndpointView>);
+                // A saved endpoint empties the form (drawn anew); a refused one keeps the input.
+                let saved = RwSignal::new(0u32);
                 Effect::new(move |_| {
                     if matches!(save.value().get(), Some(Ok(_))) {
                         editing.set(None);
+                        saved.update(|n| *n += 1);
                     }
                 });
                 view! {
@@ -64,6 +67,7 @@ pub fn EndpointsPage() -> impl IntoView {
                         </section>
                         <section aria-labelledby="endpoint-form-title">
                             {move || {
+                                saved.track();
                                 let current = editing.get();
                                 view! { <EndpointFormPanel save=save editing=current on_cancel=move || editing.set(None)/> }
                             }}
