@@ -24,8 +24,16 @@ pub struct WorkerSettings {
     pub lease: Duration,
     /// Mailboxes all processes migrate at once (`None`: no such limit).
     pub cluster_max: Option<u32>,
-    /// How often to look for work.
+    /// How often to look for work (and for status e-mails still due).
     pub poll: Duration,
+}
+
+impl WorkerSettings {
+    /// A status e-mail claim older than this belongs to a process that died while sending
+    /// (sending takes at most the SMTP timeout of 30 s).
+    pub fn email_stale(&self) -> Duration {
+        (self.lease * 5).max(Duration::from_secs(15))
+    }
 }
 
 /// Started batches with a mailbox that is queued or whose claim has expired.
@@ -59,6 +67,27 @@ async fn batches_with_work(db: &DatabaseConnection) -> Result<Vec<i32>, DbErr> {
     Ok(out)
 }
 
+/// Sends a batch's status e-mail unless another process does (or did).
+async fn send_status_email(
+    db: &DatabaseConnection,
+    cipher: &Cipher,
+    configured: &SmtpSettings,
+    id: i32,
+    stale: Duration,
+) {
+    // Read now: the settings page may have changed them since start-up.
+    let smtp = match crate::mail::mail_settings::load(db, cipher, configured).await {
+        Ok(settings) => settings.smtp,
+        Err(e) => {
+            tracing::warn!(error = %e, "reading the mail settings; using the configuration");
+            configured.clone()
+        }
+    };
+    if let Err(e) = crate::mail::status_email::send_once(db, &smtp, id, stale).await {
+        tracing::warn!(batch = id, error = %e, "status e-mail");
+    }
+}
+
 /// Runs until the process ends.
 pub async fn run(
     db: DatabaseConnection,
@@ -86,8 +115,12 @@ pub async fn run(
                         slots.clone(),
                         smtp.clone(),
                     );
-                    let (concurrency, lease, cluster_max) =
-                        (settings.concurrency, settings.lease, settings.cluster_max);
+                    let (concurrency, lease, cluster_max, email_stale) = (
+                        settings.concurrency,
+                        settings.lease,
+                        settings.cluster_max,
+                        settings.email_stale(),
+                    );
                     tokio::spawn(async move {
                         // One permit per running batch keeps this process within its limit.
                         let _permit = slots.acquire_owned().await;
@@ -104,17 +137,7 @@ pub async fn run(
                         {
                             Ok(outcome) => {
                                 tracing::info!(batch = id, synced = outcome.synced, failed = outcome.failed, "batch pass finished");
-                                // Read now: the settings page may have changed them since start-up.
-                                let smtp = match crate::mail::mail_settings::load(&db, &cipher, &smtp).await {
-                                    Ok(settings) => settings.smtp,
-                                    Err(e) => {
-                                        tracing::warn!(error = %e, "reading the mail settings; using the configuration");
-                                        smtp
-                                    }
-                                };
-                                if let Err(e) = crate::mail::status_email::send_once(&db, &smtp, id).await {
-                                    tracing::warn!(batch = id, error = %e, "status e-mail");
-                                }
+                                send_status_email(&db, &cipher, &smtp, id, email_stale).await;
                             }
                             Err(e) => match crate::db::write_failure::hint(&e) {
                                 Some(hint) => tracing::error!(batch = id, error = %e, hint, "batch could not run"),
@@ -129,6 +152,19 @@ pub async fn run(
                 }
             }
             Err(e) => tracing::warn!(error = %e, "looking for work failed"),
+        }
+        // Status e-mails still due: a batch finished elsewhere, or its sender died mid-send.
+        match crate::mail::status_email::pending(&db, settings.email_stale()).await {
+            Ok(ids) => {
+                for id in ids {
+                    let (db, cipher, smtp) = (db.clone(), cipher.clone(), smtp.clone());
+                    let stale = settings.email_stale();
+                    tokio::spawn(
+                        async move { send_status_email(&db, &cipher, &smtp, id, stale).await },
+                    );
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "looking for status e-mails to send failed"),
         }
         tokio::time::sleep(settings.poll).await;
     }

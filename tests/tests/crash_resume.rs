@@ -215,3 +215,113 @@ async fn twenty_kills_mid_batch_lose_and_duplicate_nothing() {
     // Twenty kills in the middle of SQLite writes left a sound database (WAL).
     common::assert_sqlite_sound(&db).await;
 }
+
+/// The end of a batch ("the report"): the server is killed while it sends the status e-mail
+/// (the SMTP server accepts and never answers); after the restart the stale claim is taken over
+/// and exactly one e-mail, with MigrationErrors.csv attached, goes out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_while_the_status_email_goes_out_sends_it_once_after_restart() {
+    use app::model::settings::MailSettingsView;
+    use mailferry::mail::mail_settings;
+    use mailferry::mail::smtp::SmtpSettings;
+    use mailferry_tests::SmtpReceiver;
+
+    let mut source = Dovecot::start(DovecotOptions::default()).unwrap();
+    let mut destination = Dovecot::start(DovecotOptions {
+        name: "destination",
+        ..DovecotOptions::default()
+    })
+    .unwrap();
+    let user = "report@example.test";
+    source.add_user(user, "pw").unwrap();
+    destination.add_user(user, "pw").unwrap();
+    seed_mailbox(&source, user, &corpus(9)).await.unwrap();
+
+    let shared = tempfile::tempdir().unwrap();
+    let key_path = shared.path().join("secret.key");
+    std::fs::write(&key_path, "42".repeat(32)).unwrap();
+    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let url = format!("sqlite://{}/mailferry.db", shared.path().display());
+    let db = mailferry::db::open(&Config {
+        database_url: DatabaseUrl(url.clone()),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let cipher = Cipher::new(&[0x42; 32]);
+    let id = common::stored_batch(
+        &db,
+        &cipher,
+        &common::endpoint(EndpointRole::Source, source.imap_port()),
+        &common::endpoint(EndpointRole::Destination, destination.imap_port()),
+        &format!("EmailAddress,UserName,Password\n{user},{user},pw\n"),
+    )
+    .await;
+    batch::Entity::update_many()
+        .col_expr(
+            batch::Column::NotifyEmails,
+            sea_orm::sea_query::Expr::value("ops@example.test"),
+        )
+        .filter(batch::Column::Id.eq(id))
+        .exec(&db)
+        .await
+        .unwrap();
+    // An SMTP server that accepts connections and never says a word.
+    let black_hole = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut held = Vec::new();
+    let mail_to = |port: u16| MailSettingsView {
+        smtp_host: "127.0.0.1".into(),
+        smtp_port: port,
+        smtp_security: app::model::settings::SmtpSecurity::None,
+        from: "mailferry@example.test".into(),
+        ..MailSettingsView::default()
+    };
+    let configured = SmtpSettings::default();
+    mail_settings::save(
+        &db,
+        &cipher,
+        &mail_to(black_hole.local_addr().unwrap().port()),
+        None,
+        &configured,
+    )
+    .await
+    .unwrap();
+    actions::start(&db, id).await.unwrap();
+    let server = MailferryServer::start(&[
+        ("MAILFERRY_DATABASE_URL", url.as_str()),
+        ("MAILFERRY_SECRET_KEY_FILE", key_path.to_str().unwrap()),
+        ("MAILFERRY_MAILBOX_LEASE_SECS", "3"),
+    ])
+    .expect("serve starts");
+    // The batch ends and its e-mail is claimed; the SMTP conversation hangs.
+    let (stream, _) = tokio::time::timeout(Duration::from_secs(120), black_hole.accept())
+        .await
+        .expect("the status e-mail is being sent")
+        .unwrap();
+    held.push(stream);
+    let claimed = batch::Entity::find_by_id(id)
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claimed.state, "Completed");
+    assert_eq!(claimed.email_status.as_deref(), Some("sending"));
+
+    // Killed mid-send; the admin points the mail settings at a working server; restart.
+    let receiver = SmtpReceiver::start().await.unwrap();
+    mail_settings::save(&db, &cipher, &mail_to(receiver.port()), None, &configured)
+        .await
+        .unwrap();
+    server.restart().expect("the server starts again");
+    let mails = receiver.wait_for(1, Duration::from_secs(60)).await.unwrap();
+    let text = String::from_utf8_lossy(&mails[0].data).into_owned();
+    assert!(text.contains("MigrationErrors.csv"), "{text}");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(receiver.messages().len(), 1, "exactly one status e-mail");
+    let sent = batch::Entity::find_by_id(id)
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sent.email_status.as_deref(), Some("sent"));
+}

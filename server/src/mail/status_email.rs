@@ -9,7 +9,9 @@ use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+
+use app::model::batch::BatchState;
 
 use app::ErrorKind;
 use app::ids::BatchId;
@@ -79,26 +81,44 @@ pub async fn body_text(db: &DatabaseConnection, batch: &batch::Model) -> Result<
     Ok(text)
 }
 
+const ENDED: [BatchState; 4] = [
+    BatchState::Completed,
+    BatchState::CompletedWithErrors,
+    BatchState::Failed,
+    BatchState::Stopped,
+];
+
+/// A status e-mail nobody sent yet, or whose sender died: claimed longer than `stale` ago.
+fn unsent(stale: std::time::Duration) -> Condition {
+    let before = Utc::now() - chrono::Duration::from_std(stale).unwrap_or(chrono::Duration::MAX);
+    Condition::any()
+        .add(batch::Column::EmailStatus.is_null())
+        .add(
+            Condition::all()
+                .add(batch::Column::EmailStatus.eq("sending"))
+                .add(
+                    Condition::any()
+                        .add(batch::Column::EmailClaimedAt.is_null())
+                        .add(batch::Column::EmailClaimedAt.lt(before)),
+                ),
+        )
+}
+
 /// Sends the status e-mail once a batch has ended, by whichever process gets there first: the
 /// batch's e-mail status is claimed with a conditional UPDATE, so several workers send one e-mail.
+/// A claim older than `stale` belongs to a process that died while sending and is taken over.
 pub async fn send_once(
     db: &DatabaseConnection,
     smtp: &SmtpSettings,
     batch_id: i32,
+    stale: std::time::Duration,
 ) -> Result<bool, StatusEmailError> {
-    use app::model::batch::BatchState;
-    let ended = [
-        BatchState::Completed,
-        BatchState::CompletedWithErrors,
-        BatchState::Failed,
-        BatchState::Stopped,
-    ]
-    .map(|s| s.as_str());
     let claimed = batch::Entity::update_many()
         .col_expr(batch::Column::EmailStatus, Expr::value("sending"))
+        .col_expr(batch::Column::EmailClaimedAt, Expr::value(Utc::now()))
         .filter(batch::Column::Id.eq(batch_id))
-        .filter(batch::Column::State.is_in(ended))
-        .filter(batch::Column::EmailStatus.is_null())
+        .filter(batch::Column::State.is_in(ENDED.map(|s| s.as_str())))
+        .filter(unsent(stale))
         .filter(batch::Column::NotifyEmails.ne(""))
         .exec(db)
         .await?;
@@ -106,6 +126,22 @@ pub async fn send_once(
         return Ok(false);
     }
     send(db, smtp, batch_id).await
+}
+
+/// Ended batches whose status e-mail is still due (never sent, or its sender died).
+pub async fn pending(
+    db: &DatabaseConnection,
+    stale: std::time::Duration,
+) -> Result<Vec<i32>, DbErr> {
+    Ok(batch::Entity::find()
+        .filter(batch::Column::State.is_in(ENDED.map(|s| s.as_str())))
+        .filter(unsent(stale))
+        .filter(batch::Column::NotifyEmails.ne(""))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|b| b.id)
+        .collect())
 }
 
 /// Builds and sends the status e-mail of a batch to its notification addresses.

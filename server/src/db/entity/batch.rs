@@ -19,6 +19,8 @@ pub struct Model {
     pub ended_at: Option<DateTimeUtc>,
     pub email_status: Option<String>,
     pub email_error: Option<String>,
+    /// When a process claimed the status e-mail (a stale claim is taken over).
+    pub email_claimed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
