@@ -62,6 +62,36 @@ async fn copied(db: &sea_orm::DatabaseConnection, id: i32) -> i64 {
         .sum()
 }
 
+/// A SQLite database and a key file (the key 0x42…) that the test and the servers share.
+struct Store {
+    _dir: tempfile::TempDir,
+    url: String,
+    key_path: std::path::PathBuf,
+    db: sea_orm::DatabaseConnection,
+}
+
+impl Store {
+    async fn new() -> Store {
+        let dir = tempfile::tempdir().unwrap();
+        let key_path = dir.path().join("secret.key");
+        std::fs::write(&key_path, "42".repeat(32)).unwrap();
+        std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let url = format!("sqlite://{}/mailferry.db", dir.path().display());
+        let db = mailferry::db::open(&Config {
+            database_url: DatabaseUrl(url.clone()),
+            ..Config::default()
+        })
+        .await
+        .unwrap();
+        Store {
+            _dir: dir,
+            url,
+            key_path,
+            db,
+        }
+    }
+}
+
 /// Where in the work a kill lands, judged from what the process has written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum KillPoint {
@@ -145,29 +175,20 @@ async fn twenty_kills_mid_batch_lose_and_duplicate_nothing() {
         .unwrap();
     proxy.set_fault(Fault::Delay(Duration::from_millis(12)));
 
-    let shared = tempfile::tempdir().unwrap();
-    let key_path = shared.path().join("secret.key");
-    std::fs::write(&key_path, "42".repeat(32)).unwrap();
-    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let url = format!("sqlite://{}/mailferry.db", shared.path().display());
-    let db = mailferry::db::open(&Config {
-        database_url: DatabaseUrl(url.clone()),
-        ..Config::default()
-    })
-    .await
-    .unwrap();
+    let store = Store::new().await;
+    let (db, url, key_path) = (&store.db, store.url.as_str(), store.key_path.as_path());
     let id = common::stored_batch(
-        &db,
+        db,
         &Cipher::new(&[0x42; 32]),
         &common::endpoint(EndpointRole::Source, proxy.port()),
         &common::endpoint(EndpointRole::Destination, destination.imap_port()),
         &csv,
     )
     .await;
-    actions::start(&db, id).await.unwrap();
+    actions::start(db, id).await.unwrap();
 
     let server = MailferryServer::start(&[
-        ("MAILFERRY_DATABASE_URL", url.as_str()),
+        ("MAILFERRY_DATABASE_URL", url),
         ("MAILFERRY_SECRET_KEY_FILE", key_path.to_str().unwrap()),
         ("MAILFERRY_MAILBOX_LEASE_SECS", "3"),
         ("MAILFERRY_MAX_CONCURRENT_MAILBOXES", "2"),
@@ -178,15 +199,15 @@ async fn twenty_kills_mid_batch_lose_and_duplicate_nothing() {
     let deadline = Instant::now() + Duration::from_secs(600);
     while kills.len() < KILLS {
         let point = KillPoint::ALL[kills.len() % KillPoint::ALL.len()];
-        let (since, pid, before) = (chrono::Utc::now(), server.pid(), copied(&db, id).await);
-        while !point.reached(&db, id, since, pid, before).await {
+        let (since, pid, before) = (chrono::Utc::now(), server.pid(), copied(db, id).await);
+        while !point.reached(db, id, since, pid, before).await {
             assert!(
                 Instant::now() < deadline,
                 "stuck before {point:?}:\n{}",
                 server.log_text()
             );
             assert_ne!(
-                state(&db, id).await,
+                state(db, id).await,
                 "Completed",
                 "the batch finished after only {} kills: make it bigger",
                 kills.len()
@@ -196,10 +217,10 @@ async fn twenty_kills_mid_batch_lose_and_duplicate_nothing() {
         if point == KillPoint::AppendInFlight {
             tokio::time::sleep(Duration::from_millis(30)).await;
         }
-        kills.push((point, copied(&db, id).await));
+        kills.push((point, copied(db, id).await));
         server.restart().expect("the server starts again");
     }
-    while state(&db, id).await != "Completed" {
+    while state(db, id).await != "Completed" {
         assert!(
             Instant::now() < deadline,
             "not finished:\n{}",
@@ -208,12 +229,12 @@ async fn twenty_kills_mid_batch_lose_and_duplicate_nothing() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     println!("killed at {kills:?} of {total} messages");
-    assert_eq!(copied(&db, id).await, total, "every message counted once");
+    assert_eq!(copied(db, id).await, total, "every message counted once");
     for user in &users {
         common::assert_same_messages(&source, &destination, user, &FOLDERS).await;
     }
     // Twenty kills in the middle of SQLite writes left a sound database (WAL).
-    common::assert_sqlite_sound(&db).await;
+    common::assert_sqlite_sound(db).await;
 }
 
 /// The end of a batch ("the report"): the server is killed while it sends the status e-mail
@@ -237,20 +258,11 @@ async fn a_kill_while_the_status_email_goes_out_sends_it_once_after_restart() {
     destination.add_user(user, "pw").unwrap();
     seed_mailbox(&source, user, &corpus(9)).await.unwrap();
 
-    let shared = tempfile::tempdir().unwrap();
-    let key_path = shared.path().join("secret.key");
-    std::fs::write(&key_path, "42".repeat(32)).unwrap();
-    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let url = format!("sqlite://{}/mailferry.db", shared.path().display());
-    let db = mailferry::db::open(&Config {
-        database_url: DatabaseUrl(url.clone()),
-        ..Config::default()
-    })
-    .await
-    .unwrap();
+    let store = Store::new().await;
+    let (db, url, key_path) = (&store.db, store.url.as_str(), store.key_path.as_path());
     let cipher = Cipher::new(&[0x42; 32]);
     let id = common::stored_batch(
-        &db,
+        db,
         &cipher,
         &common::endpoint(EndpointRole::Source, source.imap_port()),
         &common::endpoint(EndpointRole::Destination, destination.imap_port()),
@@ -263,7 +275,7 @@ async fn a_kill_while_the_status_email_goes_out_sends_it_once_after_restart() {
             sea_orm::sea_query::Expr::value("ops@example.test"),
         )
         .filter(batch::Column::Id.eq(id))
-        .exec(&db)
+        .exec(db)
         .await
         .unwrap();
     // An SMTP server that accepts connections and never says a word.
@@ -278,7 +290,7 @@ async fn a_kill_while_the_status_email_goes_out_sends_it_once_after_restart() {
     };
     let configured = SmtpSettings::default();
     mail_settings::save(
-        &db,
+        db,
         &cipher,
         &mail_to(black_hole.local_addr().unwrap().port()),
         None,
@@ -286,9 +298,9 @@ async fn a_kill_while_the_status_email_goes_out_sends_it_once_after_restart() {
     )
     .await
     .unwrap();
-    actions::start(&db, id).await.unwrap();
+    actions::start(db, id).await.unwrap();
     let server = MailferryServer::start(&[
-        ("MAILFERRY_DATABASE_URL", url.as_str()),
+        ("MAILFERRY_DATABASE_URL", url),
         ("MAILFERRY_SECRET_KEY_FILE", key_path.to_str().unwrap()),
         ("MAILFERRY_MAILBOX_LEASE_SECS", "3"),
     ])
@@ -300,7 +312,7 @@ async fn a_kill_while_the_status_email_goes_out_sends_it_once_after_restart() {
         .unwrap();
     held.push(stream);
     let claimed = batch::Entity::find_by_id(id)
-        .one(&db)
+        .one(db)
         .await
         .unwrap()
         .unwrap();
@@ -309,7 +321,7 @@ async fn a_kill_while_the_status_email_goes_out_sends_it_once_after_restart() {
 
     // Killed mid-send; the admin points the mail settings at a working server; restart.
     let receiver = SmtpReceiver::start().await.unwrap();
-    mail_settings::save(&db, &cipher, &mail_to(receiver.port()), None, &configured)
+    mail_settings::save(db, &cipher, &mail_to(receiver.port()), None, &configured)
         .await
         .unwrap();
     server.restart().expect("the server starts again");
@@ -319,7 +331,7 @@ async fn a_kill_while_the_status_email_goes_out_sends_it_once_after_restart() {
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert_eq!(receiver.messages().len(), 1, "exactly one status e-mail");
     let sent = batch::Entity::find_by_id(id)
-        .one(&db)
+        .one(db)
         .await
         .unwrap()
         .unwrap();
