@@ -16,7 +16,7 @@ use mailferry::endpoints::EndpointRole;
 use mailferry::engine::retry::RetryPolicy;
 use mailferry::secrets::Cipher;
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
-use mailferry_tests::{Dovecot, DovecotOptions, Fault, FaultProxy, TestSession};
+use mailferry_tests::{DovecotOptions, Fault, FaultProxy, TestSession};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 fn corpus(seed: u64, n: u64) -> MailboxSpec {
@@ -47,16 +47,7 @@ async fn stop_resume_and_retry_failed_rows_postgres() {
 }
 
 async fn stop_resume_and_retry_failed_rows(url: String) {
-    let mut source = Dovecot::start(DovecotOptions {
-        name: "source",
-        ..Default::default()
-    })
-    .unwrap();
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "destination",
-        ..Default::default()
-    })
-    .unwrap();
+    let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
     for user in ["slow@example.test", "late@example.test"] {
         source.add_user(user, "pw-1").unwrap();
         destination.add_user(user, "x").unwrap();
@@ -209,16 +200,7 @@ async fn stop_resume_and_retry_failed_rows(url: String) {
 
 #[test]
 fn the_dry_run_counts_and_copies_nothing() {
-    let mut source = Dovecot::start(DovecotOptions {
-        name: "source",
-        ..Default::default()
-    })
-    .unwrap();
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "destination",
-        ..Default::default()
-    })
-    .unwrap();
+    let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
     source.add_user("dry@example.test", "pw-dry").unwrap();
     destination.add_user("dry@example.test", "x").unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -254,16 +236,7 @@ fn the_dry_run_counts_and_copies_nothing() {
 /// claimed by exactly one of them and copied exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_on_one_batch_copy_every_mailbox_once() {
-    let mut source = Dovecot::start(DovecotOptions {
-        name: "source",
-        ..Default::default()
-    })
-    .unwrap();
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "destination",
-        ..Default::default()
-    })
-    .unwrap();
+    let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
     let users: Vec<String> = (0..6).map(|i| format!("w{i}@example.test")).collect();
     let mut csv = String::from("EmailAddress,UserName,Password\n");
     for (i, user) in users.iter().enumerate() {

@@ -35,13 +35,10 @@ struct Bed {
 }
 
 async fn bed() -> Bed {
-    let mut source = Dovecot::start(DovecotOptions::default()).unwrap();
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "destination",
+    let (mut source, mut destination) = common::dovecots(DovecotOptions {
         quota: true,
         ..DovecotOptions::default()
-    })
-    .unwrap();
+    });
     let pairs: Vec<(&str, &str)> = USERS.iter().map(|u| (*u, "pw")).collect();
     source.add_users(&pairs).unwrap();
     destination.add_users(&pairs).unwrap();

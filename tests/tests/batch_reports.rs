@@ -11,7 +11,7 @@ use mailferry::config::{Config, DatabaseUrl};
 use mailferry::db::entity::{batch, mailbox, migration_error};
 use mailferry::report::{error_query, export};
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
-use mailferry_tests::{Dovecot, DovecotOptions, MASTER_PASSWORD, Postgres, SmtpReceiver};
+use mailferry_tests::{DovecotOptions, MASTER_PASSWORD, Postgres, SmtpReceiver};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 fn attachment(mail: &mailparse::ParsedMail<'_>, name: &str) -> Option<String> {
@@ -30,16 +30,7 @@ fn attachment(mail: &mailparse::ParsedMail<'_>, name: &str) -> Option<String> {
 // Multi-threaded: the SMTP receiver's task must run while this thread waits for the CLI.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_finished_batch_sends_one_status_email_whose_csv_matches_the_report() {
-    let mut source = Dovecot::start(DovecotOptions {
-        name: "source",
-        ..Default::default()
-    })
-    .unwrap();
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "destination",
-        ..Default::default()
-    })
-    .unwrap();
+    let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
     source.add_user("ok@example.test", "pw-ok-1").unwrap();
     source
         .add_user("nodest@example.test", "pw-nodest-1")

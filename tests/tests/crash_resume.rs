@@ -16,7 +16,7 @@ use mailferry::endpoints::EndpointRole;
 use mailferry::secrets::Cipher;
 use mailferry_tests::mailferry_server::MailferryServer;
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
-use mailferry_tests::{Dovecot, DovecotOptions, Fault, FaultProxy};
+use mailferry_tests::{DovecotOptions, Fault, FaultProxy};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 const USERS: usize = 4;
@@ -152,12 +152,7 @@ async fn state(db: &sea_orm::DatabaseConnection, id: i32) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_kills_mid_batch_lose_and_duplicate_nothing() {
-    let mut source = Dovecot::start(DovecotOptions::default()).unwrap();
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "destination",
-        ..DovecotOptions::default()
-    })
-    .unwrap();
+    let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
     let users: Vec<String> = (0..USERS)
         .map(|i| format!("crash{i}@example.test"))
         .collect();
@@ -247,12 +242,7 @@ async fn a_kill_while_the_status_email_goes_out_sends_it_once_after_restart() {
     use mailferry::mail::smtp::SmtpSettings;
     use mailferry_tests::SmtpReceiver;
 
-    let mut source = Dovecot::start(DovecotOptions::default()).unwrap();
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "destination",
-        ..DovecotOptions::default()
-    })
-    .unwrap();
+    let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
     let user = "report@example.test";
     source.add_user(user, "pw").unwrap();
     destination.add_user(user, "pw").unwrap();

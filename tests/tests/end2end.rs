@@ -5,6 +5,8 @@
 //! A spec can ask the test for a change of the test bed mid-run: it prints `@@harness <request>`
 //! and waits for a line on its stdin, which this side writes once the change is made.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -74,14 +76,10 @@ fn first_run_setup() {
 
 /// A source (`/` separator) and a destination Dovecot (`separator`).
 fn dovecots(separator: char) -> (Dovecot, Dovecot) {
-    let source = Dovecot::start(DovecotOptions::default()).expect("source Dovecot");
-    let destination = Dovecot::start(DovecotOptions {
-        name: "destination",
+    common::dovecots(DovecotOptions {
         separator,
         ..DovecotOptions::default()
     })
-    .expect("destination Dovecot");
-    (source, destination)
 }
 
 /// What every spec learns of the test bed: the servers, the admin on the destination and a CSV

@@ -30,16 +30,7 @@ fn address(port: u16, security: Security, tls: TlsOptions) -> ServerAddress {
 }
 
 async fn setup(user: &str) -> (Dovecot, Dovecot, TlsOptions) {
-    let mut source = Dovecot::start(DovecotOptions {
-        name: "source",
-        ..Default::default()
-    })
-    .unwrap();
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "destination",
-        ..Default::default()
-    })
-    .unwrap();
+    let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
     source.add_user(user, "pw-source").unwrap();
     destination.add_user(user, "x").unwrap();
     let spec = SeedSpec {

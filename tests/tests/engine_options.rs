@@ -19,7 +19,7 @@ use mailferry::imap::tls::TlsOptions;
 use mailferry_tests::seed::{
     FolderSpec, MailboxSpec as SeedSpec, MessageSpec, message, seed_mailbox,
 };
-use mailferry_tests::{Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER, TestSession};
+use mailferry_tests::{DovecotOptions, MASTER_PASSWORD, MASTER_USER, TestSession};
 
 fn day(y: i32, m: u32, d: u32) -> Option<chrono::DateTime<FixedOffset>> {
     FixedOffset::east_opt(0)
@@ -30,16 +30,7 @@ fn day(y: i32, m: u32, d: u32) -> Option<chrono::DateTime<FixedOffset>> {
 
 #[tokio::test]
 async fn options_and_special_use_mapping() {
-    let mut source = Dovecot::start(DovecotOptions {
-        name: "source",
-        ..Default::default()
-    })
-    .unwrap();
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "destination",
-        ..Default::default()
-    })
-    .unwrap();
+    let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
     source.add_user("opt", "pw-opt").unwrap();
     destination.add_user("opt", "x").unwrap();
     let m = |seed, size, date| MessageSpec {

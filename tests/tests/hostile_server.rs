@@ -13,7 +13,7 @@ use mailferry::endpoints::EndpointRole;
 use mailferry::engine::retry::RetryPolicy;
 use mailferry::secrets::Cipher;
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
-use mailferry_tests::{Dovecot, DovecotOptions, HostileProxy, Hostility};
+use mailferry_tests::{DovecotOptions, HostileProxy, Hostility};
 
 const HOSTILE: [(&str, Hostility); 6] = [
     ("garbage@example.test", Hostility::Garbage),
@@ -27,12 +27,7 @@ const GOOD: &str = "honest@example.test";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hostile_server_fails_one_mailbox_not_the_process() {
-    let mut source = Dovecot::start(DovecotOptions::default()).unwrap();
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "destination",
-        ..DovecotOptions::default()
-    })
-    .unwrap();
+    let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
     let users: Vec<&str> = HOSTILE.iter().map(|(u, _)| *u).chain([GOOD]).collect();
     let pairs: Vec<(&str, &str)> = users.iter().map(|u| (*u, "pw")).collect();
     source.add_users(&pairs).unwrap();

@@ -38,16 +38,7 @@ struct Fixture {
 /// Source and destination with `mailboxes` users of MESSAGES messages each, a slowed link to the
 /// source, a PostgreSQL with a batch of them (source endpoint limited to `endpoint_max`).
 async fn fixture(mailboxes: usize, endpoint_max: u32) -> Fixture {
-    let mut source = Dovecot::start(DovecotOptions {
-        name: "source",
-        ..Default::default()
-    })
-    .unwrap();
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "destination",
-        ..Default::default()
-    })
-    .unwrap();
+    let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
     let users: Vec<String> = (0..mailboxes)
         .map(|i| format!("u{i:02}@example.test"))
         .collect();
@@ -135,6 +126,15 @@ impl Fixture {
             .collect()
     }
 
+    async fn state(&self) -> String {
+        batch::Entity::find_by_id(self.id)
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+    }
+
     async fn synced(&self) -> Vec<mailbox::Model> {
         mailbox::Entity::find()
             .filter(mailbox::Column::BatchId.eq(self.id))
@@ -203,12 +203,7 @@ async fn three_processes_share_a_batch_and_survive_a_killed_one() {
     f.assert_each_copied_once().await;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let state = batch::Entity::find_by_id(f.id)
-            .one(&f.db)
-            .await
-            .unwrap()
-            .unwrap()
-            .state;
+        let state = f.state().await;
         if state == "Completed" {
             break;
         }
@@ -325,12 +320,7 @@ async fn a_stop_reaches_every_process() {
     actions::stop(&f.db, f.id).await.unwrap();
     let stopped_by = Instant::now() + Duration::from_secs(15);
     loop {
-        let state = batch::Entity::find_by_id(f.id)
-            .one(&f.db)
-            .await
-            .unwrap()
-            .unwrap()
-            .state;
+        let state = f.state().await;
         let busy = mailbox::Entity::find()
             .filter(mailbox::Column::BatchId.eq(f.id))
             .filter(mailbox::Column::State.is_in(["Queued", "Syncing"]))

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use mailferry_tests::mailferry_server::mailferry_binary;
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
-use mailferry_tests::{Dovecot, DovecotOptions, MASTER_PASSWORD};
+use mailferry_tests::{DovecotOptions, MASTER_PASSWORD};
 
 const GOOD_PASSWORD: &str = "Src-Secret-One-7f3a";
 const REAL_PASSWORD: &str = "Src-Secret-Two-9b1c";
@@ -59,12 +59,7 @@ fn mailferry(args: &[&str], key: Option<&Path>) -> (i32, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_password_is_stored_logged_or_reported_and_the_key_rotates() {
-    let mut source = Dovecot::start(DovecotOptions::default()).unwrap();
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "destination",
-        ..DovecotOptions::default()
-    })
-    .unwrap();
+    let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
     source
         .add_users(&[
             ("keep@example.test", GOOD_PASSWORD),

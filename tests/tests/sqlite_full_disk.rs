@@ -10,9 +10,9 @@ use std::process::Command;
 use mailferry::batches::actions;
 use mailferry::endpoints::EndpointRole;
 use mailferry::secrets::Cipher;
+use mailferry_tests::DovecotOptions;
 use mailferry_tests::mailferry_server::mailferry_binary;
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
-use mailferry_tests::{Dovecot, DovecotOptions};
 
 const USERS: [&str; 3] = [
     "fill1@example.test",
@@ -22,12 +22,7 @@ const USERS: [&str; 3] = [
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_gives_a_clear_error_and_no_corruption() {
-    let mut source = Dovecot::start(DovecotOptions::default()).unwrap();
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "destination",
-        ..DovecotOptions::default()
-    })
-    .unwrap();
+    let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
     let pairs: Vec<(&str, &str)> = USERS.iter().map(|u| (*u, "pw")).collect();
     source.add_users(&pairs).unwrap();
     destination.add_users(&pairs).unwrap();

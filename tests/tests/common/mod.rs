@@ -209,3 +209,16 @@ pub async fn assert_sqlite_sound(db: &sea_orm::DatabaseConnection) {
         .unwrap();
     assert_eq!(check.try_get_by_index::<String>(0).unwrap(), "ok");
 }
+
+/// A source Dovecot (default options, named "source") and a destination Dovecot (`destination`,
+/// named "destination").
+pub fn dovecots(destination: mailferry_tests::DovecotOptions<'_>) -> (Dovecot, Dovecot) {
+    let source =
+        Dovecot::start(mailferry_tests::DovecotOptions::default()).expect("source Dovecot");
+    let destination = Dovecot::start(mailferry_tests::DovecotOptions {
+        name: "destination",
+        ..destination
+    })
+    .expect("destination Dovecot");
+    (source, destination)
+}
