@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Mailferry needs: `install-deps.sh start` to build and run the app,
-# `install-deps.sh test` for every test, `install-deps.sh release` adds wasm-opt for release builds. Idempotent: each step checks first and skips what is
-# already there at the right version.
+# `install-deps.sh test` for every test, `install-deps.sh release` adds wasm-opt for release builds,
+# `install-deps.sh bench` is test + release + mbsync (the benchmark's peer). Idempotent: each step
+# checks first and skips what is already there at the right version.
 set -euo pipefail
 
 CARGO_LEPTOS_VERSION=0.3.10
@@ -46,12 +47,12 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
-if [ "$mode" = "release" ] && ! wasm-opt --version 2>/dev/null | grep -q "version 116"; then
+if { [ "$mode" = "release" ] || [ "$mode" = "bench" ]; } && ! wasm-opt --version 2>/dev/null | grep -q "version 116"; then
   log "installing wasm-opt $WASM_OPT_VERSION (release builds only; takes a while once)"
   cargo install wasm-opt --version "$WASM_OPT_VERSION" --locked
 fi
 
-if [ "$mode" = "test" ]; then
+if [ "$mode" = "test" ] || [ "$mode" = "bench" ]; then
   # Real servers for the integration tests (started by the tests themselves, never as services),
   # Chromium for the browser tests, Node for Playwright.
   apt_install dovecot-core dovecot-imapd postgresql chromium openssl
@@ -63,4 +64,9 @@ if [ "$mode" = "test" ]; then
     log "installing the end-to-end test packages"
     (cd end2end && npm ci --no-audit --no-fund)
   fi
+fi
+
+if [ "$mode" = "bench" ]; then
+  # mbsync, the IMAP-to-IMAP tool the benchmark compares with (doveadm comes with dovecot-core).
+  apt_install isync
 fi

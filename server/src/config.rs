@@ -90,6 +90,9 @@ pub struct Config {
     /// How many mailboxes all processes sharing the database migrate at once (0 = no limit
     /// beyond each process's own and each endpoint's).
     pub cluster_max_concurrent_mailboxes: u32,
+    /// MiB for message bodies in flight, shared by every mailbox this process migrates: bounds
+    /// the process's memory whatever the message sizes (a bigger message runs alone).
+    pub message_memory_mib: u32,
     /// Seconds a mailbox claim holds without a heartbeat; a dead process's mailboxes are taken
     /// over after it.
     pub mailbox_lease_secs: u64,
@@ -111,6 +114,7 @@ impl Default for Config {
             sign_in_attempts_per_minute: 10,
             max_concurrent_mailboxes: 8,
             cluster_max_concurrent_mailboxes: 0,
+            message_memory_mib: crate::engine::memory_budget::DEFAULT_MIB,
             mailbox_lease_secs: 60,
             smtp: crate::mail::smtp::SmtpSettings::default(),
         }

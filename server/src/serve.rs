@@ -41,6 +41,7 @@ pub struct Runtime {
 pub async fn open_runtime(config: Config) -> Result<Runtime, ServeError> {
     let db = crate::db::open(&config).await?;
     let key = key_file::load_or_create(&config.secret_key_file)?;
+    crate::engine::memory_budget::MemoryBudget::configure(config.message_memory_mib);
     Ok(Runtime {
         config: Arc::new(config),
         db,

@@ -7,6 +7,7 @@ mod fetch;
 mod session;
 mod stream;
 
+pub use append::Appended;
 pub use connect::TestClient;
 pub use error::CommandError;
 pub use fetch::FetchedMessage;

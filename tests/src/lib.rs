@@ -18,7 +18,7 @@ pub mod tls;
 pub use dovecot::{Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER};
 pub use fault_proxy::{Fault, FaultProxy};
 pub use hostile_proxy::{HostileProxy, Hostility};
-pub use imap::{CommandError, FetchedMessage, TestClient, TestSession};
+pub use imap::{Appended, CommandError, FetchedMessage, TestClient, TestSession};
 pub use ports::free_port;
 pub use postgres::Postgres;
 pub use smtp::{ReceivedMail, SmtpReceiver};

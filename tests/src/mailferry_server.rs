@@ -193,6 +193,30 @@ impl MailferryServer {
         Ok(String::from_utf8_lossy(&answer).into_owned())
     }
 
+    /// Signs in as `admin` through the sign-in server function (with `extra_headers`, e.g. an
+    /// `Origin`) and returns the session token of the `mf_session` cookie.
+    pub fn sign_in(&self, extra_headers: &str) -> anyhow::Result<String> {
+        let body = format!(
+            "username=admin&password={}",
+            self.admin_password.replace(' ', "+")
+        );
+        let answer = self.http(
+            format!(
+                "POST /api/auth/sign_in HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+                 Accept: application/json\r\n{extra_headers}"
+            )
+            .trim_end(),
+            body.as_bytes(),
+        )?;
+        answer
+            .lines()
+            .find_map(|line| line.strip_prefix("set-cookie: mf_session="))
+            .and_then(|rest| rest.split(';').next())
+            .filter(|token| !token.is_empty())
+            .map(str::to_string)
+            .with_context(|| format!("no session cookie in:\n{answer}"))
+    }
+
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }

@@ -6,13 +6,10 @@ mod common;
 use app::ErrorKind;
 use app::ids::BatchId;
 use app::model::report::{ErrorFilter, ErrorSort};
-use chrono::{Duration, TimeZone, Utc};
 use mailferry::config::{Config, DatabaseUrl};
-use mailferry::db::entity::{batch, mailbox, migration_error};
 use mailferry::report::{error_query, export};
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
 use mailferry_tests::{DovecotOptions, MASTER_PASSWORD, Postgres, SmtpReceiver};
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 fn attachment(mail: &mailparse::ParsedMail<'_>, name: &str) -> Option<String> {
     if mail
@@ -129,100 +126,13 @@ nodest@example.test,nodest@example.test,pw-nodest-1
     );
 }
 
-async fn seed_errors(
-    db: &sea_orm::DatabaseConnection,
-    n: usize,
-) -> (
-    Vec<i32>,
-    Vec<(i32, ErrorKind, String, chrono::DateTime<Utc>)>,
-) {
-    let now = Utc::now();
-    let mut batches = Vec::new();
-    let mut mailboxes = Vec::new();
-    for b in 0..2 {
-        let created = batch::ActiveModel {
-            name: Set(format!("b{b}")),
-            state: Set("Completed".into()),
-            options: Set("{}".into()),
-            notify_emails: Set(String::new()),
-            created_at: Set(now),
-            ..Default::default()
-        }
-        .insert(db)
-        .await
-        .unwrap();
-        batches.push(created.id);
-        for m in 0..50 {
-            let mb = mailbox::ActiveModel {
-                batch_id: Set(created.id),
-                row_index: Set(m + 1),
-                email_address: Set(format!("user{m:02}.b{b}@example.test")),
-                source_username: Set("u".into()),
-                source_secret: Set("v1:x".into()),
-                state: Set("Failed".into()),
-                folders_total: Set(0),
-                folders_done: Set(0),
-                messages_total: Set(0),
-                messages_copied: Set(0),
-                messages_skipped: Set(0),
-                bytes_copied: Set(0),
-                attempts: Set(1),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(db)
-            .await
-            .unwrap();
-            mailboxes.push(mb);
-        }
-    }
-    let kinds = [
-        ErrorKind::MessageRejected,
-        ErrorKind::MessageTooLarge,
-        ErrorKind::DestinationMailboxFull,
-        ErrorKind::SourceSignInFailed,
-    ];
-    let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-    let mut expected = Vec::with_capacity(n);
-    let rows: Vec<migration_error::ActiveModel> = (0..n)
-        .map(|i| {
-            let mb = &mailboxes[(i * 7) % mailboxes.len()];
-            let kind = kinds[(i * 13) % kinds.len()];
-            let time = start + Duration::seconds(i as i64);
-            expected.push((mb.batch_id, kind, mb.email_address.clone(), time));
-            migration_error::ActiveModel {
-                batch_id: Set(mb.batch_id),
-                mailbox_id: Set(mb.id),
-                row_index: Set(mb.row_index),
-                email_address: Set(mb.email_address.clone()),
-                kind: Set(kind.as_str().into()),
-                scope: Set("message".into()),
-                message: Set(format!("detail {i}")),
-                folder: Set(Some("INBOX".into())),
-                uid: Set(Some(i as i64)),
-                subject: Set(None),
-                size: Set(Some(1000)),
-                created_at: Set(time),
-                ..Default::default()
-            }
-        })
-        .collect();
-    for chunk in rows.chunks(2_000) {
-        migration_error::Entity::insert_many(chunk.to_vec())
-            .exec(db)
-            .await
-            .unwrap();
-    }
-    (batches, expected)
-}
-
 async fn report_filters_and_counts(url: String) {
     let config = Config {
         database_url: DatabaseUrl(url),
         ..Config::default()
     };
     let db = mailferry::db::open(&config).await.unwrap();
-    let (batches, expected) = seed_errors(&db, 100_000).await;
+    let (batches, expected) = common::seeded_errors::seed_errors(&db, 100_000).await;
     let filter = ErrorFilter {
         batch: Some(BatchId(batches[1].into())),
         kinds: vec![
@@ -236,7 +146,7 @@ async fn report_filters_and_counts(url: String) {
         ..ErrorFilter::default()
     };
     let page = error_query::query(&db, &filter).await.unwrap();
-    let matching: Vec<&(i32, ErrorKind, String, chrono::DateTime<Utc>)> = expected
+    let matching: Vec<&common::seeded_errors::SeededError> = expected
         .iter()
         .filter(|(b, k, e, _)| *b == batches[1] && filter.kinds.contains(k) && e.contains("user0"))
         .collect();
@@ -290,6 +200,20 @@ async fn report_filters_and_counts(url: String) {
         expected.iter().filter(|(b, ..)| *b == batches[0]).count(),
         "streamed CSV has every row of the batch"
     );
+    // The download's stream: the same bytes, in many chunks (not one buffer).
+    use futures::TryStreamExt as _;
+    let chunks: Vec<Vec<u8>> = export::errors_csv_stream(
+        db.clone(),
+        ErrorFilter {
+            batch: Some(BatchId(batches[0].into())),
+            ..ErrorFilter::default()
+        },
+    )
+    .try_collect()
+    .await
+    .unwrap();
+    assert!(chunks.len() > 10, "{} chunks", chunks.len());
+    assert!(chunks.concat() == csv, "the stream equals the written file");
 }
 
 #[tokio::test]

@@ -64,27 +64,7 @@ fn call(server: &MailferryServer, path: &str, method: &str, extra_headers: &str)
 }
 
 fn sign_in(server: &MailferryServer, extra_headers: &str) -> String {
-    let body = format!(
-        "username=admin&password={}",
-        server.admin_password.replace(' ', "+")
-    );
-    let answer = server
-        .http(
-            format!(
-                "POST /api/auth/sign_in HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\
-                 Accept: application/json\r\n{extra_headers}"
-            )
-            .trim_end(),
-            body.as_bytes(),
-        )
-        .unwrap();
-    answer
-        .lines()
-        .find_map(|line| line.strip_prefix("set-cookie: mf_session="))
-        .and_then(|rest| rest.split(';').next())
-        .filter(|token| !token.is_empty())
-        .unwrap_or_else(|| panic!("no session cookie in:\n{answer}"))
-        .to_string()
+    server.sign_in(extra_headers).expect("signed in")
 }
 
 #[test]

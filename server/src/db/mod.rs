@@ -61,6 +61,9 @@ pub async fn open(config: &Config) -> Result<DatabaseConnection, DbError> {
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true)
+                // Rows the SQLite thread may read ahead of the reader: a 100,000-row download
+                // then wakes the reader per batch of rows instead of per row.
+                .row_buffer_size(1024)
         });
     } else {
         options.max_connections(20);

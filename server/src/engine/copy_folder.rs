@@ -8,6 +8,7 @@ use app::ErrorKind;
 
 use super::classify::{Stage, classify};
 use super::dedup::{DedupKey, present_in_destination};
+use super::memory_budget::{MemoryBudget, Reservation};
 use super::options::BatchOptions;
 use super::state::{self, FolderState};
 use super::transactions::plan_transactions;
@@ -18,8 +19,8 @@ use crate::imap::fetch::{FetchedBody, MessageMeta, fetch_bodies, fetch_meta, ope
 use crate::imap::uid_set::UidSet;
 use crate::imap::{ImapError, ImapSession};
 
-/// Fetched transactions waiting for the destination: bounds memory to ~2 ×
-/// `transactions::MAX_BYTES` per folder.
+/// Fetched transactions waiting for the destination. Memory is bounded by the process's
+/// [`MemoryBudget`], which every fetched transaction holds until it is appended.
 const PIPELINE_DEPTH: usize = 2;
 
 /// A message that was not copied, for the error report.
@@ -270,14 +271,17 @@ async fn copy_into(
 
     let caps = AppendCapabilities::of(dst);
     let batches = plan_transactions(&todo, caps.multiappend);
-    let (tx, mut rx) = mpsc::channel::<(Vec<&MessageMeta>, Vec<FetchedBody>)>(PIPELINE_DEPTH);
+    let (tx, mut rx) =
+        mpsc::channel::<(Vec<&MessageMeta>, Vec<FetchedBody>, Reservation)>(PIPELINE_DEPTH);
     let producer = async {
         for batch in batches {
+            let bytes = batch.iter().map(|m| u64::from(m.size)).sum();
+            let reservation = MemoryBudget::process().reserve(bytes).await;
             let uids: UidSet = batch.iter().map(|m| m.uid).collect();
             let bodies = fetch_bodies(src, &uids)
                 .await
                 .map_err(at(Stage::SourceRead))?;
-            if tx.send((batch, bodies)).await.is_err() {
+            if tx.send((batch, bodies, reservation)).await.is_err() {
                 break;
             }
         }
@@ -287,7 +291,8 @@ async fn copy_into(
     let permanent_flags = dst_status.permanent_flags.clone();
     let consumer = async {
         let mut result = Ok(());
-        while let Some((batch, bodies)) = rx.recv().await {
+        // The reservation is given back when the transaction has been appended.
+        while let Some((batch, bodies, _reservation)) = rx.recv().await {
             if job.progress.stop_requested() {
                 result = Err(FolderFailure {
                     stage: Stage::DestinationWrite,
@@ -336,7 +341,8 @@ async fn append_batch(
     batch: Vec<&MessageMeta>,
     bodies: Vec<FetchedBody>,
 ) -> Result<(), FolderFailure> {
-    let mut pairs: Vec<(&MessageMeta, Vec<u8>, Vec<String>)> = Vec::with_capacity(bodies.len());
+    let mut pairs: Vec<(&MessageMeta, bytes::Bytes, Vec<String>)> =
+        Vec::with_capacity(bodies.len());
     let mut bodies = bodies.into_iter().peekable();
     for meta in batch {
         while bodies.peek().is_some_and(|b| b.uid < meta.uid) {

@@ -5,6 +5,7 @@ pub mod classify;
 pub mod copy_folder;
 pub mod dedup;
 pub mod mailbox_job;
+pub mod memory_budget;
 pub mod options;
 pub mod retry;
 pub mod state;

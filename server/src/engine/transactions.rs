@@ -5,8 +5,9 @@ use crate::imap::fetch::MessageMeta;
 
 /// Most messages in one destination transaction.
 pub const MAX_MESSAGES: usize = 100;
-/// Most bytes in one destination transaction (and one pipeline slot).
-pub const MAX_BYTES: u64 = 16 * 1024 * 1024;
+/// Most bytes in one destination transaction (and one pipeline slot): 100 ordinary messages fit,
+/// and several mailboxes' pipelines fit the process's memory budget at once.
+pub const MAX_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Groups messages into destination transactions: up to [`MAX_MESSAGES`] and [`MAX_BYTES`] with
 /// MULTIAPPEND, one message each without; a big message goes alone.

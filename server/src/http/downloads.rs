@@ -1,9 +1,11 @@
 //! CSV downloads beside the Leptos routes, behind the same session check as the server
 //! functions: MigrationErrors.csv (whole or filtered), MigrationStatistics.csv and the failed rows.
 
+use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures::TryStreamExt as _;
 use serde::Deserialize;
 
 use app::ErrorKind;
@@ -65,7 +67,7 @@ async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<(), Refusal>
     }
 }
 
-fn csv_file(name: &str, bytes: Vec<u8>) -> Response {
+fn csv_file(name: &str, body: impl Into<Body>) -> Response {
     let disposition = format!("attachment; filename=\"{name}\"");
     (
         [
@@ -80,7 +82,7 @@ fn csv_file(name: &str, bytes: Vec<u8>) -> Response {
             ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
-        bytes,
+        body.into(),
     )
         .into_response()
 }
@@ -110,10 +112,12 @@ pub async fn errors_csv(
     if let Err(refused) = signed_in(&state, &headers).await {
         return refused.into_response();
     }
-    match export::write_errors_csv(&state.db, &query.filter(), Vec::new()).await {
-        Ok(bytes) => csv_file("MigrationErrors.csv", bytes),
-        Err(e) => failed("MigrationErrors.csv", e),
-    }
+    // Streamed page by page: 100,000 rows never sit in memory at once. A database error after
+    // the first bytes can only cut the download short (logged).
+    let chunks = export::errors_csv_stream(state.db.clone(), query.filter()).inspect_err(|e| {
+        tracing::error!(error = %e, "streaming MigrationErrors.csv");
+    });
+    csv_file("MigrationErrors.csv", Body::from_stream(chunks))
 }
 
 pub async fn statistics_csv(

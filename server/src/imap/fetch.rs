@@ -29,7 +29,7 @@ pub struct MessageMeta {
 #[derive(Debug)]
 pub struct FetchedBody {
     pub uid: u32,
-    pub body: Vec<u8>,
+    pub body: bytes::Bytes,
 }
 
 /// `EXAMINE` (read-only: copying never changes `\Seen` on the source) or `SELECT`.

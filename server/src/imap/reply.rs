@@ -1,9 +1,12 @@
 //! Owned copies of the server responses the engine uses, taken out of async-imap's parse buffer
-//! (its `ResponseData` type cannot be named outside the crate).
+//! (its `ResponseData` type cannot be named outside the crate). A big message body is not
+//! copied: the session hands over the parse buffer itself (see [`Reply::parse`]).
 
 use async_imap::imap_proto::{
     AttributeValue, MailboxDatum, NameAttribute, Response, ResponseCode, Status,
 };
+
+use bytes::Bytes;
 
 use super::response_code::code_of;
 
@@ -23,7 +26,7 @@ pub struct FetchData {
     pub internal_date: Option<String>,
     pub size: Option<u32>,
     /// `BODY[]` (the whole message).
-    pub body: Option<Vec<u8>>,
+    pub body: Option<Bytes>,
     /// `BODY[HEADER.FIELDS (...)]`.
     pub header_fields: Option<Vec<u8>>,
 }
@@ -116,7 +119,23 @@ fn uid_set(members: &[async_imap::imap_proto::rfc4315::UidSetMember]) -> Vec<(u3
 
 impl Reply {
     pub fn from_response(response: &Response<'_>) -> Reply {
-        match response {
+        Self::parse(response, usize::MAX).0
+    }
+
+    /// The reply, except that a message body of `share_from` bytes or more is left out and
+    /// returned as the slice of the parse buffer it lies in, for the caller to take over
+    /// without a copy (a 20 MB message then costs 20 MB, not 40).
+    pub fn parse<'r>(response: &'r Response<'_>, share_from: usize) -> (Reply, Option<&'r [u8]>) {
+        let mut shared = None;
+        let mut body = |b: &'r [u8]| {
+            if b.len() >= share_from {
+                shared = Some(b);
+                None
+            } else {
+                Some(Bytes::copy_from_slice(b))
+            }
+        };
+        let reply = match response {
             Response::Done {
                 tag,
                 status: s,
@@ -200,12 +219,12 @@ impl Reply {
                             fetch.internal_date = Some(d.to_string())
                         }
                         AttributeValue::Rfc822Size(s) => fetch.size = Some(*s),
-                        AttributeValue::Rfc822(Some(b)) => fetch.body = Some(b.to_vec()),
+                        AttributeValue::Rfc822(Some(b)) => fetch.body = body(b),
                         AttributeValue::BodySection {
                             section: None,
                             data: Some(b),
                             ..
-                        } => fetch.body = Some(b.to_vec()),
+                        } => fetch.body = body(b),
                         AttributeValue::BodySection {
                             section: Some(_),
                             data,
@@ -243,6 +262,7 @@ impl Reply {
             ),
             Response::Expunge(n) => Reply::Expunge(*n),
             _ => Reply::Other,
-        }
+        };
+        (reply, shared)
     }
 }

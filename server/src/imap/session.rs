@@ -8,6 +8,9 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
 use super::error::ImapError;
+
+/// Message bodies from this size on are handed over in the buffer they were read into.
+const SHARE_BODIES_FROM: usize = 64 * 1024;
 use super::reply::{Reply, TaggedStatus};
 use super::stream::BufferedStream;
 
@@ -102,10 +105,33 @@ impl ImapSession {
     /// The next response; a closed connection, unparsable data, BYE or a deadline is an error.
     pub async fn read(&mut self, during: &str) -> Result<Reply, ImapError> {
         match tokio::time::timeout(self.timeout, self.conn.read_response()).await {
-            Ok(Ok(Some(response))) => match Reply::from_response(response.parsed()) {
-                Reply::Bye { code, text } => Err(ImapError::Bye { code, text }),
-                reply => Ok(reply),
-            },
+            Ok(Ok(Some(response))) => {
+                // A big body keeps the parse buffer it was read into instead of being copied
+                // out of it (async-imap's response type cannot be named, hence inline).
+                let buffer = response.borrow_owner();
+                let start = buffer.as_ptr() as usize;
+                let end = start + buffer.len();
+                let (mut reply, shared) = Reply::parse(response.parsed(), SHARE_BODIES_FROM);
+                let shared = shared.map(|body| {
+                    let at = body.as_ptr() as usize;
+                    if at >= start && at + body.len() <= end {
+                        Ok((at - start)..(at - start + body.len()))
+                    } else {
+                        // Not inside the buffer (a parser change): copy, as small bodies are.
+                        Err(bytes::Bytes::copy_from_slice(body))
+                    }
+                });
+                if let (Reply::Fetch(fetch), Some(shared)) = (&mut reply, shared) {
+                    fetch.body = Some(match shared {
+                        Ok(range) => response.into_owner().freeze().slice(range),
+                        Err(copy) => copy,
+                    });
+                }
+                match reply {
+                    Reply::Bye { code, text } => Err(ImapError::Bye { code, text }),
+                    reply => Ok(reply),
+                }
+            }
             Ok(Ok(None)) => Err(ImapError::ConnectionLost(format!(
                 "{during}: the server closed the connection"
             ))),

@@ -1,7 +1,9 @@
 //! The error report's queries: filtered, sorted, paged rows and counts per kind, each served by
-//! an index (batch+kind+time, kind+time, time), never a full scan of the rows' text.
+//! an index (batch+kind+time, kind+time, time, mailbox+kind+time, address), never a full scan of
+//! the rows' text: a mailbox search is matched against the batch's mailboxes (thousands), not
+//! against the errors (up to millions), which are then found by mailbox.
 
-use sea_orm::sea_query::{Expr, Func};
+use sea_orm::sea_query::{Expr, Func, LikeExpr, Query};
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -11,6 +13,7 @@ use app::ErrorKind;
 use app::ids::{BatchId, MailboxId};
 use app::model::report::{ErrorFilter, ErrorPage, ErrorRow, ErrorSort};
 
+use crate::db::entity::mailbox;
 use crate::db::entity::migration_error::{self, Column};
 
 pub const MAX_PER_PAGE: u32 = 500;
@@ -19,18 +22,20 @@ pub const MAX_PER_PAGE: u32 = 500;
 pub fn condition(filter: &ErrorFilter, with_kinds: bool) -> Condition {
     use sea_orm::sea_query::ExprTrait as _;
     let mut condition = Condition::all();
-    if let Some(batch) = filter.batch {
+    let search = filter
+        .mailbox
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    // With a mailbox search the batch narrows the mailboxes instead: the errors are then read
+    // by (mailbox, kind), an index that a batch condition on the errors would make SQLite skip.
+    if let Some(batch) = filter.batch.filter(|_| search.is_none()) {
         condition = condition.add(Column::BatchId.eq(batch.0 as i32));
     }
     if with_kinds && !filter.kinds.is_empty() {
         condition = condition.add(Column::Kind.is_in(filter.kinds.iter().map(|k| k.as_str())));
     }
-    if let Some(text) = filter
-        .mailbox
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
+    if let Some(text) = search {
         let pattern = format!(
             "%{}%",
             text.to_lowercase()
@@ -38,10 +43,18 @@ pub fn condition(filter: &ErrorFilter, with_kinds: bool) -> Condition {
                 .replace('%', "\\%")
                 .replace('_', "\\_")
         );
-        condition = condition.add(
-            Expr::expr(Func::lower(Expr::col(Column::EmailAddress)))
-                .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
-        );
+        let mut mailboxes = Query::select()
+            .column(mailbox::Column::Id)
+            .from(mailbox::Entity)
+            .and_where(
+                Expr::expr(Func::lower(Expr::col(mailbox::Column::EmailAddress)))
+                    .like(LikeExpr::new(pattern).escape('\\')),
+            )
+            .to_owned();
+        if let Some(batch) = filter.batch {
+            mailboxes.and_where(mailbox::Column::BatchId.eq(batch.0 as i32));
+        }
+        condition = condition.add(Column::MailboxId.in_subquery(mailboxes));
     }
     if let Some(since) = filter.since {
         condition = condition.add(Column::CreatedAt.gte(since));

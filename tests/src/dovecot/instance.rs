@@ -163,6 +163,11 @@ impl Dovecot {
         self.child.as_ref().map(Child::id)
     }
 
+    /// The configuration file (for `doveadm -c`, which then acts on this instance's storage).
+    pub fn config_path(&self) -> &Path {
+        &self.conf_path
+    }
+
     /// The hierarchy separator of the inbox namespace.
     pub fn separator(&self) -> char {
         self.inputs.separator

@@ -1,6 +1,8 @@
 //! Helpers the integration tests share (each test file uses a part of them).
 #![allow(dead_code)]
 
+pub mod seeded_errors;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;

@@ -1,0 +1,238 @@
+//! Mailferry against Dovecot's own migration (`doveadm backup` via imapc) and mbsync on one
+//! seeded corpus, alternating, plus the web app's server-side figures. Prints every figure and
+//! writes `docs/performance.md`; asserts nothing (the machines are shared and noisy), but every
+//! destination is verified message by message and the verdict is printed beside the time.
+//!
+//! Run: `bash scripts/bench.sh` (release build first), or after any `cargo leptos build`:
+//!   cargo bench -p mailferry-tests --bench performance
+//! Environment (defaults in brackets): MF_BENCH_USERS [4], MF_BENCH_MESSAGES [2500] per user,
+//! MF_BENCH_SEED [1], MF_BENCH_ROUNDS [3], MF_BENCH_BIG_USERS [8] (the run with 20 MB messages;
+//! 0 skips it), MF_BENCH_FSYNC [never] (the destination's mail_fsync: never or optimized),
+//! MF_BENCH_ERRORS [100000], MF_BENCH_TOOLS [mailferry,doveadm,mbsync],
+//! MF_BENCH_OUT [docs/performance.md; "-" writes nothing], MF_BENCH_PERF [unset; a file name
+//! profiles Mailferry's first copies with `perf record -a -g`].
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
+mod corpus;
+mod measure;
+mod report;
+mod server_side;
+mod tools;
+mod verify;
+
+use std::time::Instant;
+
+use mailferry_tests::{Dovecot, DovecotOptions};
+
+use corpus::{Seeded, Shape};
+use measure::Servers;
+use report::{Results, Settings, ToolRun};
+use tools::{Migration, Tool};
+use verify::{MailboxDigest, Verdict};
+
+async fn seed(source: &Dovecot, users: &[String], shape: Shape, first_index: usize) -> Seeded {
+    let seeded = futures::future::join_all(users.iter().enumerate().map(|(i, user)| {
+        let planned = corpus::plan(shape, first_index + i);
+        async move { corpus::seed_user(source, user, &planned).await }
+    }))
+    .await;
+    seeded.into_iter().fold(Seeded::default(), |total, s| {
+        let s = s.expect("seeding the source");
+        Seeded {
+            messages: total.messages + s.messages,
+            bytes: total.bytes + s.bytes,
+        }
+    })
+}
+
+async fn read_all(dovecot: &Dovecot, users: &[String]) -> anyhow::Result<Vec<MailboxDigest>> {
+    futures::future::join_all(users.iter().map(|u| verify::read_mailbox(dovecot, u)))
+        .await
+        .into_iter()
+        .collect()
+}
+
+async fn verdict(
+    destination: &Dovecot,
+    users: &[String],
+    source: &[MailboxDigest],
+) -> Result<Verdict, String> {
+    let copies = read_all(destination, users)
+        .await
+        .map_err(|e| format!("cannot read the destination: {e}"))?;
+    let mut total = Verdict::default();
+    for (s, d) in source.iter().zip(&copies) {
+        total.add(&verify::compare(s, d));
+    }
+    Ok(total)
+}
+
+/// One tool: an empty destination, the first copy, its verdict, the no-op rerun, its verdict.
+async fn run_tool(
+    tool: Tool,
+    source: &Dovecot,
+    users: &[String],
+    source_digests: &[MailboxDigest],
+    settings: &Settings,
+) -> ToolRun {
+    let mut destination = Dovecot::start(DovecotOptions {
+        name: "bench-destination",
+        fsync: settings.fsync,
+        ..Default::default()
+    })
+    .expect("destination Dovecot starts");
+    destination
+        .add_users(&users.iter().map(|u| (u.as_str(), "x")).collect::<Vec<_>>())
+        .expect("destination users");
+    let work = tempfile::tempdir().expect("work dir");
+    let migration = Migration {
+        tool,
+        source,
+        destination: &destination,
+        users,
+        work: work.path(),
+    };
+    let servers = Servers {
+        source_pid: source.pid(),
+        destination_pid: destination.pid(),
+    };
+    let logs = |name: &str| {
+        let dir = work.path().join(name);
+        std::fs::create_dir_all(&dir).expect("log dir");
+        dir
+    };
+    println!(
+        "  {} — first copy of {} mailboxes…",
+        tool.name(),
+        users.len()
+    );
+    let first = measure::run(migration.commands(false), &logs("first"), &servers);
+    let first_verdict = verdict(&destination, users, source_digests).await;
+    println!(
+        "    {:.2} s, {}",
+        first.wall.as_secs_f64(),
+        report::verdict_text(&first_verdict)
+    );
+    if let Some(failure) = &first.failure {
+        println!("    a process failed: {failure}");
+    }
+    let rerun = measure::run(migration.commands(true), &logs("rerun"), &servers);
+    let rerun_verdict = verdict(&destination, users, source_digests).await;
+    println!(
+        "    no-op rerun {:.2} s, {}",
+        rerun.wall.as_secs_f64(),
+        report::verdict_text(&rerun_verdict)
+    );
+    ToolRun {
+        tool,
+        first,
+        first_verdict,
+        rerun,
+        rerun_verdict,
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let settings = Settings::from_env();
+    let tools: Vec<Tool> = settings
+        .tools
+        .iter()
+        .copied()
+        .filter(|tool| match tool.available() {
+            Ok(()) => true,
+            Err(why) => {
+                println!("{} skipped: {why}", tool.name());
+                false
+            }
+        })
+        .collect();
+    let mut source = Dovecot::start(DovecotOptions {
+        name: "bench-source",
+        ..Default::default()
+    })
+    .expect("source Dovecot starts");
+    let users: Vec<String> = (0..settings.users)
+        .map(|i| format!("user{i:02}@corpus.test"))
+        .collect();
+    let big_users: Vec<String> = (0..settings.big_users)
+        .map(|i| format!("big{i:02}@corpus.test"))
+        .collect();
+    source
+        .add_users(
+            &users
+                .iter()
+                .chain(&big_users)
+                .map(|u| (u.as_str(), "pw"))
+                .collect::<Vec<_>>(),
+        )
+        .expect("source users");
+
+    let started = Instant::now();
+    let corpus = seed(&source, &users, settings.shape(), 0).await;
+    println!(
+        "Seeded {} users: {} messages, {:.2} GB in {:.1} s",
+        users.len(),
+        corpus.messages,
+        corpus.bytes as f64 / 1e9,
+        started.elapsed().as_secs_f64()
+    );
+    let source_digests = read_all(&source, &users).await.expect("reading the source");
+
+    let mut runs = Vec::new();
+    for round in 0..settings.rounds {
+        println!("Round {} of {}", round + 1, settings.rounds);
+        let mut order = tools.clone();
+        order.rotate_left(round % tools.len().max(1));
+        for tool in order {
+            runs.push(run_tool(tool, &source, &users, &source_digests, &settings).await);
+        }
+    }
+
+    let mut big_runs = Vec::new();
+    let mut big_corpus = Seeded::default();
+    if !big_users.is_empty() {
+        let shape = Shape {
+            messages_per_user: 120,
+            huge_every: Some((40, 20_000_000)),
+            ..settings.shape()
+        };
+        big_corpus = seed(&source, &big_users, shape, 100).await;
+        println!(
+            "Seeded {} users with 20 MB messages: {} messages, {:.2} GB",
+            big_users.len(),
+            big_corpus.messages,
+            big_corpus.bytes as f64 / 1e9
+        );
+        let digests = read_all(&source, &big_users)
+            .await
+            .expect("reading the source");
+        println!(
+            "{} mailboxes at once, 20 MB messages included",
+            big_users.len()
+        );
+        for &tool in &tools {
+            big_runs.push(run_tool(tool, &source, &big_users, &digests, &settings).await);
+        }
+    }
+
+    println!("Server side: {} errors", settings.errors);
+    let server = server_side::measure(settings.errors).await;
+    let results = Results {
+        settings,
+        tools,
+        corpus,
+        big_corpus,
+        runs,
+        big_runs,
+        server,
+    };
+    let text = results.markdown();
+    println!("\n{text}");
+    if let Some(path) = &results.settings.out {
+        report::write_keeping_notes(path, &text).expect("writing the report");
+        println!("Written to {}", path.display());
+    }
+}
