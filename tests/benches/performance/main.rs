@@ -70,12 +70,16 @@ async fn verdict(
 }
 
 /// One tool: an empty destination, the first copy, its verdict, the no-op rerun, its verdict.
+/// The destination is kept (in `kept`) until the benchmark ends: deleting 10,000 files just
+/// before the next run made ext4 slow to create the next tool's files (its inode allocator
+/// skips recently deleted inodes), which penalized whichever tool came next.
 async fn run_tool(
     tool: Tool,
     source: &Dovecot,
     users: &[String],
     source_digests: &[MailboxDigest],
     settings: &Settings,
+    kept: &mut Vec<(Dovecot, tempfile::TempDir)>,
 ) -> ToolRun {
     let mut destination = Dovecot::start(DovecotOptions {
         name: "bench-destination",
@@ -125,6 +129,7 @@ async fn run_tool(
         rerun.wall.as_secs_f64(),
         report::verdict_text(&rerun_verdict)
     );
+    kept.push((destination, work));
     ToolRun {
         tool,
         first,
@@ -182,12 +187,13 @@ async fn main() {
     let source_digests = read_all(&source, &users).await.expect("reading the source");
 
     let mut runs = Vec::new();
+    let mut kept = Vec::new();
     for round in 0..settings.rounds {
         println!("Round {} of {}", round + 1, settings.rounds);
         let mut order = tools.clone();
         order.rotate_left(round % tools.len().max(1));
         for tool in order {
-            runs.push(run_tool(tool, &source, &users, &source_digests, &settings).await);
+            runs.push(run_tool(tool, &source, &users, &source_digests, &settings, &mut kept).await);
         }
     }
 
@@ -214,10 +220,12 @@ async fn main() {
             big_users.len()
         );
         for &tool in &tools {
-            big_runs.push(run_tool(tool, &source, &big_users, &digests, &settings).await);
+            big_runs
+                .push(run_tool(tool, &source, &big_users, &digests, &settings, &mut kept).await);
         }
     }
 
+    drop(kept);
     println!("Server side: {} errors", settings.errors);
     let server = server_side::measure(settings.errors).await;
     let results = Results {
