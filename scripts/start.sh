@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh start
 # Dev profile (dependencies optimized, see Cargo.toml): a release build needs wasm-opt, which
-# install-deps.sh can build from crates.io but which takes a quarter of an hour; it comes with
-# the performance work.
+# install-deps.sh builds from crates.io in about a quarter of an hour (`install-deps.sh release`;
+# scripts/bench.sh does it and builds with `cargo leptos build --release`).
 cargo leptos build
 export LEPTOS_SITE_ROOT=target/site
 exec target/debug/mailferry serve "$@"
