@@ -108,7 +108,7 @@ fn body(seed: u64, len: usize) -> Vec<u8> {
     let mut text = Vec::with_capacity(len + LINE_LEN);
     let mut line = 0usize;
     while text.len() < len - 2 {
-        let word = WORDS[(next(&mut state) % WORDS.len() as u64) as usize].as_bytes();
+        let word = WORDS[(splitmix64(&mut state) % WORDS.len() as u64) as usize].as_bytes();
         if line + word.len() + 1 > LINE_LEN {
             text.extend_from_slice(b"\r\n");
             line = 0;
@@ -128,8 +128,8 @@ fn body(seed: u64, len: usize) -> Vec<u8> {
     text
 }
 
-/// splitmix64.
-fn next(state: &mut u64) -> u64 {
+/// splitmix64: the next number of a seeded sequence (the same on every machine).
+pub fn splitmix64(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

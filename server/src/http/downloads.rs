@@ -87,8 +87,13 @@ fn csv_file(name: &str, body: impl Into<Body>) -> Response {
         .into_response()
 }
 
-/// The batch a per-batch download is for.
-fn required_batch(query: &DownloadQuery) -> Result<i32, Refusal> {
+/// A signed-in caller and the batch a per-batch download is for.
+async fn signed_in_for_batch(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: &DownloadQuery,
+) -> Result<i32, Refusal> {
+    signed_in(state, headers).await?;
     query
         .batch
         .map(|b| b as i32)
@@ -125,10 +130,7 @@ pub async fn statistics_csv(
     headers: HeaderMap,
     Query(query): Query<DownloadQuery>,
 ) -> Response {
-    let batch = match signed_in(&state, &headers)
-        .await
-        .and(required_batch(&query))
-    {
+    let batch = match signed_in_for_batch(&state, &headers, &query).await {
         Ok(batch) => batch,
         Err(refused) => return refused.into_response(),
     };
@@ -143,10 +145,7 @@ pub async fn failed_rows_csv(
     headers: HeaderMap,
     Query(query): Query<DownloadQuery>,
 ) -> Response {
-    let batch = match signed_in(&state, &headers)
-        .await
-        .and(required_batch(&query))
-    {
+    let batch = match signed_in_for_batch(&state, &headers, &query).await {
         Ok(batch) => batch,
         Err(refused) => return refused.into_response(),
     };

@@ -118,10 +118,6 @@ fn uid_set(members: &[async_imap::imap_proto::rfc4315::UidSetMember]) -> Vec<(u3
 }
 
 impl Reply {
-    pub fn from_response(response: &Response<'_>) -> Reply {
-        Self::parse(response, usize::MAX).0
-    }
-
     /// The reply, except that a message body of `share_from` bytes or more is left out and
     /// returned as the slice of the parse buffer it lies in, for the caller to take over
     /// without a copy (a 20 MB message then costs 20 MB, not 40).

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, FixedOffset, TimeZone as _};
 
-use mailferry_tests::seed::message;
+use mailferry_tests::seed::{message, splitmix64};
 use mailferry_tests::{Appended, Dovecot, TestSession};
 
 /// Folder names as a user sees them; parents come before their children.
@@ -57,17 +57,8 @@ pub struct Planned {
     pub message_id: String,
 }
 
-/// splitmix64: the same seed gives the same corpus on every machine.
-fn next(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 fn unit(state: &mut u64) -> f64 {
-    (next(state) >> 11) as f64 / (1u64 << 53) as f64
+    (splitmix64(state) >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// The messages of one user, in append order.
@@ -95,7 +86,7 @@ pub fn plan(shape: Shape, user_index: usize) -> Vec<Planned> {
         } else {
             2_000 + (unit(&mut state) * 18_000.0) as usize
         };
-        let mut pick = next(&mut state) % weight_total;
+        let mut pick = splitmix64(&mut state) % weight_total;
         let folder = FOLDER_WEIGHTS
             .iter()
             .position(|&w| {
@@ -125,9 +116,10 @@ pub fn plan(shape: Shape, user_index: usize) -> Vec<Planned> {
             flags.push("Projekt-Alpha".to_string());
         }
         let zone =
-            FixedOffset::east_opt(zones[(next(&mut state) % zones.len() as u64) as usize]).unwrap();
+            FixedOffset::east_opt(zones[(splitmix64(&mut state) % zones.len() as u64) as usize])
+                .unwrap();
         let internaldate = (start
-            + chrono::Duration::seconds((next(&mut state) % (10 * 365 * 86_400)) as i64))
+            + chrono::Duration::seconds((splitmix64(&mut state) % (10 * 365 * 86_400)) as i64))
         .with_timezone(&zone);
         let seed = shape.seed.wrapping_mul(1_000_003) ^ ((user_index as u64) << 32) ^ i as u64;
         // Every 100th message reuses the previous Message-ID: list copies and resent mail do

@@ -16,9 +16,11 @@
 mod common;
 
 mod corpus;
+mod machine;
 mod measure;
 mod report;
 mod server_side;
+mod settings;
 mod tools;
 mod verify;
 
@@ -28,7 +30,8 @@ use mailferry_tests::{Dovecot, DovecotOptions};
 
 use corpus::{Seeded, Shape};
 use measure::Servers;
-use report::{Results, Settings, ToolRun};
+use report::{Results, ToolRun};
+use settings::Settings;
 use tools::{Migration, Tool};
 use verify::{MailboxDigest, Verdict};
 

@@ -16,8 +16,6 @@ pub struct Cost {
     pub sum_rss_kib: u64,
     pub source_server_cpu: Duration,
     pub destination_server_cpu: Duration,
-    /// Every process exited 0.
-    pub ok: bool,
     /// The end of the output of a process that failed.
     pub failure: Option<String>,
 }
@@ -49,12 +47,13 @@ struct Finished {
     cpu: Duration,
 }
 
-/// A live process's peak resident memory (0 once it has exited).
-fn vm_hwm_kib(pid: u32) -> u64 {
+/// A kB figure of a live process's `/proc/PID/status` (e.g. `VmHWM:`, its peak resident
+/// memory); 0 once it has exited.
+pub fn status_kib(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .unwrap_or_default()
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }
@@ -102,10 +101,7 @@ pub fn run(commands: Vec<Command>, log_dir: &std::path::Path, servers: &Servers)
             .stderr(Stdio::from(err));
         children.push((command.spawn().expect("the tool starts"), log));
     }
-    let mut cost = Cost {
-        ok: true,
-        ..Cost::default()
-    };
+    let mut cost = Cost::default();
     // wait4's ru_maxrss cannot be used: a spawned child starts with the spawning process's
     // peak (Linux keeps the larger of the old and the new memory's peak across exec). Each
     // child's own peak is VmHWM in /proc while it runs: watched until every child has exited.
@@ -117,7 +113,7 @@ pub fn run(commands: Vec<Command>, log_dir: &std::path::Path, servers: &Servers)
             let mut peaks = vec![0u64; pids.len()];
             while !done.load(std::sync::atomic::Ordering::Relaxed) {
                 for (peak, pid) in peaks.iter_mut().zip(&pids) {
-                    *peak = (*peak).max(vm_hwm_kib(*pid));
+                    *peak = (*peak).max(status_kib(*pid, "VmHWM:"));
                 }
                 std::thread::sleep(Duration::from_millis(10));
             }
@@ -128,7 +124,6 @@ pub fn run(commands: Vec<Command>, log_dir: &std::path::Path, servers: &Servers)
         let finished = wait_with_usage(child);
         cost.cpu += finished.cpu;
         if finished.status != 0 {
-            cost.ok = false;
             let text = std::fs::read_to_string(log).unwrap_or_default();
             let tail: String = text
                 .lines()

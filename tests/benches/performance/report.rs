@@ -1,81 +1,21 @@
-//! The benchmark's settings and its report: medians per tool, ratios, the targets with what was
+//! The benchmark's report: medians per tool, ratios, the targets with what was
 //! measured, the machine it ran on. `docs/performance.md` is this report plus the hand-written
 //! notes below its notes heading, which regeneration keeps.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use crate::corpus::{Seeded, Shape};
+use crate::corpus::Seeded;
+use crate::machine::{file_system, machine};
 use crate::measure::Cost;
 use crate::server_side::ServerSide;
+use crate::settings::Settings;
 use crate::tools::Tool;
 use crate::verify::Verdict;
 
 /// The heading under which `docs/performance.md` keeps hand-written notes.
 pub const NOTES_HEADING: &str = "## Notes";
-
-#[derive(Clone, Debug)]
-pub struct Settings {
-    pub users: usize,
-    pub messages: usize,
-    pub seed: u64,
-    pub rounds: usize,
-    pub big_users: usize,
-    pub fsync: bool,
-    pub errors: usize,
-    pub tools: Vec<Tool>,
-    pub out: Option<PathBuf>,
-}
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-impl Settings {
-    pub fn from_env() -> Settings {
-        let tools = std::env::var("MF_BENCH_TOOLS")
-            .unwrap_or_else(|_| "mailferry,doveadm,mbsync".into())
-            .split(',')
-            .filter_map(|t| match t.trim() {
-                "mailferry" => Some(Tool::Mailferry),
-                "doveadm" => Some(Tool::Doveadm),
-                "mbsync" => Some(Tool::Mbsync),
-                _ => None,
-            })
-            .collect();
-        let out = match std::env::var("MF_BENCH_OUT") {
-            Ok(v) if v == "-" => None,
-            Ok(v) => Some(PathBuf::from(v)),
-            Err(_) => Some(
-                mailferry_tests::mailferry_server::workspace_root().join("docs/performance.md"),
-            ),
-        };
-        Settings {
-            users: env_or("MF_BENCH_USERS", 4),
-            messages: env_or("MF_BENCH_MESSAGES", 2500),
-            seed: env_or("MF_BENCH_SEED", 1),
-            rounds: env_or("MF_BENCH_ROUNDS", 3usize).max(1),
-            big_users: env_or("MF_BENCH_BIG_USERS", 8),
-            fsync: std::env::var("MF_BENCH_FSYNC").is_ok_and(|v| v == "optimized"),
-            errors: env_or("MF_BENCH_ERRORS", 100_000),
-            tools,
-            out,
-        }
-    }
-
-    pub fn shape(&self) -> Shape {
-        Shape {
-            messages_per_user: self.messages,
-            seed: self.seed,
-            big_per_2500: 10,
-            huge_every: None,
-        }
-    }
-}
 
 /// One tool's first copy and no-op rerun, each with its verdict.
 #[derive(Clone, Debug)]
@@ -168,43 +108,6 @@ fn summarize(runs: &[&ToolRun]) -> Summary {
             .cloned()
             .collect(),
     }
-}
-
-/// The type of the file system holding `path` (the longest matching mount point).
-fn file_system(path: &Path) -> String {
-    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
-    mounts
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split_whitespace();
-            let (_, point, kind) = (f.next()?, f.next()?, f.next()?);
-            path.starts_with(point)
-                .then(|| (point.len(), kind.to_string()))
-        })
-        .max()
-        .map_or_else(|| "unknown file system".into(), |(_, kind)| kind)
-}
-
-fn machine() -> String {
-    let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
-    let cpu = read("/proc/cpuinfo")
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("model name")
-                .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let memory = read("/proc/meminfo")
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or("?".into(), |kib| {
-            format!("{:.0} GiB", kib as f64 / 1048576.0)
-        });
-    let kernel = read("/proc/sys/kernel/osrelease").trim().to_string();
-    let debian = read("/etc/debian_version").trim().to_string();
-    format!("{cpu}, {cores} cores, {memory} RAM; Linux {kernel}; Debian {debian}")
 }
 
 impl Results {

@@ -15,6 +15,7 @@ use mailferry_tests::Postgres;
 use mailferry_tests::mailferry_server::{MailferryServer, workspace_root};
 
 use crate::common::seeded_errors::seed_errors;
+use crate::measure::status_kib;
 
 /// One query of the error report and its median time.
 #[derive(Clone, Debug)]
@@ -121,15 +122,6 @@ async fn time_queries(
         });
     }
     Ok(times)
-}
-
-fn status_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 /// Downloads MigrationErrors.csv over plain HTTP/1.1 and counts its lines without keeping them.

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hasher};
 
-use async_imap::imap_proto::{AttributeValue, MailboxDatum, Response};
+use async_imap::imap_proto::{AttributeValue, MailboxDatum, NameAttribute, Response};
 
 use mailferry_tests::{Dovecot, TestSession};
 
@@ -76,7 +76,7 @@ pub async fn read_mailbox(dovecot: &Dovecot, user: &str) -> anyhow::Result<Mailb
                 && !list
                     .name_attributes
                     .iter()
-                    .any(|f| format!("{f:?}").contains("NoSelect"))
+                    .any(|f| matches!(f, NameAttribute::NoSelect))
             {
                 names.push(list.name.to_string());
             }
