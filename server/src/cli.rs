@@ -222,6 +222,9 @@ pub struct MigrateArgs {
     /// Mailboxes migrated at once.
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
+    /// Folders of one mailbox copied at once, each over its own pair of connections.
+    #[arg(long, default_value_t = app::model::batch_options::DEFAULT_FOLDERS_AT_ONCE)]
+    pub folders_at_once: u32,
     /// Pre-flight only: sign in on both sides and count, copy nothing.
     #[arg(long)]
     pub dry_run: bool,

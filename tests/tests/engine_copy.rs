@@ -1,6 +1,7 @@
 //! The engine against two real Dovecot servers: a seeded mailbox is copied completely (bodies,
 //! flags, keywords, dates, nested and non-ASCII folders, delimiter translation), a rerun copies
-//! nothing, and the classic failures are classified for real.
+//! nothing, the classic failures are classified for real, and the folders of one mailbox are
+//! spread over several pairs of connections.
 
 mod common;
 
@@ -321,4 +322,97 @@ async fn classic_failures_are_classified() {
         ],
     )
     .await;
+}
+
+/// Bytes each finished IMAP session of `user` received, from Dovecot's logout lines
+/// (`imap(user)…: Disconnected: Logged out in=N out=…`).
+fn session_bytes_in(dovecot: &Dovecot, user: &str) -> Vec<u64> {
+    dovecot
+        .log_text()
+        .lines()
+        .filter(|l| l.contains(&format!("imap({user})")) && l.contains("Logged out"))
+        .filter_map(|l| l.split(" in=").nth(1)?.split(' ').next()?.parse().ok())
+        .collect()
+}
+
+#[tokio::test]
+async fn folders_of_one_mailbox_are_copied_over_several_pairs_of_connections() {
+    let (mut source, mut destination) = servers();
+    source.add_user("lena", "pw-lena").unwrap();
+    destination.add_user("lena", "unused").unwrap();
+    let folders: Vec<FolderSpec> = (0..6u64)
+        .map(|f| FolderSpec {
+            name: if f == 0 {
+                "INBOX".into()
+            } else {
+                format!("F{f}")
+            },
+            messages: (0..150u64)
+                .map(|m| msg(message(f * 1000 + m, 10_000, None), &["\\Seen"], None))
+                .collect(),
+        })
+        .collect();
+    let pairs: Vec<(String, String)> = folders
+        .iter()
+        .map(|f| (f.name.clone(), f.name.clone()))
+        .collect();
+    seed_mailbox(&source, "lena", &SeedSpec { folders })
+        .await
+        .unwrap();
+    let (_dir, db) = common::sqlite().await;
+    let mut job = spec(&source, &destination, "lena", "pw-lena");
+    job.options.folders_at_once = 3;
+
+    let report = run_mailbox(&db, &job, &NoProgress).await.unwrap();
+    assert_eq!((report.copied, report.folders_done), (900, 6), "{report:?}");
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    assert_same(&source, &destination, "lena", &pairs).await;
+
+    // The extra lanes sign in once the first transaction is committed and then take folders
+    // (1.5 MB each) while the first lane is still busy: at least two destination sessions
+    // appended, none beyond the three lanes. (Dovecot's log process writes late: wait.)
+    let mut sessions = Vec::new();
+    for _ in 0..50 {
+        sessions = session_bytes_in(&destination, "lena");
+        if sessions.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let appending = sessions.iter().filter(|n| **n > 1_000_000).count();
+    assert!(
+        appending >= 2 && sessions.len() <= 3,
+        "sessions' bytes in: {sessions:?}\n{}",
+        destination.log_text()
+    );
+
+    // A rerun finds every folder unchanged and signs in once, not once per lane.
+    let before = sessions.len();
+    let rerun = run_mailbox(&db, &job, &NoProgress).await.unwrap();
+    assert_eq!(rerun.unchanged_folders, 6, "{rerun:?}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        session_bytes_in(&destination, "lena").len(),
+        before + 1,
+        "{}",
+        destination.log_text()
+    );
+
+    // Into empty destination folders there is nothing to deduplicate against, so no source
+    // session asked for headers (Message-IDs), only for whole messages.
+    let source_log = source.log_text();
+    // (The seeding session wrote and read nothing.)
+    let readers: Vec<&str> = source_log
+        .lines()
+        .filter(|l| l.contains("imap(lena)") && l.contains("Logged out"))
+        .filter(|l| !(l.contains(" hdr_count=0 ") && l.contains(" body_count=0 ")))
+        .collect();
+    assert!(!readers.is_empty(), "{source_log}");
+    assert!(
+        readers.iter().all(|l| l.contains(" hdr_count=0 ")),
+        "{readers:#?}"
+    );
 }

@@ -16,7 +16,7 @@ use mailferry::engine::options::BatchOptions;
 use mailferry::engine::retry::RetryPolicy;
 use mailferry::engine::state;
 use mailferry::imap::connect::{Credentials, ServerAddress, open};
-use mailferry::imap::fetch::{fetch_meta, open_folder};
+use mailferry::imap::fetch::{MessageIds, fetch_meta, open_folder};
 use mailferry::imap::tls::TlsOptions;
 use mailferry_tests::seed::{
     FolderSpec, MailboxSpec as SeedSpec, MessageSpec, message, seed_mailbox,
@@ -253,7 +253,7 @@ async fn a_crash_between_append_and_commit_and_a_uidvalidity_change_do_not_dupli
         .await
         .unwrap();
     let status = open_folder(&mut session, "INBOX", true).await.unwrap();
-    let metas = fetch_meta(&mut session, 1, status.uidnext - 1, 1000)
+    let metas = fetch_meta(&mut session, 1, status.uidnext - 1, 1000, MessageIds::Fetch)
         .await
         .unwrap();
     let mut folder = state::load_folder(&db, account.id, "INBOX")

@@ -20,7 +20,14 @@ pub struct BatchOptions {
     pub sync_again: bool,
     /// Mailboxes copied at once by this batch (0 = the server's default).
     pub concurrency: u32,
+    /// Folders of one mailbox copied at once, each over its own pair of connections (0 = the
+    /// default, [`DEFAULT_FOLDERS_AT_ONCE`]).
+    pub folders_at_once: u32,
 }
+
+/// Folders of one mailbox copied at once unless a batch says otherwise: a big mailbox keeps
+/// both servers busy, and two sessions per user stay within every provider's connection limit.
+pub const DEFAULT_FOLDERS_AT_ONCE: u32 = 2;
 
 /// IMAP-style folder pattern match on decoded names: `*` matches anything, `%` anything but the
 /// delimiter.
@@ -43,6 +50,14 @@ pub fn folder_matches(pattern: &str, name: &str, delimiter: char) -> bool {
 }
 
 impl BatchOptions {
+    /// How many folders of one mailbox are copied at once (at least one).
+    pub fn folder_lanes(&self) -> usize {
+        match self.folders_at_once {
+            0 => DEFAULT_FOLDERS_AT_ONCE as usize,
+            n => n as usize,
+        }
+    }
+
     pub fn wants_folder(&self, decoded_name: &str, delimiter: char) -> bool {
         let included = self.include_folders.is_empty()
             || self
@@ -83,6 +98,12 @@ mod tests {
         };
         assert!(options.wants_folder("INBOX", '/'));
         assert!(!options.wants_folder("Trash/Old", '/'));
+        assert_eq!(options.folder_lanes(), DEFAULT_FOLDERS_AT_ONCE as usize);
+        let serial = BatchOptions {
+            folders_at_once: 1,
+            ..Default::default()
+        };
+        assert_eq!(serial.folder_lanes(), 1);
         assert_eq!(
             BatchOptions::patterns(" Trash*, Junk\nSpam ,"),
             vec!["Trash*", "Junk", "Spam"]

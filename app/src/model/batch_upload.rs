@@ -57,6 +57,16 @@ impl BatchUpload {
                     AppError::invalid("Mailboxes at once", "enter a number from 0 to 256")
                 })?,
         };
+        let folders_at_once = match text("folders_at_once") {
+            "" => 0,
+            value => value
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n <= 8)
+                .ok_or_else(|| {
+                    AppError::invalid("Folders at once", "enter a number from 0 to 8")
+                })?,
+        };
         let notify_emails: Vec<String> = text("notify_emails")
             .split([',', ';', '\n', ' '])
             .map(str::trim)
@@ -83,6 +93,7 @@ impl BatchUpload {
             max_message_bytes,
             sync_again: fields.contains_key("sync_again"),
             concurrency,
+            folders_at_once,
         };
         let name = match text("name") {
             "" => format!("Batch {}", chrono::Utc::now().format("%Y-%m-%d %H:%M")),
@@ -118,11 +129,22 @@ mod tests {
     fn checks_the_form() {
         let base = [("source", "1"), ("destination", "2"), ("name", "Staff")];
         let upload = BatchUpload::from_fields(
-            &fields(&[&base[..], &[("max_message_mb", "2"), ("sync_again", "on")]].concat()),
+            &fields(
+                &[
+                    &base[..],
+                    &[
+                        ("max_message_mb", "2"),
+                        ("sync_again", "on"),
+                        ("folders_at_once", "3"),
+                    ],
+                ]
+                .concat(),
+            ),
             b"x".to_vec(),
         )
         .unwrap();
         assert_eq!(upload.options.max_message_bytes, Some(2 * 1024 * 1024));
+        assert_eq!(upload.options.folders_at_once, 3);
         assert!(upload.options.sync_again);
         let field_of = |pairs: &[(&str, &str)], csv: &[u8]| match BatchUpload::from_fields(
             &fields(pairs),
@@ -143,6 +165,10 @@ mod tests {
                 b"x"
             ),
             "Status e-mail to"
+        );
+        assert_eq!(
+            field_of(&[&base[..], &[("folders_at_once", "many")]].concat(), b"x"),
+            "Folders at once"
         );
     }
 }

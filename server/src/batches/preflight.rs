@@ -12,7 +12,7 @@ use crate::endpoints::store;
 use crate::engine::classify::{Stage, classify};
 use crate::engine::options::BatchOptions;
 use crate::imap::connect::open;
-use crate::imap::fetch::{fetch_meta, open_folder};
+use crate::imap::fetch::{MessageIds, fetch_meta, open_folder};
 use crate::imap::folders::{self, SpecialUse, is_selectable, special_use};
 use crate::imap::{ImapError, ImapSession};
 use crate::secrets::{Cipher, EncryptedSecret};
@@ -88,7 +88,14 @@ async fn count(
         folders_n += 1;
         let status = open_folder(src, &entry.name, true).await?;
         if status.exists > 0 {
-            let metas = fetch_meta(src, 1, status.uidnext.saturating_sub(1).max(1), 5000).await?;
+            let metas = fetch_meta(
+                src,
+                1,
+                status.uidnext.saturating_sub(1).max(1),
+                5000,
+                MessageIds::Skip,
+            )
+            .await?;
             messages += metas.len() as u64;
             bytes += metas.iter().map(|m| u64::from(m.size)).sum::<u64>();
         }

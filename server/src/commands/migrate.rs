@@ -148,6 +148,7 @@ pub async fn run(args: MigrateArgs, config: Config) -> Result<u8, MigrateError> 
         max_message_bytes: args.max_message_size,
         sync_again: args.sync_again,
         concurrency: args.concurrency as u32,
+        folders_at_once: args.folders_at_once.max(1),
     };
     let name = format!(
         "{} ({})",

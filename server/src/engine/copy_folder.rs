@@ -15,7 +15,9 @@ use super::transactions::plan_transactions;
 use crate::imap::append::{
     AppendCapabilities, OutgoingMessage, append_each, destination_flags, multiappend,
 };
-use crate::imap::fetch::{FetchedBody, MessageMeta, fetch_bodies, fetch_meta, open_folder};
+use crate::imap::fetch::{
+    FetchedBody, MessageIds, MessageMeta, fetch_bodies, fetch_meta, open_folder,
+};
 use crate::imap::uid_set::UidSet;
 use crate::imap::{ImapError, ImapSession};
 
@@ -185,18 +187,25 @@ async fn copy_into(
         return Ok(());
     }
 
-    let metas = if status.exists == 0 {
-        Vec::new()
-    } else {
-        fetch_meta(src, 1, status.uidnext.saturating_sub(1).max(1), 5000)
-            .await
-            .map_err(at(Stage::SourceRead))?
-    };
     // SELECT, not EXAMINE: a read-only open answers an empty PERMANENTFLAGS (Dovecot), which
     // would drop every keyword.
     let dst_status = open_folder(dst, job.destination_folder, false)
         .await
         .map_err(at(Stage::DestinationWrite))?;
+    // Message-IDs only serve to recognise messages the destination has already; an empty
+    // destination folder spares the source opening every message for its header.
+    let ids = if dst_status.exists > 0 {
+        MessageIds::Fetch
+    } else {
+        MessageIds::Skip
+    };
+    let metas = if status.exists == 0 {
+        Vec::new()
+    } else {
+        fetch_meta(src, 1, status.uidnext.saturating_sub(1).max(1), 5000, ids)
+            .await
+            .map_err(at(Stage::SourceRead))?
+    };
 
     // Messages the state cannot vouch for: everything on a fresh start, else the journal.
     let candidates: Vec<&MessageMeta> = metas
@@ -204,9 +213,15 @@ async fn copy_into(
         .filter(|m| !folder.copied.contains(m.uid) && (fresh || journal.contains(m.uid)))
         .collect();
     if !candidates.is_empty() && dst_status.exists > 0 {
-        let dst_metas = fetch_meta(dst, 1, dst_status.uidnext.saturating_sub(1).max(1), 5000)
-            .await
-            .map_err(at(Stage::DestinationWrite))?;
+        let dst_metas = fetch_meta(
+            dst,
+            1,
+            dst_status.uidnext.saturating_sub(1).max(1),
+            5000,
+            MessageIds::Fetch,
+        )
+        .await
+        .map_err(at(Stage::DestinationWrite))?;
         let copied_keys: Vec<DedupKey> = metas
             .iter()
             .filter(|m| folder.copied.contains(m.uid))

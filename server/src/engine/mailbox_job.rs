@@ -6,7 +6,8 @@ use sea_orm::DatabaseConnection;
 use app::ErrorKind;
 
 use super::classify::{Stage, classify};
-use super::copy_folder::{FolderFailure, FolderJob, MessageProblem, ProgressSink, copy_folder};
+use super::copy_folder::{MessageProblem, ProgressSink};
+use super::folder_lanes::{FolderWork, copy_folders};
 use super::options::BatchOptions;
 use super::retry::RetryPolicy;
 use super::state;
@@ -53,7 +54,9 @@ pub struct MailboxFailure {
     pub report: MailboxReport,
 }
 
-async fn open_pair(spec: &MailboxSpec) -> Result<(ImapSession, ImapSession), (Stage, ImapError)> {
+pub(super) async fn open_pair(
+    spec: &MailboxSpec,
+) -> Result<(ImapSession, ImapSession), (Stage, ImapError)> {
     let mut src = connect(&spec.source, "source")
         .await
         .map_err(|e| (Stage::SourceConnect, e))?;
@@ -91,11 +94,23 @@ fn retryable(kind: ErrorKind, error: &ImapError, reached_before: bool) -> bool {
 }
 
 /// An attempt that stopped: where, why, and what it had done by then.
-struct Stopped {
-    stage: Stage,
-    error: ImapError,
-    folder: Option<String>,
-    reached: bool,
+pub(super) struct Stopped {
+    pub stage: Stage,
+    pub error: ImapError,
+    pub folder: Option<String>,
+    pub reached: bool,
+}
+
+impl Stopped {
+    /// The batch was stopped (or a sibling lane failed): end between transactions.
+    pub(super) fn requested() -> Stopped {
+        Stopped {
+            stage: Stage::DestinationWrite,
+            error: ImapError::Stopped,
+            folder: None,
+            reached: true,
+        }
+    }
 }
 
 /// Runs the mailbox, reconnecting and starting over (from the committed state, so done folders
@@ -236,18 +251,16 @@ async fn attempt_mailbox(
     report.unchanged_folders = 0;
     report.folder_problems.clear();
 
-    for (entry, target) in &plan {
+    // Destination folders are created first, in tree order on one session, so that lanes
+    // never race to create the same parent.
+    let mut work = Vec::with_capacity(plan.len());
+    for (entry, target) in plan {
         if progress.stop_requested() {
-            return Err(Stopped {
-                stage: Stage::DestinationWrite,
-                error: ImapError::Stopped,
-                folder: None,
-                reached: true,
-            });
+            return Err(Stopped::requested());
         }
         let shown = utf7::decode(&entry.name).unwrap_or_else(|_| entry.name.clone());
-        if !existing.contains(target)
-            && let Err(e) = folders::create(&mut dst, target).await
+        if !existing.contains(&target)
+            && let Err(e) = folders::create(&mut dst, &target).await
         {
             if e.is_fatal_to_session() {
                 return Err(stop(Stage::DestinationWrite, Some(&shown), true)(e));
@@ -255,59 +268,23 @@ async fn attempt_mailbox(
             report.folder_problems.push((shown, e.to_string()));
             continue;
         }
-        let job = FolderJob {
-            db,
-            account_id,
-            source_folder: &entry.name,
-            destination_folder: target,
-            options: &spec.options,
-            progress,
-        };
-        match copy_folder(job, &mut src, &mut dst).await {
-            Ok(outcome) => {
-                report.folders_done += 1;
-                report.messages_total += outcome.messages_total;
-                report.copied += outcome.copied;
-                report.bytes += outcome.bytes;
-                report.already_present += outcome.already_present;
-                report.unchanged_folders += u32::from(outcome.unchanged);
-                report
-                    .problems
-                    .extend(outcome.problems.into_iter().map(|p| (shown.clone(), p)));
-            }
-            Err(FolderFailure {
-                stage,
-                error,
-                progress: partial,
-            }) => {
-                report.copied += partial.copied;
-                report.bytes += partial.bytes;
-                report.already_present += partial.already_present;
-                report
-                    .problems
-                    .extend(partial.problems.into_iter().map(|p| (shown.clone(), p)));
-                let kind = classify(stage, &error);
-                if !error.is_fatal_to_session()
-                    && !matches!(
-                        kind,
-                        ErrorKind::DestinationMailboxFull | ErrorKind::Throttled
-                    )
-                {
-                    // The folder itself is refused (cannot be opened): report it, go on.
-                    report
-                        .folder_problems
-                        .push((shown.clone(), error.to_string()));
-                    continue;
-                }
-                return Err(Stopped {
-                    stage,
-                    error,
-                    folder: Some(shown),
-                    reached: true,
-                });
-            }
-        }
+        work.push(FolderWork {
+            source: entry.name,
+            target,
+            shown,
+        });
     }
+
+    copy_folders(
+        db,
+        spec,
+        account_id,
+        progress,
+        &work,
+        (&mut src, &mut dst),
+        report,
+    )
+    .await?;
     src.logout().await;
     dst.logout().await;
     Ok(())

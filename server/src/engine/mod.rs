@@ -4,6 +4,7 @@
 pub mod classify;
 pub mod copy_folder;
 pub mod dedup;
+pub mod folder_lanes;
 pub mod mailbox_job;
 pub mod memory_budget;
 pub mod options;

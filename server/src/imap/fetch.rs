@@ -80,12 +80,22 @@ pub fn parse_message_id(header: &[u8]) -> Option<String> {
     })
 }
 
+/// Whether a metadata pass also asks for each message's Message-ID.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageIds {
+    /// Needed to recognise messages already in the destination (dedup).
+    Fetch,
+    /// Nothing to compare against: the server need not open every message for its header.
+    Skip,
+}
+
 /// Metadata of every message with a UID in `first..=last`, in windows of `window` UIDs.
 pub async fn fetch_meta(
     session: &mut ImapSession,
     first: u32,
     last: u32,
     window: u32,
+    ids: MessageIds,
 ) -> Result<Vec<MessageMeta>, ImapError> {
     let mut out = Vec::new();
     if first == 0 || last < first {
@@ -94,9 +104,13 @@ pub async fn fetch_meta(
     let mut start = first;
     loop {
         let end = start.saturating_add(window - 1).min(last);
-        let command = format!(
-            "UID FETCH {start}:{end} (UID RFC822.SIZE FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])"
-        );
+        let items = match ids {
+            MessageIds::Fetch => {
+                "UID RFC822.SIZE FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"
+            }
+            MessageIds::Skip => "UID RFC822.SIZE FLAGS INTERNALDATE",
+        };
+        let command = format!("UID FETCH {start}:{end} ({items})");
         session
             .run(&command, |reply| {
                 if let Reply::Fetch(f) = reply {

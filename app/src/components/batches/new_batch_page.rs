@@ -155,6 +155,11 @@ fn NewBatchForm(
                             <input id="nb-concurrency" name="concurrency" type="number" min="0"
                                 max="256" class="short" placeholder="auto"/>
                         </div>
+                        <div>
+                            <label for="nb-folders">"Folders at once per mailbox"</label>
+                            <input id="nb-folders" name="folders_at_once" type="number" min="0"
+                                max="8" class="short" placeholder="2"/>
+                        </div>
                     </div>
                     <label class="checkbox">
                         <input type="checkbox" name="sync_again"/>

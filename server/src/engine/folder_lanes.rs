@@ -1,0 +1,218 @@
+//! Copies the folders of one mailbox in lanes: each lane is a pair of connections that takes
+//! the next folder from a shared list, so a big mailbox keeps both servers busy. When one lane
+//! fails in a way that ends the attempt, the others stop after their transaction in flight
+//! (committed state makes the retry resume exactly there).
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use futures::future::join_all;
+use sea_orm::DatabaseConnection;
+use tokio::sync::watch;
+
+use app::ErrorKind;
+
+use super::classify::classify;
+use super::copy_folder::{FolderFailure, FolderJob, ProgressSink, copy_folder};
+use super::mailbox_job::{MailboxReport, MailboxSpec, Stopped, open_pair};
+use crate::imap::{ImapError, ImapSession};
+
+/// One folder to copy: its source name, the destination folder (already there) and the name
+/// shown to the admin.
+pub(super) struct FolderWork {
+    pub source: String,
+    pub target: String,
+    pub shown: String,
+}
+
+/// The mailbox's progress sink, plus: stop when a sibling lane failed, and tell the lanes that
+/// wait for a sign of work that a message was copied.
+struct LaneSink<'a> {
+    inner: &'a dyn ProgressSink,
+    sibling_failed: &'a AtomicBool,
+    copying: &'a watch::Sender<bool>,
+}
+
+impl ProgressSink for LaneSink<'_> {
+    fn copied(&self, messages: u64, bytes: u64) {
+        self.copying.send_replace(true);
+        self.inner.copied(messages, bytes);
+    }
+
+    fn mailbox_row(&self) -> Option<i32> {
+        self.inner.mailbox_row()
+    }
+
+    fn stop_requested(&self) -> bool {
+        self.inner.stop_requested() || self.sibling_failed.load(Ordering::Relaxed)
+    }
+}
+
+/// Copies `work` in up to `spec.options.folder_lanes()` lanes; counts add up in `report`. The
+/// first lane uses `src`/`dst`. The others sign in only once a message has been copied, so a
+/// rerun that finds every folder unchanged costs no further sessions. The error returned is the
+/// one that ended the attempt, not a sibling's stop caused by it.
+pub(super) async fn copy_folders(
+    db: &DatabaseConnection,
+    spec: &MailboxSpec,
+    account_id: i32,
+    progress: &dyn ProgressSink,
+    work: &[FolderWork],
+    (src, dst): (&mut ImapSession, &mut ImapSession),
+    report: &mut MailboxReport,
+) -> Result<(), Stopped> {
+    let next = AtomicUsize::new(0);
+    let sibling_failed = AtomicBool::new(false);
+    let (copying, _) = watch::channel(false);
+    let sink = LaneSink {
+        inner: progress,
+        sibling_failed: &sibling_failed,
+        copying: &copying,
+    };
+    let lane_count = spec.options.folder_lanes().min(work.len()).max(1);
+    let (sink, next_ref, failed_ref, copying_ref) = (&sink, &next, &sibling_failed, &copying);
+    let first = async move {
+        let mut part = MailboxReport::default();
+        let result = lane(
+            db, spec, account_id, sink, work, next_ref, src, dst, &mut part,
+        )
+        .await;
+        if result.is_err() {
+            failed_ref.store(true, Ordering::Relaxed);
+        }
+        // Lanes still waiting for a sign of work: there is none left.
+        copying_ref.send_replace(true);
+        (part, result)
+    };
+    let others = (1..lane_count).map(|_| async move {
+        let mut part = MailboxReport::default();
+        let mut copying = copying_ref.subscribe();
+        let _ = copying.wait_for(|started| *started).await;
+        if next_ref.load(Ordering::Relaxed) >= work.len() || sink.stop_requested() {
+            return (part, Ok(()));
+        }
+        // A server that refuses more sessions per user leaves the mailbox with fewer lanes.
+        let (mut src, mut dst) = match open_pair(spec).await {
+            Ok(pair) => pair,
+            Err((_, error)) => {
+                tracing::info!(mailbox = %spec.email, %error, "no further pair of connections; copying with fewer lanes");
+                return (part, Ok(()));
+            }
+        };
+        let result = lane(
+            db, spec, account_id, sink, work, next_ref, &mut src, &mut dst, &mut part,
+        )
+        .await;
+        match &result {
+            Ok(()) => {
+                src.logout().await;
+                dst.logout().await;
+            }
+            Err(_) => failed_ref.store(true, Ordering::Relaxed),
+        }
+        (part, result)
+    });
+    let (first, others) = futures::join!(first, join_all(others));
+    let mut first_error: Option<Stopped> = None;
+    for (part, result) in std::iter::once(first).chain(others) {
+        absorb(report, part);
+        if let Err(stopped) = result {
+            // A lane stopped by its sibling's failure reports `Stopped`; the cause wins.
+            let cause_known = first_error
+                .as_ref()
+                .is_some_and(|e| !matches!(e.error, ImapError::Stopped));
+            if !cause_known {
+                first_error = Some(stopped);
+            }
+        }
+    }
+    match first_error {
+        Some(stopped) => Err(stopped),
+        None => Ok(()),
+    }
+}
+
+fn absorb(report: &mut MailboxReport, part: MailboxReport) {
+    report.folders_done += part.folders_done;
+    report.messages_total += part.messages_total;
+    report.copied += part.copied;
+    report.bytes += part.bytes;
+    report.already_present += part.already_present;
+    report.unchanged_folders += part.unchanged_folders;
+    report.problems.extend(part.problems);
+    report.folder_problems.extend(part.folder_problems);
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn lane(
+    db: &DatabaseConnection,
+    spec: &MailboxSpec,
+    account_id: i32,
+    progress: &dyn ProgressSink,
+    work: &[FolderWork],
+    next: &AtomicUsize,
+    src: &mut ImapSession,
+    dst: &mut ImapSession,
+    report: &mut MailboxReport,
+) -> Result<(), Stopped> {
+    loop {
+        if progress.stop_requested() {
+            return Err(Stopped::requested());
+        }
+        let Some(folder) = work.get(next.fetch_add(1, Ordering::Relaxed)) else {
+            return Ok(());
+        };
+        let job = FolderJob {
+            db,
+            account_id,
+            source_folder: &folder.source,
+            destination_folder: &folder.target,
+            options: &spec.options,
+            progress,
+        };
+        let shown = &folder.shown;
+        match copy_folder(job, src, dst).await {
+            Ok(outcome) => {
+                report.folders_done += 1;
+                report.messages_total += outcome.messages_total;
+                report.copied += outcome.copied;
+                report.bytes += outcome.bytes;
+                report.already_present += outcome.already_present;
+                report.unchanged_folders += u32::from(outcome.unchanged);
+                report
+                    .problems
+                    .extend(outcome.problems.into_iter().map(|p| (shown.clone(), p)));
+            }
+            Err(FolderFailure {
+                stage,
+                error,
+                progress: partial,
+            }) => {
+                report.copied += partial.copied;
+                report.bytes += partial.bytes;
+                report.already_present += partial.already_present;
+                report
+                    .problems
+                    .extend(partial.problems.into_iter().map(|p| (shown.clone(), p)));
+                let kind = classify(stage, &error);
+                if !error.is_fatal_to_session()
+                    && !matches!(
+                        kind,
+                        ErrorKind::DestinationMailboxFull | ErrorKind::Throttled
+                    )
+                {
+                    // The folder itself is refused (cannot be opened): report it, go on.
+                    report
+                        .folder_problems
+                        .push((shown.clone(), error.to_string()));
+                    continue;
+                }
+                return Err(Stopped {
+                    stage,
+                    error,
+                    folder: Some(shown.clone()),
+                    reached: true,
+                });
+            }
+        }
+    }
+}
