@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 
 /// Returns the first existing path among `candidates`, or an error naming `package`.
-pub(crate) fn require_binary(candidates: &[&str], package: &str) -> anyhow::Result<PathBuf> {
+pub fn require_binary(candidates: &[&str], package: &str) -> anyhow::Result<PathBuf> {
     candidates
         .iter()
         .map(Path::new)

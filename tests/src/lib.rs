@@ -1,6 +1,6 @@
 //! The test bed: real servers started on loopback in throwaway directories, stopped by PID.
 
-mod binaries;
+pub mod binaries;
 mod child_process;
 mod system_accounts;
 

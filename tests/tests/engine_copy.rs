@@ -324,13 +324,19 @@ async fn classic_failures_are_classified() {
     .await;
 }
 
-/// Bytes each finished IMAP session of `user` received, from Dovecot's logout lines
-/// (`imap(user)…: Disconnected: Logged out in=N out=…`).
+/// Dovecot's logout lines of `user`'s IMAP sessions
+/// (`imap(user)…: Disconnected: Logged out in=N out=… hdr_count=… body_count=…`).
+fn logout_lines<'l>(log: &'l str, user: &str) -> Vec<&'l str> {
+    let session = format!("imap({user})");
+    log.lines()
+        .filter(|l| l.contains(&session) && l.contains("Logged out"))
+        .collect()
+}
+
+/// Bytes each finished IMAP session of `user` received.
 fn session_bytes_in(dovecot: &Dovecot, user: &str) -> Vec<u64> {
-    dovecot
-        .log_text()
-        .lines()
-        .filter(|l| l.contains(&format!("imap({user})")) && l.contains("Logged out"))
+    logout_lines(&dovecot.log_text(), user)
+        .into_iter()
         .filter_map(|l| l.split(" in=").nth(1)?.split(' ').next()?.parse().ok())
         .collect()
 }
@@ -405,9 +411,8 @@ async fn folders_of_one_mailbox_are_copied_over_several_pairs_of_connections() {
     // session asked for headers (Message-IDs), only for whole messages.
     let source_log = source.log_text();
     // (The seeding session wrote and read nothing.)
-    let readers: Vec<&str> = source_log
-        .lines()
-        .filter(|l| l.contains("imap(lena)") && l.contains("Logged out"))
+    let readers: Vec<&str> = logout_lines(&source_log, "lena")
+        .into_iter()
         .filter(|l| !(l.contains(" hdr_count=0 ") && l.contains(" body_count=0 ")))
         .collect();
     assert!(!readers.is_empty(), "{source_log}");

@@ -28,8 +28,8 @@ pub(super) struct FolderWork {
 /// wait for a sign of work that a message was copied.
 struct LaneSink<'a> {
     inner: &'a dyn ProgressSink,
-    sibling_failed: &'a AtomicBool,
-    copying: &'a watch::Sender<bool>,
+    sibling_failed: AtomicBool,
+    copying: watch::Sender<bool>,
 }
 
 impl ProgressSink for LaneSink<'_> {
@@ -47,6 +47,16 @@ impl ProgressSink for LaneSink<'_> {
     }
 }
 
+/// What every lane of one mailbox shares: the folders, the next one to take, the sink.
+struct Lanes<'a> {
+    db: &'a DatabaseConnection,
+    spec: &'a MailboxSpec,
+    account_id: i32,
+    work: &'a [FolderWork],
+    next: AtomicUsize,
+    sink: LaneSink<'a>,
+}
+
 /// Copies `work` in up to `spec.options.folder_lanes()` lanes; counts add up in `report`. The
 /// first lane uses `src`/`dst`. The others sign in only once a message has been copied, so a
 /// rerun that finds every folder unchanged costs no further sessions. The error returned is the
@@ -60,58 +70,27 @@ pub(super) async fn copy_folders(
     (src, dst): (&mut ImapSession, &mut ImapSession),
     report: &mut MailboxReport,
 ) -> Result<(), Stopped> {
-    let next = AtomicUsize::new(0);
-    let sibling_failed = AtomicBool::new(false);
-    let (copying, _) = watch::channel(false);
-    let sink = LaneSink {
-        inner: progress,
-        sibling_failed: &sibling_failed,
-        copying: &copying,
+    let lanes = Lanes {
+        db,
+        spec,
+        account_id,
+        work,
+        next: AtomicUsize::new(0),
+        sink: LaneSink {
+            inner: progress,
+            sibling_failed: AtomicBool::new(false),
+            copying: watch::channel(false).0,
+        },
     };
-    let lane_count = spec.options.folder_lanes().min(work.len()).max(1);
-    let (sink, next_ref, failed_ref, copying_ref) = (&sink, &next, &sibling_failed, &copying);
-    let first = async move {
-        let mut part = MailboxReport::default();
-        let result = lane(
-            db, spec, account_id, sink, work, next_ref, src, dst, &mut part,
-        )
-        .await;
-        if result.is_err() {
-            failed_ref.store(true, Ordering::Relaxed);
-        }
-        // Lanes still waiting for a sign of work: there is none left.
-        copying_ref.send_replace(true);
-        (part, result)
-    };
-    let others = (1..lane_count).map(|_| async move {
-        let mut part = MailboxReport::default();
-        let mut copying = copying_ref.subscribe();
-        let _ = copying.wait_for(|started| *started).await;
-        if next_ref.load(Ordering::Relaxed) >= work.len() || sink.stop_requested() {
-            return (part, Ok(()));
-        }
-        // A server that refuses more sessions per user leaves the mailbox with fewer lanes.
-        let (mut src, mut dst) = match open_pair(spec).await {
-            Ok(pair) => pair,
-            Err((_, error)) => {
-                tracing::info!(mailbox = %spec.email, %error, "no further pair of connections; copying with fewer lanes");
-                return (part, Ok(()));
-            }
-        };
-        let result = lane(
-            db, spec, account_id, sink, work, next_ref, &mut src, &mut dst, &mut part,
-        )
-        .await;
-        match &result {
-            Ok(()) => {
-                src.logout().await;
-                dst.logout().await;
-            }
-            Err(_) => failed_ref.store(true, Ordering::Relaxed),
-        }
-        (part, result)
-    });
-    let (first, others) = futures::join!(first, join_all(others));
+    let extra = spec
+        .options
+        .folder_lanes()
+        .min(work.len())
+        .saturating_sub(1);
+    let (first, others) = futures::join!(
+        lanes.run(src, dst),
+        join_all((0..extra).map(|_| lanes.run_extra()))
+    );
     let mut first_error: Option<Stopped> = None;
     for (part, result) in std::iter::once(first).chain(others) {
         absorb(report, part);
@@ -142,77 +121,114 @@ fn absorb(report: &mut MailboxReport, part: MailboxReport) {
     report.folder_problems.extend(part.folder_problems);
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn lane(
-    db: &DatabaseConnection,
-    spec: &MailboxSpec,
-    account_id: i32,
-    progress: &dyn ProgressSink,
-    work: &[FolderWork],
-    next: &AtomicUsize,
-    src: &mut ImapSession,
-    dst: &mut ImapSession,
-    report: &mut MailboxReport,
-) -> Result<(), Stopped> {
-    loop {
-        if progress.stop_requested() {
-            return Err(Stopped::requested());
+impl Lanes<'_> {
+    /// One lane to its end. A failure stops the siblings; either way, lanes still waiting for a
+    /// sign of work are woken (none is left, or they must stop).
+    async fn run(
+        &self,
+        src: &mut ImapSession,
+        dst: &mut ImapSession,
+    ) -> (MailboxReport, Result<(), Stopped>) {
+        let mut part = MailboxReport::default();
+        let result = self.copy_until_done(src, dst, &mut part).await;
+        if result.is_err() {
+            self.sink.sibling_failed.store(true, Ordering::Relaxed);
         }
-        let Some(folder) = work.get(next.fetch_add(1, Ordering::Relaxed)) else {
-            return Ok(());
-        };
-        let job = FolderJob {
-            db,
-            account_id,
-            source_folder: &folder.source,
-            destination_folder: &folder.target,
-            options: &spec.options,
-            progress,
-        };
-        let shown = &folder.shown;
-        match copy_folder(job, src, dst).await {
-            Ok(outcome) => {
-                report.folders_done += 1;
-                report.messages_total += outcome.messages_total;
-                report.copied += outcome.copied;
-                report.bytes += outcome.bytes;
-                report.already_present += outcome.already_present;
-                report.unchanged_folders += u32::from(outcome.unchanged);
-                report
-                    .problems
-                    .extend(outcome.problems.into_iter().map(|p| (shown.clone(), p)));
+        self.sink.copying.send_replace(true);
+        (part, result)
+    }
+
+    /// A further lane: waits for the first copied message, then signs in and runs, unless the
+    /// work is done or stopped by then.
+    async fn run_extra(&self) -> (MailboxReport, Result<(), Stopped>) {
+        let _ = self
+            .sink
+            .copying
+            .subscribe()
+            .wait_for(|started| *started)
+            .await;
+        if self.next.load(Ordering::Relaxed) >= self.work.len() || self.sink.stop_requested() {
+            return (MailboxReport::default(), Ok(()));
+        }
+        // A server that refuses more sessions per user leaves the mailbox with fewer lanes.
+        let (mut src, mut dst) = match open_pair(self.spec).await {
+            Ok(pair) => pair,
+            Err((_, error)) => {
+                tracing::info!(mailbox = %self.spec.email, %error, "no further pair of connections; copying with fewer lanes");
+                return (MailboxReport::default(), Ok(()));
             }
-            Err(FolderFailure {
-                stage,
-                error,
-                progress: partial,
-            }) => {
-                report.copied += partial.copied;
-                report.bytes += partial.bytes;
-                report.already_present += partial.already_present;
-                report
-                    .problems
-                    .extend(partial.problems.into_iter().map(|p| (shown.clone(), p)));
-                let kind = classify(stage, &error);
-                if !error.is_fatal_to_session()
-                    && !matches!(
-                        kind,
-                        ErrorKind::DestinationMailboxFull | ErrorKind::Throttled
-                    )
-                {
-                    // The folder itself is refused (cannot be opened): report it, go on.
-                    report
-                        .folder_problems
-                        .push((shown.clone(), error.to_string()));
-                    continue;
-                }
-                return Err(Stopped {
+        };
+        let (part, result) = self.run(&mut src, &mut dst).await;
+        if result.is_ok() {
+            src.logout().await;
+            dst.logout().await;
+        }
+        (part, result)
+    }
+
+    /// Takes folders until none is left; counts add up in `report`.
+    async fn copy_until_done(
+        &self,
+        src: &mut ImapSession,
+        dst: &mut ImapSession,
+        report: &mut MailboxReport,
+    ) -> Result<(), Stopped> {
+        loop {
+            if self.sink.stop_requested() {
+                return Err(Stopped::requested());
+            }
+            let Some(folder) = self.work.get(self.next.fetch_add(1, Ordering::Relaxed)) else {
+                return Ok(());
+            };
+            let job = FolderJob {
+                db: self.db,
+                account_id: self.account_id,
+                source_folder: &folder.source,
+                destination_folder: &folder.target,
+                options: &self.spec.options,
+                progress: &self.sink,
+            };
+            let shown = &folder.shown;
+            let (outcome, failure) = match copy_folder(job, src, dst).await {
+                Ok(outcome) => (outcome, None),
+                Err(FolderFailure {
                     stage,
                     error,
-                    folder: Some(shown.clone()),
-                    reached: true,
-                });
+                    progress,
+                }) => (progress, Some((stage, error))),
+            };
+            // What was committed counts, whether or not the folder finished.
+            report.copied += outcome.copied;
+            report.bytes += outcome.bytes;
+            report.already_present += outcome.already_present;
+            report
+                .problems
+                .extend(outcome.problems.into_iter().map(|p| (shown.clone(), p)));
+            let Some((stage, error)) = failure else {
+                report.folders_done += 1;
+                report.messages_total += outcome.messages_total;
+                report.unchanged_folders += u32::from(outcome.unchanged);
+                continue;
+            };
+            let kind = classify(stage, &error);
+            if !error.is_fatal_to_session()
+                && !matches!(
+                    kind,
+                    ErrorKind::DestinationMailboxFull | ErrorKind::Throttled
+                )
+            {
+                // The folder itself is refused (cannot be opened): report it, go on.
+                report
+                    .folder_problems
+                    .push((shown.clone(), error.to_string()));
+                continue;
             }
+            return Err(Stopped {
+                stage,
+                error,
+                folder: Some(shown.clone()),
+                reached: true,
+            });
         }
     }
 }

@@ -8,11 +8,11 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
 use super::error::ImapError;
+use super::reply::{Reply, TaggedStatus};
+use super::stream::BufferedStream;
 
 /// Message bodies from this size on are handed over in the buffer they were read into.
 const SHARE_BODIES_FROM: usize = 64 * 1024;
-use super::reply::{Reply, TaggedStatus};
-use super::stream::BufferedStream;
 
 pub struct ImapSession {
     conn: async_imap::Client<BufferedStream>,

@@ -149,8 +149,8 @@ async fn main() {
         .tools
         .iter()
         .copied()
-        .filter(|tool| match tool.available() {
-            Ok(()) => true,
+        .filter(|tool| match tool.program() {
+            Ok(_) => true,
             Err(why) => {
                 println!("{} skipped: {why}", tool.name());
                 false

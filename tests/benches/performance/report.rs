@@ -44,12 +44,8 @@ pub fn verdict_text(verdict: &Result<Verdict, String>) -> String {
     }
 }
 
-fn median(mut values: Vec<Duration>) -> Duration {
-    values.sort();
-    values.get(values.len() / 2).copied().unwrap_or_default()
-}
-
-fn median_u64(mut values: Vec<u64>) -> u64 {
+/// The middle value (the upper one of an even count); the default of none.
+pub fn median<T: Ord + Copy + Default>(mut values: Vec<T>) -> T {
     values.sort_unstable();
     values.get(values.len() / 2).copied().unwrap_or_default()
 }
@@ -64,7 +60,6 @@ fn mib(kib: u64) -> String {
 
 /// Medians over the rounds of one tool.
 struct Summary {
-    runs: usize,
     first: Duration,
     rerun: Duration,
     cpu: Duration,
@@ -74,6 +69,11 @@ struct Summary {
     destination_cpu: Duration,
     verdicts: Vec<String>,
     failures: Vec<String>,
+}
+
+/// The summary of `tool` among `rows`, if it ran.
+fn summary_of(rows: &[(Tool, Summary)], tool: Tool) -> Option<&Summary> {
+    rows.iter().find(|(t, _)| *t == tool).map(|(_, s)| s)
 }
 
 fn summarize(runs: &[&ToolRun]) -> Summary {
@@ -88,12 +88,11 @@ fn summarize(runs: &[&ToolRun]) -> Summary {
         .collect();
     verdicts.dedup();
     Summary {
-        runs: runs.len(),
         first: median(runs.iter().map(|r| r.first.wall).collect()),
         rerun: median(runs.iter().map(|r| r.rerun.wall).collect()),
         cpu: median(runs.iter().map(|r| r.first.cpu).collect()),
-        peak_rss_kib: median_u64(runs.iter().map(|r| r.first.peak_rss_kib).collect()),
-        sum_rss_kib: median_u64(runs.iter().map(|r| r.first.sum_rss_kib).collect()),
+        peak_rss_kib: median(runs.iter().map(|r| r.first.peak_rss_kib).collect()),
+        sum_rss_kib: median(runs.iter().map(|r| r.first.sum_rss_kib).collect()),
         source_cpu: median(runs.iter().map(|r| r.first.source_server_cpu).collect()),
         destination_cpu: median(
             runs.iter()
@@ -114,11 +113,10 @@ impl Results {
     fn per_tool(&self, runs: &[ToolRun]) -> Vec<(Tool, Summary)> {
         self.tools
             .iter()
-            .map(|&tool| {
+            .filter_map(|&tool| {
                 let mine: Vec<&ToolRun> = runs.iter().filter(|r| r.tool == tool).collect();
-                (tool, summarize(&mine))
+                (!mine.is_empty()).then(|| (tool, summarize(&mine)))
             })
-            .filter(|(_, s)| s.runs > 0)
             .collect()
     }
 
@@ -164,7 +162,7 @@ impl Results {
         b: Tool,
         pick: fn(&Summary) -> Duration,
     ) -> Option<f64> {
-        let find = |t| rows.iter().find(|(x, _)| *x == t).map(|(_, s)| pick(s));
+        let find = |t| summary_of(rows, t).map(pick);
         Some(find(a)?.as_secs_f64() / find(b)?.as_secs_f64().max(1e-9))
     }
 
@@ -338,10 +336,7 @@ impl Results {
             mbsync.map_or("—".into(), |r| format!("{r:.2}×")),
             mbsync.map(|r| r <= 0.5),
         );
-        let mine = rows
-            .iter()
-            .find(|(t, _)| *t == Tool::Mailferry)
-            .map(|(_, s)| s);
+        let mine = summary_of(rows, Tool::Mailferry);
         let identical = self
             .runs
             .iter()
@@ -369,10 +364,7 @@ impl Results {
             mine.map_or("—".into(), |s| mib(s.peak_rss_kib)),
             mine.map(|s| s.peak_rss_kib <= 100 * 1024),
         );
-        let big_mine = big
-            .iter()
-            .find(|(t, _)| *t == Tool::Mailferry)
-            .map(|(_, s)| s);
+        let big_mine = summary_of(big, Tool::Mailferry);
         line(
             &format!(
                 "peak RSS ≤ 150 MiB, {} mailboxes at once with 20 MB messages",

@@ -113,11 +113,10 @@ async fn time_queries(
             samples.push(start.elapsed());
             rows_matching = page.total;
         }
-        samples.sort();
         times.push(QueryTime {
             store,
             what,
-            median: samples[samples.len() / 2],
+            median: crate::report::median(samples),
             rows_matching,
         });
     }

@@ -5,8 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use mailferry_tests::binaries::require_binary;
 use mailferry_tests::mailferry_server::mailferry_binary;
 use mailferry_tests::{Dovecot, MASTER_PASSWORD, MASTER_USER};
+
+use crate::common::migrate_args;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tool {
@@ -24,38 +27,32 @@ impl Tool {
         }
     }
 
-    /// Whether the tool is on this machine (Mailferry must be built; the others are Debian's).
-    pub fn available(self) -> Result<(), String> {
+    /// The tool's program (Mailferry must be built; the others are Debian's).
+    pub fn program(self) -> Result<PathBuf, String> {
         match self {
-            Tool::Mailferry => mailferry_binary().map(drop).map_err(|e| e.to_string()),
-            Tool::Doveadm => which("doveadm", "dovecot-core"),
-            Tool::Mbsync => which("mbsync", "isync"),
+            Tool::Mailferry => mailferry_binary(),
+            Tool::Doveadm => require_binary(&["/usr/bin/doveadm"], "dovecot-core"),
+            Tool::Mbsync => require_binary(&["/usr/bin/mbsync"], "isync"),
         }
+        .map_err(|e| e.to_string())
     }
 
     pub fn version(self) -> String {
-        let (program, arg) = match self {
-            Tool::Mailferry => (mailferry_binary().unwrap_or_default(), "--version"),
-            Tool::Doveadm => (PathBuf::from("dovecot"), "--version"),
-            Tool::Mbsync => (PathBuf::from("mbsync"), "--version"),
+        let program = match self {
+            // doveadm's version is its Dovecot's.
+            Tool::Doveadm => {
+                require_binary(&["/usr/sbin/dovecot"], "dovecot-core").map_err(|e| e.to_string())
+            }
+            _ => self.program(),
+        };
+        let Ok(program) = program else {
+            return String::new();
         };
         Command::new(program)
-            .arg(arg)
+            .arg("--version")
             .output()
             .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
             .unwrap_or_default()
-    }
-}
-
-fn which(program: &str, package: &str) -> Result<(), String> {
-    let found = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).exists()))
-        .unwrap_or(false)
-        || Path::new("/usr/sbin").join(program).exists();
-    if found {
-        Ok(())
-    } else {
-        Err(format!("{program} is missing: apt-get install {package}"))
     }
 }
 
@@ -85,14 +82,10 @@ impl Migration<'_> {
     }
 
     fn mailferry(&self, rerun: bool) -> Command {
-        let csv = self.work.join("users.csv");
-        let body: String = std::iter::once("EmailAddress,UserName,Password\n".to_string())
+        let csv: String = std::iter::once("EmailAddress,UserName,Password\n".to_string())
             .chain(self.users.iter().map(|u| format!("{u},{u},pw\n")))
             .collect();
-        std::fs::write(&csv, body).expect("CSV written");
-        let password = self.work.join("admin.pw");
-        std::fs::write(&password, format!("{MASTER_PASSWORD}\n")).expect("password written");
-        let binary = mailferry_binary().expect("mailferry built");
+        let binary = Tool::Mailferry.program().expect("mailferry built");
         // MF_BENCH_PERF=FILE profiles the first copy, the whole machine (Dovecot included), with
         // `perf record -a -g` (its figures are then perf's, not Mailferry's).
         let mut command = match std::env::var_os("MF_BENCH_PERF").filter(|_| !rerun) {
@@ -106,25 +99,7 @@ impl Migration<'_> {
             }
             None => Command::new(binary),
         };
-        command
-            .arg("migrate")
-            .arg("--csv")
-            .arg(&csv)
-            .args([
-                "--source",
-                &format!("imap://127.0.0.1:{}", self.source.imap_port()),
-            ])
-            .args(["--source-security", "none"])
-            .args([
-                "--destination",
-                &format!("imap://127.0.0.1:{}", self.destination.imap_port()),
-            ])
-            .args(["--destination-security", "none"])
-            .args(["--destination-admin", MASTER_USER])
-            .arg("--destination-admin-password-file")
-            .arg(&password)
-            .arg("--data-dir")
-            .arg(self.work.join("data"))
+        migrate_args(&mut command, self.work, self.source, self.destination, &csv)
             .args(["--concurrency", &self.users.len().to_string()])
             .env("RUST_LOG", "warn");
         if rerun {
@@ -136,7 +111,7 @@ impl Migration<'_> {
     /// `doveadm backup -R` pulls the user's mail through imapc (as the master user) straight
     /// into the destination's storage, with the settings Dovecot's migration guide recommends.
     fn doveadm(&self, user: &str) -> Command {
-        let mut command = Command::new("doveadm");
+        let mut command = Command::new(Tool::Doveadm.program().expect("doveadm found"));
         command.arg("-c").arg(self.destination.config_path());
         for setting in [
             "imapc_host=127.0.0.1".to_string(),
@@ -174,7 +149,7 @@ impl Migration<'_> {
         );
         let path = self.work.join(format!("mbsyncrc-{index}"));
         std::fs::write(&path, config).expect("mbsyncrc written");
-        let mut command = Command::new("mbsync");
+        let mut command = Command::new(Tool::Mbsync.program().expect("mbsync found"));
         command.arg("-c").arg(&path).arg("-q").arg("migrate");
         command
     }

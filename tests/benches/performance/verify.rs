@@ -17,7 +17,6 @@ pub struct Digest {
     pub identity: u64,
     /// Hash of every byte.
     pub whole: u64,
-    pub size: u64,
     /// Flags without `\Recent`, sorted.
     pub flags: Vec<String>,
     pub internaldate: String,
@@ -59,7 +58,6 @@ fn digest(attributes: &[AttributeValue<'_>]) -> Option<Digest> {
     Some(Digest {
         identity: hash(&body[text_start..]),
         whole: hash(body),
-        size: body.len() as u64,
         flags,
         internaldate: internaldate?,
     })

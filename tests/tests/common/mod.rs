@@ -61,11 +61,24 @@ pub fn admin_for(user: &str) -> Credentials {
 
 /// `mailferry migrate` from `csv` between two plain-IMAP test servers, data in `dir/data`.
 pub fn migrate_command(dir: &Path, source: &Dovecot, destination: &Dovecot, csv: &str) -> Command {
+    let mut command = Command::new(mailferry_binary().unwrap());
+    migrate_args(&mut command, dir, source, destination, csv).args(["--timeout-secs", "20"]);
+    command
+}
+
+/// Adds `migrate` and its servers, CSV (written to `dir/users.csv`), admin password file and
+/// data directory (`dir/data`) to `command` (the binary, or a profiler running it).
+pub fn migrate_args<'c>(
+    command: &'c mut Command,
+    dir: &Path,
+    source: &Dovecot,
+    destination: &Dovecot,
+    csv: &str,
+) -> &'c mut Command {
     let csv_path = dir.join("users.csv");
     std::fs::write(&csv_path, csv).unwrap();
     let password_file = dir.join("admin.pw");
     std::fs::write(&password_file, format!("{MASTER_PASSWORD}\n")).unwrap();
-    let mut command = Command::new(mailferry_binary().unwrap());
     command
         .arg("migrate")
         .args(["--csv", csv_path.to_str().unwrap()])
@@ -87,13 +100,7 @@ pub fn migrate_command(dir: &Path, source: &Dovecot, destination: &Dovecot, csv:
             "--destination-admin-password-file",
             password_file.to_str().unwrap(),
         ])
-        .args([
-            "--data-dir",
-            dir.join("data").to_str().unwrap(),
-            "--timeout-secs",
-            "20",
-        ]);
-    command
+        .args(["--data-dir", dir.join("data").to_str().unwrap()])
 }
 
 /// A plain-IMAP test endpoint; the destination signs in as the test bed's master user.

@@ -3,7 +3,8 @@
 
 use app::ErrorKind;
 use chrono::{Duration, TimeZone, Utc};
-use mailferry::db::entity::{batch, mailbox, migration_error};
+use mailferry::batches::create_batch::QueuedMailbox;
+use mailferry::db::entity::{batch, migration_error};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 /// One seeded error: its batch, kind, mailbox address and time.
@@ -32,26 +33,19 @@ pub async fn seed_errors(
         .unwrap();
         batches.push(created.id);
         for m in 0..50 {
-            let mb = mailbox::ActiveModel {
-                batch_id: Set(created.id),
-                row_index: Set(m + 1),
-                email_address: Set(format!("user{m:02}.b{b}@example.test")),
-                source_username: Set("u".into()),
-                source_secret: Set("v1:x".into()),
-                state: Set("Failed".into()),
-                folders_total: Set(0),
-                folders_done: Set(0),
-                messages_total: Set(0),
-                messages_copied: Set(0),
-                messages_skipped: Set(0),
-                bytes_copied: Set(0),
-                attempts: Set(1),
-                updated_at: Set(now),
-                ..Default::default()
+            let mut row = QueuedMailbox {
+                batch_id: created.id,
+                row_index: m + 1,
+                email_address: format!("user{m:02}.b{b}@example.test"),
+                source_username: "u".into(),
+                source_secret: "v1:x".into(),
+                user_root: None,
+                destination_secret: None,
             }
-            .insert(db)
-            .await
-            .unwrap();
+            .into_active_model(now);
+            row.state = Set("Failed".into());
+            row.attempts = Set(1);
+            let mb = row.insert(db).await.unwrap();
             mailboxes.push(mb);
         }
     }
