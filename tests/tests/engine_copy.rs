@@ -399,7 +399,14 @@ async fn folders_of_one_mailbox_are_copied_over_several_pairs_of_connections() {
     let before = sessions.len();
     let rerun = run_mailbox(&db, &job, &NoProgress).await.unwrap();
     assert_eq!(rerun.unchanged_folders, 6, "{rerun:?}");
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Wait for the rerun's logout line, then a little longer for any further session's.
+    for _ in 0..50 {
+        if session_bytes_in(&destination, "lena").len() > before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         session_bytes_in(&destination, "lena").len(),
         before + 1,
