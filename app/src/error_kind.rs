@@ -5,17 +5,24 @@ use serde::{Deserialize, Serialize};
 
 /// Whether an error stops the whole mailbox or skips a single message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
 pub enum ErrorScope {
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "mailbox"))]
     Mailbox,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "message"))]
     Message,
 }
 
 macro_rules! error_kinds {
     ($( $variant:ident = $code:literal, $scope:ident, $title:literal, $message:literal, $solution:literal; )*) => {
-        /// A typed migration failure. The code (`as_str`) is stable: it is stored and exported.
+        /// A typed migration failure. The code (`as_str`) is stable: it is stored (a sea-orm
+        /// active enum on the server) and exported.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+        #[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
         #[serde(rename_all = "snake_case")]
-        pub enum ErrorKind { $( $variant, )* }
+        pub enum ErrorKind { $( #[cfg_attr(feature = "ssr", sea_orm(string_value = $code))] $variant, )* }
 
         impl ErrorKind {
             pub const ALL: &'static [ErrorKind] = &[ $( ErrorKind::$variant, )* ];
@@ -108,6 +115,10 @@ error_kinds! {
         "Unexpected server response",
         "A server sent a response that does not follow the IMAP protocol.",
         "Check the detail for the server's answer; a server upgrade or a different endpoint setting (security, port) may be needed.";
+    StorageFailed = "storage_failed", Mailbox,
+        "Mailferry's database could not be written",
+        "Mailferry could not read or write its own database (a full disk, a failing disk or a lost connection to PostgreSQL); the mailbox stopped where its last commit left it.",
+        "Free space on the disk that holds Mailferry's database (or restore the connection to PostgreSQL), then resume the batch: everything committed before is kept and nothing is copied twice.";
     InvalidCsvRow = "invalid_csv_row", Mailbox,
         "Invalid CSV row",
         "This row of the CSV file could not be used.",

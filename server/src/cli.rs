@@ -58,7 +58,7 @@ pub enum EndpointAction {
     List,
     /// Connect, read the capabilities and prove the admin credentials.
     Test {
-        id: i32,
+        id: i64,
         /// Mailbox to open on the admin's behalf (default: the admin's own name).
         #[arg(long)]
         probe_user: Option<String>,
@@ -104,28 +104,28 @@ pub enum BatchAction {
     List,
     /// Run (or continue) a batch in this process.
     Run {
-        id: i32,
+        id: i64,
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
     },
     /// Start a batch: the workers of every `mailferry serve` process pick it up.
-    Start { id: i32 },
+    Start { id: i64 },
     /// Stop a batch: queued mailboxes at once, running ones after their transaction in flight.
-    Stop { id: i32 },
+    Stop { id: i64 },
     /// Queue a batch's failed and stopped mailboxes again.
-    Resume { id: i32 },
+    Resume { id: i64 },
     /// Delete a batch with its mailboxes and errors.
-    Delete { id: i32 },
+    Delete { id: i64 },
     /// A new batch from the failed and stopped rows, with their stored credentials.
-    Retry { id: i32 },
+    Retry { id: i64 },
     /// The failed rows as CSV with an empty Password column, to fix and upload again.
     FailedRows {
-        id: i32,
+        id: i64,
         #[arg(long)]
         out: Option<PathBuf>,
     },
     /// Sign in on both sides and count folders, messages and bytes for every row; copies nothing.
-    Preflight { id: i32 },
+    Preflight { id: i64 },
 }
 
 #[derive(Debug, Args)]
@@ -141,7 +141,7 @@ pub enum ReportKind {
     /// MigrationErrors.csv, whole or filtered.
     Errors {
         #[arg(long)]
-        batch: Option<i32>,
+        batch: Option<i64>,
         /// Error kind code (e.g. source_sign_in_failed); repeatable.
         #[arg(long = "kind")]
         kinds: Vec<String>,
@@ -154,7 +154,7 @@ pub enum ReportKind {
     /// MigrationStatistics.csv of a batch.
     Statistics {
         #[arg(long)]
-        batch: i32,
+        batch: i64,
         #[arg(long)]
         out: Option<PathBuf>,
     },

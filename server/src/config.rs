@@ -8,6 +8,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::secrets::Secret;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("configuration could not be read: {0}")]
@@ -24,17 +26,6 @@ pub enum ConfigError {
     },
     #[error("listen: {0:?} is not an address like 127.0.0.1:3000")]
     Listen(String),
-}
-
-/// A secret string that prints as `***` in `Debug`.
-#[derive(Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(transparent)]
-pub struct Secret(pub String);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_empty() { "\"\"" } else { "***" })
-    }
 }
 
 /// The database URL, with any password hidden in `Debug`.

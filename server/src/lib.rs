@@ -15,6 +15,7 @@ pub mod imap;
 pub mod mail;
 
 pub mod report;
+pub mod runtime;
 pub mod secrets;
 pub mod serve;
 pub mod telemetry;

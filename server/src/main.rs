@@ -14,7 +14,7 @@ async fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("mailferry: {error:#}");
-            if let Some(hint) = mailferry::db::write_failure::hint(&format!("{error:#}")) {
+            if let Some(hint) = mailferry::db::write_failure::hint(error.as_ref()) {
                 eprintln!("mailferry: {hint}");
             }
             ExitCode::from(1)

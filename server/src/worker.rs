@@ -1,20 +1,23 @@
 //! The worker inside `mailferry serve`: picks up started batches (state Syncing) that still have
-//! mailboxes to claim and runs them. Several processes on one PostgreSQL share the work through
-//! the mailbox claims (db/claim.rs); no process talks to another.
+//! mailboxes to claim and runs them, every mailbox under one of the process's slots
+//! (`max_concurrent_mailboxes`, whatever the number of batches). Several processes on one
+//! PostgreSQL share the work through the mailbox claims (db/claim.rs); no process talks to
+//! another.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use tokio::sync::Semaphore;
 
-use app::model::batch::{BatchState, MailboxState};
+use app::model::batch::BatchState;
 
-use crate::batches::run_batch::{RunSettings, run_batch};
+use crate::batches::run_batch::{RunEvent, RunSettings, run_batch};
 use crate::db::entity::{batch, mailbox};
+use crate::engine::retry::RetryPolicy;
 use crate::mail::smtp::SmtpSettings;
 use crate::secrets::Cipher;
 
@@ -37,34 +40,21 @@ impl WorkerSettings {
 }
 
 /// Started batches with a mailbox that is queued or whose claim has expired.
-async fn batches_with_work(db: &DatabaseConnection) -> Result<Vec<i32>, DbErr> {
-    let started = batch::Entity::find()
-        .filter(batch::Column::State.eq(BatchState::Syncing.as_str()))
+async fn batches_with_work(db: &DatabaseConnection) -> Result<Vec<i64>, DbErr> {
+    let started = Query::select()
+        .column(batch::Column::Id)
+        .from(batch::Entity)
+        .and_where(batch::Column::State.eq(BatchState::Syncing))
+        .to_owned();
+    mailbox::Entity::find()
+        .select_only()
+        .column(mailbox::Column::BatchId)
+        .distinct()
+        .filter(mailbox::Column::BatchId.in_subquery(started))
+        .filter(mailbox::claimable(Utc::now()))
+        .into_tuple::<i64>()
         .all(db)
-        .await?;
-    let mut out = Vec::new();
-    for b in started {
-        let claimable = Condition::any()
-            .add(mailbox::Column::State.eq(MailboxState::Queued.as_str()))
-            .add(
-                Condition::all()
-                    .add(mailbox::Column::State.eq(MailboxState::Syncing.as_str()))
-                    .add(
-                        Condition::any()
-                            .add(mailbox::Column::LeaseUntil.is_null())
-                            .add(mailbox::Column::LeaseUntil.lt(Utc::now())),
-                    ),
-            );
-        let waiting = mailbox::Entity::find()
-            .filter(mailbox::Column::BatchId.eq(b.id))
-            .filter(claimable)
-            .count(db)
-            .await?;
-        if waiting > 0 {
-            out.push(b.id);
-        }
-    }
-    Ok(out)
+        .await
 }
 
 /// Sends a batch's status e-mail unless another process does (or did).
@@ -72,7 +62,7 @@ async fn send_status_email(
     db: &DatabaseConnection,
     cipher: &Cipher,
     configured: &SmtpSettings,
-    id: i32,
+    id: i64,
     stale: Duration,
 ) {
     // Read now: the settings page may have changed them since start-up.
@@ -88,6 +78,59 @@ async fn send_status_email(
     }
 }
 
+/// What one worker shares with the batches it runs.
+#[derive(Clone)]
+struct Worker {
+    db: DatabaseConnection,
+    cipher: Cipher,
+    smtp: SmtpSettings,
+    /// One per mailbox running in this process.
+    slots: Arc<Semaphore>,
+    running: Arc<Mutex<HashSet<i64>>>,
+    concurrency: usize,
+    lease: Duration,
+    cluster_max: Option<u32>,
+    email_stale: Duration,
+}
+
+impl Worker {
+    /// Runs a batch's claimable mailboxes, then sends its status e-mail if it has ended.
+    async fn run(self, id: i64) {
+        let settings = RunSettings {
+            concurrency: self.concurrency,
+            slots: self.slots.clone(),
+            retry: RetryPolicy::default(),
+            lease: self.lease,
+            cluster_max: self.cluster_max,
+            wait_for_held: false,
+        };
+        let on_event = |event: &RunEvent| {
+            if let RunEvent::Finished(done) = event {
+                tracing::info!(batch = id, mailbox = %done.email, state = %done.state, copied = done.copied, "mailbox finished");
+            }
+        };
+        match run_batch(&self.db, &self.cipher, id, settings, on_event).await {
+            Ok(outcome) => {
+                tracing::info!(
+                    batch = id,
+                    synced = outcome.synced,
+                    failed = outcome.failed,
+                    "batch pass finished"
+                );
+                send_status_email(&self.db, &self.cipher, &self.smtp, id, self.email_stale).await;
+            }
+            Err(e) => match crate::db::write_failure::hint(&e) {
+                Some(hint) => tracing::error!(batch = id, error = %e, hint, "batch could not run"),
+                None => tracing::warn!(batch = id, error = %e, "batch could not run"),
+            },
+        }
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id);
+    }
+}
+
 /// Runs until the process ends.
 pub async fn run(
     db: DatabaseConnection,
@@ -95,73 +138,45 @@ pub async fn run(
     smtp: SmtpSettings,
     settings: WorkerSettings,
 ) {
-    let running: Arc<Mutex<HashSet<i32>>> = Arc::default();
-    let slots = Arc::new(tokio::sync::Semaphore::new(settings.concurrency.max(1)));
+    let worker = Worker {
+        db,
+        cipher,
+        smtp,
+        slots: Arc::new(Semaphore::new(settings.concurrency.max(1))),
+        running: Arc::default(),
+        concurrency: settings.concurrency.max(1),
+        lease: settings.lease,
+        cluster_max: settings.cluster_max,
+        email_stale: settings.email_stale(),
+    };
     tracing::info!(
         concurrency = settings.concurrency,
         "migration worker started"
     );
     loop {
-        match batches_with_work(&db).await {
+        match batches_with_work(&worker.db).await {
             Ok(ids) => {
                 for id in ids {
-                    if !running.lock().unwrap_or_else(|p| p.into_inner()).insert(id) {
-                        continue;
+                    let new = worker
+                        .running
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(id);
+                    if new {
+                        tokio::spawn(worker.clone().run(id));
                     }
-                    let (db, cipher, running, slots, smtp) = (
-                        db.clone(),
-                        cipher.clone(),
-                        running.clone(),
-                        slots.clone(),
-                        smtp.clone(),
-                    );
-                    let (concurrency, lease, cluster_max, email_stale) = (
-                        settings.concurrency,
-                        settings.lease,
-                        settings.cluster_max,
-                        settings.email_stale(),
-                    );
-                    tokio::spawn(async move {
-                        // One permit per running batch keeps this process within its limit.
-                        let _permit = slots.acquire_owned().await;
-                        let run = RunSettings {
-                            concurrency,
-                            lease,
-                            cluster_max,
-                            ..RunSettings::default()
-                        };
-                        match run_batch(&db, &cipher, id, run, |done| {
-                            tracing::info!(batch = id, mailbox = %done.email, state = %done.state, copied = done.copied, "mailbox finished");
-                        })
-                        .await
-                        {
-                            Ok(outcome) => {
-                                tracing::info!(batch = id, synced = outcome.synced, failed = outcome.failed, "batch pass finished");
-                                send_status_email(&db, &cipher, &smtp, id, email_stale).await;
-                            }
-                            Err(e) => match crate::db::write_failure::hint(&e) {
-                                Some(hint) => tracing::error!(batch = id, error = %e, hint, "batch could not run"),
-                                None => tracing::warn!(batch = id, error = %e, "batch could not run"),
-                            },
-                        }
-                        running
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .remove(&id);
-                    });
                 }
             }
             Err(e) => tracing::warn!(error = %e, "looking for work failed"),
         }
         // Status e-mails still due: a batch finished elsewhere, or its sender died mid-send.
-        match crate::mail::status_email::pending(&db, settings.email_stale()).await {
+        match crate::mail::status_email::pending(&worker.db, worker.email_stale).await {
             Ok(ids) => {
                 for id in ids {
-                    let (db, cipher, smtp) = (db.clone(), cipher.clone(), smtp.clone());
-                    let stale = settings.email_stale();
-                    tokio::spawn(
-                        async move { send_status_email(&db, &cipher, &smtp, id, stale).await },
-                    );
+                    let w = worker.clone();
+                    tokio::spawn(async move {
+                        send_status_email(&w.db, &w.cipher, &w.smtp, id, w.email_stale).await
+                    });
                 }
             }
             Err(e) => tracing::warn!(error = %e, "looking for status e-mails to send failed"),

@@ -11,6 +11,7 @@ use common::endpoint;
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
+use app::model::batch::MailboxState;
 use mailferry::batches::actions;
 use mailferry::config::{Config, DatabaseUrl};
 use mailferry::db::entity::mailbox;
@@ -80,11 +81,11 @@ async fn run(source: &Dovecot, users: &[String], processes: usize) -> (Duration,
             .unwrap();
         if rows
             .iter()
-            .all(|m| m.state == "Synced" || m.state == "Failed")
+            .all(|m| matches!(m.state, MailboxState::Synced | MailboxState::Failed))
         {
             let elapsed = start.elapsed();
             assert!(
-                rows.iter().all(|m| m.state == "Synced"),
+                rows.iter().all(|m| m.state == MailboxState::Synced),
                 "every mailbox synced"
             );
             let messages = rows.iter().map(|m| m.messages_copied as u64).sum();

@@ -119,7 +119,7 @@ async fn stop_resume_and_retry_failed_rows(url: String) {
                 .unwrap()
                 .unwrap()
         ),
-        "Stopped"
+        BatchState::Stopped
     );
     let rows_now = mailbox::Entity::find()
         .filter(mailbox::Column::BatchId.eq(id))
@@ -127,9 +127,7 @@ async fn stop_resume_and_retry_failed_rows(url: String) {
         .await
         .unwrap();
     assert!(
-        rows_now
-            .iter()
-            .all(|m| m.state == MailboxState::Stopped.as_str()),
+        rows_now.iter().all(|m| m.state == MailboxState::Stopped),
         "{:?}",
         rows_now.iter().map(|m| &m.state).collect::<Vec<_>>()
     );
@@ -271,7 +269,9 @@ async fn two_workers_on_one_batch_copy_every_mailbox_once() {
                 ..RunSettings::default()
             };
             run_batch(&db, &cipher, id, settings, |event| {
-                done.lock().unwrap().push(event.email.clone())
+                if let Some(event) = event.finished() {
+                    done.lock().unwrap().push(event.email.clone())
+                }
             })
             .await
             .unwrap();
@@ -295,4 +295,70 @@ async fn two_workers_on_one_batch_copy_every_mailbox_once() {
             .unwrap();
         assert_eq!(dst.fetch_all("INBOX").await.unwrap().len(), 20, "{user}");
     }
+}
+
+async fn one_address_in_two_batches(url: String) {
+    use mailferry::batches::actions::ActionError;
+    let db = mailferry::db::open(&Config {
+        database_url: DatabaseUrl(url),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    let cipher = Cipher::new(&[6u8; 32]);
+    // Nothing runs yet, so both batches may be created with the same address.
+    let csv = "EmailAddress,UserName,Password\nsame@example.test,same,pw\n";
+    let (source, destination) = (
+        endpoint(EndpointRole::Source, 1),
+        endpoint(EndpointRole::Destination, 2),
+    );
+    let first = common::stored_batch(&db, &cipher, &source, &destination, csv).await;
+    let second = common::stored_batch(&db, &cipher, &source, &destination, csv).await;
+    actions::start(&db, first).await.unwrap();
+    let refused = |result: Result<(), ActionError>| match result {
+        Err(ActionError::AlreadyRunning(conflict)) => {
+            assert_eq!(
+                (conflict.email.as_str(), conflict.batch),
+                ("same@example.test", first)
+            );
+        }
+        other => panic!("expected a refusal naming batch {first}, got {other:?}"),
+    };
+    refused(actions::start(&db, second).await);
+    // Resuming and then starting the second batch is refused the same way.
+    actions::stop(&db, second).await.unwrap();
+    actions::resume(&db, second).await.unwrap();
+    refused(actions::start(&db, second).await);
+    // So is a new batch from its rows while the first still runs.
+    mailbox::Entity::update_many()
+        .col_expr(
+            mailbox::Column::State,
+            sea_orm::sea_query::Expr::value(MailboxState::Failed),
+        )
+        .filter(mailbox::Column::BatchId.eq(second))
+        .exec(&db)
+        .await
+        .unwrap();
+    assert!(matches!(
+        actions::new_batch_from_failed(&db, second).await,
+        Err(ActionError::AlreadyRunning(_))
+    ));
+    // Once the first is stopped, the second may run.
+    actions::stop(&db, first).await.unwrap();
+    batch::set_state(&db, first, BatchState::Stopped)
+        .await
+        .unwrap();
+    actions::start(&db, second).await.unwrap();
+}
+
+#[tokio::test]
+async fn one_address_never_runs_in_two_batches_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    one_address_in_two_batches(format!("sqlite://{}/mf.db", dir.path().display())).await;
+}
+
+#[tokio::test]
+async fn one_address_never_runs_in_two_batches_postgres() {
+    let pg = mailferry_tests::Postgres::start().unwrap();
+    one_address_in_two_batches(pg.url()).await;
 }

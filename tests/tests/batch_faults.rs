@@ -31,7 +31,7 @@ struct Bed {
     db: sea_orm::DatabaseConnection,
     _dir: tempfile::TempDir,
     cipher: Cipher,
-    id: i32,
+    id: i64,
 }
 
 async fn bed() -> Bed {
@@ -103,8 +103,10 @@ fn settings(retries: u32) -> RunSettings {
 
 async fn run(bed: &Bed, retries: u32) -> Vec<MailboxFinished> {
     let finished = std::sync::Mutex::new(Vec::new());
-    run_batch(&bed.db, &bed.cipher, bed.id, settings(retries), |done| {
-        finished.lock().unwrap().push(done.clone())
+    run_batch(&bed.db, &bed.cipher, bed.id, settings(retries), |event| {
+        if let Some(done) = event.finished() {
+            finished.lock().unwrap().push(done.clone())
+        }
     })
     .await
     .unwrap();
@@ -127,8 +129,10 @@ async fn a_batch_goes_through_cuts_a_slow_link_and_a_destination_restart() {
         let (db, cipher, id) = (bed.db.clone(), bed.cipher.clone(), bed.id);
         tokio::spawn(async move {
             let finished = std::sync::Mutex::new(Vec::new());
-            run_batch(&db, &cipher, id, settings(3), |done| {
-                finished.lock().unwrap().push(done.clone())
+            run_batch(&db, &cipher, id, settings(3), |event| {
+                if let Some(done) = event.finished() {
+                    finished.lock().unwrap().push(done.clone())
+                }
             })
             .await
             .unwrap();

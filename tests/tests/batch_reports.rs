@@ -134,7 +134,7 @@ async fn report_filters_and_counts(url: String) {
     let db = mailferry::db::open(&config).await.unwrap();
     let (batches, expected) = common::seeded_errors::seed_errors(&db, 100_000).await;
     let filter = ErrorFilter {
-        batch: Some(BatchId(batches[1].into())),
+        batch: Some(BatchId(batches[1])),
         kinds: vec![
             ErrorKind::MessageTooLarge,
             ErrorKind::DestinationMailboxFull,
@@ -187,7 +187,7 @@ async fn report_filters_and_counts(url: String) {
     let csv = export::write_errors_csv(
         &db,
         &ErrorFilter {
-            batch: Some(BatchId(batches[0].into())),
+            batch: Some(BatchId(batches[0])),
             ..ErrorFilter::default()
         },
         Vec::new(),
@@ -205,7 +205,7 @@ async fn report_filters_and_counts(url: String) {
     let chunks: Vec<Vec<u8>> = export::errors_csv_stream(
         db.clone(),
         ErrorFilter {
-            batch: Some(BatchId(batches[0].into())),
+            batch: Some(BatchId(batches[0])),
             ..ErrorFilter::default()
         },
     )

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
 use mailferry_tests::{Dovecot, DovecotOptions, MASTER_PASSWORD, TestSession};
+use sea_orm::EntityTrait;
 
 fn migrate(
     dir: &Path,
@@ -199,4 +200,80 @@ fn a_broken_csv_is_refused_with_row_and_column_and_exit_1() {
     );
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("row 2, column EmailAddress"), "{out}");
+}
+
+/// `kill -9` of `mailferry migrate` mid-batch, then the same command again: it continues the
+/// interrupted batch at once (the SQLite lock proves the first process gone, so its claims are
+/// taken over without waiting out their lease, here ten minutes) and the destination ends equal
+/// to the source, nothing twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_migrate_continues_when_run_again() {
+    use mailferry_tests::{Fault, FaultProxy};
+    let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
+    let users: Vec<String> = (1..=2).map(|i| format!("k{i}@example.test")).collect();
+    for (i, user) in users.iter().enumerate() {
+        source.add_user(user, "pw-k").unwrap();
+        destination.add_user(user, "x").unwrap();
+        seed_mailbox(&source, user, &mailbox(10 + i as u64, 150))
+            .await
+            .unwrap();
+    }
+    let proxy = FaultProxy::start(([127, 0, 0, 1], source.imap_port()).into())
+        .await
+        .unwrap();
+    proxy.set_fault(Fault::Delay(std::time::Duration::from_millis(20)));
+    let dir = tempfile::tempdir().unwrap();
+    let csv = common::csv_of(&users, "pw-k");
+    let command = || {
+        let mut command = std::process::Command::new(
+            mailferry_tests::mailferry_server::mailferry_binary().unwrap(),
+        );
+        common::migrate_args(
+            &mut command,
+            dir.path(),
+            (proxy.port(), destination.imap_port()),
+            &csv,
+        )
+        .args(["--timeout-secs", "20", "--concurrency", "2"])
+        .env("MAILFERRY_MAILBOX_LEASE_SECS", "600");
+        command
+    };
+    let mut first = command()
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let db_path = dir.path().join("data/mailferry.db");
+    common::wait_for(60, "the first run copying", || {
+        let db_path = db_path.clone();
+        async move {
+            if !db_path.exists() {
+                return None;
+            }
+            // Read only, without the schema step: the first run may still be creating it.
+            let url = format!("sqlite://{}?mode=ro", db_path.display());
+            let db = sea_orm::Database::connect(url).await.ok()?;
+            let rows = mailferry::db::entity::mailbox::Entity::find()
+                .all(&db)
+                .await
+                .unwrap_or_default();
+            db.close().await.unwrap();
+            rows.iter().any(|m| m.messages_copied > 0).then_some(())
+        }
+    })
+    .await;
+    first.kill().unwrap();
+    first.wait().unwrap();
+    proxy.set_fault(Fault::None);
+
+    let again = command().output().unwrap();
+    let text = common::output_text(&again);
+    assert_eq!(again.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("continuing where this command was interrupted"),
+        "{text}"
+    );
+    assert!(text.contains("2 synced, 0 failed"), "{text}");
+    for user in &users {
+        common::assert_same_messages(&source, &destination, user, &["INBOX", "Sent"]).await;
+    }
 }

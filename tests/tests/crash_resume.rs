@@ -9,6 +9,7 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
+use app::model::batch::{BatchState, EmailStatus};
 use mailferry::batches::actions;
 use mailferry::config::{Config, DatabaseUrl};
 use mailferry::db::entity::{append_journal, batch, mailbox};
@@ -51,7 +52,7 @@ fn corpus(user: usize) -> MailboxSpec {
     }
 }
 
-async fn copied(db: &sea_orm::DatabaseConnection, id: i32) -> i64 {
+async fn copied(db: &sea_orm::DatabaseConnection, id: i64) -> i64 {
     mailbox::Entity::find()
         .filter(mailbox::Column::BatchId.eq(id))
         .all(db)
@@ -116,7 +117,7 @@ impl KillPoint {
     async fn reached(
         self,
         db: &sea_orm::DatabaseConnection,
-        id: i32,
+        id: i64,
         since: chrono::DateTime<chrono::Utc>,
         pid: u32,
         copied_before: i64,
@@ -141,7 +142,7 @@ impl KillPoint {
     }
 }
 
-async fn state(db: &sea_orm::DatabaseConnection, id: i32) -> String {
+async fn state(db: &sea_orm::DatabaseConnection, id: i64) -> BatchState {
     batch::Entity::find_by_id(id)
         .one(db)
         .await
@@ -203,7 +204,7 @@ async fn twenty_kills_mid_batch_lose_and_duplicate_nothing() {
             );
             assert_ne!(
                 state(db, id).await,
-                "Completed",
+                BatchState::Completed,
                 "the batch finished after only {} kills: make it bigger",
                 kills.len()
             );
@@ -215,7 +216,7 @@ async fn twenty_kills_mid_batch_lose_and_duplicate_nothing() {
         kills.push((point, copied(db, id).await));
         server.restart().expect("the server starts again");
     }
-    while state(db, id).await != "Completed" {
+    while state(db, id).await != BatchState::Completed {
         assert!(
             Instant::now() < deadline,
             "not finished:\n{}",
@@ -262,7 +263,7 @@ async fn a_kill_while_the_status_email_goes_out_sends_it_once_after_restart() {
     batch::Entity::update_many()
         .col_expr(
             batch::Column::NotifyEmails,
-            sea_orm::sea_query::Expr::value("ops@example.test"),
+            sea_orm::sea_query::Expr::value(batch::Recipients(vec!["ops@example.test".into()])),
         )
         .filter(batch::Column::Id.eq(id))
         .exec(db)
@@ -306,8 +307,8 @@ async fn a_kill_while_the_status_email_goes_out_sends_it_once_after_restart() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(claimed.state, "Completed");
-    assert_eq!(claimed.email_status.as_deref(), Some("sending"));
+    assert_eq!(claimed.state, BatchState::Completed);
+    assert_eq!(claimed.email_status, Some(EmailStatus::Sending));
 
     // Killed mid-send; the admin points the mail settings at a working server; restart.
     let receiver = SmtpReceiver::start().await.unwrap();
@@ -325,5 +326,5 @@ async fn a_kill_while_the_status_email_goes_out_sends_it_once_after_restart() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(sent.email_status.as_deref(), Some("sent"));
+    assert_eq!(sent.email_status, Some(EmailStatus::Sent));
 }

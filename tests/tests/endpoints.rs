@@ -4,12 +4,13 @@ use std::time::Duration;
 
 use app::ErrorKind;
 use app::model::endpoint::{AuthMechanism, Impersonation, Security};
-use mailferry::config::{Config, DatabaseUrl, Secret};
+use mailferry::config::{Config, DatabaseUrl};
 use mailferry::db::entity::endpoint;
 use mailferry::endpoints::store;
 use mailferry::endpoints::test_endpoint::{EndpointTest, test_endpoint};
 use mailferry::endpoints::{EndpointRole, EndpointSettings};
 use mailferry::secrets::Cipher;
+use mailferry::secrets::Secret;
 use mailferry_tests::{Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER, free_port};
 use sea_orm::EntityTrait;
 

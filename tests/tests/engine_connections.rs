@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use app::ErrorKind;
 use app::model::endpoint::Security;
-use mailferry::engine::mailbox_job::{MailboxSpec, run_mailbox};
+use mailferry::engine::mailbox::MailboxSpec;
+use mailferry::engine::mailbox_job::run_mailbox;
 use mailferry::engine::options::BatchOptions;
 use mailferry::engine::retry::RetryPolicy;
 use mailferry::imap::connect::{Credentials, ServerAddress};

@@ -10,54 +10,27 @@ use common::NoProgress;
 use std::time::Duration;
 
 use app::ErrorKind;
-use app::model::endpoint::Security;
 use chrono::{FixedOffset, TimeZone};
-use mailferry::engine::mailbox_job::{MailboxSpec, run_mailbox};
-use mailferry::engine::options::BatchOptions;
+use mailferry::engine::mailbox::MailboxSpec;
+use mailferry::engine::mailbox_job::run_mailbox;
 use mailferry::engine::retry::RetryPolicy;
-use mailferry::imap::connect::{Credentials, ServerAddress};
-use mailferry::imap::tls::TlsOptions;
 use mailferry_tests::seed::{
     FolderSpec, MailboxSpec as SeedSpec, MessageSpec, message, seed_mailbox,
 };
-use mailferry_tests::{
-    Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER, TestSession, free_port,
-};
-
-fn address(port: u16) -> ServerAddress {
-    ServerAddress {
-        host: "127.0.0.1".into(),
-        port,
-        security: Security::None,
-        tls: TlsOptions::default(),
-        timeout: Duration::from_secs(20),
-    }
-}
+use mailferry_tests::{Dovecot, DovecotOptions, TestSession, free_port};
 
 fn spec(source: &Dovecot, destination: &Dovecot, user: &str, password: &str) -> MailboxSpec {
     MailboxSpec {
-        email: format!("{user}@example.test"),
-        source: address(source.imap_port()),
-        source_credentials: Credentials::Login {
-            user: user.into(),
-            password: password.into(),
-        },
-        destination: address(destination.imap_port()),
-        destination_credentials: Credentials::Plain {
-            authzid: Some(user.into()),
-            authcid: MASTER_USER.into(),
-            password: MASTER_PASSWORD.into(),
-        },
-        user_root: None,
-        options: BatchOptions::default(),
         retry: RetryPolicy {
             retries: 2,
             base: Duration::from_millis(50),
             cap: Duration::from_millis(200),
         },
+        ..common::mailbox_spec(source.imap_port(), destination.imap_port(), user, password)
     }
 }
 
+/// A source with `.` as separator, a destination with `/` and quota.
 fn servers() -> (Dovecot, Dovecot) {
     let source = Dovecot::start(DovecotOptions {
         name: "source",

@@ -9,15 +9,12 @@ use common::NoProgress;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use app::model::endpoint::Security;
 use mailferry::db::entity::folder_state;
-use mailferry::engine::mailbox_job::{MailboxSpec, run_mailbox};
-use mailferry::engine::options::BatchOptions;
-use mailferry::engine::retry::RetryPolicy;
+use mailferry::engine::mailbox::MailboxSpec;
+use mailferry::engine::mailbox_job::run_mailbox;
 use mailferry::engine::state;
-use mailferry::imap::connect::{Credentials, ServerAddress, open};
+use mailferry::imap::connect::{Credentials, open};
 use mailferry::imap::fetch::{MessageIds, fetch_meta, open_folder};
-use mailferry::imap::tls::TlsOptions;
 use mailferry_tests::seed::{
     FolderSpec, MailboxSpec as SeedSpec, MessageSpec, message, seed_mailbox,
 };
@@ -26,38 +23,8 @@ use mailferry_tests::{
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
-fn address(port: u16, timeout: Duration) -> ServerAddress {
-    ServerAddress {
-        host: "127.0.0.1".into(),
-        port,
-        security: Security::None,
-        tls: TlsOptions::default(),
-        timeout,
-    }
-}
-
 fn spec(source_port: u16, destination_port: u16, user: &str) -> MailboxSpec {
-    MailboxSpec {
-        email: format!("{user}@example.test"),
-        source: address(source_port, Duration::from_secs(20)),
-        source_credentials: Credentials::Login {
-            user: user.into(),
-            password: format!("pw-{user}"),
-        },
-        destination: address(destination_port, Duration::from_secs(20)),
-        destination_credentials: Credentials::Plain {
-            authzid: Some(user.into()),
-            authcid: MASTER_USER.into(),
-            password: MASTER_PASSWORD.into(),
-        },
-        user_root: None,
-        options: BatchOptions::default(),
-        retry: RetryPolicy {
-            retries: 6,
-            base: Duration::from_millis(100),
-            cap: Duration::from_millis(800),
-        },
-    }
+    common::mailbox_spec(source_port, destination_port, user, &format!("pw-{user}"))
 }
 
 fn corpus(messages: u64) -> SeedSpec {
@@ -120,18 +87,7 @@ async fn assert_identical(source: &Dovecot, destination: &Dovecot, user: &str) {
 }
 
 fn servers() -> (Dovecot, Dovecot) {
-    (
-        Dovecot::start(DovecotOptions {
-            name: "source",
-            ..Default::default()
-        })
-        .unwrap(),
-        Dovecot::start(DovecotOptions {
-            name: "destination",
-            ..Default::default()
-        })
-        .unwrap(),
-    )
+    common::dovecots(DovecotOptions::default())
 }
 
 fn local(port: u16) -> SocketAddr {
@@ -300,4 +256,37 @@ async fn a_crash_between_append_and_commit_and_a_uidvalidity_change_do_not_dupli
         "{revalidated:?}"
     );
     assert_identical(&source, &destination, "crash").await;
+}
+
+/// Mailferry's own database failing inside a folder copy (here a trigger refuses the journal of
+/// the messages about to be appended, as a full disk or a lost PostgreSQL connection would) ends
+/// the mailbox with a storage error, not a server's; nothing is appended.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_failure_inside_a_folder_is_a_storage_error() {
+    use app::ErrorKind;
+    use sea_orm::ConnectionTrait;
+
+    let (mut source, mut destination) = servers();
+    source.add_user("store", "pw-store").unwrap();
+    destination.add_user("store", "x").unwrap();
+    seed_mailbox(&source, "store", &corpus(10)).await.unwrap();
+    let (_dir, db) = common::sqlite().await;
+    db.execute_unprepared(
+        "CREATE TRIGGER no_room BEFORE INSERT ON append_journal \
+         BEGIN SELECT RAISE(FAIL, 'no room for the journal'); END",
+    )
+    .await
+    .unwrap();
+    let job = spec(source.imap_port(), destination.imap_port(), "store");
+    let failure = run_mailbox(&db, &job, &NoProgress).await.unwrap_err();
+    assert_eq!(failure.kind, ErrorKind::StorageFailed, "{failure:?}");
+    assert!(
+        failure.detail.contains("no room for the journal"),
+        "{}",
+        failure.detail
+    );
+    let mut dst = TestSession::master(destination.imap_port(), "store")
+        .await
+        .unwrap();
+    assert!(dst.fetch_all("INBOX").await.unwrap().is_empty());
 }

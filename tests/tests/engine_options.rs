@@ -11,7 +11,8 @@ use app::ErrorKind;
 use app::model::endpoint::Security;
 use chrono::{FixedOffset, TimeZone};
 use mailferry::config::{Config, DatabaseUrl};
-use mailferry::engine::mailbox_job::{MailboxSpec, run_mailbox};
+use mailferry::engine::mailbox::MailboxSpec;
+use mailferry::engine::mailbox_job::run_mailbox;
 use mailferry::engine::options::BatchOptions;
 use mailferry::engine::retry::RetryPolicy;
 use mailferry::imap::connect::{Credentials, ServerAddress};
@@ -108,7 +109,7 @@ async fn options_and_special_use_mapping() {
     let report = run_mailbox(&db, &spec, &NoProgress).await.unwrap();
     assert_eq!(report.copied, 3, "{report:?}");
     assert_eq!(report.problems.len(), 1, "{report:?}");
-    let (folder, problem) = &report.problems[0];
+    let (folder, problem) = (&report.problems[0].folder, &report.problems[0].problem);
     assert_eq!(
         (folder.as_str(), problem.kind),
         ("INBOX", ErrorKind::MessageTooLarge)

@@ -86,12 +86,14 @@ async fn a_hostile_server_fails_one_mailbox_not_the_process() {
     let outcome = tokio::time::timeout(
         // The flooded session ends on the endpoint's 60 s read deadline.
         Duration::from_secs(150),
-        run_batch(&db, &cipher, id, settings, |done| {
-            println!(
-                "finished after {:?}: {} {:?} {:?}",
-                done.elapsed, done.email, done.state, done.error
-            );
-            finished.lock().unwrap().push(done.clone())
+        run_batch(&db, &cipher, id, settings, |event| {
+            if let Some(done) = event.finished() {
+                println!(
+                    "finished after {:?}: {} {:?} {:?}",
+                    done.elapsed, done.email, done.state, done.error
+                );
+                finished.lock().unwrap().push(done.clone())
+            }
         }),
     )
     .await

@@ -10,6 +10,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use app::model::batch::{BatchState, MailboxState};
 use mailferry::batches::actions;
 use mailferry::config::{Config, DatabaseUrl};
 use mailferry::db::entity::{batch, mailbox};
@@ -18,6 +19,7 @@ use mailferry::secrets::Cipher;
 use mailferry_tests::mailferry_server::{MailferryServer, mailferry_binary};
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
 use mailferry_tests::{Dovecot, DovecotOptions, Fault, FaultProxy, Postgres, TestSession};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 const MAILBOXES: usize = 60;
@@ -30,14 +32,15 @@ struct Fixture {
     _pg: Postgres,
     _shared: tempfile::TempDir,
     db: sea_orm::DatabaseConnection,
-    id: i32,
+    id: i64,
     users: Vec<String>,
     env: Vec<(&'static str, String)>,
 }
 
 /// Source and destination with `mailboxes` users of MESSAGES messages each, a slowed link to the
-/// source, a PostgreSQL with a batch of them (source endpoint limited to `endpoint_max`).
-async fn fixture(mailboxes: usize, endpoint_max: u32) -> Fixture {
+/// source, a PostgreSQL with a batch of them (the endpoints limited to `(source_max,
+/// destination_max)` mailboxes at once).
+async fn fixture(mailboxes: usize, (source_max, destination_max): (u32, u32)) -> Fixture {
     let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
     let users: Vec<String> = (0..mailboxes)
         .map(|i| format!("u{i:02}@example.test"))
@@ -89,15 +92,11 @@ async fn fixture(mailboxes: usize, endpoint_max: u32) -> Fixture {
     let db = mailferry::db::open(&config).await.unwrap();
     let cipher = Cipher::new(&[0x42; 32]);
     let mut source_endpoint = endpoint(EndpointRole::Source, proxy.port());
-    source_endpoint.max_concurrent = endpoint_max;
-    let id = common::stored_batch(
-        &db,
-        &cipher,
-        &source_endpoint,
-        &endpoint(EndpointRole::Destination, destination.imap_port()),
-        &csv,
-    )
-    .await;
+    source_endpoint.max_concurrent = source_max;
+    let mut destination_endpoint = endpoint(EndpointRole::Destination, destination.imap_port());
+    destination_endpoint.max_concurrent = destination_max;
+    let id =
+        common::stored_batch(&db, &cipher, &source_endpoint, &destination_endpoint, &csv).await;
     let env = vec![
         ("MAILFERRY_DATABASE_URL", pg.url()),
         ("MAILFERRY_SECRET_KEY_FILE", key_path.display().to_string()),
@@ -126,7 +125,7 @@ impl Fixture {
             .collect()
     }
 
-    async fn state(&self) -> String {
+    async fn state(&self) -> BatchState {
         batch::Entity::find_by_id(self.id)
             .one(&self.db)
             .await
@@ -138,7 +137,7 @@ impl Fixture {
     async fn synced(&self) -> Vec<mailbox::Model> {
         mailbox::Entity::find()
             .filter(mailbox::Column::BatchId.eq(self.id))
-            .filter(mailbox::Column::State.eq("Synced"))
+            .filter(mailbox::Column::State.eq(MailboxState::Synced))
             .all(&self.db)
             .await
             .unwrap()
@@ -164,7 +163,7 @@ impl Fixture {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_processes_share_a_batch_and_survive_a_killed_one() {
-    let f = fixture(MAILBOXES, 100).await;
+    let f = fixture(MAILBOXES, (100, 100)).await;
     let mut processes = f.start_processes(3, &[]);
     actions::start(&f.db, f.id).await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -204,7 +203,7 @@ async fn three_processes_share_a_batch_and_survive_a_killed_one() {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let state = f.state().await;
-        if state == "Completed" {
+        if state == BatchState::Completed {
             break;
         }
         assert!(Instant::now() < deadline, "batch state {state}");
@@ -219,7 +218,7 @@ async fn most_at_once(f: &Fixture, processes: &[MailferryServer], total: usize) 
     loop {
         let live = mailbox::Entity::find()
             .filter(mailbox::Column::BatchId.eq(f.id))
-            .filter(mailbox::Column::State.eq("Syncing"))
+            .filter(mailbox::Column::State.eq(MailboxState::Syncing))
             .filter(mailbox::Column::LeaseUntil.gte(chrono::Utc::now()))
             .all(&f.db)
             .await
@@ -238,10 +237,11 @@ async fn most_at_once(f: &Fixture, processes: &[MailferryServer], total: usize) 
     }
 }
 
-/// Three processes with three slots each, an endpoint allowing two: never more than two at once.
+/// Three processes with three slots each, a source endpoint allowing two: never more than two
+/// at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_endpoint_limit_holds_across_processes() {
-    let f = fixture(12, 2).await;
+async fn a_source_endpoint_limit_holds_across_processes() {
+    let f = fixture(12, (2, 100)).await;
     let processes = f.start_processes(3, &[]);
     actions::start(&f.db, f.id).await.unwrap();
     let most = most_at_once(&f, &processes, 12).await;
@@ -253,11 +253,27 @@ async fn an_endpoint_limit_holds_across_processes() {
     f.assert_each_copied_once().await;
 }
 
+/// Three processes with three slots each, a roomy source and a destination endpoint allowing
+/// two: never more than two at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_destination_endpoint_limit_holds_across_processes() {
+    let f = fixture(12, (100, 2)).await;
+    let processes = f.start_processes(3, &[]);
+    actions::start(&f.db, f.id).await.unwrap();
+    let most = most_at_once(&f, &processes, 12).await;
+    assert!(
+        most <= 2,
+        "at most 2 mailboxes at once into the destination, saw {most}"
+    );
+    assert!(most >= 1);
+    f.assert_each_copied_once().await;
+}
+
 /// Three processes with three slots each and a roomy endpoint, the cluster-wide limit at two:
 /// never more than two at once over all processes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cluster_wide_limit_holds_across_processes() {
-    let f = fixture(12, 100).await;
+    let f = fixture(12, (100, 100)).await;
     let processes = f.start_processes(3, &[("MAILFERRY_CLUSTER_MAX_CONCURRENT_MAILBOXES", "2")]);
     actions::start(&f.db, f.id).await.unwrap();
     let most = most_at_once(&f, &processes, 12).await;
@@ -293,7 +309,7 @@ fn a_second_process_on_one_sqlite_file_is_refused() {
 /// the batch with nothing copied twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_reaches_every_process() {
-    let f = fixture(12, 100).await;
+    let f = fixture(12, (100, 100)).await;
     // Slow enough that the stop lands while mailboxes are being copied.
     f.proxy.set_fault(Fault::Delay(Duration::from_millis(60)));
     let processes = f.start_processes(2, &[]);
@@ -303,7 +319,7 @@ async fn a_stop_reaches_every_process() {
     loop {
         let claimed = mailbox::Entity::find()
             .filter(mailbox::Column::BatchId.eq(f.id))
-            .filter(mailbox::Column::State.ne("Queued"))
+            .filter(mailbox::Column::State.ne(MailboxState::Queued))
             .all(&f.db)
             .await
             .unwrap();
@@ -323,12 +339,12 @@ async fn a_stop_reaches_every_process() {
         let state = f.state().await;
         let busy = mailbox::Entity::find()
             .filter(mailbox::Column::BatchId.eq(f.id))
-            .filter(mailbox::Column::State.is_in(["Queued", "Syncing"]))
+            .filter(mailbox::Column::State.is_in([MailboxState::Queued, MailboxState::Syncing]))
             .all(&f.db)
             .await
             .unwrap()
             .len();
-        if state == "Stopped" && busy == 0 {
+        if state == BatchState::Stopped && busy == 0 {
             break;
         }
         assert!(
@@ -349,5 +365,39 @@ async fn a_stop_reaches_every_process() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    f.assert_each_copied_once().await;
+}
+
+/// `batch run` while another process holds a mailbox of the batch: it says who holds it until
+/// when, copies the rest, waits (here until the holder's lease runs out and it takes the mailbox
+/// over), and reports the batch complete only when every mailbox is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_run_waits_for_a_mailbox_another_process_holds() {
+    let f = fixture(2, (100, 100)).await;
+    f.proxy.set_fault(Fault::None);
+    actions::start(&f.db, f.id).await.unwrap();
+    let held = chrono::Utc::now() + chrono::Duration::seconds(4);
+    mailbox::Entity::update_many()
+        .col_expr(mailbox::Column::State, Expr::value(MailboxState::Syncing))
+        .col_expr(mailbox::Column::ClaimedBy, Expr::value("elsewhere:1"))
+        .col_expr(mailbox::Column::LeaseUntil, Expr::value(held))
+        .filter(mailbox::Column::BatchId.eq(f.id))
+        .filter(mailbox::Column::EmailAddress.eq(f.users[0].as_str()))
+        .exec(&f.db)
+        .await
+        .unwrap();
+    let output = Command::new(mailferry_binary().unwrap())
+        .args(["batch", "run", &f.id.to_string()])
+        .envs(f.env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .unwrap();
+    let text = common::output_text(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(f.users[0].as_str()) && text.contains("held by elsewhere:1 until"),
+        "names the holder:\n{text}"
+    );
+    assert!(text.contains("Completed — 2 synced, 0 failed"), "{text}");
+    assert_eq!(f.synced().await.len(), 2);
     f.assert_each_copied_once().await;
 }

@@ -5,8 +5,11 @@ use serde::{Deserialize, Serialize};
 macro_rules! state_enum {
     ($(#[$doc:meta])* $name:ident { $($variant:ident = $code:literal,)* }) => {
         $(#[$doc])*
+        /// Stored as its code (a sea-orm active enum on the server).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name { $($variant,)* }
+        #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+        #[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
+        pub enum $name { $(#[cfg_attr(feature = "ssr", sea_orm(string_value = $code))] $variant,)* }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant,)*];
@@ -36,6 +39,15 @@ state_enum! {
         Completed = "Completed",
         CompletedWithErrors = "CompletedWithErrors",
         Failed = "Failed",
+    }
+}
+
+state_enum! {
+    /// Where a batch's status e-mail is.
+    EmailStatus {
+        Sending = "sending",
+        Sent = "sent",
+        Failed = "failed",
     }
 }
 
@@ -111,7 +123,7 @@ pub struct BatchDetail {
     pub notify_emails: Vec<String>,
     pub started_at: Option<chrono::DateTime<chrono::Utc>>,
     pub ended_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub email_status: Option<String>,
+    pub email_status: Option<EmailStatus>,
     pub bytes_copied: u64,
     pub messages_total: u64,
     pub mailboxes: Vec<MailboxRow>,
@@ -124,7 +136,7 @@ pub struct BatchLive {
     pub summary: BatchSummary,
     pub bytes_copied: u64,
     pub messages_total: u64,
-    pub email_status: Option<String>,
+    pub email_status: Option<EmailStatus>,
     pub changed: Vec<MailboxRow>,
     /// The rows are complete: replace the table rather than merge.
     pub full: bool,

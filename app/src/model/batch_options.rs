@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Stored as JSON on the batch (a typed JSON column on the server).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::FromJsonQueryResult))]
 #[serde(default)]
 pub struct BatchOptions {
     /// Folder patterns (`*` any text, `%` any text within one level) to copy; empty = all.

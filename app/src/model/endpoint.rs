@@ -7,9 +7,13 @@ use crate::ids::EndpointId;
 
 /// Which side of a migration an endpoint serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
 #[serde(rename_all = "lowercase")]
 pub enum EndpointRole {
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "source"))]
     Source,
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "destination"))]
     Destination,
 }
 
@@ -63,13 +67,18 @@ pub enum EndpointTestResult {
 
 /// How the connection is protected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
 #[serde(rename_all = "lowercase")]
 pub enum Security {
     /// TLS from the first byte (IMAPS, usually port 993).
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "tls"))]
     Tls,
     /// Plain connection upgraded with STARTTLS (usually port 143).
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "starttls"))]
     Starttls,
     /// No encryption (only for loopback or trusted networks).
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "none"))]
     None,
 }
 
@@ -93,14 +102,19 @@ impl Security {
 
 /// How a user (or an admin) proves who they are with their own secret.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
 #[serde(rename_all = "lowercase")]
 pub enum AuthMechanism {
     /// `LOGIN user password`.
     #[default]
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "login"))]
     Login,
     /// `AUTHENTICATE PLAIN` (RFC 4616).
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "plain"))]
     Plain,
     /// `AUTHENTICATE XOAUTH2`: the CSV's Password column holds an OAuth 2 access token.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "xoauth2"))]
     Xoauth2,
 }
 
@@ -124,11 +138,15 @@ impl AuthMechanism {
 
 /// How an admin signs in on a user's behalf.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
 #[serde(rename_all = "kebab-case")]
 pub enum Impersonation {
     /// SASL PLAIN with the user as authorization identity (RFC 4616).
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "sasl-plain"))]
     SaslPlain,
     /// Dovecot master user: `LOGIN user*admin password`.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "master-separator"))]
     MasterSeparator,
 }
 

@@ -17,7 +17,7 @@ fn token_hash(token: &str) -> String {
 }
 
 /// Starts a new session (a fresh token every sign-in: no session fixation) and returns the token.
-pub async fn create(db: &DatabaseConnection, admin_id: i32) -> Result<String, DbErr> {
+pub async fn create(db: &DatabaseConnection, admin_id: i64) -> Result<String, DbErr> {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = hex::encode(bytes);

@@ -1,16 +1,20 @@
-//! What an admin does to a batch: stop, resume, delete, and start again from its failed rows.
+//! What an admin does to a batch: start, stop, resume, delete, and start again from its failed
+//! rows. Each change that lets mailboxes run checks, in its own transaction, that no other
+//! running batch holds the same addresses.
 
 use std::io::Write;
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, TransactionTrait,
 };
 
 use app::model::batch::{BatchState, MailboxState};
 
 use super::create_batch::QueuedMailbox;
+use super::membership::{self, Conflict};
 use crate::db::entity::{batch, mailbox, migration_error};
 
 #[derive(Debug, thiserror::Error)]
@@ -18,230 +22,184 @@ pub enum ActionError {
     #[error(transparent)]
     Db(#[from] DbErr),
     #[error("batch {0} not found")]
-    NotFound(i32),
+    NotFound(i64),
     #[error(
         "batch {0} is running (a process holds its mailboxes; the claims of a process that died \
          run out after mailbox_lease_secs); stop it first"
     )]
-    Running(i32),
+    Running(i64),
     #[error("batch {0} has no failed or stopped mailboxes")]
-    NothingToRetry(i32),
+    NothingToRetry(i64),
+    #[error(
+        "{} is in batch {}, which is still running or was interrupted: continue that batch \
+         (`mailferry batch run {}`, or Resume in the web app) or stop it first",
+        .0.email, .0.batch, .0.batch
+    )]
+    AlreadyRunning(Conflict),
     #[error("writing the CSV: {0}")]
     Csv(#[from] csv::Error),
 }
 
-async fn find(db: &DatabaseConnection, id: i32) -> Result<batch::Model, ActionError> {
-    batch::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(ActionError::NotFound(id))
+async fn find(db: &impl sea_orm::ConnectionTrait, id: i64) -> Result<batch::Model, ActionError> {
+    batch::find(db, id).await?.ok_or(ActionError::NotFound(id))
 }
 
-async fn set_state(db: &DatabaseConnection, id: i32, state: BatchState) -> Result<(), DbErr> {
-    batch::Entity::update_many()
-        .col_expr(batch::Column::State, Expr::value(state.as_str()))
-        .filter(batch::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
+/// Refuses when another running batch holds one of this batch's addresses (inside `txn`, after
+/// the membership lock).
+async fn check_free(txn: &DatabaseTransaction, id: i64) -> Result<(), ActionError> {
+    let emails = membership::addresses(txn, id).await?;
+    match membership::running_elsewhere(txn, &emails, Some(id)).await? {
+        Some(conflict) => Err(ActionError::AlreadyRunning(conflict)),
+        None => Ok(()),
+    }
 }
 
 /// Starts a batch for the workers (state Syncing); a finished batch is started again only
 /// through `resume`.
-pub async fn start(db: &DatabaseConnection, id: i32) -> Result<(), ActionError> {
-    let current = find(db, id).await?;
-    if current.state == BatchState::Stopping.as_str() {
+pub async fn start(db: &DatabaseConnection, id: i64) -> Result<(), ActionError> {
+    let txn = db.begin().await?;
+    membership::lock(&txn).await?;
+    if find(&txn, id).await?.state == BatchState::Stopping {
         return Err(ActionError::Running(id));
     }
-    set_state(db, id, BatchState::Syncing).await?;
+    check_free(&txn, id).await?;
+    batch::set_state(&txn, id, BatchState::Syncing).await?;
+    txn.commit().await?;
     Ok(())
 }
 
 /// Stops a batch: queued mailboxes at once, running ones after their transaction in flight.
-pub async fn stop(db: &DatabaseConnection, id: i32) -> Result<BatchState, ActionError> {
+pub async fn stop(db: &DatabaseConnection, id: i64) -> Result<BatchState, ActionError> {
     let current = find(db, id).await?;
-    let finished = [
-        BatchState::Completed,
-        BatchState::CompletedWithErrors,
-        BatchState::Failed,
-        BatchState::Stopped,
-    ];
-    if let Some(state) = finished.into_iter().find(|s| current.state == s.as_str()) {
+    if matches!(
+        current.state,
+        BatchState::Completed
+            | BatchState::CompletedWithErrors
+            | BatchState::Failed
+            | BatchState::Stopped
+    ) {
         // Nothing left to stop.
-        return Ok(state);
+        return Ok(current.state);
     }
-    let next = if current.state == BatchState::Syncing.as_str() {
+    let next = if current.state == BatchState::Syncing {
         BatchState::Stopping
     } else {
         BatchState::Stopped
     };
     mailbox::Entity::update_many()
-        .col_expr(
-            mailbox::Column::State,
-            Expr::value(MailboxState::Stopped.as_str()),
-        )
+        .col_expr(mailbox::Column::State, Expr::value(MailboxState::Stopped))
         .col_expr(mailbox::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(mailbox::Column::BatchId.eq(id))
-        .filter(mailbox::Column::State.eq(MailboxState::Queued.as_str()))
+        .filter(mailbox::Column::State.eq(MailboxState::Queued))
         .exec(db)
         .await?;
-    set_state(db, id, next).await?;
+    batch::set_state(db, id, next).await?;
     Ok(next)
-}
-
-/// Whether any process holds a live claim on a mailbox of the batch.
-async fn has_live_claims(db: &DatabaseConnection, id: i32) -> Result<bool, DbErr> {
-    use sea_orm::PaginatorTrait;
-    let live = mailbox::Entity::find()
-        .filter(mailbox::Column::BatchId.eq(id))
-        .filter(mailbox::Column::State.eq(MailboxState::Syncing.as_str()))
-        .filter(mailbox::Column::LeaseUntil.gte(Utc::now()))
-        .count(db)
-        .await?;
-    Ok(live > 0)
 }
 
 /// Queues the failed and stopped mailboxes again (they resume from their state); returns how many.
 /// A batch still marked running whose every claim has expired was interrupted (its process died,
 /// or its disk filled up) and is resumed too.
-pub async fn resume(db: &DatabaseConnection, id: i32) -> Result<u64, ActionError> {
-    let current = find(db, id).await?;
-    let marked_running = current.state == BatchState::Syncing.as_str()
-        || current.state == BatchState::Stopping.as_str();
-    if marked_running && has_live_claims(db, id).await? {
+pub async fn resume(db: &DatabaseConnection, id: i64) -> Result<u64, ActionError> {
+    let txn = db.begin().await?;
+    membership::lock(&txn).await?;
+    let current = find(&txn, id).await?;
+    if current.is_running() && mailbox::batch_is_held(&txn, id).await? {
         return Err(ActionError::Running(id));
     }
+    let retry = Condition::any()
+        .add(mailbox::Column::State.is_in([MailboxState::Failed, MailboxState::Stopped]))
+        // Interrupted: claimed by a process whose lease ran out.
+        .add(mailbox::claimable(Utc::now()));
     let queued = mailbox::Entity::update_many()
-        .col_expr(
-            mailbox::Column::State,
-            Expr::value(MailboxState::Queued.as_str()),
-        )
+        .col_expr(mailbox::Column::State, Expr::value(MailboxState::Queued))
         .col_expr(mailbox::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(mailbox::Column::BatchId.eq(id))
-        .filter(
-            sea_orm::Condition::any()
-                .add(mailbox::Column::State.is_in([
-                    MailboxState::Failed.as_str(),
-                    MailboxState::Stopped.as_str(),
-                ]))
-                // Interrupted: claimed by a process whose lease ran out.
-                .add(
-                    sea_orm::Condition::all()
-                        .add(mailbox::Column::State.eq(MailboxState::Syncing.as_str()))
-                        .add(
-                            sea_orm::Condition::any()
-                                .add(mailbox::Column::LeaseUntil.is_null())
-                                .add(mailbox::Column::LeaseUntil.lt(Utc::now())),
-                        ),
-                ),
-        )
-        .exec(db)
+        .filter(retry)
+        .exec(&txn)
         .await?
         .rows_affected;
-    set_state(db, id, BatchState::Created).await?;
+    batch::set_state(&txn, id, BatchState::Created).await?;
+    txn.commit().await?;
     Ok(queued)
 }
 
 /// Deletes a batch with its mailboxes and errors (the accounts' sync state stays: a later batch
 /// still resumes and never duplicates).
-pub async fn delete(db: &DatabaseConnection, id: i32) -> Result<(), ActionError> {
-    let current = find(db, id).await?;
-    if current.state == BatchState::Syncing.as_str()
-        || current.state == BatchState::Stopping.as_str()
-    {
+pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<(), ActionError> {
+    if find(db, id).await?.is_running() {
         return Err(ActionError::Running(id));
     }
-    db.transaction::<_, (), DbErr>(|txn| {
-        Box::pin(async move {
-            migration_error::Entity::delete_many()
-                .filter(migration_error::Column::BatchId.eq(id))
-                .exec(txn)
-                .await?;
-            mailbox::Entity::delete_many()
-                .filter(mailbox::Column::BatchId.eq(id))
-                .exec(txn)
-                .await?;
-            batch::Entity::delete_by_id(id).exec(txn).await?;
-            Ok(())
-        })
-    })
-    .await
-    .map_err(|e| match e {
-        sea_orm::TransactionError::Connection(e) | sea_orm::TransactionError::Transaction(e) => e,
-    })?;
+    let txn = db.begin().await?;
+    migration_error::Entity::delete_many()
+        .filter(migration_error::Column::BatchId.eq(id))
+        .exec(&txn)
+        .await?;
+    mailbox::Entity::delete_many()
+        .filter(mailbox::Column::BatchId.eq(id))
+        .exec(&txn)
+        .await?;
+    batch::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
     Ok(())
 }
 
-async fn failed_rows(db: &DatabaseConnection, id: i32) -> Result<Vec<mailbox::Model>, DbErr> {
-    mailbox::Entity::find()
-        .filter(mailbox::Column::BatchId.eq(id))
-        .filter(mailbox::Column::State.is_in([
-            MailboxState::Failed.as_str(),
-            MailboxState::Stopped.as_str(),
-        ]))
-        .order_by_asc(mailbox::Column::RowIndex)
-        .all(db)
-        .await
-}
+const RETRYABLE: [MailboxState; 2] = [MailboxState::Failed, MailboxState::Stopped];
 
 /// A new batch of the failed and stopped rows, with the stored (encrypted) credentials: nothing
 /// to upload again. Returns the new batch's id.
-pub async fn new_batch_from_failed(db: &DatabaseConnection, id: i32) -> Result<i32, ActionError> {
+pub async fn new_batch_from_failed(db: &DatabaseConnection, id: i64) -> Result<i64, ActionError> {
     let original = find(db, id).await?;
-    let rows = failed_rows(db, id).await?;
+    let rows = mailbox::of_batch_in(db, id, &RETRYABLE).await?;
     if rows.is_empty() {
         return Err(ActionError::NothingToRetry(id));
     }
+    let emails: Vec<String> = rows.iter().map(|r| r.email_address.clone()).collect();
     let now = Utc::now();
-    let new_id = db
-        .transaction::<_, i32, DbErr>(|txn| {
-            Box::pin(async move {
-                use sea_orm::{ActiveModelTrait, Set};
-                let created = batch::ActiveModel {
-                    name: Set(format!("{} (retry)", original.name)),
-                    state: Set(BatchState::Created.as_str().into()),
-                    source_endpoint_id: Set(original.source_endpoint_id),
-                    destination_endpoint_id: Set(original.destination_endpoint_id),
-                    options: Set(original.options.clone()),
-                    notify_emails: Set(original.notify_emails.clone()),
-                    created_at: Set(now),
-                    ..Default::default()
-                }
-                .insert(txn)
-                .await?;
-                let copies = rows.into_iter().map(|row| {
-                    QueuedMailbox {
-                        batch_id: created.id,
-                        row_index: row.row_index,
-                        email_address: row.email_address,
-                        source_username: row.source_username,
-                        source_secret: row.source_secret,
-                        user_root: row.user_root,
-                        destination_secret: row.destination_secret,
-                    }
-                    .into_active_model(now)
-                });
-                mailbox::Entity::insert_many(copies).exec(txn).await?;
-                Ok(created.id)
-            })
-        })
-        .await
-        .map_err(|e| match e {
-            sea_orm::TransactionError::Connection(e)
-            | sea_orm::TransactionError::Transaction(e) => e,
-        })?;
-    Ok(new_id)
+    let txn = db.begin().await?;
+    membership::lock(&txn).await?;
+    if let Some(conflict) = membership::running_elsewhere(&txn, &emails, None).await? {
+        return Err(ActionError::AlreadyRunning(conflict));
+    }
+    use sea_orm::{ActiveModelTrait, Set};
+    let created = batch::ActiveModel {
+        name: Set(format!("{} (retry)", original.name)),
+        state: Set(BatchState::Created),
+        source_endpoint_id: Set(original.source_endpoint_id),
+        destination_endpoint_id: Set(original.destination_endpoint_id),
+        options: Set(original.options.clone()),
+        notify_emails: Set(original.notify_emails.clone()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let copies = rows.into_iter().map(|row| {
+        QueuedMailbox {
+            batch_id: created.id,
+            row_index: row.row_index,
+            email_address: row.email_address,
+            source_username: row.source_username,
+            source_secret: row.source_secret,
+            user_root: row.user_root,
+            destination_secret: row.destination_secret,
+        }
+        .into_active_model(now)
+    });
+    mailbox::Entity::insert_many(copies).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(created.id)
 }
 
 /// The failed rows as Exchange's CSV with an empty Password column, to fix and upload again.
 pub async fn write_failed_rows_csv<W: Write>(
     db: &DatabaseConnection,
-    id: i32,
+    id: i64,
     out: W,
 ) -> Result<W, ActionError> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(["EmailAddress", "UserName", "Password", "UserRoot"])?;
-    for row in failed_rows(db, id).await? {
+    for row in mailbox::of_batch_in(db, id, &RETRYABLE).await? {
         writer.write_record([
             row.email_address.as_str(),
             &row.source_username,

@@ -3,6 +3,8 @@
 
 pub mod actions;
 pub mod create_batch;
+pub mod mailbox_run;
+pub mod membership;
 pub mod preflight;
 pub mod record;
 pub mod run_batch;

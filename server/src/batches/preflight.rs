@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
 use app::ErrorKind;
+use app::model::batch::MailboxState;
 
 use crate::db::entity::{batch, mailbox};
 use crate::endpoints::store;
@@ -36,7 +37,7 @@ pub enum PreflightError {
     #[error(transparent)]
     Db(#[from] DbErr),
     #[error("batch {0} not found or without endpoints")]
-    NotFound(i32),
+    NotFound(i64),
     #[error(transparent)]
     Endpoint(#[from] store::EndpointStoreError),
 }
@@ -44,7 +45,7 @@ pub enum PreflightError {
 /// Bytes per second measured over finished mailboxes, or the default.
 pub async fn measured_rate(db: &DatabaseConnection) -> Result<f64, DbErr> {
     let done = mailbox::Entity::find()
-        .filter(mailbox::Column::State.eq("Synced"))
+        .filter(mailbox::Column::State.eq(MailboxState::Synced))
         .filter(mailbox::Column::BytesCopied.gt(0))
         .all(db)
         .await?;
@@ -106,10 +107,9 @@ async fn count(
 pub async fn preflight(
     db: &DatabaseConnection,
     cipher: &Cipher,
-    batch_id: i32,
+    batch_id: i64,
 ) -> Result<Vec<PreflightRow>, PreflightError> {
-    let batch = batch::Entity::find_by_id(batch_id)
-        .one(db)
+    let batch = batch::find(db, batch_id)
         .await?
         .ok_or(PreflightError::NotFound(batch_id))?;
     let (Some(source_id), Some(destination_id)) =
@@ -119,13 +119,9 @@ pub async fn preflight(
     };
     let source = store::load(db, cipher, source_id).await?;
     let destination = store::load(db, cipher, destination_id).await?;
-    let options: BatchOptions = serde_json::from_str(&batch.options).unwrap_or_default();
+    let options: BatchOptions = batch.options;
     let rate = measured_rate(db).await?;
-    let rows = mailbox::Entity::find()
-        .filter(mailbox::Column::BatchId.eq(batch_id))
-        .order_by_asc(mailbox::Column::RowIndex)
-        .all(db)
-        .await?;
+    let rows = mailbox::of_batch(db, batch_id).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let mut result = PreflightRow {

@@ -1,5 +1,7 @@
 //! Writing outcomes: mailbox states and counters, error rows, the account's completion.
 
+use std::collections::HashSet;
+
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -10,6 +12,7 @@ use app::model::batch::MailboxState;
 use app::{ErrorKind, ErrorScope};
 
 use crate::db::entity::{mailbox, migration_error, sync_account};
+use crate::engine::mailbox::MailboxReport;
 
 /// One error row of the report.
 pub struct ErrorRecord<'a> {
@@ -59,17 +62,66 @@ pub async fn fail_before_start(
     .await
 }
 
+/// Writes a mailbox's message and folder problems, except those a pass before already wrote
+/// (a retried or resumed mailbox meets the same problems again).
+pub async fn problems(
+    db: &DatabaseConnection,
+    mailbox: &mailbox::Model,
+    report: &MailboxReport,
+) -> Result<(), DbErr> {
+    if report.problems.is_empty() && report.folder_problems.is_empty() {
+        return Ok(());
+    }
+    let known: HashSet<(ErrorKind, Option<String>, Option<i64>)> = migration_error::Entity::find()
+        .filter(migration_error::Column::MailboxId.eq(mailbox.id))
+        .filter(migration_error::Column::Scope.eq(ErrorScope::Message))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| (e.kind, e.folder, e.uid))
+        .collect();
+    let messages = report.problems.iter().map(|p| ErrorRecord {
+        mailbox,
+        kind: p.problem.kind,
+        message: p.problem.detail.clone(),
+        folder: Some(p.folder.clone()),
+        uid: Some(p.problem.uid),
+        subject: p.problem.subject.clone(),
+        size: Some(p.problem.size),
+    });
+    let folders = report
+        .folder_problems
+        .iter()
+        .map(|(folder, detail)| ErrorRecord {
+            mailbox,
+            kind: ErrorKind::FolderFailed,
+            message: detail.clone(),
+            folder: Some(folder.clone()),
+            uid: None,
+            subject: None,
+            size: None,
+        });
+    for record in messages.chain(folders) {
+        let key = (
+            record.kind,
+            record.folder.clone(),
+            record.uid.map(i64::from),
+        );
+        if !known.contains(&key) {
+            error(db, record).await?;
+        }
+    }
+    Ok(())
+}
+
 pub async fn error(db: &DatabaseConnection, record: ErrorRecord<'_>) -> Result<(), DbErr> {
     migration_error::ActiveModel {
         batch_id: Set(record.mailbox.batch_id),
         mailbox_id: Set(record.mailbox.id),
         row_index: Set(record.mailbox.row_index),
         email_address: Set(record.mailbox.email_address.clone()),
-        kind: Set(record.kind.as_str().into()),
-        scope: Set(match record.kind.scope() {
-            ErrorScope::Mailbox => "mailbox".into(),
-            ErrorScope::Message => "message".into(),
-        }),
+        kind: Set(record.kind),
+        scope: Set(record.kind.scope()),
         message: Set(record.message),
         folder: Set(record.folder),
         uid: Set(record.uid.map(i64::from)),
@@ -83,10 +135,10 @@ pub async fn error(db: &DatabaseConnection, record: ErrorRecord<'_>) -> Result<(
     Ok(())
 }
 
-pub async fn set_state(db: &DatabaseConnection, id: i32, state: MailboxState) -> Result<(), DbErr> {
+pub async fn set_state(db: &DatabaseConnection, id: i64, state: MailboxState) -> Result<(), DbErr> {
     let now = Utc::now();
     let mut update = mailbox::Entity::update_many()
-        .col_expr(mailbox::Column::State, Expr::value(state.as_str()))
+        .col_expr(mailbox::Column::State, Expr::value(state))
         .col_expr(mailbox::Column::UpdatedAt, Expr::value(now));
     if state == MailboxState::Syncing {
         update = update
@@ -97,7 +149,7 @@ pub async fn set_state(db: &DatabaseConnection, id: i32, state: MailboxState) ->
             )
             .col_expr(
                 mailbox::Column::ErrorKind,
-                Expr::value(Option::<String>::None),
+                Expr::value(Option::<ErrorKind>::None),
             )
             .col_expr(
                 mailbox::Column::ErrorMessage,
@@ -120,7 +172,7 @@ pub struct Totals {
 }
 
 impl Totals {
-    pub fn of(report: &crate::engine::mailbox_job::MailboxReport, skipped: u64) -> Totals {
+    pub fn of(report: &MailboxReport, skipped: u64) -> Totals {
         Totals {
             folders_total: report.folders_total,
             folders_done: report.folders_done,
@@ -132,23 +184,20 @@ impl Totals {
 
 pub async fn finish(
     db: &DatabaseConnection,
-    id: i32,
+    id: i64,
     state: MailboxState,
     totals: Totals,
     failure: Option<(ErrorKind, String)>,
 ) -> Result<(), DbErr> {
-    let (kind, message) = match failure {
-        Some((k, m)) => (Some(k.as_str().to_string()), Some(m)),
-        None => (None, None),
-    };
+    let (kind, message) = failure.unzip();
     mailbox::Entity::update_many()
         .col_expr(
             mailbox::Column::FoldersTotal,
-            Expr::value(totals.folders_total as i32),
+            Expr::value(i32::try_from(totals.folders_total).unwrap_or(i32::MAX)),
         )
         .col_expr(
             mailbox::Column::FoldersDone,
-            Expr::value(totals.folders_done as i32),
+            Expr::value(i32::try_from(totals.folders_done).unwrap_or(i32::MAX)),
         )
         .col_expr(
             mailbox::Column::MessagesTotal,
@@ -178,7 +227,7 @@ pub async fn completed_before(db: &DatabaseConnection, email: &str) -> Result<bo
 pub async fn mark_completed(
     db: &DatabaseConnection,
     email: &str,
-    batch_id: i32,
+    batch_id: i64,
 ) -> Result<(), DbErr> {
     sync_account::Entity::update_many()
         .col_expr(sync_account::Column::CompletedAt, Expr::value(Utc::now()))

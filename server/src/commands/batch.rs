@@ -5,17 +5,19 @@ use std::io::Write;
 use sea_orm::{EntityTrait, QueryOrder};
 
 use crate::batches::actions::{self, ActionError};
-use crate::batches::preflight::{PreflightError, PreflightRow, preflight};
+use app::model::batch::MailboxState;
+
+use super::output;
+use crate::batches::preflight::{PreflightError, preflight};
 use crate::batches::run_batch::{RunBatchError, RunSettings, run_batch};
 use crate::cli::BatchAction;
 use crate::config::Config;
 use crate::db::entity::{batch, mailbox};
-use crate::engine::retry::RetryPolicy;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BatchCommandError {
     #[error(transparent)]
-    Runtime(#[from] crate::serve::ServeError),
+    Runtime(#[from] crate::runtime::RuntimeError),
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
     #[error(transparent)]
@@ -28,100 +30,64 @@ pub enum BatchCommandError {
     Io(#[from] std::io::Error),
 }
 
-pub fn print_preflight(rows: &[PreflightRow]) {
-    let mut total = std::time::Duration::ZERO;
-    for row in rows {
-        match &row.problem {
-            Some((kind, detail)) => println!(
-                "row {:>5}  {:<40} {}: {}",
-                row.row_index,
-                row.email,
-                kind.title(),
-                detail
-            ),
-            None => println!(
-                "row {:>5}  {:<40} ok  {} folders, {} messages, {:.1} MB, about {} s",
-                row.row_index,
-                row.email,
-                row.folders,
-                row.messages,
-                row.bytes as f64 / 1_048_576.0,
-                row.estimate.as_secs().max(1)
-            ),
-        }
-        total += row.estimate;
+/// `batch run`: runs (or continues) the batch in this process, waiting for the mailboxes other
+/// processes hold; never reports the batch finished while one is held.
+async fn run_here(id: i64, concurrency: usize, config: Config) -> Result<u8, BatchCommandError> {
+    // This process migrates: on SQLite it takes the database's lock (and with it the mailboxes
+    // of a run that was killed).
+    let runtime = crate::runtime::open_for_work(config).await?;
+    let (db, cipher) = (&runtime.db, &runtime.cipher);
+    let settings = RunSettings {
+        lease: runtime.config.lease(),
+        cluster_max: runtime.config.cluster_max(),
+        wait_for_held: true,
+        ..RunSettings::with_concurrency(concurrency.max(1))
+    };
+    let outcome = run_batch(db, cipher, id, settings, output::print_event).await?;
+    output::print_outcome(id, &outcome);
+    let smtp = crate::mail::mail_settings::load(db, cipher, &runtime.config.smtp)
+        .await
+        .map(|settings| settings.smtp)
+        .unwrap_or_else(|_| runtime.config.smtp.clone());
+    if let Err(e) = crate::mail::status_email::send(db, &smtp, id).await {
+        println!("the status e-mail could not be sent: {e}");
     }
-    let problems = rows.iter().filter(|r| r.problem.is_some()).count();
-    println!(
-        "pre-flight: {} rows, {} with problems, about {} s of copying",
-        rows.len(),
-        problems,
-        total.as_secs()
-    );
+    Ok(output::exit_code(&outcome))
 }
 
 /// Runs the action; the `Ok` value is the exit code.
 pub async fn run(action: BatchAction, config: Config) -> Result<u8, BatchCommandError> {
-    let runtime = crate::serve::open_runtime(config).await?;
+    if let BatchAction::Run { id, concurrency } = action {
+        return run_here(id, concurrency, config).await;
+    }
+    let runtime = crate::runtime::open(config).await?;
     let (db, cipher) = (&runtime.db, &runtime.cipher);
     match action {
         BatchAction::List => {
-            let batches = batch::Entity::find()
-                .order_by_asc(batch::Column::Id)
-                .all(db)
-                .await?;
-            let mailboxes = mailbox::Entity::find().all(db).await?;
             println!(
                 "{:>5}  {:<20} {:<40} {:>9} {:>7} {:>7}",
                 "ID", "STATE", "NAME", "MAILBOXES", "SYNCED", "FAILED"
             );
-            for b in batches {
-                let rows: Vec<_> = mailboxes.iter().filter(|m| m.batch_id == b.id).collect();
-                let count = |s: &str| rows.iter().filter(|m| m.state == s).count();
+            for b in batch::Entity::find()
+                .order_by_asc(batch::Column::Id)
+                .all(db)
+                .await?
+            {
+                let counts = mailbox::counts_by_state(db, b.id).await?;
+                let count = |s: MailboxState| counts.get(&s).copied().unwrap_or(0);
                 println!(
                     "{:>5}  {:<20} {:<40} {:>9} {:>7} {:>7}",
                     b.id,
                     b.state,
                     b.name,
-                    rows.len(),
-                    count("Synced"),
-                    count("Failed")
+                    counts.values().sum::<u64>(),
+                    count(MailboxState::Synced),
+                    count(MailboxState::Failed)
                 );
             }
             Ok(0)
         }
-        BatchAction::Run { id, concurrency } => {
-            let outcome = run_batch(
-                db,
-                cipher,
-                id,
-                RunSettings {
-                    concurrency: concurrency.max(1),
-                    retry: RetryPolicy::default(),
-                    lease: runtime.config.lease(),
-                    cluster_max: runtime.config.cluster_max(),
-                },
-                |done| {
-                    println!(
-                        "row {:>5}  {:<40} {}  {} messages",
-                        done.row_index, done.email, done.state, done.copied
-                    );
-                },
-            )
-            .await?;
-            println!(
-                "batch {id}: {} — {} synced, {} failed",
-                outcome.state(),
-                outcome.synced,
-                outcome.failed
-            );
-            let _ = crate::mail::status_email::send(db, &runtime.config.smtp, id).await;
-            Ok(if outcome.failed > 0 || outcome.message_errors > 0 {
-                2
-            } else {
-                0
-            })
-        }
+        BatchAction::Run { .. } => unreachable!("run above"),
         BatchAction::Start { id } => {
             actions::start(db, id).await?;
             println!("batch {id} started; the running `mailferry serve` workers pick it up");
@@ -160,7 +126,7 @@ pub async fn run(action: BatchAction, config: Config) -> Result<u8, BatchCommand
         }
         BatchAction::Preflight { id } => {
             let rows = preflight(db, cipher, id).await?;
-            print_preflight(&rows);
+            output::print_preflight(&rows);
             Ok(if rows.iter().any(|r| r.problem.is_some()) {
                 2
             } else {

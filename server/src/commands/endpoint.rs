@@ -11,7 +11,7 @@ use crate::endpoints::test_endpoint::{EndpointTest, test_endpoint};
 #[derive(Debug, thiserror::Error)]
 pub enum EndpointCommandError {
     #[error(transparent)]
-    Runtime(#[from] crate::serve::ServeError),
+    Runtime(#[from] crate::runtime::RuntimeError),
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
     #[error(transparent)]
@@ -19,7 +19,7 @@ pub enum EndpointCommandError {
 }
 
 pub async fn run(action: EndpointAction, config: Config) -> Result<u8, EndpointCommandError> {
-    let runtime = crate::serve::open_runtime(config).await?;
+    let runtime = crate::runtime::open(config).await?;
     match action {
         EndpointAction::List => {
             for e in endpoint::Entity::find()
@@ -30,11 +30,11 @@ pub async fn run(action: EndpointAction, config: Config) -> Result<u8, EndpointC
                 println!(
                     "{:>4}  {:<12} {:<40} {}:{} ({}) admin: {}",
                     e.id,
-                    e.role,
+                    e.role.as_str(),
                     e.name,
                     e.host,
                     e.port,
-                    e.security,
+                    e.security.as_str(),
                     e.admin_user.as_deref().unwrap_or("-")
                 );
             }

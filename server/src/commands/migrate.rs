@@ -6,15 +6,17 @@ use std::time::Duration;
 
 use app::model::endpoint::{AuthMechanism, Impersonation, Security};
 
-use crate::batches::create_batch::{NewBatch, create_batch};
+use super::output;
+use crate::batches::create_batch::{NewBatch, create_batch, unfinished_of_origin};
 use crate::batches::run_batch::{RunSettings, run_batch};
 use crate::cli::MigrateArgs;
-use crate::config::{Config, Secret};
+use crate::config::Config;
 use crate::csv_import::parse_csv;
 use crate::endpoints::{EndpointRole, EndpointSettings, store};
 use crate::engine::options::BatchOptions;
 use crate::engine::retry::RetryPolicy;
 use crate::report::export;
+use crate::secrets::Secret;
 use app::ids::BatchId;
 use app::model::report::ErrorFilter;
 
@@ -25,7 +27,7 @@ pub enum MigrateError {
     #[error("the CSV file has problems:\n{0}")]
     Csv(String),
     #[error(transparent)]
-    Runtime(#[from] crate::serve::ServeError),
+    Runtime(#[from] crate::runtime::RuntimeError),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
     #[error("database: {0}")]
@@ -116,31 +118,9 @@ fn endpoint(
     })
 }
 
-/// Runs the command; the `Ok` value is the process exit code.
-pub async fn run(args: MigrateArgs, config: Config) -> Result<u8, MigrateError> {
-    let rows = parse_csv(&read(&args.csv, "CSV file")?).map_err(|problems| {
-        MigrateError::Csv(
-            problems
-                .iter()
-                .map(|p| format!("  {p}"))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        )
-    })?;
-    let ca_pem = match &args.tls_ca_file {
-        Some(path) => Some(
-            String::from_utf8(read(path, "CA file")?)
-                .map_err(|_| MigrateError::Usage("the CA file is not PEM text".into()))?,
-        ),
-        None => None,
-    };
-    let source = endpoint(&args, EndpointRole::Source, ca_pem.clone())?;
-    let destination = endpoint(&args, EndpointRole::Destination, ca_pem)?;
-    let runtime = crate::serve::open_runtime(config).await?;
-    let (db, cipher) = (&runtime.db, &runtime.cipher);
-    let source_id = store::save(db, cipher, &source).await?;
-    let destination_id = store::save(db, cipher, &destination).await?;
-    let options = BatchOptions {
+/// The batch options the command's flags give.
+fn options_of(args: &MigrateArgs) -> BatchOptions {
+    BatchOptions {
         include_folders: args.include_folders.clone(),
         exclude_folders: args.exclude_folders.clone(),
         since: args.since,
@@ -149,7 +129,55 @@ pub async fn run(args: MigrateArgs, config: Config) -> Result<u8, MigrateError> 
         sync_again: args.sync_again,
         concurrency: args.concurrency as u32,
         folders_at_once: args.folders_at_once.max(1),
-    };
+    }
+}
+
+/// Identifies the command: the CSV's bytes, both servers and the options. The same command run
+/// again continues the batch it made if that batch was interrupted.
+fn origin_of(
+    csv: &[u8],
+    source: &EndpointSettings,
+    destination: &EndpointSettings,
+    options: &BatchOptions,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(csv);
+    for side in [source, destination] {
+        hash.update(format!(
+            "\0{}\0{}\0{}\0{}\0{:?}",
+            side.host,
+            side.port,
+            side.security.as_str(),
+            side.admin_user.as_deref().unwrap_or(""),
+            side.impersonation
+        ));
+    }
+    hash.update(serde_json::to_vec(options).unwrap_or_default());
+    hex::encode(hash.finalize())
+}
+
+/// The batch this command runs: the one it made before and did not finish, or a new one.
+async fn prepare_batch(
+    runtime: &crate::runtime::Runtime,
+    args: &MigrateArgs,
+    csv: &[u8],
+    rows: &[crate::csv_import::CsvRow],
+    (source, destination): (&EndpointSettings, &EndpointSettings),
+) -> Result<i64, MigrateError> {
+    let (db, cipher) = (&runtime.db, &runtime.cipher);
+    let options = options_of(args);
+    let origin = origin_of(csv, source, destination, &options);
+    if let Some(unfinished) = unfinished_of_origin(db, &origin).await? {
+        println!(
+            "batch {}: continuing where this command was interrupted ({} mailboxes)",
+            unfinished.id,
+            rows.len()
+        );
+        return Ok(unfinished.id);
+    }
+    let source_id = store::save(db, cipher, source).await?;
+    let destination_id = store::save(db, cipher, destination).await?;
     let name = format!(
         "{} ({})",
         args.csv
@@ -167,64 +195,65 @@ pub async fn run(args: MigrateArgs, config: Config) -> Result<u8, MigrateError> 
             destination_endpoint_id: destination_id,
             options: &options,
             notify_emails: args.notify.clone(),
-            rows: &rows,
+            rows,
+            origin: Some(origin),
         },
     )
     .await?;
     println!("batch {batch_id}: {} mailboxes", rows.len());
+    Ok(batch_id)
+}
+
+fn read_csv(args: &MigrateArgs) -> Result<(Vec<u8>, Vec<crate::csv_import::CsvRow>), MigrateError> {
+    let bytes = read(&args.csv, "CSV file")?;
+    let rows = parse_csv(&bytes).map_err(|problems| {
+        MigrateError::Csv(
+            problems
+                .iter()
+                .map(|p| format!("  {p}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })?;
+    Ok((bytes, rows))
+}
+
+fn read_ca(args: &MigrateArgs) -> Result<Option<String>, MigrateError> {
+    let Some(path) = &args.tls_ca_file else {
+        return Ok(None);
+    };
+    String::from_utf8(read(path, "CA file")?)
+        .map(Some)
+        .map_err(|_| MigrateError::Usage("the CA file is not PEM text".into()))
+}
+
+/// Runs the command; the `Ok` value is the process exit code.
+pub async fn run(args: MigrateArgs, config: Config) -> Result<u8, MigrateError> {
+    let (csv, rows) = read_csv(&args)?;
+    let ca_pem = read_ca(&args)?;
+    let source = endpoint(&args, EndpointRole::Source, ca_pem.clone())?;
+    let destination = endpoint(&args, EndpointRole::Destination, ca_pem)?;
+    let runtime = crate::runtime::open_for_work(config).await?;
+    let batch_id = prepare_batch(&runtime, &args, &csv, &rows, (&source, &destination)).await?;
+    let (db, cipher) = (&runtime.db, &runtime.cipher);
     if args.dry_run {
         let report = crate::batches::preflight::preflight(db, cipher, batch_id).await?;
-        crate::commands::batch::print_preflight(&report);
+        output::print_preflight(&report);
         return Ok(if report.iter().any(|r| r.problem.is_some()) {
             2
         } else {
             0
         });
     }
-    let outcome = run_batch(
-        db,
-        cipher,
-        batch_id,
-        RunSettings {
-            concurrency: args.concurrency.max(1),
-            retry: RetryPolicy::default(),
-            lease: runtime.config.lease(),
-            cluster_max: runtime.config.cluster_max(),
-        },
-        |done| match &done.error {
-            None => println!(
-                "row {:>5}  {:<40} {}  {} messages, {:.1} MB in {:.1} s{}",
-                done.row_index,
-                done.email,
-                done.state,
-                done.copied,
-                done.bytes as f64 / 1_048_576.0,
-                done.elapsed.as_secs_f64(),
-                if done.problems > 0 {
-                    format!(", {} message errors", done.problems)
-                } else {
-                    String::new()
-                }
-            ),
-            Some((kind, detail)) => println!(
-                "row {:>5}  {:<40} {}  {}: {}",
-                done.row_index,
-                done.email,
-                done.state,
-                kind.title(),
-                detail
-            ),
-        },
-    )
-    .await?;
-    println!(
-        "batch {batch_id}: {} — {} synced, {} failed, {} message errors",
-        outcome.state(),
-        outcome.synced,
-        outcome.failed,
-        outcome.message_errors
-    );
-
+    let settings = RunSettings {
+        retry: RetryPolicy::default(),
+        lease: runtime.config.lease(),
+        cluster_max: runtime.config.cluster_max(),
+        wait_for_held: true,
+        ..RunSettings::with_concurrency(args.concurrency.max(1))
+    };
+    let outcome = run_batch(db, cipher, batch_id, settings, output::print_event).await?;
+    output::print_outcome(batch_id, &outcome);
     if let Some(path) = &args.errors_csv {
         write_errors_csv(db, batch_id, path).await?;
         println!("errors written to {}", path.display());
@@ -240,13 +269,12 @@ pub async fn run(args: MigrateArgs, config: Config) -> Result<u8, MigrateError> 
             Err(e) => println!("the status e-mail could not be sent: {e}"),
         }
     }
-    let failed = outcome.failed > 0 || outcome.message_errors > 0;
-    Ok(if failed { 2 } else { 0 })
+    Ok(output::exit_code(&outcome))
 }
 
 async fn write_errors_csv(
     db: &sea_orm::DatabaseConnection,
-    batch_id: i32,
+    batch_id: i64,
     path: &Path,
 ) -> Result<(), MigrateError> {
     let write_err = |e: &dyn std::fmt::Display| MigrateError::Write {
@@ -255,7 +283,7 @@ async fn write_errors_csv(
     };
     let file = std::fs::File::create(path).map_err(|e| write_err(&e))?;
     let filter = ErrorFilter {
-        batch: Some(BatchId(batch_id.into())),
+        batch: Some(BatchId(batch_id)),
         ..ErrorFilter::default()
     };
     let out = export::write_errors_csv(db, &filter, std::io::BufWriter::new(file))

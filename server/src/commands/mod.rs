@@ -4,5 +4,6 @@
 pub mod batch;
 pub mod endpoint;
 pub mod migrate;
+pub mod output;
 pub mod report;
 pub mod rotate_key;

@@ -13,7 +13,7 @@ use crate::report::export::{self, ExportError};
 #[derive(Debug, thiserror::Error)]
 pub enum ReportCommandError {
     #[error(transparent)]
-    Runtime(#[from] crate::serve::ServeError),
+    Runtime(#[from] crate::runtime::RuntimeError),
     #[error(transparent)]
     Export(#[from] ExportError),
     #[error("unknown error kind {0:?}; kinds are: {1}")]
@@ -30,7 +30,7 @@ fn output(path: Option<std::path::PathBuf>) -> Result<Box<dyn Write>, std::io::E
 }
 
 pub async fn run(report: ReportKind, config: Config) -> Result<u8, ReportCommandError> {
-    let runtime = crate::serve::open_runtime(config).await?;
+    let runtime = crate::runtime::open(config).await?;
     match report {
         ReportKind::Errors {
             batch,
@@ -54,7 +54,7 @@ pub async fn run(report: ReportKind, config: Config) -> Result<u8, ReportCommand
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let filter = ErrorFilter {
-                batch: batch.map(|b| BatchId(b.into())),
+                batch: batch.map(BatchId),
                 kinds,
                 mailbox,
                 ..ErrorFilter::default()

@@ -11,7 +11,7 @@ use crate::secrets::{Cipher, key_file};
 #[derive(Debug, thiserror::Error)]
 pub enum RotateKeyError {
     #[error(transparent)]
-    Runtime(#[from] crate::serve::ServeError),
+    Runtime(#[from] crate::runtime::RuntimeError),
     #[error(transparent)]
     Key(#[from] key_file::KeyFileError),
     #[error("nothing was changed (the new key file was removed again): {0}")]
@@ -20,9 +20,8 @@ pub enum RotateKeyError {
 
 pub async fn run(new_key_file: PathBuf, config: Config) -> Result<u8, RotateKeyError> {
     // A serving process on the same SQLite file would keep writing with the old key.
-    let _sqlite_guard = crate::serve::lock_sqlite(&config)?;
     let old_key_file = config.secret_key_file.clone();
-    let runtime = crate::serve::open_runtime(config).await?;
+    let runtime = crate::runtime::open_for_work(config).await?;
     let new_key = key_file::create_new(&new_key_file)?;
     match rotate(&runtime.db, &runtime.cipher, &Cipher::new(&new_key)).await {
         Ok(count) => {

@@ -73,48 +73,45 @@ pub fn is_valid_email(text: &str) -> bool {
             .any(|c| c.is_whitespace() || c.is_control() || "<>(),;:\"[]\\".contains(c))
 }
 
-/// Parses the whole file; `Err` lists every problem found (nothing is half-accepted).
-pub fn parse_csv(bytes: &[u8]) -> Result<Vec<CsvRow>, Vec<CsvProblem>> {
+/// The file as UTF-8 text without its byte-order mark, or why it cannot be read.
+fn text_of(bytes: &[u8]) -> Result<&[u8], CsvProblem> {
     if bytes.len() > MAX_BYTES {
-        return Err(vec![problem(
+        return Err(problem(
             1,
             None,
             format!("the file is larger than {} MB", MAX_BYTES / 1024 / 1024),
-        )]);
+        ));
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if std::str::from_utf8(bytes).is_err() {
-        return Err(vec![problem(
+        return Err(problem(
             1,
             None,
             "the file is not UTF-8 text; save it as \"CSV UTF-8\"",
-        )]);
+        ));
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        // Headers and the address/name fields are trimmed; a password is taken as written
-        // (spaces at its ends are part of it).
-        .trim(csv::Trim::Headers)
-        .from_reader(bytes);
-    let headers = match reader.headers() {
-        Ok(h) => h.clone(),
-        Err(e) => {
-            return Err(vec![problem(
-                1,
-                None,
-                format!("cannot read the header: {e}"),
-            )]);
-        }
-    };
+    Ok(bytes)
+}
+
+/// Where each known column is (any case), or every problem of the header.
+fn column_index(
+    headers: &csv::StringRecord,
+) -> Result<HashMap<&'static str, usize>, Vec<CsvProblem>> {
     let mut problems = Vec::new();
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut index: HashMap<&'static str, usize> = HashMap::new();
     for (i, name) in headers.iter().enumerate() {
         match COLUMNS.iter().find(|c| c.eq_ignore_ascii_case(name)) {
-            Some(column) if index.contains_key(column) => problems.push(problem(1, Some(column), "this column appears twice")),
+            Some(column) if index.contains_key(column) => {
+                problems.push(problem(1, Some(column), "this column appears twice"))
+            }
             Some(column) => {
                 index.insert(column, i);
             }
-            None => problems.push(problem(1, Some(name), "unknown column; the columns are EmailAddress, UserName, Password and optionally UserRoot")),
+            None => problems.push(problem(
+                1,
+                Some(name),
+                "unknown column; the columns are EmailAddress, UserName, Password and optionally UserRoot",
+            )),
         }
     }
     for required in &COLUMNS[..3] {
@@ -126,100 +123,151 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<CsvRow>, Vec<CsvProblem>> {
             ));
         }
     }
-    if !problems.is_empty() {
-        return Err(problems);
+    if problems.is_empty() {
+        Ok(index)
+    } else {
+        Err(problems)
     }
-    let mut rows = Vec::new();
-    let mut seen: HashMap<String, u32> = HashMap::new();
-    for (i, record) in reader.records().enumerate() {
-        let row_index = i as u32 + 1;
+}
+
+/// Reads the data rows, collecting every problem.
+struct Rows {
+    index: HashMap<&'static str, usize>,
+    header_len: usize,
+    rows: Vec<CsvRow>,
+    problems: Vec<CsvProblem>,
+    /// Lower-cased addresses and the spreadsheet row they first appeared on.
+    seen: HashMap<String, u32>,
+}
+
+impl Rows {
+    /// One record at `row_index` (1-based data row); `false` when the file is too long.
+    fn take(&mut self, row_index: u32, record: Result<csv::StringRecord, csv::Error>) -> bool {
         let line = row_index + 1;
-        if rows.len() + problems.len() >= MAX_ROWS {
-            problems.push(problem(
+        if self.rows.len() + self.problems.len() >= MAX_ROWS {
+            self.problems.push(problem(
                 line,
                 None,
                 format!("the file has more than {MAX_ROWS} rows"),
             ));
-            break;
+            return false;
         }
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                problems.push(problem(line, None, format!("cannot read this row: {e}")));
-                continue;
+                self.problems
+                    .push(problem(line, None, format!("cannot read this row: {e}")));
+                return true;
             }
         };
         if record.iter().all(|field| field.trim().is_empty()) {
-            continue;
+            return true;
         }
-        if record.len() > headers.len() {
-            problems.push(problem(
+        if record.len() > self.header_len {
+            self.problems.push(problem(
                 line,
                 None,
                 format!(
                     "this row has {} fields, the header has {}",
                     record.len(),
-                    headers.len()
+                    self.header_len
                 ),
             ));
-            continue;
+            return true;
         }
-        let get = |column: &str| index.get(column).and_then(|&i| record.get(i)).unwrap_or("");
+        if let Some(row) = self.check(row_index, &record) {
+            self.rows.push(row);
+        }
+        true
+    }
+
+    /// The row, or `None` with its problems recorded.
+    fn check(&mut self, row_index: u32, record: &csv::StringRecord) -> Option<CsvRow> {
+        let line = row_index + 1;
+        let get = |column: &str| {
+            self.index
+                .get(column)
+                .and_then(|&i| record.get(i))
+                .unwrap_or("")
+        };
+        // Headers and the address/name fields are trimmed; a password is taken as written
+        // (spaces at its ends are part of it).
         let (email, user, password, root) = (
             get("EmailAddress").trim().to_string(),
             get("UserName").trim().to_string(),
             get("Password").to_string(),
             get("UserRoot").trim().to_string(),
         );
-        let mut ok = true;
+        let before = self.problems.len();
         for (column, value) in [
             ("EmailAddress", &email),
             ("UserName", &user),
             ("Password", &password),
         ] {
             if value.is_empty() {
-                problems.push(problem(line, Some(column), "missing value"));
-                ok = false;
+                self.problems
+                    .push(problem(line, Some(column), "missing value"));
             }
         }
         if !email.is_empty() && !is_valid_email(&email) {
-            problems.push(problem(
+            self.problems.push(problem(
                 line,
                 Some("EmailAddress"),
                 format!("{email:?} is not a valid e-mail address"),
             ));
-            ok = false;
         }
-        if let Some(first) = seen
-            .get(&email.to_lowercase())
-            .filter(|_| !email.is_empty())
-        {
-            problems.push(problem(
-                line,
-                Some("EmailAddress"),
-                format!("duplicate of row {first}"),
-            ));
-            ok = false;
-        } else if !email.is_empty() {
-            seen.insert(email.to_lowercase(), line);
+        if !email.is_empty() {
+            match self.seen.get(&email.to_lowercase()) {
+                Some(first) => self.problems.push(problem(
+                    line,
+                    Some("EmailAddress"),
+                    format!("duplicate of row {first}"),
+                )),
+                None => {
+                    self.seen.insert(email.to_lowercase(), line);
+                }
+            }
         }
-        if ok {
-            rows.push(CsvRow {
-                row_index,
-                email_address: email,
-                user_name: user,
-                password,
-                user_root: Some(root).filter(|r| !r.is_empty()),
-            });
+        (self.problems.len() == before).then(|| CsvRow {
+            row_index,
+            email_address: email,
+            user_name: user,
+            password,
+            user_root: Some(root).filter(|r| !r.is_empty()),
+        })
+    }
+}
+
+/// Parses the whole file; `Err` lists every problem found (nothing is half-accepted).
+pub fn parse_csv(bytes: &[u8]) -> Result<Vec<CsvRow>, Vec<CsvProblem>> {
+    let bytes = text_of(bytes).map_err(|p| vec![p])?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::Headers)
+        .from_reader(bytes);
+    let headers = reader
+        .headers()
+        .map_err(|e| vec![problem(1, None, format!("cannot read the header: {e}"))])?
+        .clone();
+    let mut rows = Rows {
+        index: column_index(&headers)?,
+        header_len: headers.len(),
+        rows: Vec::new(),
+        problems: Vec::new(),
+        seen: HashMap::new(),
+    };
+    for (i, record) in reader.records().enumerate() {
+        if !rows.take(i as u32 + 1, record) {
+            break;
         }
     }
-    if rows.is_empty() && problems.is_empty() {
-        problems.push(problem(2, None, "the file has no rows"));
+    if rows.rows.is_empty() && rows.problems.is_empty() {
+        rows.problems.push(problem(2, None, "the file has no rows"));
     }
-    if problems.is_empty() {
-        Ok(rows)
+    if rows.problems.is_empty() {
+        Ok(rows.rows)
     } else {
-        Err(problems)
+        Err(rows.problems)
     }
 }
 

@@ -20,9 +20,9 @@ pub enum DbError {
         source: std::io::Error,
     },
     #[error("cannot open the database: {0}")]
-    Connect(DbErr),
+    Connect(#[source] DbErr),
     #[error("cannot bring the database schema up to date: {0}")]
-    Migrate(DbErr),
+    Migrate(#[source] DbErr),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
 }

@@ -5,9 +5,9 @@ use std::time::Duration;
 pub use app::model::endpoint::EndpointRole;
 use app::model::endpoint::{AuthMechanism, Impersonation, Security};
 
-use crate::config::Secret;
 use crate::imap::connect::{Credentials, ServerAddress};
 use crate::imap::tls::TlsOptions;
+use crate::secrets::Secret;
 
 #[derive(Clone, Debug)]
 pub struct EndpointSettings {

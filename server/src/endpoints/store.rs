@@ -7,11 +7,9 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
 };
 
-use app::model::endpoint::{AuthMechanism, Impersonation, Security};
-
-use super::settings::{EndpointRole, EndpointSettings};
-use crate::config::Secret;
+use super::settings::EndpointSettings;
 use crate::db::entity::endpoint;
+use crate::secrets::Secret;
 use crate::secrets::{Cipher, EncryptedSecret};
 
 #[derive(Debug, thiserror::Error)]
@@ -19,9 +17,9 @@ pub enum EndpointStoreError {
     #[error(transparent)]
     Db(#[from] DbErr),
     #[error("endpoint {0} not found")]
-    NotFound(i32),
+    NotFound(i64),
     #[error("endpoint {id}: {what}")]
-    Corrupt { id: i32, what: String },
+    Corrupt { id: i64, what: String },
 }
 
 /// Saves under `settings.name`, replacing an endpoint of that name. Returns its id.
@@ -29,7 +27,7 @@ pub async fn save(
     db: &DatabaseConnection,
     cipher: &Cipher,
     settings: &EndpointSettings,
-) -> Result<i32, EndpointStoreError> {
+) -> Result<i64, EndpointStoreError> {
     let existing = endpoint::Entity::find()
         .filter(endpoint::Column::Name.eq(&settings.name))
         .one(db)
@@ -41,9 +39,9 @@ pub async fn save(
 pub async fn save_by_id(
     db: &DatabaseConnection,
     cipher: &Cipher,
-    id: i32,
+    id: i64,
     settings: &EndpointSettings,
-) -> Result<i32, EndpointStoreError> {
+) -> Result<i64, EndpointStoreError> {
     let existing = endpoint::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -56,7 +54,7 @@ async fn write(
     cipher: &Cipher,
     existing: Option<endpoint::Model>,
     settings: &EndpointSettings,
-) -> Result<i32, EndpointStoreError> {
+) -> Result<i64, EndpointStoreError> {
     let now = Utc::now();
     let secret = (!settings.admin_password.0.is_empty())
         .then(|| cipher.encrypt(&settings.admin_password.0).0);
@@ -68,17 +66,17 @@ async fn write(
         },
     };
     model.name = Set(settings.name.clone());
-    model.role = Set(settings.role.as_str().into());
+    model.role = Set(settings.role);
     model.host = Set(settings.host.clone());
     model.port = Set(settings.port.into());
-    model.security = Set(settings.security.as_str().into());
-    model.auth_mechanism = Set(settings.auth_mechanism.as_str().into());
+    model.security = Set(settings.security);
+    model.auth_mechanism = Set(settings.auth_mechanism);
     model.admin_user = Set(settings.admin_user.clone());
     model.admin_secret = Set(secret);
-    model.impersonation = Set(settings.impersonation.as_str().into());
+    model.impersonation = Set(settings.impersonation);
     model.tls_ca_pem = Set(settings.tls_ca_pem.clone());
     model.insecure_skip_verify = Set(settings.insecure_skip_verify);
-    model.max_concurrent = Set(settings.max_concurrent as i32);
+    model.max_concurrent = Set(i32::try_from(settings.max_concurrent).unwrap_or(i32::MAX));
     model.updated_at = Set(now);
     let saved = model.save(db).await?;
     Ok(saved.id.unwrap())
@@ -87,7 +85,7 @@ async fn write(
 pub async fn load(
     db: &DatabaseConnection,
     cipher: &Cipher,
-    id: i32,
+    id: i64,
 ) -> Result<EndpointSettings, EndpointStoreError> {
     let model = endpoint::Entity::find_by_id(id)
         .one(db)
@@ -105,23 +103,17 @@ pub async fn load(
     };
     Ok(EndpointSettings {
         name: model.name,
-        role: if model.role == "source" {
-            EndpointRole::Source
-        } else {
-            EndpointRole::Destination
-        },
+        role: model.role,
         host: model.host,
         port: u16::try_from(model.port).map_err(|_| corrupt("port out of range"))?,
-        security: Security::parse(&model.security).ok_or_else(|| corrupt("unknown security"))?,
-        auth_mechanism: AuthMechanism::parse(&model.auth_mechanism)
-            .ok_or_else(|| corrupt("unknown sign-in mechanism"))?,
-        impersonation: Impersonation::parse(&model.impersonation)
-            .ok_or_else(|| corrupt("unknown impersonation"))?,
+        security: model.security,
+        auth_mechanism: model.auth_mechanism,
+        impersonation: model.impersonation,
         admin_user: model.admin_user,
         admin_password: Secret(admin_password),
         tls_ca_pem: model.tls_ca_pem,
         insecure_skip_verify: model.insecure_skip_verify,
-        max_concurrent: model.max_concurrent.max(1) as u32,
+        max_concurrent: u32::try_from(model.max_concurrent.max(1)).unwrap_or(1),
         timeout: Duration::from_secs(60),
     })
 }

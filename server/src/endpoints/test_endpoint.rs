@@ -7,6 +7,7 @@ use super::settings::{EndpointRole, EndpointSettings};
 use crate::engine::classify::{Stage, classify};
 use crate::imap::ImapError;
 use crate::imap::connect::{connect, sign_in};
+use crate::imap::response_code::ResponseCode;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EndpointTest {
@@ -68,8 +69,9 @@ pub async fn test_endpoint(settings: &EndpointSettings, probe_user: Option<&str>
             }
         }
         Err(ImapError::No {
-            code: Some(code), ..
-        }) if code == "AUTHORIZATIONFAILED" => {
+            code: Some(ResponseCode::AuthorizationFailed),
+            ..
+        }) => {
             session.logout().await;
             EndpointTest::Ok {
                 capabilities: before,

@@ -5,6 +5,7 @@ use app::ErrorKind;
 
 use crate::imap::ImapError;
 use crate::imap::error::ConnectFailure;
+use crate::imap::response_code::ResponseCode;
 
 /// Which server and which step failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,38 +61,37 @@ pub fn classify(stage: Stage, error: &ImapError) -> ErrorKind {
             _ => ErrorKind::DestinationConnectFailed,
         };
     }
-    let code = error.code().unwrap_or("");
-    let by_code = match code {
-        "OVERQUOTA" => Some(ErrorKind::DestinationMailboxFull),
-        "TOOBIG" => Some(ErrorKind::MessageTooLarge),
-        "LIMIT" | "UNAVAILABLE" | "INUSE" | "THROTTLED" => Some(ErrorKind::Throttled),
-        "AUTHENTICATIONFAILED" | "EXPIRED" | "PRIVACYREQUIRED" | "CONTACTADMIN" => {
-            Some(match stage {
-                Stage::DestinationSignIn | Stage::DestinationConnect | Stage::DestinationWrite => {
-                    ErrorKind::DestinationSignInFailed
-                }
-                _ => ErrorKind::SourceSignInFailed,
-            })
-        }
+    let destination_side = matches!(
+        stage,
+        Stage::DestinationSignIn | Stage::DestinationConnect | Stage::DestinationWrite
+    );
+    let by_code = error.code().and_then(|code| match code {
+        ResponseCode::OverQuota => Some(ErrorKind::DestinationMailboxFull),
+        ResponseCode::TooBig => Some(ErrorKind::MessageTooLarge),
+        ResponseCode::Limit
+        | ResponseCode::Unavailable
+        | ResponseCode::InUse
+        | ResponseCode::Throttled => Some(ErrorKind::Throttled),
+        ResponseCode::AuthenticationFailed
+        | ResponseCode::Expired
+        | ResponseCode::PrivacyRequired
+        | ResponseCode::ContactAdmin => Some(if destination_side {
+            ErrorKind::DestinationSignInFailed
+        } else {
+            ErrorKind::SourceSignInFailed
+        }),
         // Impersonation refused although the admin's own credentials were good: no such mailbox.
-        "AUTHORIZATIONFAILED" => Some(match stage {
-            Stage::DestinationSignIn | Stage::DestinationConnect | Stage::DestinationWrite => {
-                ErrorKind::DestinationMailboxNotFound
-            }
-            _ => ErrorKind::SourceSignInFailed,
+        ResponseCode::AuthorizationFailed => Some(if destination_side {
+            ErrorKind::DestinationMailboxNotFound
+        } else {
+            ErrorKind::SourceSignInFailed
         }),
         _ => None,
-    };
+    });
     if let Some(kind) = by_code {
         return kind;
     }
-    let text = match error {
-        ImapError::No { text, .. } | ImapError::Bad { text, .. } | ImapError::Bye { text, .. } => {
-            text.as_str()
-        }
-        _ => "",
-    };
-    if let Some(kind) = by_text(text) {
+    if let Some(kind) = error.server_text().and_then(by_text) {
         return kind;
     }
     match (stage, error) {
@@ -119,7 +119,7 @@ mod tests {
     fn no(code: Option<&str>, text: &str) -> ImapError {
         ImapError::No {
             command: "X".into(),
-            code: code.map(String::from),
+            code: code.map(ResponseCode::from_name),
             text: text.into(),
         }
     }

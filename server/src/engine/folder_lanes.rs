@@ -11,18 +11,11 @@ use tokio::sync::watch;
 
 use app::ErrorKind;
 
-use super::classify::classify;
-use super::copy_folder::{FolderFailure, FolderJob, ProgressSink, copy_folder};
-use super::mailbox_job::{MailboxReport, MailboxSpec, Stopped, open_pair};
-use crate::imap::{ImapError, ImapSession};
-
-/// One folder to copy: its source name, the destination folder (already there) and the name
-/// shown to the admin.
-pub(super) struct FolderWork {
-    pub source: String,
-    pub target: String,
-    pub shown: String,
-}
+use super::copy_folder::{FolderFailure, FolderJob, copy_folder};
+use super::halt::Halt;
+use super::mailbox::{FolderWork, Interrupted, MailboxReport, MailboxSpec, open_pair};
+use super::progress::ProgressSink;
+use crate::imap::ImapSession;
 
 /// The mailbox's progress sink, plus: stop when a sibling lane failed, and tell the lanes that
 /// wait for a sign of work that a message was copied.
@@ -38,7 +31,7 @@ impl ProgressSink for LaneSink<'_> {
         self.inner.copied(messages, bytes);
     }
 
-    fn mailbox_row(&self) -> Option<i32> {
+    fn mailbox_row(&self) -> Option<i64> {
         self.inner.mailbox_row()
     }
 
@@ -51,7 +44,7 @@ impl ProgressSink for LaneSink<'_> {
 struct Lanes<'a> {
     db: &'a DatabaseConnection,
     spec: &'a MailboxSpec,
-    account_id: i32,
+    account_id: i64,
     work: &'a [FolderWork],
     next: AtomicUsize,
     sink: LaneSink<'a>,
@@ -64,12 +57,12 @@ struct Lanes<'a> {
 pub(super) async fn copy_folders(
     db: &DatabaseConnection,
     spec: &MailboxSpec,
-    account_id: i32,
+    account_id: i64,
     progress: &dyn ProgressSink,
     work: &[FolderWork],
     (src, dst): (&mut ImapSession, &mut ImapSession),
     report: &mut MailboxReport,
-) -> Result<(), Stopped> {
+) -> Result<(), Interrupted> {
     let lanes = Lanes {
         db,
         spec,
@@ -91,34 +84,23 @@ pub(super) async fn copy_folders(
         lanes.run(src, dst),
         join_all((0..extra).map(|_| lanes.run_extra()))
     );
-    let mut first_error: Option<Stopped> = None;
+    let mut first_error: Option<Interrupted> = None;
     for (part, result) in std::iter::once(first).chain(others) {
-        absorb(report, part);
-        if let Err(stopped) = result {
-            // A lane stopped by its sibling's failure reports `Stopped`; the cause wins.
+        report.absorb(part);
+        if let Err(interrupted) = result {
+            // A lane stopped by its sibling's failure reports a requested stop; the cause wins.
             let cause_known = first_error
                 .as_ref()
-                .is_some_and(|e| !matches!(e.error, ImapError::Stopped));
+                .is_some_and(|e| !matches!(e.halt, Halt::Requested));
             if !cause_known {
-                first_error = Some(stopped);
+                first_error = Some(interrupted);
             }
         }
     }
     match first_error {
-        Some(stopped) => Err(stopped),
+        Some(interrupted) => Err(interrupted),
         None => Ok(()),
     }
-}
-
-fn absorb(report: &mut MailboxReport, part: MailboxReport) {
-    report.folders_done += part.folders_done;
-    report.messages_total += part.messages_total;
-    report.copied += part.copied;
-    report.bytes += part.bytes;
-    report.already_present += part.already_present;
-    report.unchanged_folders += part.unchanged_folders;
-    report.problems.extend(part.problems);
-    report.folder_problems.extend(part.folder_problems);
 }
 
 impl Lanes<'_> {
@@ -128,7 +110,7 @@ impl Lanes<'_> {
         &self,
         src: &mut ImapSession,
         dst: &mut ImapSession,
-    ) -> (MailboxReport, Result<(), Stopped>) {
+    ) -> (MailboxReport, Result<(), Interrupted>) {
         let mut part = MailboxReport::default();
         let result = self.copy_until_done(src, dst, &mut part).await;
         if result.is_err() {
@@ -140,7 +122,7 @@ impl Lanes<'_> {
 
     /// A further lane: waits for the first copied message, then signs in and runs, unless the
     /// work is done or stopped by then.
-    async fn run_extra(&self) -> (MailboxReport, Result<(), Stopped>) {
+    async fn run_extra(&self) -> (MailboxReport, Result<(), Interrupted>) {
         let _ = self
             .sink
             .copying
@@ -153,8 +135,8 @@ impl Lanes<'_> {
         // A server that refuses more sessions per user leaves the mailbox with fewer lanes.
         let (mut src, mut dst) = match open_pair(self.spec).await {
             Ok(pair) => pair,
-            Err((_, error)) => {
-                tracing::info!(mailbox = %self.spec.email, %error, "no further pair of connections; copying with fewer lanes");
+            Err(halt) => {
+                tracing::info!(mailbox = %self.spec.email, error = %halt.detail(), "no further pair of connections; copying with fewer lanes");
                 return (MailboxReport::default(), Ok(()));
             }
         };
@@ -172,10 +154,10 @@ impl Lanes<'_> {
         src: &mut ImapSession,
         dst: &mut ImapSession,
         report: &mut MailboxReport,
-    ) -> Result<(), Stopped> {
+    ) -> Result<(), Interrupted> {
         loop {
             if self.sink.stop_requested() {
-                return Err(Stopped::requested());
+                return Err(Interrupted::requested());
             }
             let Some(folder) = self.work.get(self.next.fetch_add(1, Ordering::Relaxed)) else {
                 return Ok(());
@@ -189,43 +171,35 @@ impl Lanes<'_> {
                 progress: &self.sink,
             };
             let shown = &folder.shown;
-            let (outcome, failure) = match copy_folder(job, src, dst).await {
+            let (outcome, halt) = match copy_folder(job, src, dst).await {
                 Ok(outcome) => (outcome, None),
-                Err(FolderFailure {
-                    stage,
-                    error,
-                    progress,
-                }) => (progress, Some((stage, error))),
+                Err(FolderFailure { halt, progress }) => (progress, Some(halt)),
             };
             // What was committed counts, whether or not the folder finished.
             report.copied += outcome.copied;
             report.bytes += outcome.bytes;
             report.already_present += outcome.already_present;
-            report
-                .problems
-                .extend(outcome.problems.into_iter().map(|p| (shown.clone(), p)));
-            let Some((stage, error)) = failure else {
+            for problem in outcome.problems {
+                report.add_problem(shown, problem);
+            }
+            let Some(halt) = halt else {
                 report.folders_done += 1;
                 report.messages_total += outcome.messages_total;
                 report.unchanged_folders += u32::from(outcome.unchanged);
                 continue;
             };
-            let kind = classify(stage, &error);
-            if !error.is_fatal_to_session()
+            if !halt.ends_sessions()
                 && !matches!(
-                    kind,
+                    halt.kind(),
                     ErrorKind::DestinationMailboxFull | ErrorKind::Throttled
                 )
             {
                 // The folder itself is refused (cannot be opened): report it, go on.
-                report
-                    .folder_problems
-                    .push((shown.clone(), error.to_string()));
+                report.folder_problems.push((shown.clone(), halt.detail()));
                 continue;
             }
-            return Err(Stopped {
-                stage,
-                error,
+            return Err(Interrupted {
+                halt,
                 folder: Some(shown.clone()),
                 reached: true,
             });

@@ -16,7 +16,7 @@ use crate::imap::uid_set::UidSet;
 /// One source folder's state in memory.
 #[derive(Clone, Debug)]
 pub struct FolderState {
-    pub id: i32,
+    pub id: i64,
     pub uidvalidity: u32,
     pub copied: UidSet,
     pub uidnext: u32,
@@ -59,7 +59,7 @@ pub async fn account(
 
 pub async fn load_folder(
     db: &DatabaseConnection,
-    account_id: i32,
+    account_id: i64,
     source_folder: &str,
 ) -> Result<Option<FolderState>, DbErr> {
     let Some(model) = folder_state::Entity::find()
@@ -83,7 +83,7 @@ pub async fn load_folder(
 /// Starts a folder afresh under a new UIDVALIDITY (or for the first time): nothing copied yet.
 pub async fn reset_folder(
     db: &DatabaseConnection,
-    account_id: i32,
+    account_id: i64,
     source_folder: &str,
     destination_folder: &str,
     uidvalidity: u32,
@@ -173,7 +173,7 @@ pub async fn journal_clear(db: &DatabaseConnection, state: &FolderState) -> Resu
 
 /// Marks `uids` copied and drops their journal entries, in one transaction.
 /// A batch mailbox whose counters move with the commit: (mailbox row id, bytes committed).
-pub type CountedIn = Option<(i32, u64)>;
+pub type CountedIn = Option<(i64, u64)>;
 
 /// Records `uids` as copied (and clears their journal) in one transaction; with `counted`, the
 /// batch mailbox's counters move in the same transaction, so a crash never leaves them behind

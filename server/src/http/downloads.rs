@@ -92,11 +92,10 @@ async fn signed_in_for_batch(
     state: &AppState,
     headers: &HeaderMap,
     query: &DownloadQuery,
-) -> Result<i32, Refusal> {
+) -> Result<i64, Refusal> {
     signed_in(state, headers).await?;
     query
         .batch
-        .map(|b| b as i32)
         .ok_or((StatusCode::BAD_REQUEST, "Name a batch: ?batch=ID"))
 }
 

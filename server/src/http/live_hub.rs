@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::watch;
 
 use app::ids::BatchId;
-use app::model::batch::{BatchSummary, MailboxRow};
+use app::model::batch::{BatchSummary, EmailStatus, MailboxRow};
 
 use super::web_backend::batch_view::{mailbox_row, summary};
 use crate::db::entity::{batch, mailbox};
@@ -23,7 +23,7 @@ pub struct BatchSnapshot {
     pub summary: BatchSummary,
     pub bytes_copied: u64,
     pub messages_total: u64,
-    pub email_status: Option<String>,
+    pub email_status: Option<EmailStatus>,
     pub rows: Vec<MailboxRow>,
 }
 
@@ -43,14 +43,10 @@ pub struct LiveHub {
 }
 
 async fn read(db: &DatabaseConnection, id: BatchId) -> Result<Option<BatchSnapshot>, DbErr> {
-    let Some(found) = batch::Entity::find_by_id(id.0 as i32).one(db).await? else {
+    let Some(found) = batch::find(db, id.0).await? else {
         return Ok(None);
     };
-    let models = mailbox::Entity::find()
-        .filter(mailbox::Column::BatchId.eq(found.id))
-        .order_by_asc(mailbox::Column::RowIndex)
-        .all(db)
-        .await?;
+    let models = mailbox::of_batch(db, found.id).await?;
     let refs: Vec<&mailbox::Model> = models.iter().collect();
     Ok(Some(BatchSnapshot {
         summary: summary(&found, &refs),

@@ -12,6 +12,7 @@ use app::model::endpoint::Security;
 
 use super::error::{ConnectFailure, ImapError};
 use super::reply::Reply;
+use super::response_code::ResponseCode;
 use super::session::{ImapSession, quote};
 use super::stream::{BufferedStream, ImapStream};
 use super::tls::{TlsOptions, client_config};
@@ -212,7 +213,7 @@ pub async fn sign_in(
             let (Some(u), Some(p)) = (quote(user), quote(password)) else {
                 return Err(ImapError::No {
                     command: "LOGIN".into(),
-                    code: Some("AUTHENTICATIONFAILED".into()),
+                    code: Some(ResponseCode::AuthenticationFailed),
                     text: "user name or password holds a line break".into(),
                 });
             };

@@ -1,5 +1,7 @@
 //! What can go wrong talking IMAP, kept precise enough for `engine::classify` to name the cause.
 
+use super::response_code::ResponseCode;
+
 /// Why a connection could not be made; kept apart in the admin's error detail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConnectFailure {
@@ -33,37 +35,47 @@ pub enum ImapError {
     #[error("{command} refused: {text}")]
     No {
         command: String,
-        code: Option<String>,
+        code: Option<ResponseCode>,
         text: String,
     },
     #[error("{command} rejected as malformed: {text}")]
     Bad {
         command: String,
-        code: Option<String>,
+        code: Option<ResponseCode>,
         text: String,
     },
     #[error("the server closed the session: {text}")]
-    Bye { code: Option<String>, text: String },
+    Bye {
+        code: Option<ResponseCode>,
+        text: String,
+    },
     #[error("no answer within {seconds} s during {during}")]
     Timeout { during: String, seconds: u64 },
     #[error("connection lost: {0}")]
     ConnectionLost(String),
     #[error("unexpected server response: {0}")]
     Protocol(String),
-    /// Not the server's doing: an administrator stopped the batch (the engine drops its sessions).
-    #[error("stopped by an administrator")]
-    Stopped,
     #[error("TLS settings: {0}")]
     TlsConfig(#[from] super::tls::TlsConfigError),
 }
 
 impl ImapError {
-    /// The response code of a NO/BAD/BYE, upper-cased (`OVERQUOTA`, `AUTHENTICATIONFAILED`…).
-    pub fn code(&self) -> Option<&str> {
+    /// The response code of a NO/BAD/BYE.
+    pub fn code(&self) -> Option<&ResponseCode> {
         match self {
             ImapError::No { code, .. }
             | ImapError::Bad { code, .. }
-            | ImapError::Bye { code, .. } => code.as_deref(),
+            | ImapError::Bye { code, .. } => code.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The server's text of a NO/BAD/BYE.
+    pub fn server_text(&self) -> Option<&str> {
+        match self {
+            ImapError::No { text, .. }
+            | ImapError::Bad { text, .. }
+            | ImapError::Bye { text, .. } => Some(text),
             _ => None,
         }
     }

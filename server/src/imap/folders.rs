@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::error::ImapError;
 use super::reply::{ListEntry, Reply};
+use super::response_code::ResponseCode;
 use super::session::{ImapSession, quote};
 use super::utf7;
 
@@ -49,8 +50,9 @@ pub async fn create(session: &mut ImapSession, wire_name: &str) -> Result<(), Im
     match session.simple(&format!("CREATE {name}")).await {
         Ok(_) => Ok(()),
         Err(ImapError::No {
-            code: Some(code), ..
-        }) if code == "ALREADYEXISTS" => Ok(()),
+            code: Some(ResponseCode::AlreadyExists),
+            ..
+        }) => Ok(()),
         Err(e) => Err(e),
     }
 }

@@ -8,7 +8,7 @@ use async_imap::imap_proto::{
 
 use bytes::Bytes;
 
-use super::response_code::code_of;
+use super::response_code::ResponseCode as Code;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TaggedStatus {
@@ -45,13 +45,13 @@ pub enum Reply {
     Done {
         tag: String,
         status: TaggedStatus,
-        code: Option<String>,
+        code: Option<Code>,
         text: String,
         append_uid: Option<(u32, Vec<(u32, u32)>)>,
     },
     Continue,
     Bye {
-        code: Option<String>,
+        code: Option<Code>,
         text: String,
     },
     /// An untagged OK/NO/BAD; select responses carry their data in `code`.
@@ -117,123 +117,148 @@ fn uid_set(members: &[async_imap::imap_proto::rfc4315::UidSetMember]) -> Vec<(u3
         .collect()
 }
 
+fn information(outcome: &async_imap::imap_proto::Outcome<'_>) -> String {
+    outcome
+        .information
+        .as_deref()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A tagged completion: its code from the text (async-imap parses only a few), else from the
+/// parser, and the APPENDUID of an APPEND.
+fn done(
+    tag: &async_imap::imap_proto::RequestId,
+    s: &Status,
+    outcome: &async_imap::imap_proto::Outcome<'_>,
+) -> Reply {
+    let text = information(outcome);
+    let append_uid = match &outcome.code {
+        Some(ResponseCode::AppendUid(validity, set)) => Some((*validity, uid_set(set))),
+        _ => None,
+    };
+    let code = Code::of_text(&text).or_else(|| {
+        outcome.code.as_ref().map(|c| match c {
+            ResponseCode::AppendUid(..) => Code::AppendUid,
+            ResponseCode::TryCreate => Code::TryCreate,
+            ResponseCode::Alert => Code::Alert,
+            ResponseCode::Parse => Code::Parse,
+            ResponseCode::ReadOnly => Code::ReadOnly,
+            other => Code::from_name(&format!("{other:?}")),
+        })
+    });
+    Reply::Done {
+        tag: tag.0.clone(),
+        status: status(s),
+        code,
+        text,
+        append_uid,
+    }
+}
+
+/// An untagged OK/NO/BAD; SELECT's data (UIDVALIDITY, UIDNEXT, PERMANENTFLAGS) comes as its code.
+fn untagged(s: &Status, outcome: &async_imap::imap_proto::Outcome<'_>) -> Reply {
+    let code = outcome.code.as_ref().map(|c| match c {
+        ResponseCode::UidValidity(v) => UntaggedCode::UidValidity(*v),
+        ResponseCode::UidNext(v) => UntaggedCode::UidNext(*v),
+        ResponseCode::PermanentFlags(f) => {
+            UntaggedCode::PermanentFlags(f.iter().map(|x| x.to_string()).collect())
+        }
+        ResponseCode::ReadOnly => UntaggedCode::ReadOnly,
+        other => UntaggedCode::Other(format!("{other:?}")),
+    });
+    Reply::Untagged {
+        status: status(s),
+        code,
+        text: information(outcome),
+    }
+}
+
+/// A FETCH response; a body of `share_from` bytes or more is left to the caller (see
+/// [`Reply::parse`]).
+fn fetch<'r>(
+    seq: u32,
+    attrs: &'r [AttributeValue<'_>],
+    share_from: usize,
+    shared: &mut Option<&'r [u8]>,
+) -> Reply {
+    let mut body = |b: &'r [u8]| {
+        if b.len() >= share_from {
+            *shared = Some(b);
+            None
+        } else {
+            Some(Bytes::copy_from_slice(b))
+        }
+    };
+    let mut fetch = FetchData {
+        seq,
+        ..FetchData::default()
+    };
+    for attr in attrs {
+        match attr {
+            AttributeValue::Uid(u) => fetch.uid = Some(*u),
+            AttributeValue::Flags(f) => {
+                fetch.flags = Some(f.iter().map(|x| x.to_string()).collect())
+            }
+            AttributeValue::InternalDate(d) => fetch.internal_date = Some(d.to_string()),
+            AttributeValue::Rfc822Size(s) => fetch.size = Some(*s),
+            AttributeValue::Rfc822(Some(b)) => fetch.body = body(b),
+            AttributeValue::BodySection {
+                section: None,
+                data: Some(b),
+                ..
+            } => fetch.body = body(b),
+            AttributeValue::BodySection {
+                section: Some(_),
+                data,
+                ..
+            } => {
+                fetch.header_fields = Some(data.as_ref().map(|b| b.to_vec()).unwrap_or_default());
+            }
+            _ => {}
+        }
+    }
+    Reply::Fetch(fetch)
+}
+
+fn capabilities(caps: &[async_imap::imap_proto::Capability<'_>]) -> Reply {
+    use async_imap::imap_proto::Capability;
+    Reply::Capabilities(
+        caps.iter()
+            .map(|c| match c {
+                Capability::Imap4rev1 => "IMAP4REV1".to_string(),
+                Capability::Auth(m) => format!("AUTH={}", m.to_ascii_uppercase()),
+                Capability::Atom(a) => a.to_ascii_uppercase(),
+            })
+            .collect(),
+    )
+}
+
 impl Reply {
     /// The reply, except that a message body of `share_from` bytes or more is left out and
     /// returned as the slice of the parse buffer it lies in, for the caller to take over
     /// without a copy (a 20 MB message then costs 20 MB, not 40).
     pub fn parse<'r>(response: &'r Response<'_>, share_from: usize) -> (Reply, Option<&'r [u8]>) {
         let mut shared = None;
-        let mut body = |b: &'r [u8]| {
-            if b.len() >= share_from {
-                shared = Some(b);
-                None
-            } else {
-                Some(Bytes::copy_from_slice(b))
-            }
-        };
         let reply = match response {
             Response::Done {
                 tag,
-                status: s,
+                status,
                 outcome,
-            } => {
-                let text = outcome
-                    .information
-                    .as_deref()
-                    .unwrap_or_default()
-                    .to_string();
-                let append_uid = match &outcome.code {
-                    Some(ResponseCode::AppendUid(validity, set)) => Some((*validity, uid_set(set))),
-                    _ => None,
-                };
-                let code = code_of(&text).or_else(|| {
-                    outcome.code.as_ref().map(|c| match c {
-                        ResponseCode::AppendUid(..) => "APPENDUID".to_string(),
-                        ResponseCode::TryCreate => "TRYCREATE".to_string(),
-                        ResponseCode::Alert => "ALERT".to_string(),
-                        ResponseCode::Parse => "PARSE".to_string(),
-                        ResponseCode::ReadOnly => "READ-ONLY".to_string(),
-                        other => format!("{other:?}").to_ascii_uppercase(),
-                    })
-                });
-                Reply::Done {
-                    tag: tag.0.clone(),
-                    status: status(s),
-                    code,
-                    text,
-                    append_uid,
-                }
-            }
+            } => done(tag, status, outcome),
             Response::Continue(_) => Reply::Continue,
             Response::Data {
                 status: Status::Bye,
                 outcome,
             } => {
-                let text = outcome
-                    .information
-                    .as_deref()
-                    .unwrap_or_default()
-                    .to_string();
+                let text = information(outcome);
                 Reply::Bye {
-                    code: code_of(&text),
+                    code: Code::of_text(&text),
                     text,
                 }
             }
-            Response::Data { status: s, outcome } => {
-                let text = outcome
-                    .information
-                    .as_deref()
-                    .unwrap_or_default()
-                    .to_string();
-                let code = outcome.code.as_ref().map(|c| match c {
-                    ResponseCode::UidValidity(v) => UntaggedCode::UidValidity(*v),
-                    ResponseCode::UidNext(v) => UntaggedCode::UidNext(*v),
-                    ResponseCode::PermanentFlags(f) => {
-                        UntaggedCode::PermanentFlags(f.iter().map(|x| x.to_string()).collect())
-                    }
-                    ResponseCode::ReadOnly => UntaggedCode::ReadOnly,
-                    other => UntaggedCode::Other(format!("{other:?}")),
-                });
-                Reply::Untagged {
-                    status: status(s),
-                    code,
-                    text,
-                }
-            }
-            Response::Fetch(seq, attrs) => {
-                let mut fetch = FetchData {
-                    seq: *seq,
-                    ..FetchData::default()
-                };
-                for attr in attrs {
-                    match attr {
-                        AttributeValue::Uid(u) => fetch.uid = Some(*u),
-                        AttributeValue::Flags(f) => {
-                            fetch.flags = Some(f.iter().map(|x| x.to_string()).collect())
-                        }
-                        AttributeValue::InternalDate(d) => {
-                            fetch.internal_date = Some(d.to_string())
-                        }
-                        AttributeValue::Rfc822Size(s) => fetch.size = Some(*s),
-                        AttributeValue::Rfc822(Some(b)) => fetch.body = body(b),
-                        AttributeValue::BodySection {
-                            section: None,
-                            data: Some(b),
-                            ..
-                        } => fetch.body = body(b),
-                        AttributeValue::BodySection {
-                            section: Some(_),
-                            data,
-                            ..
-                        } => {
-                            fetch.header_fields =
-                                Some(data.as_ref().map(|b| b.to_vec()).unwrap_or_default());
-                        }
-                        _ => {}
-                    }
-                }
-                Reply::Fetch(fetch)
-            }
+            Response::Data { status, outcome } => untagged(status, outcome),
+            Response::Fetch(seq, attrs) => fetch(*seq, attrs, share_from, &mut shared),
             Response::MailboxData(MailboxDatum::List(list)) => Reply::List(ListEntry {
                 name: list.name.to_string(),
                 delimiter: list.delimiter.as_ref().map(|d| d.to_string()),
@@ -244,21 +269,141 @@ impl Reply {
                 Reply::Flags(f.iter().map(|x| x.to_string()).collect())
             }
             Response::MailboxData(MailboxDatum::Search(uids)) => Reply::Search(uids.clone()),
-            Response::Capabilities(caps) => Reply::Capabilities(
-                caps.iter()
-                    .map(|c| {
-                        use async_imap::imap_proto::Capability;
-                        match c {
-                            Capability::Imap4rev1 => "IMAP4REV1".to_string(),
-                            Capability::Auth(m) => format!("AUTH={}", m.to_ascii_uppercase()),
-                            Capability::Atom(a) => a.to_ascii_uppercase(),
-                        }
-                    })
-                    .collect(),
-            ),
+            Response::Capabilities(caps) => capabilities(caps),
             Response::Expunge(n) => Reply::Expunge(*n),
             _ => Reply::Other,
         };
         (reply, shared)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses one wire line (with its CRLF) the way the session does.
+    fn parse(wire: &[u8], share_from: usize) -> (Reply, Option<Vec<u8>>) {
+        let (rest, response) = Response::parse(wire)
+            .unwrap_or_else(|e| panic!("{:?}: {e:?}", String::from_utf8_lossy(wire)));
+        assert!(rest.is_empty(), "left over: {rest:?}");
+        let (reply, shared) = Reply::parse(&response, share_from);
+        (reply, shared.map(<[u8]>::to_vec))
+    }
+
+    #[test]
+    fn tagged_answers_carry_their_code() {
+        let cases: [(&[u8], TaggedStatus, Option<Code>); 4] = [
+            (
+                b"a1 NO [OVERQUOTA] Quota exceeded (0.001 + 0.000 secs).\r\n",
+                TaggedStatus::No,
+                Some(Code::OverQuota),
+            ),
+            (
+                b"a1 NO [TRYCREATE] Mailbox does not exist\r\n",
+                TaggedStatus::No,
+                Some(Code::TryCreate),
+            ),
+            (b"a1 NO Over quota\r\n", TaggedStatus::No, None),
+            (
+                b"a1 BAD [PARSE] Syntax error\r\n",
+                TaggedStatus::Bad,
+                Some(Code::Parse),
+            ),
+        ];
+        for (wire, want_status, want_code) in cases {
+            match parse(wire, usize::MAX).0 {
+                Reply::Done { status, code, .. } => {
+                    assert_eq!((status, code), (want_status, want_code))
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn appenduid_gives_the_uid_set() {
+        let (reply, _) = parse(
+            b"a2 OK [APPENDUID 1795467555 4:6,9] Append completed.\r\n",
+            usize::MAX,
+        );
+        let Reply::Done {
+            code, append_uid, ..
+        } = reply
+        else {
+            panic!("{reply:?}")
+        };
+        assert_eq!(code, Some(Code::AppendUid));
+        assert_eq!(append_uid, Some((1795467555, vec![(4, 6), (9, 9)])));
+    }
+
+    #[test]
+    fn select_data_and_bye() {
+        let (reply, _) = parse(b"* OK [UIDNEXT 4392] Predicted next UID\r\n", usize::MAX);
+        assert!(matches!(
+            reply,
+            Reply::Untagged {
+                code: Some(UntaggedCode::UidNext(4392)),
+                ..
+            }
+        ));
+        let (reply, _) = parse(b"* BYE [UNAVAILABLE] Shutting down\r\n", usize::MAX);
+        assert_eq!(
+            reply,
+            Reply::Bye {
+                code: Some(Code::Unavailable),
+                text: "[UNAVAILABLE] Shutting down".into()
+            }
+        );
+    }
+
+    #[test]
+    fn fetch_keeps_small_bodies_and_hands_over_big_ones() {
+        let wire = b"* 3 FETCH (UID 17 FLAGS (\\Seen $Label1) RFC822.SIZE 5 INTERNALDATE \"01-Jan-2020 10:00:00 +0100\" BODY[] {5}\r\nhello)\r\n";
+        let (reply, shared) = parse(wire, 1024);
+        let Reply::Fetch(data) = reply else {
+            panic!("{reply:?}")
+        };
+        assert_eq!((data.seq, data.uid, data.size), (3, Some(17), Some(5)));
+        assert_eq!(
+            data.flags,
+            Some(vec!["\\Seen".to_string(), "$Label1".to_string()])
+        );
+        assert_eq!(
+            data.internal_date.as_deref(),
+            Some("01-Jan-2020 10:00:00 +0100")
+        );
+        assert_eq!(data.body.as_deref(), Some(&b"hello"[..]));
+        assert!(shared.is_none());
+        let (reply, shared) = parse(wire, 4);
+        assert!(matches!(reply, Reply::Fetch(FetchData { body: None, .. })));
+        assert_eq!(shared.as_deref(), Some(&b"hello"[..]));
+    }
+
+    #[test]
+    fn list_entries_and_capabilities() {
+        let (reply, _) = parse(
+            b"* LIST (\\HasNoChildren \\Sent) \"/\" \"Sent Items\"\r\n",
+            usize::MAX,
+        );
+        assert_eq!(
+            reply,
+            Reply::List(ListEntry {
+                name: "Sent Items".into(),
+                delimiter: Some("/".into()),
+                attributes: vec!["\\HasNoChildren".into(), "\\Sent".into()],
+            })
+        );
+        let (reply, _) = parse(
+            b"* CAPABILITY IMAP4rev1 MULTIAPPEND auth=plain\r\n",
+            usize::MAX,
+        );
+        assert_eq!(
+            reply,
+            Reply::Capabilities(vec![
+                "IMAP4REV1".into(),
+                "MULTIAPPEND".into(),
+                "AUTH=PLAIN".into()
+            ])
+        );
     }
 }

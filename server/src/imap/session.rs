@@ -9,6 +9,7 @@ use tokio::io::AsyncWriteExt;
 
 use super::error::ImapError;
 use super::reply::{Reply, TaggedStatus};
+use super::response_code::ResponseCode;
 use super::stream::BufferedStream;
 
 /// Message bodies from this size on are handed over in the buffer they were read into.
@@ -34,7 +35,7 @@ impl std::fmt::Debug for ImapSession {
 /// The tagged completion of a command.
 #[derive(Debug)]
 pub struct Completion {
-    pub code: Option<String>,
+    pub code: Option<ResponseCode>,
     pub text: String,
 }
 
@@ -166,7 +167,7 @@ impl ImapSession {
     pub fn completion(
         command: &str,
         status: TaggedStatus,
-        code: Option<String>,
+        code: Option<ResponseCode>,
         text: String,
     ) -> Result<Completion, ImapError> {
         match status {

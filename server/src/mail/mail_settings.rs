@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use app::model::settings::{MailSettingsView, SmtpSecurity};
 
 use super::smtp::SmtpSettings;
-use crate::config::Secret;
 use crate::db::entity::setting;
+use crate::secrets::Secret;
 use crate::secrets::{Cipher, EncryptedSecret};
 
 const KEY: &str = "mail";

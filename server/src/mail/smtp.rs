@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 pub use app::model::settings::SmtpSecurity;
 
-use crate::config::Secret;
+use crate::secrets::Secret;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

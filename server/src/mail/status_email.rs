@@ -11,7 +11,7 @@ use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
-use app::model::batch::BatchState;
+use app::model::batch::{BatchState, EmailStatus};
 
 use app::ErrorKind;
 use app::ids::BatchId;
@@ -47,9 +47,7 @@ pub async fn body_text(db: &DatabaseConnection, batch: &batch::Model) -> Result<
     }
     let mut kinds: BTreeMap<ErrorKind, usize> = BTreeMap::new();
     for e in &errors {
-        if let Some(kind) = ErrorKind::parse(&e.kind) {
-            *kinds.entry(kind).or_default() += 1;
-        }
+        *kinds.entry(e.kind).or_default() += 1;
     }
     let copied: i64 = mailboxes.iter().map(|m| m.messages_copied).sum();
     let bytes: i64 = mailboxes.iter().map(|m| m.bytes_copied).sum();
@@ -95,7 +93,7 @@ fn unsent(stale: std::time::Duration) -> Condition {
         .add(batch::Column::EmailStatus.is_null())
         .add(
             Condition::all()
-                .add(batch::Column::EmailStatus.eq("sending"))
+                .add(batch::Column::EmailStatus.eq(EmailStatus::Sending))
                 .add(
                     Condition::any()
                         .add(batch::Column::EmailClaimedAt.is_null())
@@ -110,16 +108,24 @@ fn unsent(stale: std::time::Duration) -> Condition {
 pub async fn send_once(
     db: &DatabaseConnection,
     smtp: &SmtpSettings,
-    batch_id: i32,
+    batch_id: i64,
     stale: std::time::Duration,
 ) -> Result<bool, StatusEmailError> {
+    if batch::find(db, batch_id)
+        .await?
+        .is_none_or(|b| b.notify_emails.0.is_empty())
+    {
+        return Ok(false);
+    }
     let claimed = batch::Entity::update_many()
-        .col_expr(batch::Column::EmailStatus, Expr::value("sending"))
+        .col_expr(
+            batch::Column::EmailStatus,
+            Expr::value(EmailStatus::Sending),
+        )
         .col_expr(batch::Column::EmailClaimedAt, Expr::value(Utc::now()))
         .filter(batch::Column::Id.eq(batch_id))
-        .filter(batch::Column::State.is_in(ENDED.map(|s| s.as_str())))
+        .filter(batch::Column::State.is_in(ENDED))
         .filter(unsent(stale))
-        .filter(batch::Column::NotifyEmails.ne(""))
         .exec(db)
         .await?;
     if claimed.rows_affected != 1 {
@@ -132,14 +138,14 @@ pub async fn send_once(
 pub async fn pending(
     db: &DatabaseConnection,
     stale: std::time::Duration,
-) -> Result<Vec<i32>, DbErr> {
+) -> Result<Vec<i64>, DbErr> {
     Ok(batch::Entity::find()
-        .filter(batch::Column::State.is_in(ENDED.map(|s| s.as_str())))
+        .filter(batch::Column::State.is_in(ENDED))
         .filter(unsent(stale))
-        .filter(batch::Column::NotifyEmails.ne(""))
         .all(db)
         .await?
         .into_iter()
+        .filter(|b| !b.notify_emails.0.is_empty())
         .map(|b| b.id)
         .collect())
 }
@@ -148,26 +154,21 @@ pub async fn pending(
 pub async fn send(
     db: &DatabaseConnection,
     smtp: &SmtpSettings,
-    batch_id: i32,
+    batch_id: i64,
 ) -> Result<bool, StatusEmailError> {
-    let Some(batch) = batch::Entity::find_by_id(batch_id).one(db).await? else {
+    let Some(batch) = batch::find(db, batch_id).await? else {
         return Ok(false);
     };
-    let recipients: Vec<&str> = batch
-        .notify_emails
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
+    let recipients: Vec<&str> = batch.notify_emails.0.iter().map(String::as_str).collect();
     if recipients.is_empty() {
         return Ok(false);
     }
     let result = build_and_send(db, smtp, &batch, &recipients).await;
     let (status, error) = match &result {
-        Ok(()) => ("sent", None),
+        Ok(()) => (EmailStatus::Sent, None),
         Err(e) => {
             tracing::warn!(batch = batch_id, error = %e, "the status e-mail could not be sent");
-            ("failed", Some(e.to_string()))
+            (EmailStatus::Failed, Some(e.to_string()))
         }
     };
     batch::Entity::update_many()
@@ -187,7 +188,7 @@ async fn build_and_send(
 ) -> Result<(), StatusEmailError> {
     let text = body_text(db, batch).await?;
     let filter = ErrorFilter {
-        batch: Some(BatchId(batch.id.into())),
+        batch: Some(BatchId(batch.id)),
         ..ErrorFilter::default()
     };
     let errors_csv = export::write_errors_csv(db, &filter, Vec::new()).await?;

@@ -30,10 +30,10 @@ pub fn condition(filter: &ErrorFilter, with_kinds: bool) -> Condition {
     // With a mailbox search the batch narrows the mailboxes instead: the errors are then read
     // by (mailbox, kind), an index that a batch condition on the errors would make SQLite skip.
     if let Some(batch) = filter.batch.filter(|_| search.is_none()) {
-        condition = condition.add(Column::BatchId.eq(batch.0 as i32));
+        condition = condition.add(Column::BatchId.eq(batch.0));
     }
     if with_kinds && !filter.kinds.is_empty() {
-        condition = condition.add(Column::Kind.is_in(filter.kinds.iter().map(|k| k.as_str())));
+        condition = condition.add(Column::Kind.is_in(filter.kinds.iter().copied()));
     }
     if let Some(text) = search {
         let pattern = format!(
@@ -52,7 +52,7 @@ pub fn condition(filter: &ErrorFilter, with_kinds: bool) -> Condition {
             )
             .to_owned();
         if let Some(batch) = filter.batch {
-            mailboxes.and_where(mailbox::Column::BatchId.eq(batch.0 as i32));
+            mailboxes.and_where(mailbox::Column::BatchId.eq(batch.0));
         }
         condition = condition.add(Column::MailboxId.in_subquery(mailboxes));
     }
@@ -67,15 +67,15 @@ pub fn condition(filter: &ErrorFilter, with_kinds: bool) -> Condition {
 
 pub fn to_row(model: migration_error::Model) -> ErrorRow {
     ErrorRow {
-        id: model.id.into(),
-        batch: BatchId(model.batch_id.into()),
-        mailbox: MailboxId(model.mailbox_id.into()),
+        id: model.id,
+        batch: BatchId(model.batch_id),
+        mailbox: MailboxId(model.mailbox_id),
         row_index: model.row_index.max(0) as u32,
         email_address: model.email_address,
-        kind: ErrorKind::parse(&model.kind).unwrap_or(ErrorKind::Internal),
+        kind: model.kind,
         detail: model.message,
         folder: model.folder,
-        uid: model.uid.map(|u| u as u32),
+        uid: model.uid.and_then(|u| u32::try_from(u).ok()),
         subject: model.subject,
         size: model.size.map(|s| s.max(0) as u64),
         time: model.created_at,
@@ -101,7 +101,7 @@ pub fn sorted(
 
 #[derive(Debug, FromQueryResult)]
 struct KindCount {
-    kind: String,
+    kind: ErrorKind,
     count: i64,
 }
 
@@ -128,7 +128,7 @@ pub async fn query(db: &DatabaseConnection, filter: &ErrorFilter) -> Result<Erro
         .await?;
     let mut counts: Vec<(ErrorKind, u64)> = counts
         .into_iter()
-        .filter_map(|c| ErrorKind::parse(&c.kind).map(|k| (k, c.count.max(0) as u64)))
+        .map(|c| (c.kind, c.count.max(0) as u64))
         .collect();
     counts.sort_by_key(|(k, _)| *k);
     Ok(ErrorPage {

@@ -124,7 +124,7 @@ pub fn errors_csv_stream(
 /// MigrationStatistics.csv: one line per mailbox of the batch.
 pub async fn write_statistics_csv<W: Write>(
     db: &DatabaseConnection,
-    batch_id: i32,
+    batch_id: i64,
     out: W,
 ) -> Result<W, ExportError> {
     let mut writer = StatisticsCsvWriter::new(out)?;

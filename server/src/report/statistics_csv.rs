@@ -4,6 +4,9 @@
 use std::io::Write;
 
 use super::errors_csv::escape_cell;
+use app::ErrorKind;
+use app::model::batch::MailboxState;
+
 use crate::db::entity::mailbox;
 
 pub const HEADER: [&str; 11] = [
@@ -22,13 +25,13 @@ pub const HEADER: [&str; 11] = [
 
 pub struct StatisticsLine {
     pub email_address: String,
-    pub status: String,
+    pub status: MailboxState,
     pub items_migrated: i64,
     pub items_skipped: i64,
     pub bytes_migrated: i64,
     pub folders_done: i32,
     pub folders_total: i32,
-    pub error_kind: Option<String>,
+    pub error_kind: Option<ErrorKind>,
     pub error_message: Option<String>,
     pub started_at: Option<chrono::DateTime<chrono::Utc>>,
     pub ended_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -71,13 +74,13 @@ impl<W: Write> StatisticsCsvWriter<W> {
     pub fn write(&mut self, line: &StatisticsLine) -> Result<(), csv::Error> {
         self.inner.write_record([
             escape_cell(&line.email_address).as_ref(),
-            &line.status,
+            line.status.as_str(),
             &line.items_migrated.to_string(),
             &line.items_skipped.to_string(),
             &line.bytes_migrated.to_string(),
             &line.folders_done.to_string(),
             &line.folders_total.to_string(),
-            line.error_kind.as_deref().unwrap_or(""),
+            line.error_kind.map_or("", ErrorKind::as_str),
             &escape_cell(line.error_message.as_deref().unwrap_or("")),
             &time(line.started_at),
             &time(line.ended_at),

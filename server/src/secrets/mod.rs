@@ -1,7 +1,10 @@
-//! Secrets at rest: the key file and the AEAD cipher that encrypts stored passwords.
+//! Secrets: in memory (never printed), and at rest (the key file and the AEAD cipher that
+//! encrypts stored passwords).
 
 pub mod cipher;
 pub mod key_file;
 pub mod rotate;
+pub mod secret;
 
 pub use cipher::{Cipher, CipherError, EncryptedSecret};
+pub use secret::Secret;

@@ -47,7 +47,7 @@ pub struct ServerSide {
     pub notes: Vec<String>,
 }
 
-fn filters(batch: i32) -> Vec<(&'static str, ErrorFilter)> {
+fn filters(batch: i64) -> Vec<(&'static str, ErrorFilter)> {
     vec![
         (
             "first page, newest first (no filter)",
@@ -68,7 +68,7 @@ fn filters(batch: i32) -> Vec<(&'static str, ErrorFilter)> {
         (
             "batch + two kinds + mailbox search, page 3",
             ErrorFilter {
-                batch: Some(BatchId(batch.into())),
+                batch: Some(BatchId(batch)),
                 kinds: vec![
                     ErrorKind::MessageTooLarge,
                     ErrorKind::DestinationMailboxFull,

@@ -99,9 +99,14 @@ impl Migration<'_> {
             }
             None => Command::new(binary),
         };
-        migrate_args(&mut command, self.work, self.source, self.destination, &csv)
-            .args(["--concurrency", &self.users.len().to_string()])
-            .env("RUST_LOG", "warn");
+        migrate_args(
+            &mut command,
+            self.work,
+            (self.source.imap_port(), self.destination.imap_port()),
+            &csv,
+        )
+        .args(["--concurrency", &self.users.len().to_string()])
+        .env("RUST_LOG", "warn");
         if rerun {
             command.arg("--sync-again");
         }

@@ -8,12 +8,12 @@ use std::process::Command;
 use std::time::Duration;
 
 use app::model::endpoint::{AuthMechanism, Impersonation, Security};
-use mailferry::config::Secret;
 use mailferry::config::{Config, DatabaseUrl};
 use mailferry::endpoints::{EndpointRole, EndpointSettings};
-use mailferry::engine::copy_folder::ProgressSink;
+use mailferry::engine::progress::ProgressSink;
 use mailferry::imap::connect::{Credentials, ServerAddress};
 use mailferry::imap::tls::TlsOptions;
+use mailferry::secrets::Secret;
 use mailferry_tests::mailferry_server::mailferry_binary;
 use mailferry_tests::{Dovecot, MASTER_PASSWORD, MASTER_USER};
 
@@ -59,10 +59,43 @@ pub fn admin_for(user: &str) -> Credentials {
     }
 }
 
+/// A mailbox job from `user` on the source (LOGIN with `password`) to the same user on the
+/// destination (the test bed's master user acting for it), retrying quickly.
+pub fn mailbox_spec(
+    source_port: u16,
+    destination_port: u16,
+    user: &str,
+    password: &str,
+) -> mailferry::engine::mailbox::MailboxSpec {
+    mailferry::engine::mailbox::MailboxSpec {
+        email: format!("{user}@example.test"),
+        source: plain(source_port),
+        source_credentials: Credentials::Login {
+            user: user.into(),
+            password: password.into(),
+        },
+        destination: plain(destination_port),
+        destination_credentials: admin_for(user),
+        user_root: None,
+        options: mailferry::engine::options::BatchOptions::default(),
+        retry: mailferry::engine::retry::RetryPolicy {
+            retries: 6,
+            base: Duration::from_millis(100),
+            cap: Duration::from_millis(800),
+        },
+    }
+}
+
 /// `mailferry migrate` from `csv` between two plain-IMAP test servers, data in `dir/data`.
 pub fn migrate_command(dir: &Path, source: &Dovecot, destination: &Dovecot, csv: &str) -> Command {
     let mut command = Command::new(mailferry_binary().unwrap());
-    migrate_args(&mut command, dir, source, destination, csv).args(["--timeout-secs", "20"]);
+    migrate_args(
+        &mut command,
+        dir,
+        (source.imap_port(), destination.imap_port()),
+        csv,
+    )
+    .args(["--timeout-secs", "20"]);
     command
 }
 
@@ -71,8 +104,7 @@ pub fn migrate_command(dir: &Path, source: &Dovecot, destination: &Dovecot, csv:
 pub fn migrate_args<'c>(
     command: &'c mut Command,
     dir: &Path,
-    source: &Dovecot,
-    destination: &Dovecot,
+    (source_port, destination_port): (u16, u16),
     csv: &str,
 ) -> &'c mut Command {
     let csv_path = dir.join("users.csv");
@@ -84,13 +116,13 @@ pub fn migrate_args<'c>(
         .args(["--csv", csv_path.to_str().unwrap()])
         .args([
             "--source",
-            &format!("imap://127.0.0.1:{}", source.imap_port()),
+            &format!("imap://127.0.0.1:{source_port}"),
             "--source-security",
             "none",
         ])
         .args([
             "--destination",
-            &format!("imap://127.0.0.1:{}", destination.imap_port()),
+            &format!("imap://127.0.0.1:{destination_port}"),
             "--destination-security",
             "none",
         ])
@@ -134,20 +166,32 @@ pub async fn stored_batch(
     source: &EndpointSettings,
     destination: &EndpointSettings,
     csv: &str,
-) -> i32 {
+) -> i64 {
+    let options = mailferry::engine::options::BatchOptions::default();
+    stored_batch_with(db, cipher, (source, destination), csv, &options).await
+}
+
+/// Stores the two endpoints and a batch of `csv`'s rows with `options`; returns the batch id.
+pub async fn stored_batch_with(
+    db: &sea_orm::DatabaseConnection,
+    cipher: &mailferry::secrets::Cipher,
+    (source, destination): (&EndpointSettings, &EndpointSettings),
+    csv: &str,
+    options: &mailferry::engine::options::BatchOptions,
+) -> i64 {
     use mailferry::batches::create_batch::{NewBatch, create_batch};
     use mailferry::endpoints::store;
     let source_endpoint_id = store::save(db, cipher, source).await.unwrap();
     let destination_endpoint_id = store::save(db, cipher, destination).await.unwrap();
     let rows = mailferry::csv_import::parse_csv(csv.as_bytes()).unwrap();
-    let options = mailferry::engine::options::BatchOptions::default();
     let batch = NewBatch {
         name: "test".into(),
         source_endpoint_id,
         destination_endpoint_id,
-        options: &options,
+        options,
         notify_emails: vec![],
         rows: &rows,
+        origin: None,
     };
     create_batch(db, cipher, batch).await.unwrap()
 }
@@ -230,4 +274,31 @@ pub fn dovecots(destination: mailferry_tests::DovecotOptions<'_>) -> (Dovecot, D
     })
     .expect("destination Dovecot");
     (source, destination)
+}
+
+/// A CSV of `users` whose source password is `password`.
+pub fn csv_of(users: &[String], password: &str) -> String {
+    users.iter().fold(
+        String::from("EmailAddress,UserName,Password\n"),
+        |csv, u| csv + &format!("{u},{u},{password}\n"),
+    )
+}
+
+/// Polls `check` every 20 ms until it gives a value, failing with `what` after `seconds`.
+pub async fn wait_for<T, F: std::future::Future<Output = Option<T>>>(
+    seconds: u64,
+    what: &str,
+    mut check: impl FnMut() -> F,
+) -> T {
+    let deadline = std::time::Instant::now() + Duration::from_secs(seconds);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited {seconds} s for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

@@ -1,30 +1,33 @@
 //! A store of many errors over two batches of 50 mailboxes each, for the report's tests and the
 //! benchmark of its queries and downloads.
 
-use app::ErrorKind;
+use app::model::batch::{BatchState, MailboxState};
+use app::model::batch_options::BatchOptions;
+use app::{ErrorKind, ErrorScope};
 use chrono::{Duration, TimeZone, Utc};
 use mailferry::batches::create_batch::QueuedMailbox;
+use mailferry::db::entity::batch::Recipients;
 use mailferry::db::entity::{batch, migration_error};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 /// One seeded error: its batch, kind, mailbox address and time.
-pub type SeededError = (i32, ErrorKind, String, chrono::DateTime<Utc>);
+pub type SeededError = (i64, ErrorKind, String, chrono::DateTime<Utc>);
 
 /// Inserts `n` errors (kinds, mailboxes and times spread evenly); returns the two batch ids and
 /// every error as expected in the report.
 pub async fn seed_errors(
     db: &sea_orm::DatabaseConnection,
     n: usize,
-) -> (Vec<i32>, Vec<SeededError>) {
+) -> (Vec<i64>, Vec<SeededError>) {
     let now = Utc::now();
     let mut batches = Vec::new();
     let mut mailboxes = Vec::new();
     for b in 0..2 {
         let created = batch::ActiveModel {
             name: Set(format!("b{b}")),
-            state: Set("Completed".into()),
-            options: Set("{}".into()),
-            notify_emails: Set(String::new()),
+            state: Set(BatchState::Completed),
+            options: Set(BatchOptions::default()),
+            notify_emails: Set(Recipients::default()),
             created_at: Set(now),
             ..Default::default()
         }
@@ -43,7 +46,7 @@ pub async fn seed_errors(
                 destination_secret: None,
             }
             .into_active_model(now);
-            row.state = Set("Failed".into());
+            row.state = Set(MailboxState::Failed);
             row.attempts = Set(1);
             let mb = row.insert(db).await.unwrap();
             mailboxes.push(mb);
@@ -68,8 +71,8 @@ pub async fn seed_errors(
                 mailbox_id: Set(mb.id),
                 row_index: Set(mb.row_index),
                 email_address: Set(mb.email_address.clone()),
-                kind: Set(kind.as_str().into()),
-                scope: Set("message".into()),
+                kind: Set(kind),
+                scope: Set(ErrorScope::Message),
                 message: Set(format!("detail {i}")),
                 folder: Set(Some("INBOX".into())),
                 uid: Set(Some(i as i64)),

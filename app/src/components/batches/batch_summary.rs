@@ -57,9 +57,8 @@ pub fn BatchSummaryPanel(detail: Signal<BatchDetail>) -> impl IntoView {
                 detail
                     .read()
                     .email_status
-                    .clone()
                     .map(|status| {
-                        view! { <p class="muted small">"Status e-mail: "{status}</p> }
+                        view! { <p class="muted small">"Status e-mail: "{status.as_str()}</p> }
                     })
             }}
         </section>

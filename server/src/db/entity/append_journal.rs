@@ -6,8 +6,8 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "append_journal")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i32,
-    pub folder_state_id: i32,
+    pub id: i64,
+    pub folder_state_id: i64,
     pub uidvalidity: i64,
     pub uid: i64,
     pub message_id: Option<String>,

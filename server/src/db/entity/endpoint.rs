@@ -2,21 +2,23 @@
 
 use sea_orm::entity::prelude::*;
 
+use app::model::endpoint::{AuthMechanism, EndpointRole, Impersonation, Security};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "endpoints")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i32,
+    pub id: i64,
     #[sea_orm(unique)]
     pub name: String,
-    pub role: String,
+    pub role: EndpointRole,
     pub host: String,
     pub port: i32,
-    pub security: String,
-    pub auth_mechanism: String,
+    pub security: Security,
+    pub auth_mechanism: AuthMechanism,
     pub admin_user: Option<String>,
     pub admin_secret: Option<String>,
-    pub impersonation: String,
+    pub impersonation: Impersonation,
     pub tls_ca_pem: Option<String>,
     pub insecure_skip_verify: bool,
     pub max_concurrent: i32,

@@ -6,8 +6,8 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "folder_states")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i32,
-    pub account_id: i32,
+    pub id: i64,
+    pub account_id: i64,
     /// The source folder's wire (modified UTF-7) name: its identity.
     pub source_folder: String,
     pub destination_folder: String,

@@ -1,27 +1,31 @@
 //! One mailbox (one CSV row) of a batch, with its progress and the lease of the process working on it.
 
 use sea_orm::entity::prelude::*;
+use sea_orm::{Condition, QueryOrder, QuerySelect};
+
+use app::ErrorKind;
+use app::model::batch::MailboxState;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "mailboxes")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i32,
-    pub batch_id: i32,
+    pub id: i64,
+    pub batch_id: i64,
     pub row_index: i32,
     pub email_address: String,
     pub source_username: String,
     pub source_secret: String,
     pub user_root: Option<String>,
     pub destination_secret: Option<String>,
-    pub state: String,
+    pub state: MailboxState,
     pub folders_total: i32,
     pub folders_done: i32,
     pub messages_total: i64,
     pub messages_copied: i64,
     pub messages_skipped: i64,
     pub bytes_copied: i64,
-    pub error_kind: Option<String>,
+    pub error_kind: Option<ErrorKind>,
     pub error_message: Option<String>,
     pub started_at: Option<DateTimeUtc>,
     pub ended_at: Option<DateTimeUtc>,
@@ -35,3 +39,78 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Mailboxes a worker may claim: queued, or marked Syncing by a process whose lease ran out.
+pub fn claimable(now: DateTimeUtc) -> Condition {
+    Condition::any()
+        .add(Column::State.eq(MailboxState::Queued))
+        .add(
+            Condition::all()
+                .add(Column::State.eq(MailboxState::Syncing))
+                .add(
+                    Condition::any()
+                        .add(Column::LeaseUntil.is_null())
+                        .add(Column::LeaseUntil.lt(now)),
+                ),
+        )
+}
+
+/// Mailboxes a live process is working on right now.
+pub fn held(now: DateTimeUtc) -> Condition {
+    Condition::all()
+        .add(Column::State.eq(MailboxState::Syncing))
+        .add(Column::LeaseUntil.gte(now))
+}
+
+/// The rows of a batch in CSV order.
+pub async fn of_batch<C: ConnectionTrait>(db: &C, batch_id: i64) -> Result<Vec<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::BatchId.eq(batch_id))
+        .order_by_asc(Column::RowIndex)
+        .all(db)
+        .await
+}
+
+/// The rows of a batch in these states, in CSV order.
+pub async fn of_batch_in<C: ConnectionTrait>(
+    db: &C,
+    batch_id: i64,
+    states: &[MailboxState],
+) -> Result<Vec<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::BatchId.eq(batch_id))
+        .filter(Column::State.is_in(states.iter().copied()))
+        .order_by_asc(Column::RowIndex)
+        .all(db)
+        .await
+}
+
+/// Whether a live process holds a mailbox of the batch.
+pub async fn batch_is_held<C: ConnectionTrait>(db: &C, batch_id: i64) -> Result<bool, DbErr> {
+    let held = Entity::find()
+        .filter(Column::BatchId.eq(batch_id))
+        .filter(held(chrono::Utc::now()))
+        .count(db)
+        .await?;
+    Ok(held > 0)
+}
+
+/// How many rows of a batch are in each state.
+pub async fn counts_by_state<C: ConnectionTrait>(
+    db: &C,
+    batch_id: i64,
+) -> Result<std::collections::HashMap<MailboxState, u64>, DbErr> {
+    let rows: Vec<(MailboxState, i64)> = Entity::find()
+        .select_only()
+        .column(Column::State)
+        .column_as(Column::Id.count(), "count")
+        .filter(Column::BatchId.eq(batch_id))
+        .group_by(Column::State)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(state, n)| (state, n.max(0) as u64))
+        .collect())
+}

@@ -2,17 +2,19 @@
 
 use sea_orm::entity::prelude::*;
 
+use app::{ErrorKind, ErrorScope};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "migration_errors")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i32,
-    pub batch_id: i32,
-    pub mailbox_id: i32,
+    pub id: i64,
+    pub batch_id: i64,
+    pub mailbox_id: i64,
     pub row_index: i32,
     pub email_address: String,
-    pub kind: String,
-    pub scope: String,
+    pub kind: ErrorKind,
+    pub scope: ErrorScope,
     pub message: String,
     pub folder: Option<String>,
     pub uid: Option<i64>,

@@ -6,10 +6,10 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "sessions")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i32,
+    pub id: i64,
     #[sea_orm(unique)]
     pub token_hash: String,
-    pub admin_id: i32,
+    pub admin_id: i64,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
 }

@@ -6,12 +6,12 @@ use sea_orm::entity::prelude::*;
 #[sea_orm(table_name = "sync_accounts")]
 pub struct Model {
     #[sea_orm(primary_key)]
-    pub id: i32,
+    pub id: i64,
     #[sea_orm(unique)]
     pub email_address: String,
     pub source_username: String,
     pub completed_at: Option<DateTimeUtc>,
-    pub last_batch_id: Option<i32>,
+    pub last_batch_id: Option<i64>,
     pub updated_at: DateTimeUtc,
 }
 

@@ -5,6 +5,8 @@ use sea_orm_migration::prelude::*;
 mod m0001_initial;
 mod m0002_email_claim;
 mod m0003_error_report_indexes;
+mod m0004_typed_columns;
+mod m0005_batch_origin;
 
 pub struct Migrator;
 
@@ -15,6 +17,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_initial::Migration),
             Box::new(m0002_email_claim::Migration),
             Box::new(m0003_error_report_indexes::Migration),
+            Box::new(m0004_typed_columns::Migration),
+            Box::new(m0005_batch_origin::Migration),
         ]
     }
 }

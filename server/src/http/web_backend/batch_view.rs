@@ -1,16 +1,16 @@
 //! Database rows of a batch turned into what the pages show.
 
 use app::ids::{BatchId, MailboxId};
-use app::model::batch::{BatchState, BatchSummary, MailboxRow, MailboxState};
+use app::model::batch::{BatchSummary, MailboxRow, MailboxState};
 
 use crate::db::entity::{batch, mailbox};
 
 pub fn summary(batch: &batch::Model, rows: &[&mailbox::Model]) -> BatchSummary {
-    let count = |state: MailboxState| rows.iter().filter(|m| m.state == state.as_str()).count();
+    let count = |state: MailboxState| rows.iter().filter(|m| m.state == state).count();
     BatchSummary {
-        id: BatchId(batch.id.into()),
+        id: BatchId(batch.id),
         name: batch.name.clone(),
-        state: BatchState::parse(&batch.state).unwrap_or(BatchState::Failed),
+        state: batch.state,
         mailboxes_total: rows.len() as u64,
         mailboxes_done: count(MailboxState::Synced) as u64,
         mailboxes_failed: count(MailboxState::Failed) as u64,
@@ -21,13 +21,13 @@ pub fn summary(batch: &batch::Model, rows: &[&mailbox::Model]) -> BatchSummary {
 }
 
 pub fn mailbox_row(model: &mailbox::Model) -> MailboxRow {
-    let state = MailboxState::parse(&model.state).unwrap_or(MailboxState::Failed);
+    let state = model.state;
     let running_secs = model.started_at.map(|start| {
         let end = model.ended_at.unwrap_or_else(chrono::Utc::now);
         (end - start).num_milliseconds().max(1) as f64 / 1000.0
     });
     MailboxRow {
-        id: MailboxId(model.id.into()),
+        id: MailboxId(model.id),
         row_index: model.row_index.max(0) as u32,
         email_address: model.email_address.clone(),
         state,
@@ -39,7 +39,7 @@ pub fn mailbox_row(model: &mailbox::Model) -> MailboxRow {
         bytes_per_sec: running_secs
             .filter(|_| model.bytes_copied > 0)
             .map(|secs| model.bytes_copied as f64 / secs),
-        error_kind: model.error_kind.as_deref().and_then(app::ErrorKind::parse),
+        error_kind: model.error_kind,
         error_message: model.error_message.clone(),
         attempts: model.attempts.max(0) as u32,
         claimed_by: (state == MailboxState::Syncing)

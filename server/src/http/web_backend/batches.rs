@@ -1,6 +1,6 @@
 //! The batch pages' side of the backend: create from an upload, show, act, pre-flight.
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::EntityTrait;
 
 use app::api::AppError;
 use app::ids::{BatchId, EndpointId};
@@ -26,15 +26,15 @@ fn action_error(error: ActionError) -> AppError {
             tracing::error!(error = %e, "writing a CSV");
             AppError::Internal
         }
-        other @ (ActionError::Running(_) | ActionError::NothingToRetry(_)) => {
-            AppError::Conflict(other.to_string())
-        }
+        other @ (ActionError::Running(_)
+        | ActionError::NothingToRetry(_)
+        | ActionError::AlreadyRunning(_)) => AppError::Conflict(other.to_string()),
     }
 }
 
 impl WebBackend {
     async fn endpoint_of_role(&self, id: EndpointId, role: EndpointRole) -> Result<(), AppError> {
-        let found = endpoint::Entity::find_by_id(id.0 as i32)
+        let found = endpoint::Entity::find_by_id(id.0)
             .one(&self.state.db)
             .await
             .map_err(internal)?;
@@ -43,7 +43,7 @@ impl WebBackend {
             EndpointRole::Destination => "Destination",
         };
         match found {
-            Some(e) if e.role == role.as_str() => Ok(()),
+            Some(e) if e.role == role => Ok(()),
             Some(_) => Err(AppError::invalid(
                 label,
                 format!("choose a {} endpoint", role.as_str()),
@@ -83,17 +83,18 @@ impl WebBackend {
             &self.state.cipher,
             NewBatch {
                 name: upload.name,
-                source_endpoint_id: upload.source.0 as i32,
-                destination_endpoint_id: upload.destination.0 as i32,
+                source_endpoint_id: upload.source.0,
+                destination_endpoint_id: upload.destination.0,
                 options: &upload.options,
                 notify_emails: upload.notify_emails,
                 rows: &rows,
+                origin: None,
             },
         )
         .await
         .map_err(|e| match e {
             CreateBatchError::Db(e) => internal(e),
-            running @ CreateBatchError::AlreadyRunning { .. } => {
+            running @ CreateBatchError::AlreadyRunning(_) => {
                 AppError::Conflict(running.to_string())
             }
         })?;
@@ -103,20 +104,19 @@ impl WebBackend {
             "batch created from an upload"
         );
         Ok(UploadOutcome::Created {
-            batch: BatchId(id.into()),
+            batch: BatchId(id),
             rows: rows.len() as u32,
         })
     }
 
     pub(super) async fn batch_detail(&self, id: BatchId) -> Result<BatchDetail, AppError> {
         let db = &self.state.db;
-        let found = batch::Entity::find_by_id(id.0 as i32)
-            .one(db)
+        let found = batch::find(db, id.0)
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
         let rows = self.mailbox_models(id).await?;
-        let endpoint_name = |endpoint_id: Option<i32>| async move {
+        let endpoint_name = |endpoint_id: Option<i64>| async move {
             match endpoint_id {
                 Some(eid) => endpoint::Entity::find_by_id(eid)
                     .one(db)
@@ -131,16 +131,11 @@ impl WebBackend {
             summary: summary(&found, &refs),
             source: endpoint_name(found.source_endpoint_id).await?,
             destination: endpoint_name(found.destination_endpoint_id).await?,
-            options: serde_json::from_str(&found.options).unwrap_or_default(),
-            notify_emails: found
-                .notify_emails
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect(),
+            options: found.options.clone(),
+            notify_emails: found.notify_emails.0.clone(),
             started_at: found.started_at,
             ended_at: found.ended_at,
-            email_status: found.email_status.clone(),
+            email_status: found.email_status,
             bytes_copied: rows.iter().map(|m| m.bytes_copied.max(0) as u64).sum(),
             messages_total: rows.iter().map(|m| m.messages_total.max(0) as u64).sum(),
             mailboxes: rows.iter().map(mailbox_row).collect(),
@@ -151,10 +146,7 @@ impl WebBackend {
         &self,
         id: BatchId,
     ) -> Result<Vec<mailbox::Model>, AppError> {
-        mailbox::Entity::find()
-            .filter(mailbox::Column::BatchId.eq(id.0 as i32))
-            .order_by_asc(mailbox::Column::RowIndex)
-            .all(&self.state.db)
+        mailbox::of_batch(&self.state.db, id.0)
             .await
             .map_err(internal)
     }
@@ -165,7 +157,7 @@ impl WebBackend {
         action: BatchAction,
     ) -> Result<ActionOutcome, AppError> {
         let db = &self.state.db;
-        let raw = id.0 as i32;
+        let raw = id.0;
         let show = match action {
             BatchAction::Start => {
                 actions::start(db, raw).await.map_err(action_error)?;
@@ -184,7 +176,7 @@ impl WebBackend {
                 let new = actions::new_batch_from_failed(db, raw)
                     .await
                     .map_err(action_error)?;
-                Some(BatchId(new.into()))
+                Some(BatchId(new))
             }
             BatchAction::Delete => {
                 actions::delete(db, raw).await.map_err(action_error)?;
@@ -199,7 +191,7 @@ impl WebBackend {
         &self,
         id: BatchId,
     ) -> Result<Vec<PreflightRowView>, AppError> {
-        let rows = preflight(&self.state.db, &self.state.cipher, id.0 as i32)
+        let rows = preflight(&self.state.db, &self.state.cipher, id.0)
             .await
             .map_err(|e| match e {
                 PreflightError::NotFound(_) => AppError::NotFound,

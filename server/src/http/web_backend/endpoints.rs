@@ -4,17 +4,15 @@ use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use app::api::AppError;
 use app::ids::EndpointId;
-use app::model::endpoint::{
-    AuthMechanism, EndpointRole, EndpointTestResult, EndpointView, Impersonation, Security,
-};
+use app::model::endpoint::{EndpointRole, EndpointTestResult, EndpointView};
 use app::model::endpoint_form::EndpointForm;
 
 use super::{WebBackend, internal};
-use crate::config::Secret;
 use crate::db::entity::endpoint;
 use crate::endpoints::EndpointSettings;
 use crate::endpoints::store::{self, EndpointStoreError};
 use crate::endpoints::test_endpoint::{EndpointTest, test_endpoint};
+use crate::secrets::Secret;
 
 pub(super) fn store_error(error: EndpointStoreError) -> AppError {
     match error {
@@ -34,19 +32,18 @@ pub(super) fn store_error(error: EndpointStoreError) -> AppError {
 
 fn view(model: endpoint::Model) -> EndpointView {
     EndpointView {
-        id: EndpointId(model.id.into()),
-        role: EndpointRole::parse(&model.role).unwrap_or(EndpointRole::Destination),
+        id: EndpointId(model.id),
+        role: model.role,
         host: model.host,
         port: u16::try_from(model.port).unwrap_or_default(),
-        security: Security::parse(&model.security).unwrap_or(Security::Tls),
-        auth_mechanism: AuthMechanism::parse(&model.auth_mechanism).unwrap_or_default(),
-        impersonation: Impersonation::parse(&model.impersonation)
-            .unwrap_or(Impersonation::SaslPlain),
+        security: model.security,
+        auth_mechanism: model.auth_mechanism,
+        impersonation: model.impersonation,
         admin_user: model.admin_user,
         has_admin_password: model.admin_secret.is_some(),
         has_tls_ca: model.tls_ca_pem.is_some(),
         insecure_skip_verify: model.insecure_skip_verify,
-        max_concurrent: model.max_concurrent.max(1) as u32,
+        max_concurrent: u32::try_from(model.max_concurrent.max(1)).unwrap_or(1),
         name: model.name,
     }
 }
@@ -71,9 +68,7 @@ impl WebBackend {
         let mut admin_password = form.admin_password.clone();
         let mut tls_ca_pem = form.tls_ca_pem.clone();
         if let Some(id) = form.id {
-            let stored = store::load(db, cipher, id.0 as i32)
-                .await
-                .map_err(store_error)?;
+            let stored = store::load(db, cipher, id.0).await.map_err(store_error)?;
             if admin_password.is_empty() && form.admin_user.is_some() {
                 admin_password = stored.admin_password.0;
             }
@@ -95,7 +90,7 @@ impl WebBackend {
             timeout: std::time::Duration::from_secs(60),
         };
         let id = match form.id {
-            Some(id) => store::save_by_id(db, cipher, id.0 as i32, &settings).await,
+            Some(id) => store::save_by_id(db, cipher, id.0, &settings).await,
             None => {
                 let taken = endpoint::Entity::find()
                     .filter(endpoint::Column::Name.eq(&settings.name))
@@ -110,14 +105,14 @@ impl WebBackend {
         }
         .map_err(store_error)?;
         tracing::info!(endpoint = id, name = %settings.name, "endpoint saved");
-        Ok(EndpointId(id.into()))
+        Ok(EndpointId(id))
     }
 
     pub(super) async fn run_endpoint_test(
         &self,
         id: EndpointId,
     ) -> Result<EndpointTestResult, AppError> {
-        let mut settings = store::load(&self.state.db, &self.state.cipher, id.0 as i32)
+        let mut settings = store::load(&self.state.db, &self.state.cipher, id.0)
             .await
             .map_err(store_error)?;
         // An admin waits for the button's answer: do not wait a minute on a dead server.

@@ -59,7 +59,7 @@ impl Page {
             summary: snapshot.summary.clone(),
             bytes_copied: snapshot.bytes_copied,
             messages_total: snapshot.messages_total,
-            email_status: snapshot.email_status.clone(),
+            email_status: snapshot.email_status,
             changed,
             full: first,
             at: chrono::Utc::now(),

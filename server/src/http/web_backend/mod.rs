@@ -40,7 +40,7 @@ fn internal(error: DbErr) -> AppError {
 
 fn admin_view(model: crate::db::entity::admin::Model) -> AdminView {
     AdminView {
-        id: AdminId(model.id.into()),
+        id: AdminId(model.id),
         username: model.username,
     }
 }
@@ -54,7 +54,7 @@ impl WebBackend {
         }
     }
 
-    async fn start_session(&self, admin_id: i32) -> Result<SessionCookie, AppError> {
+    async fn start_session(&self, admin_id: i64) -> Result<SessionCookie, AppError> {
         let token = sessions::create(&self.state.db, admin_id)
             .await
             .map_err(internal)?;

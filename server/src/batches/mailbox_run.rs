@@ -1,0 +1,285 @@
+//! One mailbox of a running batch: a process slot, the claim (within the endpoints' and the
+//! cluster's limits), the engine, and its outcome written down — message problems once,
+//! whatever the end.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use sea_orm::{DatabaseConnection, DbErr};
+
+use app::ErrorKind;
+use app::model::batch::MailboxState;
+
+use super::record::{self, ErrorRecord, Totals};
+use super::run_batch::{RunEvent, RunSettings};
+use crate::db::claim;
+use crate::db::entity::mailbox;
+use crate::endpoints::EndpointSettings;
+use crate::engine::mailbox::{MailboxFailure, MailboxReport, MailboxSpec};
+use crate::engine::mailbox_job::run_mailbox;
+use crate::engine::options::BatchOptions;
+use crate::engine::progress::ProgressSink;
+use crate::secrets::{Cipher, EncryptedSecret};
+
+/// What the runner reports as mailboxes finish (the CLI prints it, the web app pushes it).
+#[derive(Clone, Debug)]
+pub struct MailboxFinished {
+    pub row_index: i32,
+    pub email: String,
+    pub state: MailboxState,
+    pub copied: u64,
+    pub bytes: u64,
+    pub problems: usize,
+    pub error: Option<(ErrorKind, String)>,
+    pub elapsed: Duration,
+}
+
+/// What every mailbox of one run shares.
+pub(super) struct Shared {
+    pub db: DatabaseConnection,
+    pub cipher: Cipher,
+    pub batch_id: i64,
+    pub source: EndpointSettings,
+    pub destination: EndpointSettings,
+    pub source_endpoint_id: i64,
+    pub destination_endpoint_id: i64,
+    pub options: BatchOptions,
+    pub settings: RunSettings,
+    pub stop: Arc<AtomicBool>,
+    /// This process, as written into the mailboxes it claims.
+    pub worker: String,
+}
+
+/// The engine's view of a batch mailbox: its counters move inside each commit.
+struct MailboxProgress {
+    row: i64,
+    stop: Arc<AtomicBool>,
+}
+
+impl ProgressSink for MailboxProgress {
+    fn copied(&self, _messages: u64, _bytes: u64) {}
+
+    fn mailbox_row(&self) -> Option<i64> {
+        Some(self.row)
+    }
+
+    fn stop_requested(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+}
+
+impl Shared {
+    fn limits(&self) -> claim::ClaimLimits {
+        claim::ClaimLimits {
+            endpoints: [
+                claim::EndpointLimit {
+                    side: claim::Side::Source,
+                    endpoint_id: self.source_endpoint_id,
+                    max: self.source.max_concurrent,
+                },
+                claim::EndpointLimit {
+                    side: claim::Side::Destination,
+                    endpoint_id: self.destination_endpoint_id,
+                    max: self.destination.max_concurrent,
+                },
+            ],
+            cluster_max: self.settings.cluster_max,
+        }
+    }
+}
+
+/// Runs one mailbox if this process can claim it (holding one of the process's slots while it
+/// runs); `Ok(())` also when another process holds it.
+pub(super) async fn run_one(
+    shared: &Shared,
+    row: mailbox::Model,
+    on_event: &(impl Fn(&RunEvent) + Sync),
+) -> Result<(), DbErr> {
+    let _slot = loop {
+        if shared.stop.load(Ordering::Relaxed) {
+            record::set_state(&shared.db, row.id, MailboxState::Stopped).await?;
+            return Ok(());
+        }
+        let slot = shared
+            .settings
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| DbErr::Custom("the process is shutting down".into()))?;
+        match claim::claim(
+            &shared.db,
+            &row,
+            &shared.worker,
+            shared.settings.lease,
+            shared.limits(),
+        )
+        .await?
+        {
+            claim::Claim::Claimed => break slot,
+            claim::Claim::Taken => return Ok(()),
+            // Another process uses every slot of an endpoint or of the cluster, or runs this
+            // address in another batch: give the slot back and wait.
+            claim::Claim::LimitReached => {
+                drop(slot);
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    };
+    let heartbeat = {
+        let (db, worker, id, lease) = (
+            shared.db.clone(),
+            shared.worker.clone(),
+            row.id,
+            shared.settings.lease,
+        );
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(lease / 3).await;
+                if !matches!(claim::renew(&db, id, &worker, lease).await, Ok(true)) {
+                    tracing::warn!(mailbox = id, "lost the claim on a mailbox");
+                    return;
+                }
+            }
+        })
+    };
+    let result = run_claimed(shared, &row, on_event).await;
+    heartbeat.abort();
+    result
+}
+
+/// Why a claimed mailbox does not start: already migrated, or its password cannot be read.
+async fn refusal(
+    shared: &Shared,
+    row: &mailbox::Model,
+) -> Result<Option<(ErrorKind, String)>, DbErr> {
+    if !shared.options.sync_again
+        && record::completed_before(&shared.db, &row.email_address).await?
+    {
+        return Ok(Some((
+            ErrorKind::MailboxAlreadyMigrated,
+            "completed by an earlier batch".into(),
+        )));
+    }
+    Ok(None)
+}
+
+async fn run_claimed(
+    shared: &Shared,
+    row: &mailbox::Model,
+    on_event: &(impl Fn(&RunEvent) + Sync),
+) -> Result<(), DbErr> {
+    let started = Instant::now();
+    let password = shared
+        .cipher
+        .decrypt(&EncryptedSecret(row.source_secret.clone()))
+        .map_err(|e| {
+            (
+                ErrorKind::Internal,
+                format!("the stored source password cannot be read: {e}"),
+            )
+        });
+    let refused = match (refusal(shared, row).await?, &password) {
+        (Some(refusal), _) => Some(refusal),
+        (None, Err(unreadable)) => Some(unreadable.clone()),
+        (None, Ok(_)) => None,
+    };
+    if let Some((kind, detail)) = refused {
+        on_event(&RunEvent::Finished(finished(
+            row,
+            started,
+            MailboxState::Failed,
+            &MailboxReport::default(),
+            0,
+            Some((kind, detail.clone())),
+        )));
+        return record::fail_before_start(&shared.db, row, kind, detail).await;
+    }
+    let Ok(password) = password else {
+        unreachable!("an unreadable password is refused above")
+    };
+    record::set_state(&shared.db, row.id, MailboxState::Syncing).await?;
+    let spec = MailboxSpec {
+        email: row.email_address.clone(),
+        source: shared.source.address(),
+        source_credentials: shared
+            .source
+            .credentials_for(&row.source_username, Some(&password)),
+        destination: shared.destination.address(),
+        destination_credentials: shared.destination.credentials_for(&row.email_address, None),
+        user_root: row.user_root.clone(),
+        options: shared.options.clone(),
+        retry: shared.settings.retry,
+    };
+    drop(password);
+    let progress = MailboxProgress {
+        row: row.id,
+        stop: shared.stop.clone(),
+    };
+    let result = run_mailbox(&shared.db, &spec, &progress).await;
+    // Told before it is written down: when the database itself failed, the admin still reads
+    // which mailbox ended how.
+    let (state, report, failure) = split(&result);
+    let problems = report.problems.len() + report.folder_problems.len();
+    let error = failure.map(|f| (f.kind, f.detail.clone()));
+    on_event(&RunEvent::Finished(finished(
+        row, started, state, report, problems, error,
+    )));
+    record_outcome(shared, row, state, report, failure).await
+}
+
+/// The end state, the report and (for a failed mailbox) the failure of a mailbox run.
+fn split(
+    result: &Result<MailboxReport, MailboxFailure>,
+) -> (MailboxState, &MailboxReport, Option<&MailboxFailure>) {
+    match result {
+        Ok(report) => (MailboxState::Synced, report, None),
+        Err(f) if f.stopped => (MailboxState::Stopped, &f.report, None),
+        Err(f) => (MailboxState::Failed, &f.report, Some(f)),
+    }
+}
+
+fn finished(
+    row: &mailbox::Model,
+    started: Instant,
+    state: MailboxState,
+    report: &MailboxReport,
+    problems: usize,
+    error: Option<(ErrorKind, String)>,
+) -> MailboxFinished {
+    MailboxFinished {
+        row_index: row.row_index,
+        email: row.email_address.clone(),
+        state,
+        copied: report.copied,
+        bytes: report.bytes,
+        problems,
+        error,
+        elapsed: started.elapsed(),
+    }
+}
+
+/// Writes the mailbox's problems (each once), its error and its end state.
+async fn record_outcome(
+    shared: &Shared,
+    row: &mailbox::Model,
+    state: MailboxState,
+    report: &MailboxReport,
+    failure: Option<&MailboxFailure>,
+) -> Result<(), DbErr> {
+    let db = &shared.db;
+    record::problems(db, row, report).await?;
+    if let Some(failure) = failure {
+        let mut error = ErrorRecord::mailbox_level(row, failure.kind, failure.detail.clone());
+        error.folder = failure.folder.clone();
+        record::error(db, error).await?;
+    }
+    let problems = (report.problems.len() + report.folder_problems.len()) as u64;
+    let error = failure.map(|f| (f.kind, f.detail.clone()));
+    record::finish(db, row.id, state, Totals::of(report, problems), error).await?;
+    if state == MailboxState::Synced {
+        record::mark_completed(db, &row.email_address, shared.batch_id).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,189 @@
+//! One destination transaction: journal the messages, append them (MULTIAPPEND, or one at a
+//! time to find the message a server refuses), commit what the destination took.
+
+use app::ErrorKind;
+
+use super::copy_folder::{FolderJob, FolderOutcome};
+use super::halt::Halt;
+use super::mailbox::MessageProblem;
+use super::state::{self, FolderState};
+use crate::engine::classify::{Stage, classify};
+use crate::imap::ImapSession;
+use crate::imap::append::{
+    AppendCapabilities, OutgoingMessage, append_each, destination_flags, multiappend,
+};
+use crate::imap::fetch::{FetchedBody, MessageMeta};
+
+/// Appends transactions of one folder.
+pub(crate) struct Appender<'j, 'a> {
+    pub job: &'j FolderJob<'a>,
+    pub caps: AppendCapabilities,
+    /// The destination folder's PERMANENTFLAGS (which keywords it keeps).
+    pub permanent_flags: Vec<String>,
+}
+
+/// A message ready to go: its metadata, its bytes and the flags the destination will keep.
+struct Ready<'m> {
+    meta: &'m MessageMeta,
+    body: bytes::Bytes,
+    flags: Vec<String>,
+}
+
+/// A refusal that stops the folder (the next messages would be refused too).
+fn stops_folder(kind: ErrorKind) -> bool {
+    kind == ErrorKind::DestinationMailboxFull || kind == ErrorKind::Throttled
+}
+
+fn subject_of(body: &[u8]) -> Option<String> {
+    let head_end = body
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(body.len().min(16 * 1024));
+    let head = String::from_utf8_lossy(&body[..head_end])
+        .replace("\r\n ", " ")
+        .replace("\r\n\t", " ");
+    head.lines().find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.eq_ignore_ascii_case("subject")
+            .then(|| value.trim().chars().take(200).collect())
+    })
+}
+
+impl Appender<'_, '_> {
+    /// Pairs metadata with bodies; a message whose body never came is a problem (expunged since
+    /// the metadata pass, or a server that answers OK without it), so the folder is not
+    /// recorded as complete and the next run asks again.
+    fn pair<'m>(
+        &self,
+        batch: Vec<&'m MessageMeta>,
+        bodies: Vec<FetchedBody>,
+        outcome: &mut FolderOutcome,
+    ) -> Vec<Ready<'m>> {
+        let mut ready = Vec::with_capacity(bodies.len());
+        let mut bodies = bodies.into_iter().peekable();
+        for meta in batch {
+            while bodies.peek().is_some_and(|b| b.uid < meta.uid) {
+                bodies.next();
+            }
+            match bodies.next_if(|b| b.uid == meta.uid) {
+                Some(body) => ready.push(Ready {
+                    meta,
+                    body: body.body,
+                    flags: destination_flags(&meta.flags, &self.permanent_flags),
+                }),
+                None => outcome.problems.push(MessageProblem {
+                    kind: ErrorKind::MessageNotReturned,
+                    uid: meta.uid,
+                    size: meta.size,
+                    subject: None,
+                    detail: format!("UID {} was listed but its body never came", meta.uid),
+                }),
+            }
+        }
+        ready
+    }
+
+    /// Appends one transaction and commits what the destination stored.
+    pub(crate) async fn append(
+        &self,
+        dst: &mut ImapSession,
+        folder: &mut FolderState,
+        outcome: &mut FolderOutcome,
+        batch: Vec<&MessageMeta>,
+        bodies: Vec<FetchedBody>,
+    ) -> Result<(), Halt> {
+        let ready = self.pair(batch, bodies, outcome);
+        if ready.is_empty() {
+            return Ok(());
+        }
+        let metas: Vec<&MessageMeta> = ready.iter().map(|r| r.meta).collect();
+        state::journal_add(self.job.db, folder, &metas).await?;
+        let messages: Vec<OutgoingMessage<'_>> = ready
+            .iter()
+            .map(|r| OutgoingMessage {
+                flags: &r.flags,
+                internal_date: &r.meta.internal_date,
+                body: &r.body,
+            })
+            .collect();
+        let halt = Halt::at(Stage::DestinationWrite);
+        if self.caps.multiappend {
+            match multiappend(dst, self.caps, self.job.destination_folder, &messages).await {
+                Ok(()) => {
+                    let all: Vec<(u32, u64)> = ready
+                        .iter()
+                        .map(|r| (r.meta.uid, r.body.len() as u64))
+                        .collect();
+                    return self.commit(folder, outcome, &all).await;
+                }
+                Err(error) if error.is_fatal_to_session() => return Err(halt(error)),
+                Err(error) if stops_folder(classify(Stage::DestinationWrite, &error)) => {
+                    // A refused MULTIAPPEND stored nothing.
+                    state::journal_clear(self.job.db, folder).await?;
+                    return Err(halt(error));
+                }
+                // One bad message fails the whole MULTIAPPEND: find it by appending one at a time.
+                Err(_) => {}
+            }
+        }
+        let results = append_each(dst, self.caps, self.job.destination_folder, &messages)
+            .await
+            .map_err(&halt)?;
+        let mut stored = Vec::with_capacity(ready.len());
+        let mut stop = None;
+        for (message, result) in ready.iter().zip(results) {
+            let Err(error) = result else {
+                stored.push((message.meta.uid, message.body.len() as u64));
+                continue;
+            };
+            let kind = classify(Stage::DestinationWrite, &error);
+            if stops_folder(kind) {
+                stop.get_or_insert(error);
+            } else {
+                outcome.problems.push(MessageProblem {
+                    kind,
+                    uid: message.meta.uid,
+                    size: message.meta.size,
+                    subject: subject_of(&message.body),
+                    detail: error.to_string(),
+                });
+            }
+        }
+        self.commit(folder, outcome, &stored).await?;
+        state::journal_clear(self.job.db, folder).await?;
+        match stop {
+            Some(error) => Err(halt(error)),
+            None => Ok(()),
+        }
+    }
+
+    async fn commit(
+        &self,
+        folder: &mut FolderState,
+        outcome: &mut FolderOutcome,
+        stored: &[(u32, u64)],
+    ) -> Result<(), Halt> {
+        let uids: Vec<u32> = stored.iter().map(|s| s.0).collect();
+        let bytes: u64 = stored.iter().map(|s| s.1).sum();
+        let counted = self.job.progress.mailbox_row().map(|row| (row, bytes));
+        state::commit_copied(self.job.db, folder, &uids, counted).await?;
+        outcome.copied += uids.len() as u64;
+        outcome.bytes += bytes;
+        self.job.progress.copied(uids.len() as u64, bytes);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_are_unfolded() {
+        assert_eq!(
+            subject_of(b"From: a\r\nSubject: Hello\r\n world\r\n\r\nbody").as_deref(),
+            Some("Hello world")
+        );
+        assert_eq!(subject_of(b"From: a\r\n\r\nSubject: in the body"), None);
+    }
+}

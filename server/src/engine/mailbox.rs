@@ -1,0 +1,141 @@
+//! One mailbox's migration as the job that runs it and the lanes that copy its folders both see
+//! it: what it is given, what it reports, and how an attempt ends early.
+
+use app::ErrorKind;
+
+use super::classify::Stage;
+use super::halt::Halt;
+use super::options::BatchOptions;
+use super::retry::RetryPolicy;
+use crate::imap::ImapSession;
+use crate::imap::connect::{Credentials, ServerAddress, connect, sign_in};
+
+/// Everything needed to migrate one mailbox.
+#[derive(Clone, Debug)]
+pub struct MailboxSpec {
+    /// The destination mailbox (Exchange's EmailAddress).
+    pub email: String,
+    pub source: ServerAddress,
+    pub source_credentials: Credentials,
+    pub destination: ServerAddress,
+    pub destination_credentials: Credentials,
+    pub user_root: Option<String>,
+    pub options: BatchOptions,
+    pub retry: RetryPolicy,
+}
+
+/// A message that was not copied, for the error report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageProblem {
+    pub kind: ErrorKind,
+    pub uid: u32,
+    pub size: u32,
+    pub subject: Option<String>,
+    pub detail: String,
+}
+
+/// A message problem with the (decoded) folder it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FolderProblem {
+    pub folder: String,
+    pub problem: MessageProblem,
+}
+
+#[derive(Debug, Default)]
+pub struct MailboxReport {
+    pub folders_total: u32,
+    pub folders_done: u32,
+    pub messages_total: u64,
+    pub copied: u64,
+    pub bytes: u64,
+    pub already_present: u64,
+    pub unchanged_folders: u32,
+    /// Message-level problems, each once however many attempts met it.
+    pub problems: Vec<FolderProblem>,
+    /// Folders that could not be created or opened: (decoded name, the server's answer).
+    pub folder_problems: Vec<(String, String)>,
+}
+
+impl MailboxReport {
+    /// Adds a problem unless an attempt before found the same (folder, message, kind).
+    pub fn add_problem(&mut self, folder: &str, problem: MessageProblem) {
+        let known = self.problems.iter().any(|p| {
+            p.folder == folder && p.problem.uid == problem.uid && p.problem.kind == problem.kind
+        });
+        if !known {
+            self.problems.push(FolderProblem {
+                folder: folder.to_string(),
+                problem,
+            });
+        }
+    }
+
+    /// Adds what one lane did.
+    pub(crate) fn absorb(&mut self, part: MailboxReport) {
+        self.folders_done += part.folders_done;
+        self.messages_total += part.messages_total;
+        self.copied += part.copied;
+        self.bytes += part.bytes;
+        self.already_present += part.already_present;
+        self.unchanged_folders += part.unchanged_folders;
+        for p in part.problems {
+            self.add_problem(&p.folder, p.problem);
+        }
+        self.folder_problems.extend(part.folder_problems);
+    }
+}
+
+/// How a mailbox ended early. Its report holds what was committed and found before.
+#[derive(Debug)]
+pub struct MailboxFailure {
+    /// True when an administrator stopped the batch (not an error of the mailbox).
+    pub stopped: bool,
+    pub kind: ErrorKind,
+    pub detail: String,
+    pub folder: Option<String>,
+    pub report: MailboxReport,
+}
+
+/// An attempt that ended early: why, in which folder, and whether the servers had been reached.
+#[derive(Debug)]
+pub(crate) struct Interrupted {
+    pub halt: Halt,
+    pub folder: Option<String>,
+    pub reached: bool,
+}
+
+impl Interrupted {
+    /// The batch was stopped (or a sibling lane failed): end between transactions.
+    pub(crate) fn requested() -> Interrupted {
+        Interrupted {
+            halt: Halt::Requested,
+            folder: None,
+            reached: true,
+        }
+    }
+}
+
+/// One folder to copy: its source name, the destination folder (already there) and the name
+/// shown to the admin.
+pub(crate) struct FolderWork {
+    pub source: String,
+    pub target: String,
+    pub shown: String,
+}
+
+/// Connects and signs in on both sides.
+pub(crate) async fn open_pair(spec: &MailboxSpec) -> Result<(ImapSession, ImapSession), Halt> {
+    let mut src = connect(&spec.source, "source")
+        .await
+        .map_err(Halt::at(Stage::SourceConnect))?;
+    sign_in(&mut src, &spec.source_credentials)
+        .await
+        .map_err(Halt::at(Stage::SourceSignIn))?;
+    let mut dst = connect(&spec.destination, "destination")
+        .await
+        .map_err(Halt::at(Stage::DestinationConnect))?;
+    sign_in(&mut dst, &spec.destination_credentials)
+        .await
+        .map_err(Halt::at(Stage::DestinationSignIn))?;
+    Ok((src, dst))
+}
