@@ -8,6 +8,7 @@ set -euo pipefail
 CARGO_LEPTOS_VERSION=0.3.10
 WASM_BINDGEN_VERSION=0.2.130   # must match the wasm-bindgen pin in Cargo.toml
 WASM_OPT_VERSION=0.116.1       # from crates.io; Debian's binaryen 108 breaks the page
+NEXTEST_VERSION=0.9.143        # installed only where no cargo-nextest is on the PATH
 mode=${1:-start}
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -45,6 +46,12 @@ fi
 if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+if { [ "$mode" = "test" ] || [ "$mode" = "bench" ]; } && ! cargo nextest --version >/dev/null 2>&1; then
+  # The test runner: integration test binaries in parallel.
+  log "installing cargo-nextest $NEXTEST_VERSION"
+  cargo install cargo-nextest --version "$NEXTEST_VERSION" --locked
 fi
 
 if { [ "$mode" = "release" ] || [ "$mode" = "bench" ]; } && ! wasm-opt --version 2>/dev/null | grep -q "version 116"; then

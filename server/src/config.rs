@@ -87,6 +87,8 @@ pub struct Config {
     /// Seconds a mailbox claim holds without a heartbeat; a dead process's mailboxes are taken
     /// over after it.
     pub mailbox_lease_secs: u64,
+    /// Seconds to wait for any answer of an IMAP server before the connection counts as lost.
+    pub imap_timeout_secs: u64,
     /// Where status e-mails go out (`[smtp]` in the TOML file, `MAILFERRY_SMTP__HOST` etc.).
     pub smtp: crate::mail::smtp::SmtpSettings,
 }
@@ -107,6 +109,7 @@ impl Default for Config {
             cluster_max_concurrent_mailboxes: 0,
             message_memory_mib: crate::engine::memory_budget::DEFAULT_MIB,
             mailbox_lease_secs: 60,
+            imap_timeout_secs: 60,
             smtp: crate::mail::smtp::SmtpSettings::default(),
         }
     }
@@ -116,6 +119,11 @@ impl Config {
     /// How long a mailbox claim holds without a heartbeat (at least 3 s).
     pub fn lease(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.mailbox_lease_secs.max(3))
+    }
+
+    /// The deadline of every IMAP answer (at least 1 s).
+    pub fn imap_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.imap_timeout_secs.max(1))
     }
 
     /// The cluster-wide limit of mailboxes at once, if one is set.

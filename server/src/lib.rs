@@ -10,12 +10,12 @@ pub mod csv_import;
 pub mod db;
 pub mod endpoints;
 pub mod engine;
-pub mod http;
+pub(crate) mod http;
 pub mod imap;
 pub mod mail;
 
 pub mod report;
-pub mod runtime;
+pub(crate) mod runtime;
 pub mod secrets;
 pub mod serve;
 pub mod telemetry;

@@ -30,8 +30,32 @@ pub struct Runtime {
     _sqlite_guard: Option<SqliteGuard>,
 }
 
-/// Opens the database and the key, for a command that only reads or acts on stored data.
+/// Opens the database and the key, for a command that only reads or acts on stored data. On
+/// SQLite, when no process is migrating (nobody holds the lock), the claims of one that died are
+/// released first, so that `batch resume` and the reports see what really runs.
 pub async fn open(config: Config) -> Result<Runtime, RuntimeError> {
+    let probe = lock_sqlite(&config).ok().flatten();
+    let runtime = open_unlocked(config).await?;
+    if probe.is_some() {
+        release_orphans(&runtime.db).await?;
+    }
+    Ok(runtime)
+}
+
+async fn release_orphans(db: &sea_orm::DatabaseConnection) -> Result<(), RuntimeError> {
+    let released = crate::db::claim::release_orphans(db)
+        .await
+        .map_err(RuntimeError::Orphans)?;
+    if released > 0 {
+        tracing::info!(
+            mailboxes = released,
+            "took over the mailboxes of a process that is gone"
+        );
+    }
+    Ok(())
+}
+
+async fn open_unlocked(config: Config) -> Result<Runtime, RuntimeError> {
     let db = crate::db::open(&config).await?;
     let key = key_file::load_or_create(&config.secret_key_file)?;
     crate::engine::memory_budget::MemoryBudget::configure(config.message_memory_mib);
@@ -48,17 +72,9 @@ pub async fn open(config: Config) -> Result<Runtime, RuntimeError> {
 /// claims of one that died (a `kill -9`) are taken over at once instead of after their lease.
 pub async fn open_for_work(config: Config) -> Result<Runtime, RuntimeError> {
     let guard = lock_sqlite(&config)?;
-    let mut runtime = open(config).await?;
+    let mut runtime = open_unlocked(config).await?;
     if guard.is_some() {
-        let released = crate::db::claim::release_orphans(&runtime.db)
-            .await
-            .map_err(RuntimeError::Orphans)?;
-        if released > 0 {
-            tracing::info!(
-                mailboxes = released,
-                "took over the mailboxes of a process that is gone"
-            );
-        }
+        release_orphans(&runtime.db).await?;
     }
     runtime._sqlite_guard = guard;
     Ok(runtime)

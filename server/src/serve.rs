@@ -88,6 +88,7 @@ fn start_worker(runtime: &Runtime) {
     let settings = crate::worker::WorkerSettings {
         concurrency: runtime.config.max_concurrent_mailboxes as usize,
         lease: runtime.config.lease(),
+        imap_timeout: runtime.config.imap_timeout(),
         cluster_max: runtime.config.cluster_max(),
         poll: Duration::from_secs(2),
     };

@@ -25,6 +25,8 @@ pub struct WorkerSettings {
     /// Mailboxes this process copies at once, over all batches.
     pub concurrency: usize,
     pub lease: Duration,
+    /// The deadline of every IMAP answer.
+    pub imap_timeout: Duration,
     /// Mailboxes all processes migrate at once (`None`: no such limit).
     pub cluster_max: Option<u32>,
     /// How often to look for work (and for status e-mails still due).
@@ -89,6 +91,7 @@ struct Worker {
     running: Arc<Mutex<HashSet<i64>>>,
     concurrency: usize,
     lease: Duration,
+    imap_timeout: Duration,
     cluster_max: Option<u32>,
     email_stale: Duration,
 }
@@ -101,6 +104,7 @@ impl Worker {
             slots: self.slots.clone(),
             retry: RetryPolicy::default(),
             lease: self.lease,
+            imap_timeout: self.imap_timeout,
             cluster_max: self.cluster_max,
             wait_for_held: false,
         };
@@ -146,6 +150,7 @@ pub async fn run(
         running: Arc::default(),
         concurrency: settings.concurrency.max(1),
         lease: settings.lease,
+        imap_timeout: settings.imap_timeout,
         cluster_max: settings.cluster_max,
         email_stale: settings.email_stale(),
     };

@@ -46,7 +46,18 @@ async fn stop_resume_and_retry_failed_rows_postgres() {
     stop_resume_and_retry_failed_rows(pg.url()).await;
 }
 
-async fn stop_resume_and_retry_failed_rows(url: String) {
+/// Three mailboxes behind a slow source link (one of 400 messages, one whose CSV password is
+/// wrong) in a stored batch.
+struct Bed {
+    source: mailferry_tests::Dovecot,
+    destination: mailferry_tests::Dovecot,
+    proxy: FaultProxy,
+    db: sea_orm::DatabaseConnection,
+    cipher: Cipher,
+    id: i64,
+}
+
+async fn bed(url: String) -> Bed {
     let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
     for user in ["slow@example.test", "late@example.test"] {
         source.add_user(user, "pw-1").unwrap();
@@ -54,32 +65,33 @@ async fn stop_resume_and_retry_failed_rows(url: String) {
     }
     source.add_user("fixme@example.test", "right-pw").unwrap();
     destination.add_user("fixme@example.test", "x").unwrap();
-    seed_mailbox(&source, "slow@example.test", &corpus(1, 400))
-        .await
-        .unwrap();
-    seed_mailbox(&source, "late@example.test", &corpus(2, 5))
-        .await
-        .unwrap();
-    seed_mailbox(&source, "fixme@example.test", &corpus(3, 5))
-        .await
-        .unwrap();
+    for (user, seed, n) in [
+        ("slow@example.test", 1, 400),
+        ("late@example.test", 2, 5),
+        ("fixme@example.test", 3, 5),
+    ] {
+        seed_mailbox(&source, user, &corpus(seed, n)).await.unwrap();
+    }
     // A slow link to the source, so the stop lands mid-mailbox.
-    let proxy = FaultProxy::start(std::net::SocketAddr::from((
-        [127, 0, 0, 1],
-        source.imap_port(),
-    )))
-    .await
-    .unwrap();
+    let proxy = FaultProxy::start(([127, 0, 0, 1], source.imap_port()).into())
+        .await
+        .unwrap();
     proxy.set_fault(Fault::Delay(Duration::from_millis(20)));
-
-    let config = Config {
-        database_url: DatabaseUrl(url),
-        ..Config::default()
-    };
-    let db = mailferry::db::open(&config).await.unwrap();
+    let db = common::database(url).await;
     let cipher = Cipher::new(&[9u8; 32]);
     let id = common::stored_batch(&db, &cipher, &endpoint(EndpointRole::Source, proxy.port()), &endpoint(EndpointRole::Destination, destination.imap_port()), "EmailAddress,UserName,Password\nslow@example.test,slow@example.test,pw-1\nfixme@example.test,fixme@example.test,wrong-pw\nlate@example.test,late@example.test,pw-1\n").await;
-    let settings = || RunSettings {
+    Bed {
+        source,
+        destination,
+        proxy,
+        db,
+        cipher,
+        id,
+    }
+}
+
+fn settings() -> RunSettings {
+    RunSettings {
         concurrency: 1,
         retry: RetryPolicy {
             retries: 2,
@@ -87,113 +99,116 @@ async fn stop_resume_and_retry_failed_rows(url: String) {
             cap: Duration::from_millis(100),
         },
         ..RunSettings::default()
-    };
+    }
+}
 
-    let runner = {
-        let (db, cipher) = (db.clone(), cipher.clone());
-        tokio::spawn(async move { run_batch(&db, &cipher, id, settings(), |_| {}).await })
-    };
-    // Wait until the first mailbox has copied something, then stop the batch.
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let slow = mailbox::Entity::find()
-            .filter(mailbox::Column::EmailAddress.eq("slow@example.test"))
-            .one(&db)
+impl Bed {
+    async fn run(&self, id: i64) -> mailferry::batches::run_batch::BatchOutcome {
+        run_batch(&self.db, &self.cipher, id, settings(), |_| {})
+            .await
+            .unwrap()
+    }
+
+    async fn inbox_of(&self, user: &str) -> usize {
+        let mut dst = TestSession::master(self.destination.imap_port(), user)
+            .await
+            .unwrap();
+        dst.fetch_all("INBOX").await.unwrap().len()
+    }
+
+    /// Starts the batch, stops it once the big mailbox has copied something: every mailbox
+    /// ends Stopped, the big one part-way.
+    async fn stop_mid_batch(&self) {
+        let runner = {
+            let (db, cipher, id) = (self.db.clone(), self.cipher.clone(), self.id);
+            tokio::spawn(async move { run_batch(&db, &cipher, id, settings(), |_| {}).await })
+        };
+        let db = &self.db;
+        common::wait_for(60, "progress in the big mailbox", || async move {
+            let slow = mailbox::Entity::find()
+                .filter(mailbox::Column::EmailAddress.eq("slow@example.test"))
+                .one(db)
+                .await
+                .unwrap()
+                .unwrap();
+            (slow.messages_copied > 0).then_some(())
+        })
+        .await;
+        assert_eq!(
+            actions::stop(db, self.id).await.unwrap(),
+            BatchState::Stopping
+        );
+        runner.await.unwrap().unwrap();
+        let found = batch::Entity::find_by_id(self.id)
+            .one(db)
             .await
             .unwrap()
             .unwrap();
-        if slow.messages_copied > 0 {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "no progress");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(found.state, BatchState::Stopped);
+        let rows_now = mailbox::of_batch(db, self.id).await.unwrap();
+        assert!(
+            rows_now.iter().all(|m| m.state == MailboxState::Stopped),
+            "{:?}",
+            rows_now.iter().map(|m| &m.state).collect::<Vec<_>>()
+        );
+        let partial = rows_now
+            .iter()
+            .find(|m| m.email_address == "slow@example.test")
+            .unwrap()
+            .messages_copied;
+        assert!(
+            partial > 0 && partial < 400,
+            "stopped mid-mailbox: {partial}"
+        );
     }
-    assert_eq!(actions::stop(&db, id).await.unwrap(), BatchState::Stopping);
-    runner.await.unwrap().unwrap();
-    let state = |b: batch::Model| b.state;
-    assert_eq!(
-        state(
-            batch::Entity::find_by_id(id)
-                .one(&db)
-                .await
-                .unwrap()
-                .unwrap()
-        ),
-        BatchState::Stopped
-    );
-    let rows_now = mailbox::Entity::find()
-        .filter(mailbox::Column::BatchId.eq(id))
-        .all(&db)
-        .await
-        .unwrap();
-    assert!(
-        rows_now.iter().all(|m| m.state == MailboxState::Stopped),
-        "{:?}",
-        rows_now.iter().map(|m| &m.state).collect::<Vec<_>>()
-    );
-    let partial = rows_now
-        .iter()
-        .find(|m| m.email_address == "slow@example.test")
-        .unwrap()
-        .messages_copied;
-    assert!(
-        partial > 0 && partial < 400,
-        "stopped mid-mailbox: {partial}"
-    );
+}
+
+async fn stop_resume_and_retry_failed_rows(url: String) {
+    let mut bed = bed(url).await;
+    bed.stop_mid_batch().await;
 
     // Resume: everything finishes, nothing twice.
-    proxy.set_fault(Fault::None);
-    assert_eq!(actions::resume(&db, id).await.unwrap(), 3);
-    let outcome = run_batch(&db, &cipher, id, settings(), |_| {})
-        .await
-        .unwrap();
+    bed.proxy.set_fault(Fault::None);
+    assert_eq!(actions::resume(&bed.db, bed.id).await.unwrap(), 3);
+    let outcome = bed.run(bed.id).await;
     assert_eq!(
         (outcome.synced, outcome.failed),
         (2, 1),
         "fixme's password is wrong"
     );
-    let mut dst = TestSession::master(destination.imap_port(), "slow@example.test")
-        .await
-        .unwrap();
     assert_eq!(
-        dst.fetch_all("INBOX").await.unwrap().len(),
+        bed.inbox_of("slow@example.test").await,
         400,
         "no loss, no duplicate after stop and resume"
     );
 
     // The failed rows as CSV: no password.
-    let csv = String::from_utf8(
-        actions::write_failed_rows_csv(&db, id, Vec::new())
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let csv = actions::write_failed_rows_csv(&bed.db, bed.id, Vec::new())
+        .await
+        .unwrap();
     assert_eq!(
-        csv,
+        String::from_utf8(csv).unwrap(),
         "EmailAddress,UserName,Password,UserRoot\nfixme@example.test,fixme@example.test,,\n"
     );
 
     // The admin fixes the source password; a new batch from the failed rows reuses the stored
     // (encrypted) credentials, so here the source changes to accept them.
-    source.add_user("fixme@example.test", "wrong-pw").unwrap();
-    let retry = actions::new_batch_from_failed(&db, id).await.unwrap();
-    let outcome = run_batch(&db, &cipher, retry, settings(), |_| {})
+    bed.source
+        .add_user("fixme@example.test", "wrong-pw")
+        .unwrap();
+    let retry = actions::new_batch_from_failed(&bed.db, bed.id)
         .await
         .unwrap();
+    let outcome = bed.run(retry).await;
     assert_eq!((outcome.synced, outcome.failed), (1, 0));
-    let mut fixed = TestSession::master(destination.imap_port(), "fixme@example.test")
+    assert_eq!(bed.inbox_of("fixme@example.test").await, 5);
+
+    assert!(matches!(actions::delete(&bed.db, bed.id).await, Ok(())));
+    let gone = batch::Entity::find_by_id(bed.id)
+        .one(&bed.db)
         .await
         .unwrap();
-    assert_eq!(fixed.fetch_all("INBOX").await.unwrap().len(), 5);
-
-    assert!(matches!(actions::delete(&db, id).await, Ok(())));
-    assert!(
-        batch::Entity::find_by_id(id)
-            .one(&db)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(gone.is_none());
 }
 
 #[test]

@@ -91,6 +91,7 @@ impl Bed {
             WorkerSettings {
                 concurrency,
                 lease: Duration::from_secs(30),
+                imap_timeout: Duration::from_secs(20),
                 cluster_max: None,
                 poll: Duration::from_millis(100),
             },

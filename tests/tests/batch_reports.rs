@@ -78,11 +78,17 @@ nodest@example.test,nodest@example.test,pw-nodest-1
         .expect("one e-mail arrives");
     assert_eq!(mails.len(), 1, "exactly one e-mail");
     assert_eq!(mails[0].to, vec!["admin@example.test".to_string()]);
-    let raw = String::from_utf8_lossy(&mails[0].data).to_string();
+    assert_status_email(&mails[0].data, &errors_path);
+}
+
+/// The e-mail holds no password, says how the batch ended, and carries MigrationErrors.csv
+/// (equal to the report the command wrote) and MigrationStatistics.csv.
+fn assert_status_email(data: &[u8], errors_path: &std::path::Path) {
+    let raw = String::from_utf8_lossy(data).to_string();
     for secret in ["pw-ok-1", "bad-Secret-9", "pw-nodest-1", MASTER_PASSWORD] {
         assert!(!raw.contains(secret), "a password reached the e-mail");
     }
-    let parsed = mailparse::parse_mail(&mails[0].data).unwrap();
+    let parsed = mailparse::parse_mail(data).unwrap();
     assert!(
         parsed
             .headers
@@ -91,7 +97,7 @@ nodest@example.test,nodest@example.test,pw-nodest-1
     );
     let attached =
         attachment(&parsed, "MigrationErrors.csv").expect("MigrationErrors.csv attached");
-    let written = std::fs::read_to_string(&errors_path).unwrap();
+    let written = std::fs::read_to_string(errors_path).unwrap();
     let rows = |text: &str| -> Vec<Vec<String>> {
         csv::Reader::from_reader(text.as_bytes())
             .records()
@@ -174,8 +180,18 @@ async fn report_filters_and_counts(url: String) {
     }
     assert_eq!(page.counts.len(), 4);
 
+    assert_whole_report_and_download(&db, &batches, &expected).await;
+}
+
+/// The unfiltered report counts everything; MigrationErrors.csv of one batch, written and
+/// streamed in many chunks, has every row of it.
+async fn assert_whole_report_and_download(
+    db: &sea_orm::DatabaseConnection,
+    batches: &[i64],
+    expected: &[common::seeded_errors::SeededError],
+) {
     let whole = error_query::query(
-        &db,
+        db,
         &ErrorFilter {
             per_page: 10,
             ..ErrorFilter::default()
@@ -185,7 +201,7 @@ async fn report_filters_and_counts(url: String) {
     .unwrap();
     assert_eq!(whole.total, 100_000);
     let csv = export::write_errors_csv(
-        &db,
+        db,
         &ErrorFilter {
             batch: Some(BatchId(batches[0])),
             ..ErrorFilter::default()

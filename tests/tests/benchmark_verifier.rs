@@ -15,6 +15,50 @@ use mailferry_tests::{DovecotOptions, TestSession};
 
 const USER: &str = "v@corpus.test";
 
+/// Appends `body` to INBOX with the flags and date of `like`.
+async fn append_like(
+    session: &mut TestSession,
+    body: &[u8],
+    like: &mailferry_tests::FetchedMessage,
+) {
+    let flags: Vec<&str> = like
+        .flags
+        .iter()
+        .map(String::as_str)
+        .filter(|f| *f != "\\Recent")
+        .collect();
+    session
+        .append("INBOX", body, &flags, Some(like.internaldate))
+        .await
+        .unwrap();
+}
+
+/// Damages the INBOX copy: a keyword added (1), a duplicate (2), a message lost (3), a header
+/// rewritten as mbsync does (4).
+async fn damage_inbox(port: u16) {
+    let mut session = TestSession::master(port, USER).await.unwrap();
+    let inbox = session.fetch_all("INBOX").await.unwrap();
+    assert!(inbox.len() >= 4, "INBOX holds {}", inbox.len());
+    session
+        .command("SELECT INBOX", |_, _| Ok(()))
+        .await
+        .unwrap();
+    session
+        .command("STORE 1 +FLAGS.SILENT (Tampered)", |_, _| Ok(()))
+        .await
+        .unwrap();
+    session
+        .command("STORE 3:4 +FLAGS.SILENT (\\Deleted)", |_, _| Ok(()))
+        .await
+        .unwrap();
+    session.command("EXPUNGE", |_, _| Ok(())).await.unwrap();
+    append_like(&mut session, &inbox[1].body, &inbox[1]).await;
+    let mut rewritten = b"X-TUID: abcdefgh\r\n".to_vec();
+    rewritten.extend_from_slice(&inbox[3].body);
+    append_like(&mut session, &rewritten, &inbox[3]).await;
+    session.logout().await.unwrap();
+}
+
 #[tokio::test]
 async fn the_verifier_sees_a_faithful_copy_and_each_kind_of_damage() {
     let (mut source, mut destination) = common::dovecots(DovecotOptions {
@@ -63,48 +107,7 @@ async fn the_verifier_sees_a_faithful_copy_and_each_kind_of_damage() {
     assert_eq!(verdict.source_messages, 80);
     assert_eq!(verdict.destination_messages, 80);
 
-    // Damage the INBOX copy: a keyword added (1), a duplicate (2), a message lost (3), a header
-    // rewritten as mbsync does (4).
-    let mut session = TestSession::master(destination.imap_port(), USER)
-        .await
-        .unwrap();
-    let inbox = session.fetch_all("INBOX").await.unwrap();
-    assert!(inbox.len() >= 4, "INBOX holds {}", inbox.len());
-    session
-        .command("SELECT INBOX", |_, _| Ok(()))
-        .await
-        .unwrap();
-    session
-        .command("STORE 1 +FLAGS.SILENT (Tampered)", |_, _| Ok(()))
-        .await
-        .unwrap();
-    session
-        .command("STORE 3:4 +FLAGS.SILENT (\\Deleted)", |_, _| Ok(()))
-        .await
-        .unwrap();
-    session.command("EXPUNGE", |_, _| Ok(())).await.unwrap();
-    // Appends `body` with the flags and date of `like`.
-    async fn append_like(
-        session: &mut TestSession,
-        body: &[u8],
-        like: &mailferry_tests::FetchedMessage,
-    ) {
-        let flags: Vec<&str> = like
-            .flags
-            .iter()
-            .map(String::as_str)
-            .filter(|f| *f != "\\Recent")
-            .collect();
-        session
-            .append("INBOX", body, &flags, Some(like.internaldate))
-            .await
-            .unwrap();
-    }
-    append_like(&mut session, &inbox[1].body, &inbox[1]).await;
-    let mut rewritten = b"X-TUID: abcdefgh\r\n".to_vec();
-    rewritten.extend_from_slice(&inbox[3].body);
-    append_like(&mut session, &rewritten, &inbox[3]).await;
-    session.logout().await.unwrap();
+    damage_inbox(destination.imap_port()).await;
 
     let damaged = verify::read_mailbox(&destination, USER).await.unwrap();
     let verdict = verify::compare(&original, &damaged);

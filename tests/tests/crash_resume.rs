@@ -17,7 +17,7 @@ use mailferry::endpoints::EndpointRole;
 use mailferry::secrets::Cipher;
 use mailferry_tests::mailferry_server::MailferryServer;
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
-use mailferry_tests::{DovecotOptions, Fault, FaultProxy};
+use mailferry_tests::{Dovecot, DovecotOptions, Fault, FaultProxy};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 const USERS: usize = 4;
@@ -151,9 +151,8 @@ async fn state(db: &sea_orm::DatabaseConnection, id: i64) -> BatchState {
         .state
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn twenty_kills_mid_batch_lose_and_duplicate_nothing() {
-    let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
+/// Every user with its corpus on the source; the CSV of them.
+async fn seed_users(source: &mut Dovecot, destination: &mut Dovecot) -> (Vec<String>, String) {
     let users: Vec<String> = (0..USERS)
         .map(|i| format!("crash{i}@example.test"))
         .collect();
@@ -162,9 +161,52 @@ async fn twenty_kills_mid_batch_lose_and_duplicate_nothing() {
     destination.add_users(&pairs).unwrap();
     let mut csv = String::from("EmailAddress,UserName,Password\n");
     for (i, user) in users.iter().enumerate() {
-        seed_mailbox(&source, user, &corpus(i)).await.unwrap();
+        seed_mailbox(source, user, &corpus(i)).await.unwrap();
         csv.push_str(&format!("{user},{user},pw\n"));
     }
+    (users, csv)
+}
+
+/// Kills the server KILLS times, in turn at each kind of point, restarting it each time; where
+/// each kill landed (the point and the messages counted then).
+async fn kill_at_every_point(
+    server: &MailferryServer,
+    db: &sea_orm::DatabaseConnection,
+    id: i64,
+    deadline: Instant,
+) -> Vec<(KillPoint, i64)> {
+    let mut kills = Vec::new();
+    while kills.len() < KILLS {
+        let point = KillPoint::ALL[kills.len() % KillPoint::ALL.len()];
+        let (since, pid, before) = (chrono::Utc::now(), server.pid(), copied(db, id).await);
+        while !point.reached(db, id, since, pid, before).await {
+            assert!(
+                Instant::now() < deadline,
+                "stuck before {point:?}:\n{}",
+                server.log_text()
+            );
+            assert_ne!(
+                state(db, id).await,
+                BatchState::Completed,
+                "the batch finished after only {} kills: make it bigger",
+                kills.len()
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        if point == KillPoint::AppendInFlight {
+            // Not a wait for an event: the kill lands a moment into the APPEND literals.
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+        kills.push((point, copied(db, id).await));
+        server.restart().expect("the server starts again");
+    }
+    kills
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_kills_mid_batch_lose_and_duplicate_nothing() {
+    let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
+    let (users, csv) = seed_users(&mut source, &mut destination).await;
     // A slow source link, so each kill lands inside the work rather than between mailboxes.
     let proxy = FaultProxy::start(([127, 0, 0, 1], source.imap_port()).into())
         .await
@@ -191,31 +233,8 @@ async fn twenty_kills_mid_batch_lose_and_duplicate_nothing() {
     ])
     .expect("serve starts");
     let total = (USERS * FOLDERS.len()) as i64 * PER_FOLDER as i64;
-    let mut kills = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(600);
-    while kills.len() < KILLS {
-        let point = KillPoint::ALL[kills.len() % KillPoint::ALL.len()];
-        let (since, pid, before) = (chrono::Utc::now(), server.pid(), copied(db, id).await);
-        while !point.reached(db, id, since, pid, before).await {
-            assert!(
-                Instant::now() < deadline,
-                "stuck before {point:?}:\n{}",
-                server.log_text()
-            );
-            assert_ne!(
-                state(db, id).await,
-                BatchState::Completed,
-                "the batch finished after only {} kills: make it bigger",
-                kills.len()
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        if point == KillPoint::AppendInFlight {
-            tokio::time::sleep(Duration::from_millis(30)).await;
-        }
-        kills.push((point, copied(db, id).await));
-        server.restart().expect("the server starts again");
-    }
+    let kills = kill_at_every_point(&server, db, id, deadline).await;
     while state(db, id).await != BatchState::Completed {
         assert!(
             Instant::now() < deadline,
@@ -233,12 +252,49 @@ async fn twenty_kills_mid_batch_lose_and_duplicate_nothing() {
     common::assert_sqlite_sound(db).await;
 }
 
+/// A batch of `user` whose status e-mail goes to ops@example.test.
+async fn batch_with_recipient(
+    db: &sea_orm::DatabaseConnection,
+    cipher: &Cipher,
+    (source, destination): (u16, u16),
+    user: &str,
+) -> i64 {
+    let id = common::stored_batch(
+        db,
+        cipher,
+        &common::endpoint(EndpointRole::Source, source),
+        &common::endpoint(EndpointRole::Destination, destination),
+        &format!("EmailAddress,UserName,Password\n{user},{user},pw\n"),
+    )
+    .await;
+    batch::Entity::update_many()
+        .col_expr(
+            batch::Column::NotifyEmails,
+            sea_orm::sea_query::Expr::value(batch::Recipients(vec!["ops@example.test".into()])),
+        )
+        .filter(batch::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .unwrap();
+    id
+}
+
+/// Mail settings that send through the SMTP server on `port`.
+fn mail_to(port: u16) -> app::model::settings::MailSettingsView {
+    app::model::settings::MailSettingsView {
+        smtp_host: "127.0.0.1".into(),
+        smtp_port: port,
+        smtp_security: app::model::settings::SmtpSecurity::None,
+        from: "mailferry@example.test".into(),
+        ..Default::default()
+    }
+}
+
 /// The end of a batch ("the report"): the server is killed while it sends the status e-mail
 /// (the SMTP server accepts and never answers); after the restart the stale claim is taken over
 /// and exactly one e-mail, with MigrationErrors.csv attached, goes out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_while_the_status_email_goes_out_sends_it_once_after_restart() {
-    use app::model::settings::MailSettingsView;
     use mailferry::mail::mail_settings;
     use mailferry::mail::smtp::SmtpSettings;
     use mailferry_tests::SmtpReceiver;
@@ -252,33 +308,16 @@ async fn a_kill_while_the_status_email_goes_out_sends_it_once_after_restart() {
     let store = Store::new().await;
     let (db, url, key_path) = (&store.db, store.url.as_str(), store.key_path.as_path());
     let cipher = Cipher::new(&[0x42; 32]);
-    let id = common::stored_batch(
+    let id = batch_with_recipient(
         db,
         &cipher,
-        &common::endpoint(EndpointRole::Source, source.imap_port()),
-        &common::endpoint(EndpointRole::Destination, destination.imap_port()),
-        &format!("EmailAddress,UserName,Password\n{user},{user},pw\n"),
+        (source.imap_port(), destination.imap_port()),
+        user,
     )
     .await;
-    batch::Entity::update_many()
-        .col_expr(
-            batch::Column::NotifyEmails,
-            sea_orm::sea_query::Expr::value(batch::Recipients(vec!["ops@example.test".into()])),
-        )
-        .filter(batch::Column::Id.eq(id))
-        .exec(db)
-        .await
-        .unwrap();
     // An SMTP server that accepts connections and never says a word.
     let black_hole = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut held = Vec::new();
-    let mail_to = |port: u16| MailSettingsView {
-        smtp_host: "127.0.0.1".into(),
-        smtp_port: port,
-        smtp_security: app::model::settings::SmtpSecurity::None,
-        from: "mailferry@example.test".into(),
-        ..MailSettingsView::default()
-    };
     let configured = SmtpSettings::default();
     mail_settings::save(
         db,
@@ -319,12 +358,15 @@ async fn a_kill_while_the_status_email_goes_out_sends_it_once_after_restart() {
     let mails = receiver.wait_for(1, Duration::from_secs(60)).await.unwrap();
     let text = String::from_utf8_lossy(&mails[0].data).into_owned();
     assert!(text.contains("MigrationErrors.csv"), "{text}");
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    // Once the e-mail is recorded as sent nobody can claim it again: then count.
+    common::wait_for(30, "the e-mail recorded as sent", || async {
+        let found = batch::Entity::find_by_id(id)
+            .one(db)
+            .await
+            .unwrap()
+            .unwrap();
+        (found.email_status == Some(EmailStatus::Sent)).then_some(())
+    })
+    .await;
     assert_eq!(receiver.messages().len(), 1, "exactly one status e-mail");
-    let sent = batch::Entity::find_by_id(id)
-        .one(db)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(sent.email_status, Some(EmailStatus::Sent));
 }

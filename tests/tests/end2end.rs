@@ -149,8 +149,9 @@ fn corpus(seed: u64) -> MailboxSpec {
 /// The whole admin story in the browser: endpoints, a CSV of 3 good and 2 bad rows, live
 /// progress, the error report and its download, a retry of the failed rows after the test bed
 /// is fixed, the status e-mails; then the batch list and the report without JavaScript.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_admin_migrates_a_csv_in_the_browser() {
+/// The story's servers: every user seeded on the source (one with a password changed since the
+/// CSV), all but one on the destination.
+async fn story_servers() -> (Dovecot, Dovecot, Vec<&'static str>) {
     let (mut source, mut destination) = dovecots('.');
     let all: Vec<&str> = GOOD
         .iter()
@@ -182,6 +183,35 @@ async fn an_admin_migrates_a_csv_in_the_browser() {
             .await
             .unwrap();
     }
+    (source, destination, all)
+}
+
+/// Every user's INBOX and hostile-named folder arrived whole: same bytes, same dates.
+async fn assert_copied(source: &Dovecot, destination: &Dovecot, all: &[&str]) {
+    for user in all {
+        let mut dst = TestSession::master(destination.imap_port(), user)
+            .await
+            .unwrap();
+        let mut src = TestSession::master(source.imap_port(), user).await.unwrap();
+        for (from, to) in [("INBOX", "INBOX"), (XSS_FOLDER, XSS_FOLDER)] {
+            let a = src.fetch_all(from).await.unwrap();
+            let b = dst.fetch_all(to).await.unwrap();
+            assert_eq!(
+                a.len(),
+                b.len(),
+                "{user} {from}: nothing lost, nothing twice"
+            );
+            for (x, y) in a.iter().zip(&b) {
+                assert_eq!(x.body, y.body, "{user} {from}: same bytes");
+                assert_eq!(x.internaldate, y.internaldate);
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_migrates_a_csv_in_the_browser() {
+    let (mut source, mut destination, all) = story_servers().await;
     let smtp = SmtpReceiver::start().await.unwrap();
     let server = MailferryServer::start(&[]).expect("server starts");
     let testbed = testbed(
@@ -209,25 +239,7 @@ async fn an_admin_migrates_a_csv_in_the_browser() {
         )
     });
 
-    for user in &all {
-        let mut dst = TestSession::master(destination.imap_port(), user)
-            .await
-            .unwrap();
-        let mut src = TestSession::master(source.imap_port(), user).await.unwrap();
-        for (from, to) in [("INBOX", "INBOX"), (XSS_FOLDER, XSS_FOLDER)] {
-            let a = src.fetch_all(from).await.unwrap();
-            let b = dst.fetch_all(to).await.unwrap();
-            assert_eq!(
-                a.len(),
-                b.len(),
-                "{user} {from}: nothing lost, nothing twice"
-            );
-            for (x, y) in a.iter().zip(&b) {
-                assert_eq!(x.body, y.body, "{user} {from}: same bytes");
-                assert_eq!(x.internaldate, y.internaldate);
-            }
-        }
-    }
+    assert_copied(&source, &destination, &all).await;
 
     // The test e-mail, then one status e-mail per batch with the error report attached.
     let mails = smtp.wait_for(3, Duration::from_secs(30)).await.unwrap();

@@ -17,7 +17,7 @@ use mailferry::engine::retry::RetryPolicy;
 use mailferry_tests::seed::{
     FolderSpec, MailboxSpec as SeedSpec, MessageSpec, message, seed_mailbox,
 };
-use mailferry_tests::{Dovecot, DovecotOptions, TestSession, free_port};
+use mailferry_tests::{Dovecot, DovecotOptions, FaultProxy, TestSession, free_port};
 
 fn spec(source: &Dovecot, destination: &Dovecot, user: &str, password: &str) -> MailboxSpec {
     MailboxSpec {
@@ -339,7 +339,12 @@ async fn folders_of_one_mailbox_are_copied_over_several_pairs_of_connections() {
         .await
         .unwrap();
     let (_dir, db) = common::sqlite().await;
+    // Every destination session goes through a proxy that counts them.
+    let counter = FaultProxy::start(([127, 0, 0, 1], destination.imap_port()).into())
+        .await
+        .unwrap();
     let mut job = spec(&source, &destination, "lena", "pw-lena");
+    job.destination = common::plain(counter.port());
     job.options.folders_at_once = 3;
 
     let report = run_mailbox(&db, &job, &NoProgress).await.unwrap();
@@ -352,39 +357,25 @@ async fn folders_of_one_mailbox_are_copied_over_several_pairs_of_connections() {
 
     // The extra lanes sign in once the first transaction is committed and then take folders
     // (1.5 MB each) while the first lane is still busy: at least two destination sessions
-    // appended, none beyond the three lanes. (Dovecot's log process writes late: wait.)
-    let mut sessions = Vec::new();
-    for _ in 0..50 {
-        sessions = session_bytes_in(&destination, "lena");
-        if sessions.len() >= 3 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // appended, none beyond the three lanes. (Dovecot's log process writes late: wait for
+    // every session's logout line.)
+    let opened = counter.connections();
+    assert!((2..=3).contains(&opened), "{opened} destination sessions");
+    let sessions = common::wait_for(10, "the sessions' logout lines", || {
+        let sessions = session_bytes_in(&destination, "lena");
+        std::future::ready((sessions.len() == opened).then_some(sessions))
+    })
+    .await;
     let appending = sessions.iter().filter(|n| **n > 1_000_000).count();
-    assert!(
-        appending >= 2 && sessions.len() <= 3,
-        "sessions' bytes in: {sessions:?}\n{}",
-        destination.log_text()
-    );
+    assert!(appending >= 2, "sessions' bytes in: {sessions:?}");
 
     // A rerun finds every folder unchanged and signs in once, not once per lane.
-    let before = sessions.len();
     let rerun = run_mailbox(&db, &job, &NoProgress).await.unwrap();
     assert_eq!(rerun.unchanged_folders, 6, "{rerun:?}");
-    // Wait for the rerun's logout line, then a little longer for any further session's.
-    for _ in 0..50 {
-        if session_bytes_in(&destination, "lena").len() > before {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
-        session_bytes_in(&destination, "lena").len(),
-        before + 1,
-        "{}",
-        destination.log_text()
+        counter.connections(),
+        opened + 1,
+        "one more destination session"
     );
 
     // Into empty destination folders there is nothing to deduplicate against, so no source

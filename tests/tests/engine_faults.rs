@@ -171,16 +171,19 @@ async fn a_stalled_source_times_out_and_resumes() {
     let mut job = spec(proxy.port(), destination.imap_port(), "stall");
     job.source.timeout = Duration::from_secs(1);
     proxy.set_fault(Fault::Stall);
-    let release = {
-        let fault = proxy.fault_handle();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_millis(2_500)).await;
-            fault.send_replace(Fault::None);
-        })
-    };
     let (_dir, db) = common::sqlite().await;
-    let report = run_mailbox(&db, &job, &NoProgress).await;
-    release.await.unwrap();
+    let run = {
+        let (db, job) = (db.clone(), job.clone());
+        tokio::spawn(async move { run_mailbox(&db, &job, &NoProgress).await })
+    };
+    // The stall ends once the engine gave up on the first connection: it opened another, or
+    // the attempt ended.
+    common::wait_for(30, "the first connection to time out", || {
+        std::future::ready((proxy.connections() >= 2 || run.is_finished()).then_some(()))
+    })
+    .await;
+    proxy.set_fault(Fault::None);
+    let report = run.await.unwrap();
     // The first connection may fail outright while the stall lasts; a second run resumes.
     let report = match report {
         Ok(r) => r,

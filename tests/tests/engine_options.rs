@@ -5,22 +5,16 @@ mod common;
 
 use common::NoProgress;
 
-use std::time::Duration;
-
 use app::ErrorKind;
-use app::model::endpoint::Security;
 use chrono::{FixedOffset, TimeZone};
-use mailferry::config::{Config, DatabaseUrl};
 use mailferry::engine::mailbox::MailboxSpec;
 use mailferry::engine::mailbox_job::run_mailbox;
 use mailferry::engine::options::BatchOptions;
 use mailferry::engine::retry::RetryPolicy;
-use mailferry::imap::connect::{Credentials, ServerAddress};
-use mailferry::imap::tls::TlsOptions;
 use mailferry_tests::seed::{
     FolderSpec, MailboxSpec as SeedSpec, MessageSpec, message, seed_mailbox,
 };
-use mailferry_tests::{DovecotOptions, MASTER_PASSWORD, MASTER_USER, TestSession};
+use mailferry_tests::{DovecotOptions, TestSession};
 
 fn day(y: i32, m: u32, d: u32) -> Option<chrono::DateTime<FixedOffset>> {
     FixedOffset::east_opt(0)
@@ -71,33 +65,8 @@ async fn options_and_special_use_mapping() {
         .unwrap();
     dst.create_folder("Sent").await.unwrap();
 
-    let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        database_url: DatabaseUrl(format!("sqlite://{}/mf.db", dir.path().display())),
-        ..Config::default()
-    };
-    let db = mailferry::db::open(&config).await.unwrap();
-    let address = |port| ServerAddress {
-        host: "127.0.0.1".into(),
-        port,
-        security: Security::None,
-        tls: TlsOptions::default(),
-        timeout: Duration::from_secs(20),
-    };
+    let (_dir, db) = common::sqlite().await;
     let spec = MailboxSpec {
-        email: "opt@example.test".into(),
-        source: address(source.imap_port()),
-        source_credentials: Credentials::Login {
-            user: "opt".into(),
-            password: "pw-opt".into(),
-        },
-        destination: address(destination.imap_port()),
-        destination_credentials: Credentials::Plain {
-            authzid: Some("opt".into()),
-            authcid: MASTER_USER.into(),
-            password: MASTER_PASSWORD.into(),
-        },
-        user_root: None,
         options: BatchOptions {
             exclude_folders: vec!["Archive*".into()],
             since: chrono::NaiveDate::from_ymd_opt(2020, 1, 1),
@@ -105,6 +74,7 @@ async fn options_and_special_use_mapping() {
             ..Default::default()
         },
         retry: RetryPolicy::default(),
+        ..common::mailbox_spec(source.imap_port(), destination.imap_port(), "opt", "pw-opt")
     };
     let report = run_mailbox(&db, &spec, &NoProgress).await.unwrap();
     assert_eq!(report.copied, 3, "{report:?}");

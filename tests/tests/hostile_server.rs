@@ -8,12 +8,12 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use app::model::batch::MailboxState;
-use mailferry::batches::run_batch::{RunSettings, run_batch};
+use mailferry::batches::run_batch::{BatchOutcome, MailboxFinished, RunSettings, run_batch};
 use mailferry::endpoints::EndpointRole;
 use mailferry::engine::retry::RetryPolicy;
 use mailferry::secrets::Cipher;
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
-use mailferry_tests::{DovecotOptions, HostileProxy, Hostility};
+use mailferry_tests::{Dovecot, DovecotOptions, HostileProxy, Hostility};
 
 const HOSTILE: [(&str, Hostility); 6] = [
     ("garbage@example.test", Hostility::Garbage),
@@ -25,9 +25,8 @@ const HOSTILE: [(&str, Hostility); 6] = [
 ];
 const GOOD: &str = "honest@example.test";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_hostile_server_fails_one_mailbox_not_the_process() {
-    let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
+/// Every user (the hostile ones and the honest one) with twelve 4 KB messages.
+async fn seed(source: &mut Dovecot, destination: &mut Dovecot) -> Vec<&'static str> {
     let users: Vec<&str> = HOSTILE.iter().map(|(u, _)| *u).chain([GOOD]).collect();
     let pairs: Vec<(&str, &str)> = users.iter().map(|u| (*u, "pw")).collect();
     source.add_users(&pairs).unwrap();
@@ -45,48 +44,34 @@ async fn a_hostile_server_fails_one_mailbox_not_the_process() {
         }],
     };
     for user in &users {
-        seed_mailbox(&source, user, &spec).await.unwrap();
+        seed_mailbox(source, user, &spec).await.unwrap();
     }
-    let proxy = HostileProxy::start(
-        ([127, 0, 0, 1], source.imap_port()).into(),
-        HOSTILE
-            .iter()
-            .map(|(u, h)| (u.to_string(), *h))
-            .collect::<HashMap<_, _>>(),
-    )
-    .await
-    .unwrap();
+    users
+}
 
-    let (_dir, db) = common::sqlite().await;
-    let cipher = Cipher::new(&[7u8; 32]);
-    let source_endpoint = common::endpoint(EndpointRole::Source, proxy.port());
-    let csv = users.iter().fold(
-        String::from("EmailAddress,UserName,Password\n"),
-        |csv, u| csv + &format!("{u},{u},pw\n"),
-    );
-    let id = common::stored_batch(
-        &db,
-        &cipher,
-        &source_endpoint,
-        &common::endpoint(EndpointRole::Destination, destination.imap_port()),
-        &csv,
-    )
-    .await;
+/// Runs the batch; its outcome and every finished mailbox.
+async fn run(
+    db: &sea_orm::DatabaseConnection,
+    cipher: &Cipher,
+    id: i64,
+    mailboxes: usize,
+) -> (BatchOutcome, Vec<MailboxFinished>) {
     let settings = RunSettings {
-        concurrency: users.len(),
+        concurrency: mailboxes,
         retry: RetryPolicy {
             retries: 2,
             base: Duration::from_millis(50),
             cap: Duration::from_millis(200),
         },
+        // The flooded session ends on this read deadline.
+        imap_timeout: Duration::from_secs(5),
         ..RunSettings::default()
     };
     let started = Instant::now();
     let finished = std::sync::Mutex::new(Vec::new());
     let outcome = tokio::time::timeout(
-        // The flooded session ends on the endpoint's 60 s read deadline.
-        Duration::from_secs(150),
-        run_batch(&db, &cipher, id, settings, |event| {
+        Duration::from_secs(90),
+        run_batch(db, cipher, id, settings, |event| {
             if let Some(done) = event.finished() {
                 println!(
                     "finished after {:?}: {} {:?} {:?}",
@@ -100,10 +85,12 @@ async fn a_hostile_server_fails_one_mailbox_not_the_process() {
     .expect("the batch ends: no endless loop on any hostile answer")
     .expect("the batch runs");
     println!("hostile batch ended in {:?}", started.elapsed());
-    let finished = finished.into_inner().unwrap();
-    let honest = finished.iter().find(|d| d.email == GOOD).unwrap();
-    assert_eq!(honest.copied, 12);
-    common::assert_same_messages(&source, &destination, GOOD, &["INBOX"]).await;
+    (outcome, finished.into_inner().unwrap())
+}
+
+/// Each hostile mailbox copied nothing and ended with a short clear error (the flooded one,
+/// whose server answers OK without the bodies, with every message reported).
+fn assert_hostile_ones(finished: &[MailboxFinished]) {
     for (user, hostility) in HOSTILE {
         let done = finished.iter().find(|d| d.email == user).unwrap();
         assert_eq!(
@@ -111,8 +98,7 @@ async fn a_hostile_server_fails_one_mailbox_not_the_process() {
             "{user} ({hostility:?}): nothing taken from a hostile answer"
         );
         if hostility == Hostility::UntaggedFlood {
-            // An OK without the bodies: every message is reported, none is taken for copied,
-            // so the next run asks again.
+            // Every message is reported, none is taken for copied, so the next run asks again.
             assert_eq!(done.problems, 12, "{user}: {done:?}");
             continue;
         }
@@ -123,6 +109,37 @@ async fn a_hostile_server_fails_one_mailbox_not_the_process() {
             "{user} ({hostility:?}): {kind:?}, a short clear detail: {detail}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_server_fails_one_mailbox_not_the_process() {
+    let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
+    let users = seed(&mut source, &mut destination).await;
+    let proxy = HostileProxy::start(
+        ([127, 0, 0, 1], source.imap_port()).into(),
+        HOSTILE
+            .iter()
+            .map(|(u, h)| (u.to_string(), *h))
+            .collect::<HashMap<_, _>>(),
+    )
+    .await
+    .unwrap();
+    let (_dir, db) = common::sqlite().await;
+    let cipher = Cipher::new(&[7u8; 32]);
+    let users: Vec<String> = users.into_iter().map(String::from).collect();
+    let id = common::stored_batch(
+        &db,
+        &cipher,
+        &common::endpoint(EndpointRole::Source, proxy.port()),
+        &common::endpoint(EndpointRole::Destination, destination.imap_port()),
+        &common::csv_of(&users, "pw"),
+    )
+    .await;
+    let (outcome, finished) = run(&db, &cipher, id, users.len()).await;
+    let honest = finished.iter().find(|d| d.email == GOOD).unwrap();
+    assert_eq!(honest.copied, 12);
+    common::assert_same_messages(&source, &destination, GOOD, &["INBOX"]).await;
+    assert_hostile_ones(&finished);
     assert_eq!(
         outcome.synced, 2,
         "the honest mailbox and the flooded one (with message errors)"

@@ -16,7 +16,7 @@ use mailferry::engine::options::BatchOptions;
 use mailferry::engine::retry::RetryPolicy;
 use mailferry::secrets::Cipher;
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
-use mailferry_tests::{DovecotOptions, Fault, FaultProxy};
+use mailferry_tests::{Dovecot, DovecotOptions, Fault, FaultProxy};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 const USER: &str = "prob@example.test";
@@ -58,8 +58,15 @@ async fn errors_of(
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn message_problems_are_recorded_once_whatever_the_end() {
+/// The user's mailbox on the source behind a proxy, a destination with a 150 KB quota for it,
+/// and a SQLite store.
+async fn bed() -> (
+    Dovecot,
+    Dovecot,
+    FaultProxy,
+    tempfile::TempDir,
+    sea_orm::DatabaseConnection,
+) {
     let (mut source, mut destination) = common::dovecots(DovecotOptions {
         quota: true,
         ..DovecotOptions::default()
@@ -80,7 +87,13 @@ async fn message_problems_are_recorded_once_whatever_the_end() {
     let proxy = FaultProxy::start(([127, 0, 0, 1], source.imap_port()).into())
         .await
         .unwrap();
-    let (_dir, db) = common::sqlite().await;
+    let (dir, db) = common::sqlite().await;
+    (source, destination, proxy, dir, db)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn message_problems_are_recorded_once_whatever_the_end() {
+    let (_source, mut destination, proxy, _dir, db) = bed().await;
     let cipher = Cipher::new(&[8u8; 32]);
     let options = BatchOptions {
         max_message_bytes: Some(50_000),

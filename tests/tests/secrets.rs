@@ -57,6 +57,21 @@ fn mailferry(args: &[&str], key: Option<&Path>) -> (i32, String) {
     )
 }
 
+fn five_messages() -> MailboxSpec {
+    MailboxSpec {
+        folders: vec![FolderSpec {
+            name: "INBOX".into(),
+            messages: (0..5)
+                .map(|i| MessageSpec {
+                    bytes: message(700 + i, 2_000, None),
+                    flags: vec![],
+                    internaldate: None,
+                })
+                .collect(),
+        }],
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_password_is_stored_logged_or_reported_and_the_key_rotates() {
     let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
@@ -69,19 +84,7 @@ async fn no_password_is_stored_logged_or_reported_and_the_key_rotates() {
     destination
         .add_users(&[("keep@example.test", "x"), ("wrong@example.test", "y")])
         .unwrap();
-    let spec = MailboxSpec {
-        folders: vec![FolderSpec {
-            name: "INBOX".into(),
-            messages: (0..5)
-                .map(|i| MessageSpec {
-                    bytes: message(700 + i, 2_000, None),
-                    flags: vec![],
-                    internaldate: None,
-                })
-                .collect(),
-        }],
-    };
-    seed_mailbox(&source, "keep@example.test", &spec)
+    seed_mailbox(&source, "keep@example.test", &five_messages())
         .await
         .unwrap();
 
@@ -112,8 +115,13 @@ async fn no_password_is_stored_logged_or_reported_and_the_key_rotates() {
         0o600
     );
 
-    // Rotation: a new private key; every secret re-encrypted with it.
-    let new_key = dir.path().join("new.key");
+    rotate_and_check(&data, &dir.path().join("new.key"), &old_key);
+}
+
+/// Rotation: a new private key; every secret re-encrypted with it. With the new key the stored
+/// passwords work (the good row signs in, the wrong one is still refused by the source); the
+/// old key opens nothing.
+fn rotate_and_check(data: &Path, new_key: &Path, old_key: &Path) {
     let data_arg = data.to_str().unwrap();
     let (code, text) = mailferry(
         &[
@@ -128,16 +136,14 @@ async fn no_password_is_stored_logged_or_reported_and_the_key_rotates() {
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("re-encrypted 3 stored secrets"), "{text}");
     assert_eq!(
-        std::fs::metadata(&new_key).unwrap().permissions().mode() & 0o777,
+        std::fs::metadata(new_key).unwrap().permissions().mode() & 0o777,
         0o600
     );
-    assert_no_password_in_files(&data);
+    assert_no_password_in_files(data);
 
-    // With the new key the stored passwords work (the good row signs in, the wrong one is
-    // still refused by the source); the old key opens nothing.
     let (code, text) = mailferry(
         &["batch", "preflight", "1", "--data-dir", data_arg],
-        Some(&new_key),
+        Some(new_key),
     );
     assert_eq!(code, 2, "{text}");
     assert!(
@@ -148,7 +154,7 @@ async fn no_password_is_stored_logged_or_reported_and_the_key_rotates() {
     assert_no_password("the pre-flight output", text.as_bytes());
     let (code, text) = mailferry(
         &["batch", "preflight", "1", "--data-dir", data_arg],
-        Some(&old_key),
+        Some(old_key),
     );
     assert_ne!(code, 0);
     assert!(text.contains("cannot be decrypted with this key"), "{text}");

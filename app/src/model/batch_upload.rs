@@ -17,92 +17,105 @@ pub struct BatchUpload {
     pub csv: Vec<u8>,
 }
 
-impl BatchUpload {
-    /// Checks the form's text `fields` (by input name).
-    pub fn from_fields(fields: &HashMap<String, String>, csv: Vec<u8>) -> Result<Self, AppError> {
-        let text = |name: &str| fields.get(name).map(|v| v.trim()).unwrap_or_default();
-        let endpoint = |name: &str, label: &str| {
-            text(name)
-                .parse::<i64>()
-                .map(EndpointId)
-                .map_err(|_| AppError::invalid(label, "choose an endpoint"))
-        };
-        let date = |name: &str, label: &str| match text(name) {
+/// The form's text fields by input name, trimmed.
+struct Fields<'f>(&'f HashMap<String, String>);
+
+impl Fields<'_> {
+    fn text(&self, name: &str) -> &str {
+        self.0.get(name).map(|v| v.trim()).unwrap_or_default()
+    }
+
+    fn endpoint(&self, name: &str, label: &str) -> Result<EndpointId, AppError> {
+        self.text(name)
+            .parse::<i64>()
+            .map(EndpointId)
+            .map_err(|_| AppError::invalid(label, "choose an endpoint"))
+    }
+
+    fn date(&self, name: &str, label: &str) -> Result<Option<chrono::NaiveDate>, AppError> {
+        match self.text(name) {
             "" => Ok(None),
             value => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
                 .map(Some)
                 .map_err(|_| AppError::invalid(label, "use the form YYYY-MM-DD")),
-        };
-        let max_message_bytes = match text("max_message_mb") {
-            "" => None,
-            value => Some(
-                value
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|mb| *mb > 0)
-                    .ok_or_else(|| {
-                        AppError::invalid("Largest message", "enter megabytes, e.g. 50")
-                    })?
-                    * 1024
-                    * 1024,
-            ),
-        };
-        let concurrency = match text("concurrency") {
-            "" => 0,
+        }
+    }
+
+    /// A number up to `max`; empty is 0 (the default).
+    fn count(&self, name: &str, label: &str, max: u32) -> Result<u32, AppError> {
+        match self.text(name) {
+            "" => Ok(0),
             value => value
                 .parse::<u32>()
                 .ok()
-                .filter(|n| *n <= 256)
-                .ok_or_else(|| {
-                    AppError::invalid("Mailboxes at once", "enter a number from 0 to 256")
-                })?,
-        };
-        let folders_at_once = match text("folders_at_once") {
-            "" => 0,
+                .filter(|n| *n <= max)
+                .ok_or_else(|| AppError::invalid(label, format!("enter a number from 0 to {max}"))),
+        }
+    }
+
+    fn max_message_bytes(&self) -> Result<Option<u64>, AppError> {
+        match self.text("max_message_mb") {
+            "" => Ok(None),
             value => value
-                .parse::<u32>()
+                .parse::<u64>()
                 .ok()
-                .filter(|n| *n <= 8)
-                .ok_or_else(|| {
-                    AppError::invalid("Folders at once", "enter a number from 0 to 8")
-                })?,
-        };
-        let notify_emails: Vec<String> = text("notify_emails")
+                .filter(|mb| *mb > 0)
+                .map(|mb| Some(mb * 1024 * 1024))
+                .ok_or_else(|| AppError::invalid("Largest message", "enter megabytes, e.g. 50")),
+        }
+    }
+
+    fn notify_emails(&self) -> Result<Vec<String>, AppError> {
+        let list: Vec<String> = self
+            .text("notify_emails")
             .split([',', ';', '\n', ' '])
             .map(str::trim)
             .filter(|a| !a.is_empty())
             .map(String::from)
             .collect();
-        if let Some(bad) = notify_emails.iter().find(|a| !looks_like_address(a)) {
-            return Err(AppError::invalid(
+        match list.iter().find(|a| !looks_like_address(a)) {
+            Some(bad) => Err(AppError::invalid(
                 "Status e-mail to",
                 format!("{bad} is not an e-mail address"),
-            ));
+            )),
+            None => Ok(list),
         }
+    }
+
+    fn options(&self) -> Result<BatchOptions, AppError> {
+        Ok(BatchOptions {
+            include_folders: BatchOptions::patterns(self.text("include_folders")),
+            exclude_folders: BatchOptions::patterns(self.text("exclude_folders")),
+            since: self.date("since", "Messages since")?,
+            before: self.date("before", "Messages before")?,
+            max_message_bytes: self.max_message_bytes()?,
+            sync_again: self.0.contains_key("sync_again"),
+            concurrency: self.count("concurrency", "Mailboxes at once", 256)?,
+            folders_at_once: self.count("folders_at_once", "Folders at once", 8)?,
+        })
+    }
+}
+
+impl BatchUpload {
+    /// Checks the form's text `fields` (by input name).
+    pub fn from_fields(fields: &HashMap<String, String>, csv: Vec<u8>) -> Result<Self, AppError> {
+        let fields = Fields(fields);
+        let options = fields.options()?;
+        let notify_emails = fields.notify_emails()?;
         if csv.is_empty() {
             return Err(AppError::invalid(
                 "CSV file",
                 "choose the CSV file of the mailboxes",
             ));
         }
-        let options = BatchOptions {
-            include_folders: BatchOptions::patterns(text("include_folders")),
-            exclude_folders: BatchOptions::patterns(text("exclude_folders")),
-            since: date("since", "Messages since")?,
-            before: date("before", "Messages before")?,
-            max_message_bytes,
-            sync_again: fields.contains_key("sync_again"),
-            concurrency,
-            folders_at_once,
-        };
-        let name = match text("name") {
+        let name = match fields.text("name") {
             "" => format!("Batch {}", chrono::Utc::now().format("%Y-%m-%d %H:%M")),
             name => name.to_string(),
         };
         Ok(BatchUpload {
             name,
-            source: endpoint("source", "Source")?,
-            destination: endpoint("destination", "Destination")?,
+            source: fields.endpoint("source", "Source")?,
+            destination: fields.endpoint("destination", "Destination")?,
             options,
             notify_emails,
             csv,

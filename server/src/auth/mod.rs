@@ -1,7 +1,7 @@
 //! Administrators of the web app: passwords, sessions, sign-in throttling.
 
 pub mod admins;
-pub mod password_hash;
-pub mod password_policy;
-pub mod rate_limit;
+pub(crate) mod password_hash;
+pub(crate) mod password_policy;
+pub(crate) mod rate_limit;
 pub mod sessions;

@@ -12,7 +12,7 @@ use app::ErrorKind;
 use app::model::batch::MailboxState;
 
 use super::record::{self, ErrorRecord, Totals};
-use super::run_batch::{RunEvent, RunSettings};
+use super::run_settings::{MailboxFinished, RunEvent, RunSettings};
 use crate::db::claim;
 use crate::db::entity::mailbox;
 use crate::endpoints::EndpointSettings;
@@ -21,19 +21,6 @@ use crate::engine::mailbox_job::run_mailbox;
 use crate::engine::options::BatchOptions;
 use crate::engine::progress::ProgressSink;
 use crate::secrets::{Cipher, EncryptedSecret};
-
-/// What the runner reports as mailboxes finish (the CLI prints it, the web app pushes it).
-#[derive(Clone, Debug)]
-pub struct MailboxFinished {
-    pub row_index: i32,
-    pub email: String,
-    pub state: MailboxState,
-    pub copied: u64,
-    pub bytes: u64,
-    pub problems: usize,
-    pub error: Option<(ErrorKind, String)>,
-    pub elapsed: Duration,
-}
 
 /// What every mailbox of one run shares.
 pub(super) struct Shared {

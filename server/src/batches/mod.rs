@@ -3,8 +3,9 @@
 
 pub mod actions;
 pub mod create_batch;
-pub mod mailbox_run;
-pub mod membership;
-pub mod preflight;
-pub mod record;
+pub(crate) mod mailbox_run;
+pub(crate) mod membership;
+pub(crate) mod preflight;
+pub(crate) mod record;
 pub mod run_batch;
+pub mod run_settings;

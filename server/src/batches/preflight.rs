@@ -9,7 +9,7 @@ use app::ErrorKind;
 use app::model::batch::MailboxState;
 
 use crate::db::entity::{batch, mailbox};
-use crate::endpoints::store;
+use crate::endpoints::{EndpointSettings, store};
 use crate::engine::classify::{Stage, classify};
 use crate::engine::options::BatchOptions;
 use crate::imap::connect::open;
@@ -104,6 +104,98 @@ async fn count(
     Ok((folders_n, messages, bytes))
 }
 
+/// What every row's check needs.
+struct Checks<'a> {
+    cipher: &'a Cipher,
+    source: EndpointSettings,
+    destination: EndpointSettings,
+    options: BatchOptions,
+    /// Bytes per second, for the estimate.
+    rate: f64,
+}
+
+/// The stage of a failed connect-and-sign-in.
+fn stage_of(error: &ImapError, connect: Stage, sign_in: Stage) -> Stage {
+    if matches!(error, ImapError::Connect { .. }) {
+        connect
+    } else {
+        sign_in
+    }
+}
+
+impl Checks<'_> {
+    /// The destination mailbox is reachable on the user's behalf.
+    async fn destination(&self, row: &mailbox::Model) -> Option<(ErrorKind, String)> {
+        let credentials = self.destination.credentials_for(&row.email_address, None);
+        match open(&self.destination.address(), &credentials, "destination").await {
+            Ok(session) => {
+                session.logout().await;
+                None
+            }
+            Err(e) => {
+                let stage = stage_of(&e, Stage::DestinationConnect, Stage::DestinationSignIn);
+                Some((classify(stage, &e), e.to_string()))
+            }
+        }
+    }
+
+    /// Signs in to the source and counts what there is to copy into `result`.
+    async fn source(&self, row: &mailbox::Model, password: &str, result: &mut PreflightRow) {
+        let credentials = self
+            .source
+            .credentials_for(&row.source_username, Some(password));
+        let mut session = match open(&self.source.address(), &credentials, "source").await {
+            Ok(session) => session,
+            Err(e) => {
+                let stage = stage_of(&e, Stage::SourceConnect, Stage::SourceSignIn);
+                // The source problem is the one the admin fixes first.
+                result.problem = Some((classify(stage, &e), e.to_string()));
+                return;
+            }
+        };
+        match count(&mut session, &self.options).await {
+            Ok((folders, messages, bytes)) => {
+                result.folders = folders;
+                result.messages = messages;
+                result.bytes = bytes;
+                result.estimate = Duration::from_secs_f64(bytes as f64 / self.rate);
+            }
+            Err(e) => {
+                result.problem = result
+                    .problem
+                    .take()
+                    .or(Some((classify(Stage::SourceRead, &e), e.to_string())))
+            }
+        }
+        session.logout().await;
+    }
+
+    async fn row(&self, row: &mailbox::Model) -> PreflightRow {
+        let mut result = PreflightRow {
+            row_index: row.row_index,
+            email: row.email_address.clone(),
+            problem: None,
+            folders: 0,
+            messages: 0,
+            bytes: 0,
+            estimate: Duration::ZERO,
+        };
+        let password = match self
+            .cipher
+            .decrypt(&EncryptedSecret(row.source_secret.clone()))
+        {
+            Ok(p) => p,
+            Err(e) => {
+                result.problem = Some((ErrorKind::Internal, e.to_string()));
+                return result;
+            }
+        };
+        result.problem = self.destination(row).await;
+        self.source(row, &password, &mut result).await;
+        result
+    }
+}
+
 pub async fn preflight(
     db: &DatabaseConnection,
     cipher: &Cipher,
@@ -117,81 +209,16 @@ pub async fn preflight(
     else {
         return Err(PreflightError::NotFound(batch_id));
     };
-    let source = store::load(db, cipher, source_id).await?;
-    let destination = store::load(db, cipher, destination_id).await?;
-    let options: BatchOptions = batch.options;
-    let rate = measured_rate(db).await?;
-    let rows = mailbox::of_batch(db, batch_id).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let mut result = PreflightRow {
-            row_index: row.row_index,
-            email: row.email_address.clone(),
-            problem: None,
-            folders: 0,
-            messages: 0,
-            bytes: 0,
-            estimate: Duration::ZERO,
-        };
-        let password = match cipher.decrypt(&EncryptedSecret(row.source_secret.clone())) {
-            Ok(p) => p,
-            Err(e) => {
-                result.problem = Some((ErrorKind::Internal, e.to_string()));
-                out.push(result);
-                continue;
-            }
-        };
-        let destination_check = open(
-            &destination.address(),
-            &destination.credentials_for(&row.email_address, None),
-            "destination",
-        )
-        .await;
-        match destination_check {
-            Ok(session) => session.logout().await,
-            Err(e) => {
-                let stage = if matches!(e, ImapError::Connect { .. }) {
-                    Stage::DestinationConnect
-                } else {
-                    Stage::DestinationSignIn
-                };
-                result.problem = Some((classify(stage, &e), e.to_string()));
-            }
-        }
-        match open(
-            &source.address(),
-            &source.credentials_for(&row.source_username, Some(&password)),
-            "source",
-        )
-        .await
-        {
-            Ok(mut session) => {
-                match count(&mut session, &options).await {
-                    Ok((f, m, b)) => {
-                        result.folders = f;
-                        result.messages = m;
-                        result.bytes = b;
-                        result.estimate = Duration::from_secs_f64(b as f64 / rate);
-                    }
-                    Err(e) => {
-                        result.problem = result
-                            .problem
-                            .or(Some((classify(Stage::SourceRead, &e), e.to_string())))
-                    }
-                }
-                session.logout().await;
-            }
-            Err(e) => {
-                let stage = if matches!(e, ImapError::Connect { .. }) {
-                    Stage::SourceConnect
-                } else {
-                    Stage::SourceSignIn
-                };
-                // The source problem is the one the admin fixes first.
-                result.problem = Some((classify(stage, &e), e.to_string()));
-            }
-        }
-        out.push(result);
+    let checks = Checks {
+        cipher,
+        source: store::load(db, cipher, source_id).await?,
+        destination: store::load(db, cipher, destination_id).await?,
+        options: batch.options,
+        rate: measured_rate(db).await?,
+    };
+    let mut out = Vec::new();
+    for row in mailbox::of_batch(db, batch_id).await? {
+        out.push(checks.row(&row).await);
     }
     Ok(out)
 }

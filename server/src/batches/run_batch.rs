@@ -7,10 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use futures::StreamExt;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
-use tokio::sync::Semaphore;
 
 use app::ErrorScope;
 use app::model::batch::{BatchState, MailboxState};
@@ -18,11 +17,10 @@ use app::model::batch::{BatchState, MailboxState};
 use super::mailbox_run::{Shared, run_one};
 use crate::db::claim;
 use crate::db::entity::{batch, mailbox, migration_error};
-use crate::endpoints::store;
-use crate::engine::retry::RetryPolicy;
+use crate::endpoints::{EndpointSettings, store};
 use crate::secrets::Cipher;
 
-pub use super::mailbox_run::MailboxFinished;
+pub use super::run_settings::{HeldMailbox, MailboxFinished, RunEvent, RunSettings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunBatchError {
@@ -36,34 +34,6 @@ pub enum RunBatchError {
     Endpoint(#[from] store::EndpointStoreError),
     #[error("batch {0} is being stopped; resume it first")]
     Stopped(i64),
-}
-
-/// A mailbox another live process works on.
-#[derive(Clone, Debug)]
-pub struct HeldMailbox {
-    pub row_index: i32,
-    pub email: String,
-    pub worker: String,
-    pub lease_until: DateTime<Utc>,
-}
-
-/// What a run reports while it goes.
-#[derive(Clone, Debug)]
-pub enum RunEvent {
-    /// A mailbox this process ran has ended (the state is about to be stored).
-    Finished(MailboxFinished),
-    /// Everything this process could claim is done; these are held elsewhere and waited for.
-    Waiting(Vec<HeldMailbox>),
-}
-
-impl RunEvent {
-    /// The finished mailbox, if that is what this event tells.
-    pub fn finished(&self) -> Option<&MailboxFinished> {
-        match self {
-            RunEvent::Finished(done) => Some(done),
-            RunEvent::Waiting(_) => None,
-        }
-    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -86,43 +56,6 @@ impl BatchOutcome {
             (_, 0, 0) => BatchState::Completed,
             _ => BatchState::CompletedWithErrors,
         }
-    }
-}
-
-pub struct RunSettings {
-    /// Mailboxes this run copies at once (the batch's own option and the endpoints' limits
-    /// bound it further).
-    pub concurrency: usize,
-    /// The process's mailbox slots, shared by every batch it runs: one per running mailbox.
-    pub slots: Arc<Semaphore>,
-    pub retry: RetryPolicy,
-    /// How long a claim on a mailbox holds without a heartbeat (a dead worker's mailboxes are
-    /// taken over after it).
-    pub lease: Duration,
-    /// Mailboxes all processes migrate at once (`None`: no such limit).
-    pub cluster_max: Option<u32>,
-    /// Wait for the mailboxes other processes hold (the CLI); a worker leaves them to the next
-    /// look for work.
-    pub wait_for_held: bool,
-}
-
-impl RunSettings {
-    /// Settings for `concurrency` mailboxes at once in a process of its own.
-    pub fn with_concurrency(concurrency: usize) -> RunSettings {
-        RunSettings {
-            concurrency,
-            slots: Arc::new(Semaphore::new(concurrency.max(1))),
-            retry: RetryPolicy::default(),
-            lease: claim::LEASE,
-            cluster_max: None,
-            wait_for_held: false,
-        }
-    }
-}
-
-impl Default for RunSettings {
-    fn default() -> Self {
-        RunSettings::with_concurrency(4)
     }
 }
 
@@ -166,8 +99,14 @@ pub async fn run_batch(
         db: db.clone(),
         cipher: cipher.clone(),
         batch_id,
-        source: store::load(db, cipher, source_id).await?,
-        destination: store::load(db, cipher, destination_id).await?,
+        source: EndpointSettings {
+            timeout: settings.imap_timeout,
+            ..store::load(db, cipher, source_id).await?
+        },
+        destination: EndpointSettings {
+            timeout: settings.imap_timeout,
+            ..store::load(db, cipher, destination_id).await?
+        },
         source_endpoint_id: source_id,
         destination_endpoint_id: destination_id,
         options: found.options.clone(),

@@ -39,6 +39,7 @@ async fn run_here(id: i64, concurrency: usize, config: Config) -> Result<u8, Bat
     let (db, cipher) = (&runtime.db, &runtime.cipher);
     let settings = RunSettings {
         lease: runtime.config.lease(),
+        imap_timeout: runtime.config.imap_timeout(),
         cluster_max: runtime.config.cluster_max(),
         wait_for_held: true,
         ..RunSettings::with_concurrency(concurrency.max(1))

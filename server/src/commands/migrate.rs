@@ -248,6 +248,7 @@ pub async fn run(args: MigrateArgs, config: Config) -> Result<u8, MigrateError> 
     let settings = RunSettings {
         retry: RetryPolicy::default(),
         lease: runtime.config.lease(),
+        imap_timeout: Duration::from_secs(args.timeout_secs.max(1)),
         cluster_max: runtime.config.cluster_max(),
         wait_for_held: true,
         ..RunSettings::with_concurrency(args.concurrency.max(1))

@@ -2,7 +2,7 @@
 
 pub mod claim;
 pub mod entity;
-pub mod migration;
+pub(crate) mod migration;
 pub mod write_failure;
 
 use std::time::Duration;

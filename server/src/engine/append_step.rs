@@ -3,7 +3,7 @@
 
 use app::ErrorKind;
 
-use super::copy_folder::{FolderJob, FolderOutcome};
+use super::folder_job::{FolderJob, FolderOutcome};
 use super::halt::Halt;
 use super::mailbox::MessageProblem;
 use super::state::{self, FolderState};

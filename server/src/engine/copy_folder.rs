@@ -1,7 +1,6 @@
 //! Copies one folder: what the state says is new, fetched and appended in a pipeline (a bounded
 //! channel between the source and the destination session), committed per transaction.
 
-use sea_orm::DatabaseConnection;
 use tokio::sync::mpsc;
 
 use app::ErrorKind;
@@ -9,11 +8,11 @@ use app::ErrorKind;
 use super::append_step::Appender;
 use super::classify::Stage;
 use super::dedup::{DedupKey, present_in_destination};
+pub(crate) use super::folder_job::{FolderFailure, FolderJob, FolderOutcome};
 use super::halt::Halt;
 use super::mailbox::MessageProblem;
 use super::memory_budget::{MemoryBudget, Reservation};
 use super::options::BatchOptions;
-use super::progress::ProgressSink;
 use super::state::{self, FolderState};
 use super::transactions::plan_transactions;
 use crate::imap::ImapSession;
@@ -29,36 +28,6 @@ const PIPELINE_DEPTH: usize = 2;
 
 /// UIDs per metadata FETCH.
 const META_WINDOW: u32 = 5000;
-
-/// A failure that stops the folder (and the caller decides about the mailbox).
-#[derive(Debug)]
-pub struct FolderFailure {
-    pub halt: Halt,
-    /// What was committed before the failure (it stays copied).
-    pub progress: FolderOutcome,
-}
-
-#[derive(Debug, Default)]
-pub struct FolderOutcome {
-    pub unchanged: bool,
-    pub messages_total: u64,
-    pub copied: u64,
-    pub bytes: u64,
-    /// Found in the destination already (dedup), counted as done.
-    pub already_present: u64,
-    /// Left out by the batch's date range.
-    pub filtered: u64,
-    pub problems: Vec<MessageProblem>,
-}
-
-pub struct FolderJob<'a> {
-    pub db: &'a DatabaseConnection,
-    pub account_id: i64,
-    pub source_folder: &'a str,
-    pub destination_folder: &'a str,
-    pub options: &'a BatchOptions,
-    pub progress: &'a dyn ProgressSink,
-}
 
 fn key(meta: &MessageMeta) -> DedupKey {
     DedupKey {

@@ -55,8 +55,9 @@ impl MemoryBudget {
         }
     }
 
-    /// Units free right now (for tests).
-    pub fn available_bytes(&self) -> u64 {
+    /// Bytes free right now.
+    #[cfg(test)]
+    fn available_bytes(&self) -> u64 {
         self.semaphore.available_permits() as u64 * UNIT
     }
 }

@@ -2,17 +2,18 @@
 //! state committed per transaction so a crash or rerun never loses or duplicates a message.
 
 pub(crate) mod append_step;
-pub mod classify;
-pub mod copy_folder;
-pub mod dedup;
-pub mod folder_lanes;
+pub(crate) mod classify;
+pub(crate) mod copy_folder;
+pub(crate) mod dedup;
+pub(crate) mod folder_job;
+pub(crate) mod folder_lanes;
 pub(crate) mod folder_plan;
-pub mod halt;
+pub(crate) mod halt;
 pub mod mailbox;
 pub mod mailbox_job;
-pub mod memory_budget;
+pub(crate) mod memory_budget;
 pub mod options;
 pub mod progress;
 pub mod retry;
 pub mod state;
-pub mod transactions;
+pub(crate) mod transactions;

@@ -3,4 +3,4 @@
 pub mod mail_settings;
 pub mod smtp;
 pub mod status_email;
-pub mod test_email;
+pub(crate) mod test_email;

@@ -1,6 +1,6 @@
 //! Reports for admins: the error report's queries, MigrationErrors.csv, MigrationStatistics.csv.
 
 pub mod error_query;
-pub mod errors_csv;
+pub(crate) mod errors_csv;
 pub mod export;
-pub mod statistics_csv;
+pub(crate) mod statistics_csv;

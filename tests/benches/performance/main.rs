@@ -142,10 +142,9 @@ async fn run_tool(
     }
 }
 
-#[tokio::main]
-async fn main() {
-    let settings = Settings::from_env();
-    let tools: Vec<Tool> = settings
+/// The tools that are installed (a missing one is skipped, with the reason).
+fn available_tools(settings: &Settings) -> Vec<Tool> {
+    settings
         .tools
         .iter()
         .copied()
@@ -156,7 +155,11 @@ async fn main() {
                 false
             }
         })
-        .collect();
+        .collect()
+}
+
+/// The source Dovecot with the corpus users and the big-message users.
+fn source_with_users(settings: &Settings) -> (Dovecot, Vec<String>, Vec<String>) {
     let mut source = Dovecot::start(DovecotOptions {
         name: "bench-source",
         ..Default::default()
@@ -177,7 +180,51 @@ async fn main() {
                 .collect::<Vec<_>>(),
         )
         .expect("source users");
+    (source, users, big_users)
+}
 
+/// Many mailboxes at once with 20 MB messages: the corpus and each tool's run.
+async fn big_message_runs(
+    source: &Dovecot,
+    big_users: &[String],
+    tools: &[Tool],
+    settings: &Settings,
+    kept: &mut Vec<(Dovecot, tempfile::TempDir)>,
+) -> (Seeded, Vec<ToolRun>) {
+    let mut big_runs = Vec::new();
+    if big_users.is_empty() {
+        return (Seeded::default(), big_runs);
+    }
+    let shape = Shape {
+        messages_per_user: 120,
+        huge_every: Some((40, 20_000_000)),
+        ..settings.shape()
+    };
+    let big_corpus = seed(source, big_users, shape, 100).await;
+    println!(
+        "Seeded {} users with 20 MB messages: {} messages, {:.2} GB",
+        big_users.len(),
+        big_corpus.messages,
+        big_corpus.bytes as f64 / 1e9
+    );
+    let digests = read_all(source, big_users)
+        .await
+        .expect("reading the source");
+    println!(
+        "{} mailboxes at once, 20 MB messages included",
+        big_users.len()
+    );
+    for &tool in tools {
+        big_runs.push(run_tool(tool, source, big_users, &digests, settings, kept).await);
+    }
+    (big_corpus, big_runs)
+}
+
+#[tokio::main]
+async fn main() {
+    let settings = Settings::from_env();
+    let tools = available_tools(&settings);
+    let (source, users, big_users) = source_with_users(&settings);
     let started = Instant::now();
     let corpus = seed(&source, &users, settings.shape(), 0).await;
     println!(
@@ -199,34 +246,8 @@ async fn main() {
             runs.push(run_tool(tool, &source, &users, &source_digests, &settings, &mut kept).await);
         }
     }
-
-    let mut big_runs = Vec::new();
-    let mut big_corpus = Seeded::default();
-    if !big_users.is_empty() {
-        let shape = Shape {
-            messages_per_user: 120,
-            huge_every: Some((40, 20_000_000)),
-            ..settings.shape()
-        };
-        big_corpus = seed(&source, &big_users, shape, 100).await;
-        println!(
-            "Seeded {} users with 20 MB messages: {} messages, {:.2} GB",
-            big_users.len(),
-            big_corpus.messages,
-            big_corpus.bytes as f64 / 1e9
-        );
-        let digests = read_all(&source, &big_users)
-            .await
-            .expect("reading the source");
-        println!(
-            "{} mailboxes at once, 20 MB messages included",
-            big_users.len()
-        );
-        for &tool in &tools {
-            big_runs
-                .push(run_tool(tool, &source, &big_users, &digests, &settings, &mut kept).await);
-        }
-    }
+    let (big_corpus, big_runs) =
+        big_message_runs(&source, &big_users, &tools, &settings, &mut kept).await;
 
     drop(kept);
     println!("Server side: {} errors", settings.errors);

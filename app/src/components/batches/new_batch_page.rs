@@ -130,43 +130,7 @@ fn NewBatchForm(
             <label for="nb-notify">"Status e-mail to"</label>
             <input id="nb-notify" name="notify_emails" type="text" value=notify
                 placeholder="you@example.org, helpdesk@example.org"/>
-            <details class="options">
-                <summary>"Options"</summary>
-                <div class="stack">
-                    <label for="nb-include">"Only these folders (patterns, comma separated; empty = all)"</label>
-                    <input id="nb-include" name="include_folders" type="text" placeholder="INBOX, Archive/*"/>
-                    <label for="nb-exclude">"Skip these folders"</label>
-                    <input id="nb-exclude" name="exclude_folders" type="text" placeholder="Trash*, Junk"/>
-                    <div class="field-row">
-                        <div>
-                            <label for="nb-since">"Messages since"</label>
-                            <input id="nb-since" name="since" type="date"/>
-                        </div>
-                        <div>
-                            <label for="nb-before">"Messages before"</label>
-                            <input id="nb-before" name="before" type="date"/>
-                        </div>
-                        <div>
-                            <label for="nb-max">"Largest message (MB)"</label>
-                            <input id="nb-max" name="max_message_mb" type="number" min="1" class="short"/>
-                        </div>
-                        <div>
-                            <label for="nb-concurrency">"Mailboxes at once"</label>
-                            <input id="nb-concurrency" name="concurrency" type="number" min="0"
-                                max="256" class="short" placeholder="auto"/>
-                        </div>
-                        <div>
-                            <label for="nb-folders">"Folders at once per mailbox"</label>
-                            <input id="nb-folders" name="folders_at_once" type="number" min="0"
-                                max="8" class="short" placeholder="2"/>
-                        </div>
-                    </div>
-                    <label class="checkbox">
-                        <input type="checkbox" name="sync_again"/>
-                        " Copy what is new in mailboxes an earlier batch completed"
-                    </label>
-                </div>
-            </details>
+            <BatchOptionsFields/>
             <div class="button-row">
                 <button type="submit" class="button primary" data-testid="upload-csv"
                     disabled=move || pending.get()>
@@ -176,6 +140,50 @@ fn NewBatchForm(
         </form>
     }
     .into_any()
+}
+
+/// The batch's options, folded away.
+#[component]
+fn BatchOptionsFields() -> impl IntoView {
+    view! {
+    <details class="options">
+        <summary>"Options"</summary>
+        <div class="stack">
+            <label for="nb-include">"Only these folders (patterns, comma separated; empty = all)"</label>
+            <input id="nb-include" name="include_folders" type="text" placeholder="INBOX, Archive/*"/>
+            <label for="nb-exclude">"Skip these folders"</label>
+            <input id="nb-exclude" name="exclude_folders" type="text" placeholder="Trash*, Junk"/>
+            <div class="field-row">
+                <div>
+                    <label for="nb-since">"Messages since"</label>
+                    <input id="nb-since" name="since" type="date"/>
+                </div>
+                <div>
+                    <label for="nb-before">"Messages before"</label>
+                    <input id="nb-before" name="before" type="date"/>
+                </div>
+                <div>
+                    <label for="nb-max">"Largest message (MB)"</label>
+                    <input id="nb-max" name="max_message_mb" type="number" min="1" class="short"/>
+                </div>
+                <div>
+                    <label for="nb-concurrency">"Mailboxes at once"</label>
+                    <input id="nb-concurrency" name="concurrency" type="number" min="0"
+                        max="256" class="short" placeholder="auto"/>
+                </div>
+                <div>
+                    <label for="nb-folders">"Folders at once per mailbox"</label>
+                    <input id="nb-folders" name="folders_at_once" type="number" min="0"
+                        max="8" class="short" placeholder="2"/>
+                </div>
+            </div>
+            <label class="checkbox">
+                <input type="checkbox" name="sync_again"/>
+                " Copy what is new in mailboxes an earlier batch completed"
+            </label>
+        </div>
+    </details>
+    }
 }
 
 #[component]

@@ -23,6 +23,21 @@ struct Page {
     seen: Option<HashMap<MailboxId, MailboxRow>>,
 }
 
+/// The rows a page has not seen as they are now (all of them on its first message).
+fn changed_rows(
+    seen: Option<&HashMap<MailboxId, MailboxRow>>,
+    rows: &[MailboxRow],
+) -> Vec<MailboxRow> {
+    match seen {
+        None => rows.to_vec(),
+        Some(seen) => rows
+            .iter()
+            .filter(|row| seen.get(&row.id) != Some(*row))
+            .cloned()
+            .collect(),
+    }
+}
+
 impl Page {
     /// The next message for this page: every row first, then the rows that changed (or nothing
     /// new but the counts, as a heartbeat).
@@ -45,15 +60,7 @@ impl Page {
             Polled::Gone => return Some(Err(AppError::NotFound)),
             Polled::Failed => return Some(Err(AppError::Internal)),
         };
-        let changed: Vec<MailboxRow> = match &self.seen {
-            None => snapshot.rows.clone(),
-            Some(seen) => snapshot
-                .rows
-                .iter()
-                .filter(|row| seen.get(&row.id) != Some(row))
-                .cloned()
-                .collect(),
-        };
+        let changed = changed_rows(self.seen.as_ref(), &snapshot.rows);
         self.seen = Some(snapshot.rows.iter().map(|r| (r.id, r.clone())).collect());
         Some(Ok(BatchLive {
             summary: snapshot.summary.clone(),
@@ -87,5 +94,79 @@ impl WebBackend {
             futures::stream::iter([Ok(first)]),
             rest,
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use app::model::batch::{BatchState, BatchSummary, MailboxState};
+
+    use super::*;
+    use crate::http::live_hub::BatchSnapshot;
+
+    fn row(id: i64, copied: u64) -> MailboxRow {
+        MailboxRow {
+            id: MailboxId(id),
+            row_index: id as u32,
+            email_address: format!("u{id}@example.test"),
+            state: MailboxState::Syncing,
+            folders_done: 0,
+            folders_total: 1,
+            messages_copied: copied,
+            messages_total: 10,
+            bytes_copied: copied * 100,
+            bytes_per_sec: None,
+            error_kind: None,
+            error_message: None,
+            attempts: 1,
+            claimed_by: None,
+        }
+    }
+
+    fn snapshot(rows: Vec<MailboxRow>) -> Polled {
+        Polled::Batch(Arc::new(BatchSnapshot {
+            summary: BatchSummary {
+                id: BatchId(1),
+                name: "b".into(),
+                state: BatchState::Syncing,
+                mailboxes_total: rows.len() as u64,
+                mailboxes_done: 0,
+                mailboxes_failed: 0,
+                messages_copied: rows.iter().map(|r| r.messages_copied).sum(),
+                errors: 0,
+                created_at: chrono::Utc::now(),
+            },
+            bytes_copied: 0,
+            messages_total: 0,
+            email_status: None,
+            rows,
+        }))
+    }
+
+    #[tokio::test]
+    async fn a_page_gets_every_row_first_then_only_what_changed() {
+        let (sender, feed) = watch::channel(Some(snapshot(vec![row(1, 0), row(2, 0)])));
+        let mut page = Page { feed, seen: None };
+        let first = page.next().await.unwrap().unwrap();
+        assert!(first.full);
+        assert_eq!(first.changed.len(), 2);
+
+        sender.send_replace(Some(snapshot(vec![row(1, 0), row(2, 5), row(3, 0)])));
+        let next = page.next().await.unwrap().unwrap();
+        assert!(!next.full);
+        let ids: Vec<i64> = next.changed.iter().map(|r| r.id.0).collect();
+        assert_eq!(
+            ids,
+            vec![2, 3],
+            "the changed row and the new one, not the same one"
+        );
+        assert_eq!(next.changed[0].messages_copied, 5);
+
+        sender.send_replace(Some(Polled::Gone));
+        assert!(matches!(page.next().await, Some(Err(AppError::NotFound))));
+        drop(sender);
+        assert!(page.next().await.is_none(), "the stream ends with the poll");
     }
 }

@@ -1,0 +1,39 @@
+//! One folder's copy as the pipeline and the destination transactions both see it: what it is
+//! given, what it has done, and how it ends early.
+
+use sea_orm::DatabaseConnection;
+
+use super::halt::Halt;
+use super::mailbox::MessageProblem;
+use super::options::BatchOptions;
+use super::progress::ProgressSink;
+
+/// A failure that stops the folder (and the caller decides about the mailbox).
+#[derive(Debug)]
+pub struct FolderFailure {
+    pub halt: Halt,
+    /// What was committed before the failure (it stays copied).
+    pub progress: FolderOutcome,
+}
+
+#[derive(Debug, Default)]
+pub struct FolderOutcome {
+    pub unchanged: bool,
+    pub messages_total: u64,
+    pub copied: u64,
+    pub bytes: u64,
+    /// Found in the destination already (dedup), counted as done.
+    pub already_present: u64,
+    /// Left out by the batch's date range.
+    pub filtered: u64,
+    pub problems: Vec<MessageProblem>,
+}
+
+pub struct FolderJob<'a> {
+    pub db: &'a DatabaseConnection,
+    pub account_id: i64,
+    pub source_folder: &'a str,
+    pub destination_folder: &'a str,
+    pub options: &'a BatchOptions,
+    pub progress: &'a dyn ProgressSink,
+}
