@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Whether an error stops the whole mailbox or skips a single message.
+/// Whether an error stops the whole mailbox or skips a single message, or is a notice of
+/// something that was copied with a change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
 #[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
@@ -12,6 +13,9 @@ pub enum ErrorScope {
     Mailbox,
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "message"))]
     Message,
+    /// Copied, with a change the admin should know of (a repaired message, a renamed folder).
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "notice"))]
+    Notice,
 }
 
 macro_rules! error_kinds {
@@ -99,6 +103,26 @@ error_kinds! {
         "Folder could not be copied",
         "A folder could not be opened or created; its messages were not copied.",
         "Check the folder name and permissions on both servers (the detail has the server's answer), then sync again.";
+    FolderIncomplete = "folder_incomplete", Message,
+        "Folder not copied completely",
+        "The source listed fewer messages than the folder holds (or lost some while they were read); the folder is not recorded as complete.",
+        "Sync again: the folder is read again and what is missing is copied. If it keeps happening, check the folder on the source server (a damaged index, or a server that limits how many messages it lists).";
+    FolderRenamed = "folder_renamed", Notice,
+        "Folder renamed on the destination",
+        "A level of the folder's name holds the destination's hierarchy separator; it was copied under a name with a look-alike character instead, so that it stays one level.",
+        "Nothing is missing. Rename the folder on the destination if the look-alike character bothers its user.";
+    MessageRepaired = "message_repaired", Notice,
+        "Message repaired to be accepted",
+        "The destination refused the message as the source stores it (bare line feeds, NUL bytes, over-long lines, raw 8-bit header bytes or no final line end); it was repaired as the detail says and copied.",
+        "Nothing is missing. If the change matters (a signed message), fix the destination's policy and copy the original by hand.";
+    KeywordsDropped = "keywords_dropped", Notice,
+        "Keywords not kept",
+        "The destination folder takes no new keywords (its PERMANENTFLAGS has no \\*), or refuses a flag: the message was copied without the ones the detail names.",
+        "Allow custom keywords on the destination (for Dovecot, the folder's keyword limit), then sync again to copy them.";
+    ImpersonationUnsupported = "impersonation_unsupported", Mailbox,
+        "The server does not let the admin act for the user",
+        "The server signed the admin in, but not into this user's mailbox (some servers ignore SASL PLAIN's authorization identity and open the admin's own mailbox): nothing was copied, so nothing landed in the wrong mailbox.",
+        "Choose the sign-in method this server supports for an admin acting for a user (its master-user or proxy-authorization setting), or sign in with each user's own password.";
     Throttled = "throttled", Mailbox,
         "Throttled by the server",
         "A server kept asking Mailferry to slow down until the retry budget was spent.",

@@ -3,8 +3,8 @@
 use anyhow::Context;
 use chrono::{DateTime, Duration, FixedOffset, TimeZone as _};
 
-use crate::dovecot::Dovecot;
-use crate::imap::{CommandError, TestSession};
+use crate::imap::CommandError;
+use crate::server::TestServer;
 
 const WORDS: [&str; 16] = [
     "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet",
@@ -66,26 +66,34 @@ pub struct MailboxSpec {
     pub folders: Vec<FolderSpec>,
 }
 
-/// Creates `spec`'s folders for `user` (signed in through the master user) and appends the
-/// messages with their flags and dates. Folders that already exist are kept.
-pub async fn seed_mailbox(dovecot: &Dovecot, user: &str, spec: &MailboxSpec) -> anyhow::Result<()> {
-    let mut session = TestSession::master(dovecot.imap_port(), user)
+/// Creates `spec`'s folders for `user` (signed in as an admin acting for it, where the server
+/// has one) and appends the messages with their flags and dates. Folder names are given as
+/// `A/B` and spelled as the server does. Folders that already exist are kept.
+pub async fn seed_mailbox(
+    server: &impl TestServer,
+    user: &str,
+    spec: &MailboxSpec,
+) -> anyhow::Result<()> {
+    let mut session = server
+        .session_for(user)
         .await
         .with_context(|| format!("signing in as {user}"))?;
     for folder in &spec.folders {
-        if !folder.name.eq_ignore_ascii_case("INBOX") {
-            match session.create_folder(&folder.name).await {
+        let name = server.folder_name(&folder.name);
+        if !name.eq_ignore_ascii_case("INBOX") {
+            match session.create_folder(&name).await {
                 Ok(()) => {}
-                Err(CommandError::Refused(text)) if text.contains("[ALREADYEXISTS]") => {}
-                Err(error) => return Err(error).context(format!("creating {}", folder.name)),
+                Err(CommandError::Refused(text))
+                    if text.contains("[ALREADYEXISTS]") || text.contains("already exists") => {}
+                Err(error) => return Err(error).context(format!("creating {name}")),
             }
         }
         for (index, message) in folder.messages.iter().enumerate() {
             let flags: Vec<&str> = message.flags.iter().map(String::as_str).collect();
             session
-                .append(&folder.name, &message.bytes, &flags, message.internaldate)
+                .append(&name, &message.bytes, &flags, message.internaldate)
                 .await
-                .with_context(|| format!("appending message {index} to {}", folder.name))?;
+                .with_context(|| format!("appending message {index} to {name}"))?;
         }
     }
     session.logout().await?;

@@ -126,7 +126,7 @@ impl KillPoint {
             KillPoint::Claimed => mailbox::Entity::find()
                 .filter(mailbox::Column::BatchId.eq(id))
                 .filter(mailbox::Column::ClaimedBy.like(format!("%:{pid}")))
-                .filter(mailbox::Column::State.eq("Syncing"))
+                .filter(mailbox::Column::State.eq(app::model::batch::MailboxState::Syncing))
                 .one(db)
                 .await
                 .unwrap()

@@ -212,7 +212,7 @@ async fn a_crash_between_append_and_commit_and_a_uidvalidity_change_do_not_dupli
         .await
         .unwrap();
     let status = open_folder(&mut session, "INBOX", true).await.unwrap();
-    let metas = fetch_meta(&mut session, 1, status.uidnext - 1, 1000, MessageIds::Fetch)
+    let (metas, _) = fetch_meta(&mut session, status.exists, 1000, MessageIds::Fetch)
         .await
         .unwrap();
     let mut folder = state::load_folder(&db, account.id, "INBOX")

@@ -257,7 +257,8 @@ async fn record_outcome(
 ) -> Result<(), DbErr> {
     let db = &shared.db;
     record::problems(db, row, report).await?;
-    if let Some(failure) = failure {
+    // A failure of folders is in the report already, folder by folder.
+    if let Some(failure) = failure.filter(|f| f.kind.scope() == app::ErrorScope::Mailbox) {
         let mut error = ErrorRecord::mailbox_level(row, failure.kind, failure.detail.clone());
         error.folder = failure.folder.clone();
         record::error(db, error).await?;

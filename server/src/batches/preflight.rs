@@ -89,14 +89,7 @@ async fn count(
         folders_n += 1;
         let status = open_folder(src, &entry.name, true).await?;
         if status.exists > 0 {
-            let metas = fetch_meta(
-                src,
-                1,
-                status.uidnext.saturating_sub(1).max(1),
-                5000,
-                MessageIds::Skip,
-            )
-            .await?;
+            let (metas, _) = fetch_meta(src, status.exists, 5000, MessageIds::Skip).await?;
             messages += metas.len() as u64;
             bytes += metas.iter().map(|m| u64::from(m.size)).sum::<u64>();
         }

@@ -69,38 +69,40 @@ pub async fn problems(
     mailbox: &mailbox::Model,
     report: &MailboxReport,
 ) -> Result<(), DbErr> {
-    if report.problems.is_empty() && report.folder_problems.is_empty() {
+    if report.problems.is_empty() && report.notices.is_empty() && report.folder_problems.is_empty()
+    {
         return Ok(());
     }
     let known: HashSet<(ErrorKind, Option<String>, Option<i64>)> = migration_error::Entity::find()
         .filter(migration_error::Column::MailboxId.eq(mailbox.id))
-        .filter(migration_error::Column::Scope.eq(ErrorScope::Message))
+        .filter(migration_error::Column::Scope.ne(ErrorScope::Mailbox))
         .all(db)
         .await?
         .into_iter()
         .map(|e| (e.kind, e.folder, e.uid))
         .collect();
-    let messages = report.problems.iter().map(|p| ErrorRecord {
-        mailbox,
-        kind: p.problem.kind,
-        message: p.problem.detail.clone(),
-        folder: Some(p.folder.clone()),
-        uid: Some(p.problem.uid),
-        subject: p.problem.subject.clone(),
-        size: Some(p.problem.size),
-    });
-    let folders = report
-        .folder_problems
+    let messages = report
+        .problems
         .iter()
-        .map(|(folder, detail)| ErrorRecord {
+        .chain(&report.notices)
+        .map(|p| ErrorRecord {
             mailbox,
-            kind: ErrorKind::FolderFailed,
-            message: detail.clone(),
-            folder: Some(folder.clone()),
-            uid: None,
-            subject: None,
-            size: None,
+            kind: p.problem.kind,
+            message: p.problem.detail.clone(),
+            folder: Some(p.folder.clone()),
+            uid: Some(p.problem.uid),
+            subject: p.problem.subject.clone(),
+            size: Some(p.problem.size),
         });
+    let folders = report.folder_problems.iter().map(|note| ErrorRecord {
+        mailbox,
+        kind: note.kind,
+        message: note.detail.clone(),
+        folder: Some(note.folder.clone()),
+        uid: None,
+        subject: None,
+        size: None,
+    });
     for record in messages.chain(folders) {
         let key = (
             record.kind,

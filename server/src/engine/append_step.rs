@@ -6,6 +6,7 @@ use app::ErrorKind;
 use super::folder_job::{FolderJob, FolderOutcome};
 use super::halt::Halt;
 use super::mailbox::MessageProblem;
+use super::repair::repair;
 use super::state::{self, FolderState};
 use crate::engine::classify::{Stage, classify};
 use crate::imap::ImapSession;
@@ -66,11 +67,23 @@ impl Appender<'_, '_> {
                 bodies.next();
             }
             match bodies.next_if(|b| b.uid == meta.uid) {
-                Some(body) => ready.push(Ready {
-                    meta,
-                    body: body.body,
-                    flags: destination_flags(&meta.flags, &self.permanent_flags),
-                }),
+                Some(body) => {
+                    let (flags, dropped) = destination_flags(&meta.flags, &self.permanent_flags);
+                    if !dropped.is_empty() {
+                        outcome.notices.push(MessageProblem {
+                            kind: ErrorKind::KeywordsDropped,
+                            uid: meta.uid,
+                            size: meta.size,
+                            subject: subject_of(&body.body),
+                            detail: format!("not kept: {}", dropped.join(" ")),
+                        });
+                    }
+                    ready.push(Ready {
+                        meta,
+                        body: body.body,
+                        flags,
+                    })
+                }
                 None => outcome.problems.push(MessageProblem {
                     kind: ErrorKind::MessageNotReturned,
                     uid: meta.uid,
@@ -139,6 +152,8 @@ impl Appender<'_, '_> {
             let kind = classify(Stage::DestinationWrite, &error);
             if stops_folder(kind) {
                 stop.get_or_insert(error);
+            } else if let Some(size) = self.repaired(dst, message, &error, outcome).await? {
+                stored.push((message.meta.uid, size));
             } else {
                 outcome.problems.push(MessageProblem {
                     kind,
@@ -155,6 +170,42 @@ impl Appender<'_, '_> {
             Some(error) => Err(halt(error)),
             None => Ok(()),
         }
+    }
+
+    /// A message the destination refused as sent, repaired and appended once more; its size
+    /// when the destination took it (with a notice of what was changed).
+    async fn repaired(
+        &self,
+        dst: &mut ImapSession,
+        message: &Ready<'_>,
+        refusal: &crate::imap::ImapError,
+        outcome: &mut FolderOutcome,
+    ) -> Result<Option<u64>, Halt> {
+        let Some((body, changes)) = repair(&message.body) else {
+            return Ok(None);
+        };
+        let again = [OutgoingMessage {
+            flags: &message.flags,
+            internal_date: &message.meta.internal_date,
+            body: &body,
+        }];
+        let mut results = append_each(dst, self.caps, self.job.destination_folder, &again)
+            .await
+            .map_err(Halt::at(Stage::DestinationWrite))?;
+        if let Some(Err(_)) = results.pop() {
+            return Ok(None);
+        }
+        outcome.notices.push(MessageProblem {
+            kind: ErrorKind::MessageRepaired,
+            uid: message.meta.uid,
+            size: message.meta.size,
+            subject: subject_of(&body),
+            detail: format!(
+                "{}; the destination had said: {refusal}",
+                changes.join(", ")
+            ),
+        });
+        Ok(Some(body.len() as u64))
     }
 
     async fn commit(

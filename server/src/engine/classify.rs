@@ -19,14 +19,26 @@ pub enum Stage {
 }
 
 /// Text fall-backs for servers that send no response code. Lower-case substrings.
+/// Each row names the server that answers so (the tests give one answer per row).
 const TEXT_FALLBACKS: &[(&str, ErrorKind)] = &[
+    // Dovecot's text beside [OVERQUOTA]; Cyrus 3.6: "NO Over quota".
     ("quota exceeded", ErrorKind::DestinationMailboxFull),
     ("over quota", ErrorKind::DestinationMailboxFull),
+    // Courier-IMAP 5: "NO [ALERT] You exceeded your mail quota."
+    (
+        "exceeded your mail quota",
+        ErrorKind::DestinationMailboxFull,
+    ),
     ("mailbox is full", ErrorKind::DestinationMailboxFull),
     ("too large", ErrorKind::MessageTooLarge),
     ("too big", ErrorKind::MessageTooLarge),
+    // Microsoft 365: "Request is throttled. Suggested Backoff Time: N milliseconds".
     ("request is throttled", ErrorKind::Throttled),
     ("too many connections", ErrorKind::Throttled),
+    // Gmail: "Too many simultaneous connections." (at sign-in, after its per-account limit).
+    ("too many simultaneous connections", ErrorKind::Throttled),
+    // Gmail after its daily bandwidth caps.
+    ("bandwidth limit exceeded", ErrorKind::Throttled),
 ];
 
 fn by_text(text: &str) -> Option<ErrorKind> {
@@ -179,6 +191,51 @@ mod tests {
                 &format!("NO Something: {} here", needle.to_uppercase()),
             );
             assert_eq!(classify(Stage::DestinationWrite, &error), *kind, "{needle}");
+        }
+    }
+
+    /// The answers of real servers without response codes, as seen on the wire.
+    #[test]
+    fn answers_without_codes() {
+        let cases = [
+            (
+                Stage::DestinationWrite,
+                "Over quota",
+                ErrorKind::DestinationMailboxFull,
+            ),
+            (
+                Stage::DestinationWrite,
+                "[ALERT] You exceeded your mail quota.",
+                ErrorKind::DestinationMailboxFull,
+            ),
+            (
+                Stage::SourceSignIn,
+                "Login failed: authentication failure",
+                ErrorKind::SourceSignInFailed,
+            ),
+            (
+                Stage::SourceSignIn,
+                "Login failed.",
+                ErrorKind::SourceSignInFailed,
+            ),
+            (
+                Stage::DestinationSignIn,
+                "authentication failure",
+                ErrorKind::DestinationSignInFailed,
+            ),
+            (
+                Stage::SourceSignIn,
+                "Too many simultaneous connections. (Failure)",
+                ErrorKind::Throttled,
+            ),
+            (
+                Stage::DestinationWrite,
+                "Message contains bare newlines",
+                ErrorKind::MessageRejected,
+            ),
+        ];
+        for (stage, text, want) in cases {
+            assert_eq!(classify(stage, &no(None, text)), want, "{text}");
         }
     }
 

@@ -103,19 +103,15 @@ async fn copy_into(
     } else {
         MessageIds::Skip
     };
-    let metas = if status.exists == 0 {
-        Vec::new()
-    } else {
-        fetch_meta(
-            src,
-            1,
-            status.uidnext.saturating_sub(1).max(1),
-            META_WINDOW,
-            ids,
-        )
+    let (metas, holds) = fetch_meta(src, status.exists, META_WINDOW, ids)
         .await
-        .map_err(Halt::at(Stage::SourceRead))?
-    };
+        .map_err(Halt::at(Stage::SourceRead))?;
+    if (metas.len() as u64) < u64::from(holds) {
+        outcome.incomplete = Some(format!(
+            "the source listed {} of the {holds} messages the folder holds",
+            metas.len()
+        ));
+    }
     heal(job, dst, &dst_status, &metas, &mut resumed, outcome).await?;
     let todo = select(job.options, &metas, &resumed.folder, outcome);
     let appender = Appender {
@@ -126,7 +122,7 @@ async fn copy_into(
     pipeline(&appender, src, dst, &mut resumed.folder, outcome, &todo).await?;
     // A folder with problems is passed again next time (they may be fixed), so its UIDNEXT is
     // not recorded as complete.
-    if outcome.problems.is_empty() {
+    if outcome.problems.is_empty() && outcome.incomplete.is_none() {
         state::finish_folder(job.db, &mut resumed.folder, status.uidnext, status.exists).await?;
     }
     Ok(())
@@ -177,8 +173,7 @@ async fn heal(
         .filter(|m| !folder.copied.contains(m.uid) && (*fresh || journal.contains(m.uid)))
         .collect();
     if !candidates.is_empty() && dst_status.exists > 0 {
-        let last = dst_status.uidnext.saturating_sub(1).max(1);
-        let dst_metas = fetch_meta(dst, 1, last, META_WINDOW, MessageIds::Fetch)
+        let (dst_metas, _) = fetch_meta(dst, dst_status.exists, META_WINDOW, MessageIds::Fetch)
             .await
             .map_err(Halt::at(Stage::DestinationWrite))?;
         let copied_keys: Vec<DedupKey> = metas

@@ -26,7 +26,12 @@ pub struct FolderOutcome {
     pub already_present: u64,
     /// Left out by the batch's date range.
     pub filtered: u64,
+    /// Why the folder is not complete although no message failed (the source listed fewer
+    /// messages than it holds).
+    pub incomplete: Option<String>,
     pub problems: Vec<MessageProblem>,
+    /// Messages copied with a change (repaired, keywords left out).
+    pub notices: Vec<MessageProblem>,
 }
 
 pub struct FolderJob<'a> {

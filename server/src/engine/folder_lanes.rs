@@ -13,7 +13,7 @@ use app::ErrorKind;
 
 use super::copy_folder::{FolderFailure, FolderJob, copy_folder};
 use super::halt::Halt;
-use super::mailbox::{FolderWork, Interrupted, MailboxReport, MailboxSpec, open_pair};
+use super::mailbox::{FolderNote, FolderWork, Interrupted, MailboxReport, MailboxSpec, open_pair};
 use super::progress::ProgressSink;
 use crate::imap::ImapSession;
 
@@ -182,6 +182,16 @@ impl Lanes<'_> {
             for problem in outcome.problems {
                 report.add_problem(shown, problem);
             }
+            for notice in outcome.notices {
+                report.add_notice(shown, notice);
+            }
+            if let Some(detail) = &outcome.incomplete {
+                report.folder_problems.push(FolderNote {
+                    folder: shown.clone(),
+                    kind: ErrorKind::FolderIncomplete,
+                    detail: detail.clone(),
+                });
+            }
             let Some(halt) = halt else {
                 report.folders_done += 1;
                 report.messages_total += outcome.messages_total;
@@ -195,7 +205,11 @@ impl Lanes<'_> {
                 )
             {
                 // The folder itself is refused (cannot be opened): report it, go on.
-                report.folder_problems.push((shown.clone(), halt.detail()));
+                report.folder_problems.push(FolderNote {
+                    folder: shown.clone(),
+                    kind: ErrorKind::FolderFailed,
+                    detail: halt.detail(),
+                });
                 continue;
             }
             return Err(Interrupted {

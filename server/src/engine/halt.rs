@@ -16,6 +16,9 @@ use crate::imap::response_code::suggested_backoff_ms;
 pub enum Halt {
     /// A server failed or refused at this step.
     Imap { stage: Stage, error: ImapError },
+    /// A server answered in a way that decides the error by itself (the check after an admin
+    /// signed in for a user found another mailbox, or none).
+    Refused { kind: ErrorKind, error: ImapError },
     /// Mailferry's own database could not be read or written (a full disk, a lost connection
     /// to PostgreSQL): not the servers' doing, and no reconnect heals it.
     Storage(DbErr),
@@ -38,6 +41,7 @@ impl Halt {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Halt::Imap { stage, error } => classify(*stage, error),
+            Halt::Refused { kind, .. } => *kind,
             Halt::Storage(_) => ErrorKind::StorageFailed,
             // Never reported as an error; the mailbox ends Stopped.
             Halt::Requested => ErrorKind::Internal,
@@ -47,7 +51,7 @@ impl Halt {
     /// The detail for the error report.
     pub fn detail(&self) -> String {
         match self {
-            Halt::Imap { error, .. } => error.to_string(),
+            Halt::Imap { error, .. } | Halt::Refused { error, .. } => error.to_string(),
             Halt::Storage(e) => format!("Mailferry's database: {e}"),
             Halt::Requested => "stopped by an administrator".into(),
         }
@@ -57,7 +61,7 @@ impl Halt {
     pub fn ends_sessions(&self) -> bool {
         match self {
             Halt::Imap { error, .. } => error.is_fatal_to_session(),
-            Halt::Storage(_) | Halt::Requested => true,
+            Halt::Refused { .. } | Halt::Storage(_) | Halt::Requested => true,
         }
     }
 
@@ -92,6 +96,7 @@ pub fn decide(halt: &Halt, reached_before: bool, budget_left: bool) -> Decision 
     let error = match halt {
         Halt::Requested => return Decision::Stop,
         Halt::Storage(_) => return Decision::GiveUp(ErrorKind::StorageFailed),
+        Halt::Refused { kind, .. } => return Decision::GiveUp(*kind),
         Halt::Imap { error, .. } => error,
     };
     let kind = halt.kind();

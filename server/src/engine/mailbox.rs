@@ -52,22 +52,42 @@ pub struct MailboxReport {
     pub unchanged_folders: u32,
     /// Message-level problems, each once however many attempts met it.
     pub problems: Vec<FolderProblem>,
-    /// Folders that could not be created or opened: (decoded name, the server's answer).
-    pub folder_problems: Vec<(String, String)>,
+    /// Messages copied with a change (repaired, keywords left out), each once.
+    pub notices: Vec<FolderProblem>,
+    /// What happened to whole folders: not created or opened, not complete, renamed.
+    pub folder_problems: Vec<FolderNote>,
+}
+
+/// Something about a whole folder, for the report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FolderNote {
+    /// The decoded source name.
+    pub folder: String,
+    pub kind: ErrorKind,
+    pub detail: String,
+}
+
+impl FolderNote {
+    /// The folder is missing on the destination or not complete there.
+    pub fn is_missing(&self) -> bool {
+        self.kind != ErrorKind::FolderRenamed
+    }
 }
 
 impl MailboxReport {
     /// Adds a problem unless an attempt before found the same (folder, message, kind).
     pub fn add_problem(&mut self, folder: &str, problem: MessageProblem) {
-        let known = self.problems.iter().any(|p| {
-            p.folder == folder && p.problem.uid == problem.uid && p.problem.kind == problem.kind
-        });
-        if !known {
-            self.problems.push(FolderProblem {
-                folder: folder.to_string(),
-                problem,
-            });
-        }
+        add_once(&mut self.problems, folder, problem);
+    }
+
+    /// Adds a notice unless an attempt before made the same.
+    pub fn add_notice(&mut self, folder: &str, notice: MessageProblem) {
+        add_once(&mut self.notices, folder, notice);
+    }
+
+    /// The folders that are missing or not complete on the destination.
+    pub fn missing_folders(&self) -> impl Iterator<Item = &FolderNote> {
+        self.folder_problems.iter().filter(|n| n.is_missing())
     }
 
     /// Adds what one lane did.
@@ -81,7 +101,22 @@ impl MailboxReport {
         for p in part.problems {
             self.add_problem(&p.folder, p.problem);
         }
+        for n in part.notices {
+            self.add_notice(&n.folder, n.problem);
+        }
         self.folder_problems.extend(part.folder_problems);
+    }
+}
+
+fn add_once(list: &mut Vec<FolderProblem>, folder: &str, problem: MessageProblem) {
+    let known = list.iter().any(|p| {
+        p.folder == folder && p.problem.uid == problem.uid && p.problem.kind == problem.kind
+    });
+    if !known {
+        list.push(FolderProblem {
+            folder: folder.to_string(),
+            problem,
+        });
     }
 }
 

@@ -5,14 +5,17 @@ use sea_orm::DatabaseConnection;
 
 use super::classify::Stage;
 use super::folder_lanes::copy_folders;
-use super::folder_plan::plan;
+use super::folder_plan::{PlannedFolder, Sides, plan};
 use super::halt::{Decision, Halt, decide};
+use super::identity;
+use app::ErrorKind;
+
 use super::mailbox::{
-    FolderWork, Interrupted, MailboxFailure, MailboxReport, MailboxSpec, open_pair,
+    FolderNote, FolderWork, Interrupted, MailboxFailure, MailboxReport, MailboxSpec, open_pair,
 };
 use super::progress::ProgressSink;
 use super::state;
-use crate::imap::{ImapSession, folders};
+use crate::imap::{ImapSession, folders, namespace};
 
 /// Runs the mailbox, reconnecting and starting over (from the committed state, so done folders
 /// are skipped at once) while the failure is retryable and the retry budget lasts.
@@ -35,7 +38,7 @@ pub async fn run_mailbox(
         let copied_before = report.copied + report.already_present;
         let Err(interrupted) = attempt_mailbox(db, spec, account.id, progress, &mut report).await
         else {
-            return Ok(report);
+            return complete_or_failed(report);
         };
         reached_before |= interrupted.reached;
         if report.copied + report.already_present > copied_before {
@@ -62,6 +65,36 @@ pub async fn run_mailbox(
         tracing::warn!(mailbox = %spec.email, folder = ?interrupted.folder, attempt, ?pause, error = %interrupted.halt.detail(), "interrupted; reconnecting");
         tokio::time::sleep(pause).await;
     }
+}
+
+/// A pass that went through still fails the mailbox when folders are missing or incomplete on
+/// the destination: it is never reported synced with mail left behind.
+#[allow(clippy::result_large_err)] // once per mailbox: not worth a box
+fn complete_or_failed(report: MailboxReport) -> Result<MailboxReport, MailboxFailure> {
+    let missing: Vec<&FolderNote> = report.missing_folders().collect();
+    let Some(first) = missing.first() else {
+        return Ok(report);
+    };
+    let kind = if missing.iter().any(|n| n.kind == ErrorKind::FolderFailed) {
+        ErrorKind::FolderFailed
+    } else {
+        ErrorKind::FolderIncomplete
+    };
+    let detail = format!(
+        "{} of {} folders not copied completely; {}: {}",
+        missing.len(),
+        report.folders_total,
+        first.folder,
+        first.detail
+    );
+    let folder = Some(first.folder.clone());
+    Err(MailboxFailure {
+        stopped: false,
+        kind,
+        detail,
+        folder,
+        report,
+    })
 }
 
 fn failure(halt: Halt, folder: Option<String>, report: MailboxReport) -> MailboxFailure {
@@ -98,26 +131,22 @@ async fn attempt_mailbox(
         folder: None,
         reached: false,
     })?;
-    let source_folders = folders::list(&mut src)
+    let planned = survey(spec, &mut src, &mut dst)
         .await
-        .map_err(Halt::at(Stage::SourceRead))
         .map_err(signed_in(None))?;
-    let destination_folders = folders::list(&mut dst)
-        .await
-        .map_err(Halt::at(Stage::DestinationWrite))
-        .map_err(signed_in(None))?;
-    let planned = plan(
-        source_folders,
-        &destination_folders,
-        spec.user_root.clone(),
-        &spec.options,
-    );
     report.folders_total = planned.len() as u32;
     // A new pass recounts folders; messages copied by an earlier pass stay counted.
     report.folders_done = 0;
     report.messages_total = 0;
     report.unchanged_folders = 0;
     report.folder_problems.clear();
+    for folder in planned.iter().filter(|f| f.renamed.is_some()) {
+        report.folder_problems.push(FolderNote {
+            folder: folder.shown.clone(),
+            kind: ErrorKind::FolderRenamed,
+            detail: folder.renamed.clone().unwrap_or_default(),
+        });
+    }
     let work = create_missing(&mut dst, planned, progress, report).await?;
     copy_folders(
         db,
@@ -134,12 +163,46 @@ async fn attempt_mailbox(
     Ok(())
 }
 
+/// Both folder trees and namespaces, the proof that admin sessions are the user's, and the
+/// plan of what goes where.
+async fn survey(
+    spec: &MailboxSpec,
+    src: &mut ImapSession,
+    dst: &mut ImapSession,
+) -> Result<Vec<PlannedFolder>, Halt> {
+    let source_folders = folders::list(src)
+        .await
+        .map_err(Halt::at(Stage::SourceRead))?;
+    let source_namespaces = namespace::namespaces(src, &source_folders)
+        .await
+        .map_err(Halt::at(Stage::SourceRead))?;
+    if let Some(user) = spec.source_credentials.acts_for() {
+        identity::prove(src, &source_namespaces, user, Stage::SourceSignIn).await?;
+    }
+    let destination_folders = folders::list(dst)
+        .await
+        .map_err(Halt::at(Stage::DestinationWrite))?;
+    let destination_namespaces = namespace::namespaces(dst, &destination_folders)
+        .await
+        .map_err(Halt::at(Stage::DestinationWrite))?;
+    if let Some(user) = spec.destination_credentials.acts_for() {
+        identity::prove(dst, &destination_namespaces, user, Stage::DestinationSignIn).await?;
+    }
+    let sides = Sides {
+        source_folders,
+        source_namespaces: &source_namespaces,
+        destination_folders: &destination_folders,
+        destination_namespaces: &destination_namespaces,
+    };
+    Ok(plan(sides, spec.user_root.clone(), &spec.options))
+}
+
 /// Creates the destination folders that are missing, in tree order on one session, so that
 /// lanes never race to create the same parent. A folder the server refuses is reported and
 /// left out.
 async fn create_missing(
     dst: &mut ImapSession,
-    planned: Vec<super::folder_plan::PlannedFolder>,
+    planned: Vec<PlannedFolder>,
     progress: &dyn ProgressSink,
     report: &mut MailboxReport,
 ) -> Result<Vec<FolderWork>, Interrupted> {
@@ -157,7 +220,11 @@ async fn create_missing(
                     error: e,
                 }));
             }
-            report.folder_problems.push((folder.shown, e.to_string()));
+            report.folder_problems.push(FolderNote {
+                folder: folder.shown,
+                kind: ErrorKind::FolderFailed,
+                detail: e.to_string(),
+            });
             continue;
         }
         work.push(FolderWork {

@@ -36,27 +36,37 @@ impl AppendCapabilities {
     }
 }
 
-/// Flags as the destination will take them: `\Recent` dropped (servers set it themselves),
-/// keywords only where PERMANENTFLAGS allows them, nothing that is not a valid atom.
-pub fn destination_flags(source: &[String], permanent_flags: &[String]) -> Vec<String> {
+/// The system flags a message may carry into APPEND (`\Recent` is the server's own; other
+/// backslash names are refused by some servers, Cyrus among them).
+const SYSTEM_FLAGS: [&str; 5] = ["\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft"];
+
+/// Flags as the destination will take them, and those it will not: `\Recent` is left out
+/// silently (servers set it themselves); keywords only where PERMANENTFLAGS allows them, no
+/// unknown system flag, nothing that is not a valid atom.
+pub fn destination_flags(
+    source: &[String],
+    permanent_flags: &[String],
+) -> (Vec<String>, Vec<String>) {
     let any_keyword = permanent_flags.iter().any(|f| f == "\\*");
+    let valid = |f: &str| {
+        let body = f.strip_prefix('\\').unwrap_or(f);
+        !body.is_empty()
+            && body
+                .bytes()
+                .all(|b| b > b' ' && b < 0x7f && !b"(){%*\"\\]".contains(&b))
+    };
+    let kept = |f: &str| {
+        if f.starts_with('\\') {
+            SYSTEM_FLAGS.iter().any(|s| s.eq_ignore_ascii_case(f))
+        } else {
+            valid(f) && (any_keyword || permanent_flags.iter().any(|p| p.eq_ignore_ascii_case(f)))
+        }
+    };
     source
         .iter()
         .filter(|f| !f.eq_ignore_ascii_case("\\Recent"))
-        .filter(|f| {
-            let body = f.strip_prefix('\\').unwrap_or(f);
-            !body.is_empty()
-                && body
-                    .bytes()
-                    .all(|b| b > b' ' && b < 0x7f && !b"(){%*\"\\]".contains(&b))
-        })
-        .filter(|f| {
-            f.starts_with('\\')
-                || any_keyword
-                || permanent_flags.iter().any(|p| p.eq_ignore_ascii_case(f))
-        })
         .cloned()
-        .collect()
+        .partition(|f| kept(f))
 }
 
 fn message_prefix(message: &OutgoingMessage<'_>, non_sync: bool) -> Result<String, ImapError> {
@@ -199,17 +209,30 @@ mod tests {
 
     #[test]
     fn flags_the_destination_accepts() {
-        let source = s(&["\\Seen", "\\Recent", "$Label1", "Junk)", "\\Flagged"]);
+        let source = s(&[
+            "\\Seen",
+            "\\Recent",
+            "$Label1",
+            "Junk)",
+            "\\Flagged",
+            "\\Weird",
+        ]);
         assert_eq!(
             destination_flags(&source, &s(&["\\Seen", "\\Flagged", "\\*"])),
-            s(&["\\Seen", "$Label1", "\\Flagged"])
+            (
+                s(&["\\Seen", "$Label1", "\\Flagged"]),
+                s(&["Junk)", "\\Weird"])
+            )
         );
         assert_eq!(
             destination_flags(&source, &s(&["\\Seen"])),
-            s(&["\\Seen", "\\Flagged"])
+            (
+                s(&["\\Seen", "\\Flagged"]),
+                s(&["$Label1", "Junk)", "\\Weird"])
+            )
         );
         assert_eq!(
-            destination_flags(&source, &s(&["$label1"])),
+            destination_flags(&source, &s(&["$label1"])).0,
             s(&["\\Seen", "$Label1", "\\Flagged"])
         );
     }

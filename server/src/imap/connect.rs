@@ -62,6 +62,20 @@ impl std::fmt::Debug for Credentials {
 }
 
 impl Credentials {
+    /// The user an admin signs in for (SASL PLAIN's authorization identity, or Dovecot's
+    /// `user*admin`): the session must then be proven to be that user's.
+    pub fn acts_for(&self) -> Option<&str> {
+        match self {
+            Credentials::Plain {
+                authzid: Some(user),
+                authcid,
+                ..
+            } if user != authcid => Some(user),
+            Credentials::Login { user, .. } => user.split_once('*').map(|(u, _)| u),
+            _ => None,
+        }
+    }
+
     /// The user whose mailbox this session opens.
     pub fn mailbox_user(&self) -> &str {
         match self {
@@ -171,7 +185,7 @@ pub async fn connect(address: &ServerAddress, label: &str) -> Result<ImapSession
     );
     // The greeting must be read before anything else is sent.
     match session.read("greeting").await {
-        Ok(Reply::Untagged { .. }) => {}
+        Ok(Reply::Untagged { text, .. }) => session.set_greeting(text),
         Ok(other) => {
             return Err(connect_error(
                 address,
@@ -189,6 +203,7 @@ pub async fn connect(address: &ServerAddress, label: &str) -> Result<ImapSession
             .simple("STARTTLS")
             .await
             .map_err(|e| connect_error(address, ConnectFailure::Tls, e))?;
+        let greeting = session.greeting().to_string();
         let plain = match session.into_client().into_inner().into_inner() {
             ImapStream::Plain(tcp) => tcp,
             ImapStream::Tls(_) => unreachable!("STARTTLS is only sent on a plain stream"),
@@ -199,6 +214,7 @@ pub async fn connect(address: &ServerAddress, label: &str) -> Result<ImapSession
             address.timeout,
             label,
         );
+        session.set_greeting(greeting);
     }
     Ok(session)
 }

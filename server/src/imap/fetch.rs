@@ -3,7 +3,7 @@
 //! silently short folder.
 
 use super::error::ImapError;
-use super::reply::{Reply, UntaggedCode};
+use super::reply::{Reply, StatusData, UntaggedCode};
 use super::session::{ImapSession, quote};
 use super::uid_set::UidSet;
 
@@ -32,7 +32,9 @@ pub struct FetchedBody {
     pub body: bytes::Bytes,
 }
 
-/// `EXAMINE` (read-only: copying never changes `\Seen` on the source) or `SELECT`.
+/// `EXAMINE` (read-only: copying never changes `\Seen` on the source) or `SELECT`. A server
+/// that leaves UIDVALIDITY or UIDNEXT out of its answer (Courier's SELECT has no UIDNEXT) is
+/// asked with STATUS.
 pub async fn open_folder(
     session: &mut ImapSession,
     wire_name: &str,
@@ -42,6 +44,7 @@ pub async fn open_folder(
         ImapError::Protocol(format!("folder name {wire_name:?} holds a line break"))
     })?;
     let verb = if read_only { "EXAMINE" } else { "SELECT" };
+    let (mut uidvalidity, mut uidnext) = (None, None);
     let mut status = FolderStatus::default();
     session
         .run(&format!("{verb} {name}"), |reply| {
@@ -50,11 +53,11 @@ pub async fn open_folder(
                 Reply::Untagged {
                     code: Some(UntaggedCode::UidValidity(v)),
                     ..
-                } => status.uidvalidity = v,
+                } => uidvalidity = Some(v),
                 Reply::Untagged {
                     code: Some(UntaggedCode::UidNext(v)),
                     ..
-                } => status.uidnext = v,
+                } => uidnext = Some(v),
                 Reply::Untagged {
                     code: Some(UntaggedCode::PermanentFlags(f)),
                     ..
@@ -64,7 +67,34 @@ pub async fn open_folder(
             Ok(())
         })
         .await?;
+    if uidvalidity.is_none() || uidnext.is_none() {
+        let asked = folder_status(session, &name).await?;
+        uidvalidity = uidvalidity.or(asked.uidvalidity);
+        uidnext = uidnext.or(asked.uidnext);
+    }
+    status.uidvalidity = uidvalidity.ok_or_else(|| {
+        ImapError::Protocol(format!("{wire_name}: the server gives no UIDVALIDITY"))
+    })?;
+    // Without UIDNEXT anywhere the folder is never taken for unchanged (0 is no UIDNEXT).
+    status.uidnext = uidnext.unwrap_or(0);
     Ok(status)
+}
+
+/// `STATUS name (UIDNEXT UIDVALIDITY MESSAGES)` of a quoted folder name.
+async fn folder_status(session: &mut ImapSession, quoted: &str) -> Result<StatusData, ImapError> {
+    let mut data = StatusData::default();
+    session
+        .run(
+            &format!("STATUS {quoted} (UIDNEXT UIDVALIDITY MESSAGES)"),
+            |reply| {
+                if let Reply::Status(s) = reply {
+                    data = s;
+                }
+                Ok(())
+            },
+        )
+        .await?;
+    Ok(data)
 }
 
 /// The Message-ID from a `BODY[HEADER.FIELDS (MESSAGE-ID)]` answer, unfolded and trimmed.
@@ -89,55 +119,58 @@ pub enum MessageIds {
     Skip,
 }
 
-/// Metadata of every message with a UID in `first..=last`, in windows of `window` UIDs.
+/// Metadata of every message of the selected folder, in windows of `window` sequence numbers
+/// (a folder of N messages costs N / window round trips, whatever its UIDs). Returns the
+/// messages in UID order and how many the folder holds at the end (EXISTS as the server last
+/// said it, less the expunges it announced meanwhile).
 pub async fn fetch_meta(
     session: &mut ImapSession,
-    first: u32,
-    last: u32,
+    exists: u32,
     window: u32,
     ids: MessageIds,
-) -> Result<Vec<MessageMeta>, ImapError> {
-    let mut out = Vec::new();
-    if first == 0 || last < first {
-        return Ok(out);
-    }
-    let mut start = first;
-    loop {
-        let end = start.saturating_add(window - 1).min(last);
-        let items = match ids {
-            MessageIds::Fetch => {
-                "UID RFC822.SIZE FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"
-            }
-            MessageIds::Skip => "UID RFC822.SIZE FLAGS INTERNALDATE",
-        };
-        let command = format!("UID FETCH {start}:{end} ({items})");
+) -> Result<(Vec<MessageMeta>, u32), ImapError> {
+    let mut out = Vec::with_capacity(exists as usize);
+    let mut holds = exists;
+    let items = match ids {
+        MessageIds::Fetch => {
+            "UID RFC822.SIZE FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"
+        }
+        MessageIds::Skip => "UID RFC822.SIZE FLAGS INTERNALDATE",
+    };
+    let mut start = 1u32;
+    while start <= holds {
+        let end = start.saturating_add(window - 1).min(holds);
         session
-            .run(&command, |reply| {
-                if let Reply::Fetch(f) = reply {
-                    // `UID FETCH n:m` may answer a message outside the range (RFC 3501 `*` rule).
-                    if let (Some(uid), Some(size), Some(date)) = (f.uid, f.size, f.internal_date)
-                        && (start..=end).contains(&uid)
-                    {
-                        out.push(MessageMeta {
-                            uid,
-                            size,
-                            flags: f.flags.unwrap_or_default(),
-                            internal_date: date,
-                            message_id: f.header_fields.as_deref().and_then(parse_message_id),
-                        });
+            .run(&format!("FETCH {start}:{end} ({items})"), |reply| {
+                match reply {
+                    Reply::Fetch(f) => {
+                        if let (Some(uid), Some(size), Some(date)) =
+                            (f.uid, f.size, f.internal_date)
+                        {
+                            out.push(MessageMeta {
+                                uid,
+                                size,
+                                flags: f.flags.unwrap_or_default(),
+                                internal_date: date,
+                                message_id: f.header_fields.as_deref().and_then(parse_message_id),
+                            });
+                        }
                     }
+                    Reply::Exists(n) => holds = n,
+                    Reply::Expunge(_) => holds = holds.saturating_sub(1),
+                    _ => {}
                 }
                 Ok(())
             })
             .await?;
-        if end == last {
+        start = end.saturating_add(1);
+        if end == u32::MAX {
             break;
         }
-        start = end + 1;
     }
     out.sort_by_key(|m| m.uid);
     out.dedup_by_key(|m| m.uid);
-    Ok(out)
+    Ok((out, holds))
 }
 
 /// The full bytes of the messages in `uids` (one command; keep sets small).

@@ -1,8 +1,6 @@
 //! The folder tree: LIST on both sides, special-use detection (RFC 6154 attributes first,
 //! localized names as fall-back) and mapping a source name to its destination name.
 
-use std::collections::HashMap;
-
 use super::error::ImapError;
 use super::reply::{ListEntry, Reply};
 use super::response_code::ResponseCode;
@@ -22,9 +20,16 @@ pub enum SpecialUse {
     Flagged,
 }
 
-/// All folders of the signed-in user.
+/// Most folders one LIST may answer: a server that loops (`a`, `a/a`, `a/a/a`…) fails the
+/// mailbox instead of taking the memory.
+const MAX_FOLDERS: usize = 20_000;
+/// Longest folder name taken (bytes on the wire).
+const MAX_NAME: usize = 1_000;
+
+/// All folders of the signed-in user; each name once.
 pub async fn list(session: &mut ImapSession) -> Result<Vec<ListEntry>, ImapError> {
-    let mut entries = Vec::new();
+    let mut entries: Vec<ListEntry> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let command =
         if session.has_capability("SPECIAL-USE") && session.has_capability("LIST-EXTENDED") {
             r#"LIST "" "*" RETURN (SPECIAL-USE)"#
@@ -34,7 +39,20 @@ pub async fn list(session: &mut ImapSession) -> Result<Vec<ListEntry>, ImapError
     session
         .run(command, |reply| {
             if let Reply::List(entry) = reply {
-                entries.push(entry);
+                if entry.name.len() > MAX_NAME {
+                    return Err(ImapError::Protocol(format!(
+                        "LIST: a folder name of {} bytes (at most {MAX_NAME} are taken)",
+                        entry.name.len()
+                    )));
+                }
+                if entries.len() >= MAX_FOLDERS {
+                    return Err(ImapError::Protocol(format!(
+                        "LIST: more than {MAX_FOLDERS} folders (a server listing a loop?)"
+                    )));
+                }
+                if seen.insert(entry.name.clone()) {
+                    entries.push(entry);
+                }
             }
             Ok(())
         })
@@ -53,6 +71,10 @@ pub async fn create(session: &mut ImapSession, wire_name: &str) -> Result<(), Im
             code: Some(ResponseCode::AlreadyExists),
             ..
         }) => Ok(()),
+        // Cyrus answers without the code.
+        Err(ImapError::No { text, .. }) if text.to_ascii_lowercase().contains("already exists") => {
+            Ok(())
+        }
         Err(e) => Err(e),
     }
 }
@@ -183,59 +205,6 @@ pub fn special_use(entry: &ListEntry) -> Option<SpecialUse> {
         .map(|(use_, _)| *use_)
 }
 
-/// How source names become destination names.
-#[derive(Clone, Debug)]
-pub struct FolderMapper {
-    pub source_delimiter: Option<String>,
-    pub destination_delimiter: Option<String>,
-    /// The user's root on the source (Exchange's `UserRoot`), stripped from names.
-    pub user_root: Option<String>,
-    /// Destination folders by special use, so "Sent Items" lands in the destination's "Sent".
-    pub destination_special: HashMap<SpecialUse, String>,
-}
-
-impl FolderMapper {
-    /// The destination wire name for a source folder; `None` when it is not copied (outside the
-    /// user root, or a virtual folder).
-    pub fn map(&self, entry: &ListEntry) -> Option<String> {
-        let special = special_use(entry);
-        if matches!(special, Some(SpecialUse::All | SpecialUse::Flagged)) {
-            return None;
-        }
-        if let Some(target) = special.and_then(|s| self.destination_special.get(&s)) {
-            return Some(target.clone());
-        }
-        let mut name = entry.name.as_str();
-        if let Some(root) = self.user_root.as_deref().filter(|r| !r.is_empty()) {
-            let delim = self.source_delimiter.as_deref().unwrap_or("/");
-            let root = root.trim_end_matches(delim);
-            if name == root {
-                return None;
-            }
-            name = name.strip_prefix(root)?.strip_prefix(delim)?;
-        }
-        if name.eq_ignore_ascii_case("INBOX") {
-            return Some("INBOX".into());
-        }
-        let (Some(from), Some(to)) = (
-            self.source_delimiter.as_deref(),
-            self.destination_delimiter.as_deref(),
-        ) else {
-            return Some(name.to_string());
-        };
-        if from == to {
-            return Some(name.to_string());
-        }
-        // A destination delimiter inside a source name would create a level; it becomes '_'.
-        Some(
-            name.split(from)
-                .map(|part| part.replace(to, "_"))
-                .collect::<Vec<_>>()
-                .join(to),
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,17 +214,6 @@ mod tests {
             name: name.into(),
             delimiter: Some(delim.into()),
             attributes: attrs.iter().map(|s| s.to_string()).collect(),
-        }
-    }
-
-    fn mapper(from: &str, to: &str, root: Option<&str>) -> FolderMapper {
-        let mut destination_special = HashMap::new();
-        destination_special.insert(SpecialUse::Sent, "Sent".to_string());
-        FolderMapper {
-            source_delimiter: Some(from.into()),
-            destination_delimiter: Some(to.into()),
-            user_root: root.map(String::from),
-            destination_special,
         }
     }
 
@@ -286,32 +244,5 @@ mod tests {
             special_use(&entry("[Gmail]/All Mail", "/", &["\\All"])),
             Some(SpecialUse::All)
         );
-    }
-
-    #[test]
-    fn maps_names() {
-        let m = mapper(".", "/", None);
-        assert_eq!(m.map(&entry("INBOX", ".", &[])).as_deref(), Some("INBOX"));
-        assert_eq!(
-            m.map(&entry("Work.2024.Q1", ".", &[])).as_deref(),
-            Some("Work/2024/Q1")
-        );
-        assert_eq!(m.map(&entry("a/b.c", ".", &[])).as_deref(), Some("a_b/c"));
-        assert_eq!(
-            m.map(&entry("Sent Items", ".", &[])).as_deref(),
-            Some("Sent")
-        );
-        assert_eq!(m.map(&entry("All", ".", &["\\All"])), None);
-        assert_eq!(
-            m.map(&entry("Caf&AOk-", ".", &[])).as_deref(),
-            Some("Caf&AOk-"),
-            "wire names stay exact"
-        );
-        let rooted = mapper("/", "/", Some("users/jane"));
-        assert_eq!(
-            rooted.map(&entry("users/jane/Work", "/", &[])).as_deref(),
-            Some("Work")
-        );
-        assert_eq!(rooted.map(&entry("users/bob/Work", "/", &[])), None);
     }
 }

@@ -6,6 +6,7 @@ pub mod connect;
 pub(crate) mod error;
 pub mod fetch;
 pub(crate) mod folders;
+pub(crate) mod namespace;
 pub(crate) mod reply;
 
 pub(crate) mod response_code;

@@ -67,7 +67,35 @@ pub enum Reply {
     Search(Vec<u32>),
     Capabilities(Vec<String>),
     Expunge(u32),
+    /// `* STATUS name (…)`: the attributes asked for.
+    Status(StatusData),
+    /// `* ACL name identifier rights …`: the identifiers.
+    Acl(Vec<String>),
     Other,
+}
+
+/// A STATUS answer's attributes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatusData {
+    pub messages: Option<u32>,
+    pub uidnext: Option<u32>,
+    pub uidvalidity: Option<u32>,
+    pub highest_modseq: Option<u64>,
+}
+
+fn status_data(attributes: &[async_imap::imap_proto::StatusAttribute]) -> Reply {
+    use async_imap::imap_proto::StatusAttribute as A;
+    let mut data = StatusData::default();
+    for attribute in attributes {
+        match attribute {
+            A::Messages(n) => data.messages = Some(*n),
+            A::UidNext(n) => data.uidnext = Some(*n),
+            A::UidValidity(n) => data.uidvalidity = Some(*n),
+            A::HighestModSeq(n) => data.highest_modseq = Some(*n),
+            _ => {}
+        }
+    }
+    Reply::Status(data)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -269,8 +297,12 @@ impl Reply {
                 Reply::Flags(f.iter().map(|x| x.to_string()).collect())
             }
             Response::MailboxData(MailboxDatum::Search(uids)) => Reply::Search(uids.clone()),
+            Response::MailboxData(MailboxDatum::Status { status, .. }) => status_data(status),
             Response::Capabilities(caps) => capabilities(caps),
             Response::Expunge(n) => Reply::Expunge(*n),
+            Response::Acl(acl) => {
+                Reply::Acl(acl.acls.iter().map(|a| a.identifier.to_string()).collect())
+            }
             _ => Reply::Other,
         };
         (reply, shared)
@@ -318,6 +350,23 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn status_answers() {
+        let (reply, _) = parse(
+            b"* STATUS \"INBOX\" (MESSAGES 7 UIDNEXT 9 UIDVALIDITY 796250028)\r\n",
+            usize::MAX,
+        );
+        assert_eq!(
+            reply,
+            Reply::Status(StatusData {
+                messages: Some(7),
+                uidnext: Some(9),
+                uidvalidity: Some(796250028),
+                highest_modseq: None,
+            })
+        );
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub struct ImapSession {
     next_tag: u64,
     timeout: Duration,
     capabilities: HashSet<String>,
+    /// The server's greeting (it names the software on most servers).
+    greeting: String,
     /// Which server this is, for error texts ("source" / "destination" and address).
     pub label: String,
 }
@@ -46,6 +48,7 @@ impl ImapSession {
             next_tag: 0,
             timeout,
             capabilities: HashSet::new(),
+            greeting: String::new(),
             label,
         }
     }
@@ -56,6 +59,15 @@ impl ImapSession {
 
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// The greeting's text, as read at connect.
+    pub fn greeting(&self) -> &str {
+        &self.greeting
+    }
+
+    pub fn set_greeting(&mut self, text: String) {
+        self.greeting = text;
     }
 
     pub fn has_capability(&self, name: &str) -> bool {
@@ -232,6 +244,66 @@ impl ImapSession {
         }
     }
 
+    /// Runs `command` and reads its answer line by line itself, for the few answers async-imap
+    /// cannot parse (NAMESPACE). Only right after a completed command: async-imap then holds no
+    /// unread bytes. Literals are inlined as quoted strings; at most `max_bytes` are read.
+    pub async fn run_raw(
+        &mut self,
+        command: &str,
+        max_bytes: usize,
+    ) -> Result<(Vec<String>, Completion), ImapError> {
+        let tag = self.next_tag();
+        let verb = command
+            .split_whitespace()
+            .next()
+            .unwrap_or("command")
+            .to_string();
+        self.write(format!("{tag} {command}\r\n").as_bytes(), &verb)
+            .await?;
+        let timeout = self.timeout;
+        let mut reader = RawLines {
+            stream: self.conn.get_mut(),
+            left: max_bytes,
+        };
+        let prefix = format!("{tag} ");
+        let read = async {
+            let mut lines = Vec::new();
+            loop {
+                let line = reader.line().await?;
+                if let Some(done) = line.strip_prefix(&prefix) {
+                    return Ok::<_, RawError>((lines, done.to_string()));
+                }
+                lines.push(line);
+            }
+        };
+        let (lines, done) = match tokio::time::timeout(timeout, read).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(RawError::Lost(e))) => {
+                return Err(ImapError::ConnectionLost(format!("{verb}: {e}")));
+            }
+            Ok(Err(RawError::TooLong)) => {
+                return Err(ImapError::Protocol(format!(
+                    "{verb}: the answer is longer than {max_bytes} bytes"
+                )));
+            }
+            Err(_) => {
+                return Err(ImapError::Timeout {
+                    during: verb,
+                    seconds: timeout.as_secs(),
+                });
+            }
+        };
+        let (status, text) = done.split_once(' ').unwrap_or((done.as_str(), ""));
+        let status = match status.to_ascii_uppercase().as_str() {
+            "OK" => TaggedStatus::Ok,
+            "NO" => TaggedStatus::No,
+            _ => TaggedStatus::Bad,
+        };
+        let completion =
+            Self::completion(&verb, status, ResponseCode::of_text(text), text.to_string())?;
+        Ok((lines, completion))
+    }
+
     /// Runs a command and ignores its untagged data.
     pub async fn simple(&mut self, command: &str) -> Result<Completion, ImapError> {
         self.run(command, |_| Ok(())).await
@@ -254,6 +326,75 @@ impl ImapSession {
     pub async fn logout(mut self) {
         let _ = self.simple("LOGOUT").await;
     }
+}
+
+/// Why a raw read stopped.
+enum RawError {
+    /// The connection broke or was closed.
+    Lost(String),
+    /// More than the budget.
+    TooLong,
+}
+
+/// Reads CRLF lines straight from the stream, within a byte budget.
+struct RawLines<'s, S> {
+    stream: &'s mut S,
+    left: usize,
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> RawLines<'_, S> {
+    async fn byte(&mut self) -> Result<u8, RawError> {
+        use tokio::io::AsyncReadExt;
+        if self.left == 0 {
+            return Err(RawError::TooLong);
+        }
+        self.left -= 1;
+        let mut one = [0u8; 1];
+        match self.stream.read(&mut one).await {
+            Ok(1) => Ok(one[0]),
+            Ok(_) => Err(RawError::Lost("the server closed the connection".into())),
+            Err(e) => Err(RawError::Lost(e.to_string())),
+        }
+    }
+
+    /// One line without its CRLF; a literal (`{N}` at the end of a line) is read and inlined as
+    /// a quoted string.
+    async fn line(&mut self) -> Result<String, RawError> {
+        let mut line = Vec::new();
+        loop {
+            let b = self.byte().await?;
+            if b != b'\n' {
+                line.push(b);
+                continue;
+            }
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            let Some(size) = literal_size(&line) else {
+                return Ok(String::from_utf8_lossy(&line).into_owned());
+            };
+            let open = line.iter().rposition(|c| *c == b'{').unwrap_or(line.len());
+            line.truncate(open);
+            line.push(b'"');
+            for _ in 0..size {
+                match self.byte().await? {
+                    c @ (b'"' | b'\\') => line.extend([b'\\', c]),
+                    c => line.push(c),
+                }
+            }
+            line.push(b'"');
+        }
+    }
+}
+
+/// The size of the literal a line announces at its end (`{12}` or `{12+}`).
+fn literal_size(line: &[u8]) -> Option<usize> {
+    let inner = line.strip_suffix(b"}")?;
+    let open = inner.iter().rposition(|c| *c == b'{')?;
+    let digits = std::str::from_utf8(&inner[open + 1..])
+        .ok()?
+        .trim_end_matches('+');
+    digits.parse().ok()
 }
 
 /// At most 200 characters of a server-provided text, for error details and logs.
@@ -290,5 +431,31 @@ mod tests {
         assert_eq!(super::quote(r#"a"b\c"#).unwrap(), r#""a\"b\\c""#);
         assert_eq!(super::quote("INBOX/Sub").unwrap(), "\"INBOX/Sub\"");
         assert!(super::quote("x\r\ny").is_none());
+    }
+
+    #[tokio::test]
+    async fn raw_lines_inline_literals_and_stop_where_told() {
+        use super::{RawError, RawLines};
+        let wire: &[u8] = b"* NAMESPACE (({5}\r\nINBOX \".\")) NIL NIL\r\nmf1 OK done\r\n";
+        let mut stream = wire;
+        let mut lines = RawLines {
+            stream: &mut stream,
+            left: 1024,
+        };
+        assert!(matches!(
+            lines.line().await,
+            Ok(l) if l == "* NAMESPACE ((\"INBOX\" \".\")) NIL NIL"
+        ));
+        assert!(matches!(lines.line().await, Ok(l) if l == "mf1 OK done"));
+        assert!(
+            matches!(lines.line().await, Err(RawError::Lost(_))),
+            "closed"
+        );
+        let mut long: &[u8] = b"* NAMESPACE NIL NIL NIL\r\n";
+        let mut short = RawLines {
+            stream: &mut long,
+            left: 5,
+        };
+        assert!(matches!(short.line().await, Err(RawError::TooLong)));
     }
 }
