@@ -73,6 +73,44 @@ if [ "$mode" = "test" ] || [ "$mode" = "bench" ]; then
   fi
 fi
 
+# Unpacks one Debian package into the test bed's cache without installing it: Cyrus's and Courier's
+# IMAP servers conflict with dovecot-imapd (all provide imap-server). The tests run the unpacked
+# binaries; the libraries and tools they need come from the installed *-common packages.
+unpack_into_cache() {
+  local pkg=$1 version=$2 cache=/var/cache/mailferry-testbed/$3
+  if [ "$(cat "$cache/version" 2>/dev/null)" = "$version" ] && [ -d "$cache/root/usr" ]; then
+    return
+  fi
+  log "unpacking $pkg $version into $cache"
+  sudo_cmd mkdir -p "$cache/deb"
+  sudo_cmd rm -rf "$cache/root" "$cache/deb"/*.deb
+  (cd "$cache/deb" && { sudo_cmd apt-get download -qq "$pkg=$version" 2>/dev/null \
+    || { sudo_cmd apt-get update -qq && sudo_cmd apt-get download -qq "$pkg=$version"; }; })
+  sudo_cmd dpkg-deb -x "$cache/deb/${pkg}_"*.deb "$cache/root"
+  echo "$version" | sudo_cmd tee "$cache/version" >/dev/null
+}
+
+candidate() {
+  local v
+  v=$(apt-cache policy "$1" | awk '/Candidate:/ { print $2 }')
+  if [ -z "$v" ] || [ "$v" = "(none)" ]; then
+    sudo_cmd apt-get update -qq
+    v=$(apt-cache policy "$1" | awk '/Candidate:/ { print $2 }')
+  fi
+  echo "$v"
+}
+
+if [ "$mode" = "test" ] || [ "$mode" = "bench" ]; then
+  # Cyrus IMAP and Courier-IMAP for the real-server pairs (tests/pairs.rs). Services never start
+  # here: the tests run the binaries in temp dirs on loopback.
+  apt_install cyrus-common cyrus-admin sasl2-bin libsasl2-modules eatmydata \
+    courier-base courier-authlib courier-authdaemon courier-authlib-userdb gamin
+  unpack_into_cache cyrus-imapd "$(dpkg-query -W -f='${Version}' cyrus-common)" cyrus
+  unpack_into_cache courier-imap "$(candidate courier-imap)" courier
+  # Compiled-in paths of courier-authlib (its socket and user database).
+  sudo_cmd mkdir -p /etc/courier /run/courier/authdaemon
+fi
+
 if [ "$mode" = "bench" ]; then
   # mbsync, the IMAP-to-IMAP tool the benchmark compares with (doveadm comes with dovecot-core).
   apt_install isync

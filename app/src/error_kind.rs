@@ -123,6 +123,10 @@ error_kinds! {
         "The server does not let the admin act for the user",
         "The server signed the admin in, but not into this user's mailbox (some servers ignore SASL PLAIN's authorization identity and open the admin's own mailbox): nothing was copied, so nothing landed in the wrong mailbox.",
         "Choose the sign-in method this server supports for an admin acting for a user (its master-user or proxy-authorization setting), or sign in with each user's own password.";
+    NamespaceChanged = "namespace_changed", Mailbox,
+        "The source's folder names changed",
+        "The source server names the user's folders differently than at the first pass (its personal namespace prefix changed, e.g. from \"\" to \"INBOX.\"): copying on would put every folder in twice under new names, so the mailbox was stopped before anything was copied.",
+        "Check the source server's namespace settings (a changed configuration, or sessions landing on different servers behind a balancer). If the change is meant to stay, remove the rows from their batch and migrate them again as new rows; otherwise undo the change and resume.";
     Throttled = "throttled", Mailbox,
         "Throttled by the server",
         "A server kept asking Mailferry to slow down until the retry budget was spent.",

@@ -2,7 +2,8 @@
 //! sessions of chosen users, takes over the connection when the client asks for message bodies
 //! and answers with something no honest server sends (garbage, a literal longer than announced,
 //! a huge literal, BYE inside a literal, a flood of unexpected untagged responses, endless
-//! continuation requests). Other sessions pass through untouched.
+//! continuation requests), or at LIST (a loop of folders without end), or answers NAMESPACE
+//! differently from the second session on. Other sessions pass through untouched.
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -31,6 +32,24 @@ pub enum Hostility {
     UntaggedFlood,
     /// `+` continuation requests, one every millisecond, forever.
     EndlessContinuation,
+    /// LIST answers the same `\HasChildren` folders (`loop`, `loop/loop`, ...) over and over,
+    /// without end.
+    ListLoop,
+    /// From the user's second session on, NAMESPACE answers another personal prefix
+    /// (`INBOX.`) than the real server's (`""`).
+    PrefixChange,
+}
+
+impl Hostility {
+    /// Whether the proxy takes the session over at this command line.
+    fn takes_over_at(self, line: &str) -> bool {
+        let command = line.split_whitespace().nth(1).unwrap_or("");
+        match self {
+            Hostility::ListLoop => command.eq_ignore_ascii_case("LIST"),
+            Hostility::PrefixChange => false,
+            _ => line.contains("BODY.PEEK[]") || line.contains("BODY[]"),
+        }
+    }
 }
 
 pub struct HostileProxy {
@@ -55,10 +74,12 @@ impl HostileProxy {
         let rules = Arc::new(rules);
         let task = tokio::spawn(async move {
             let mut sessions = JoinSet::new();
+            let seen = Arc::new(Mutex::new(HashMap::new()));
             while let Ok((client, _)) = listener.accept().await {
                 let rules = rules.clone();
+                let seen = seen.clone();
                 sessions.spawn(async move {
-                    let _ = session(client, target, &rules).await;
+                    let _ = session(client, target, &rules, &seen).await;
                 });
             }
         });
@@ -80,10 +101,14 @@ fn login_user(line: &str) -> Option<String> {
     Some(parts.next()?.trim_matches('"').to_string())
 }
 
+/// Sessions signed in so far, per user.
+type Seen = Mutex<HashMap<String, usize>>;
+
 async fn session(
     client: TcpStream,
     target: SocketAddr,
     rules: &HashMap<String, Hostility>,
+    seen: &Seen,
 ) -> std::io::Result<()> {
     let upstream = TcpStream::connect(target).await?;
     let (client_read, client_write) = client.into_split();
@@ -112,6 +137,7 @@ async fn session(
     };
     let mut lines = BufReader::new(client_read);
     let mut hostility = None;
+    let mut sessions_before = 0;
     let mut line = String::new();
     loop {
         line.clear();
@@ -120,12 +146,25 @@ async fn session(
         }
         if let Some(user) = login_user(&line) {
             hostility = rules.get(&user).copied();
+            let mut seen = seen.lock().await;
+            let count = seen.entry(user).or_default();
+            *count += 1;
+            sessions_before = *count - 1;
         }
-        let wants_bodies = line.contains("BODY.PEEK[]") || line.contains("BODY[]");
-        if let (Some(hostility), true) = (hostility, wants_bodies) {
+        let tag = line.split_whitespace().next().unwrap_or("*").to_string();
+        let namespace = line.split_whitespace().nth(1) == Some("NAMESPACE");
+        if hostility == Some(Hostility::PrefixChange) && namespace && sessions_before > 0 {
+            let answer = format!("* NAMESPACE ((\"INBOX.\" \".\")) NIL NIL\r\n{tag} OK done\r\n");
+            client_write
+                .lock()
+                .await
+                .write_all(answer.as_bytes())
+                .await?;
+            continue;
+        }
+        if let Some(hostility) = hostility.filter(|h| h.takes_over_at(&line)) {
             // Take the connection over: the real server is not heard again.
             forward.abort();
-            let tag = line.split_whitespace().next().unwrap_or("*").to_string();
             let mut out = client_write.lock().await;
             let _ = attack(&mut out, hostility, &tag).await;
             // Hold the connection until the client gives up on it.
@@ -188,6 +227,15 @@ async fn attack(out: &mut OwnedWriteHalf, hostility: Hostility, tag: &str) -> st
             out.write_all(format!("{tag} OK done\r\n").as_bytes())
                 .await?;
         }
+        Hostility::ListLoop => loop {
+            for depth in 1..=50 {
+                let name = vec!["loop"; depth].join("/");
+                let entry = format!("* LIST (\\HasChildren) \"/\" \"{name}\"\r\n");
+                out.write_all(entry.as_bytes()).await?;
+            }
+            tokio::task::yield_now().await;
+        },
+        Hostility::PrefixChange => {}
         Hostility::EndlessContinuation => loop {
             out.write_all(b"+ more please\r\n").await?;
             tokio::time::sleep(Duration::from_millis(1)).await;

@@ -103,3 +103,83 @@ async fn options_and_special_use_mapping() {
         "the 2015 message is outside the date range, the big one too large"
     );
 }
+
+/// Gmail's folder model, on a Dovecot whose `[Gmail]/All Mail` (`\All`) shows every message:
+/// a message in INBOX or a label is copied once, into its own folder; the mail of a folder the
+/// batch leaves out is then only in All Mail (archived mail), and lands in the Archive. Starred
+/// (`\Flagged`) is a view and is not copied.
+#[tokio::test]
+async fn all_mail_brings_only_archived_mail_into_the_archive() {
+    let mut source = mailferry_tests::Dovecot::start(DovecotOptions {
+        all_mail: true,
+        ..DovecotOptions::default()
+    })
+    .unwrap();
+    let mut destination = mailferry_tests::Dovecot::start(DovecotOptions {
+        name: "destination",
+        ..DovecotOptions::default()
+    })
+    .unwrap();
+    source.add_user("gm", "pw-gm").unwrap();
+    destination.add_user("gm", "x").unwrap();
+    let folder = |name: &str, seed: u64, n: u64| FolderSpec {
+        name: name.into(),
+        messages: (0..n)
+            .map(|i| MessageSpec {
+                bytes: message(seed + i, 1_200, None),
+                flags: vec!["\\Seen".into()],
+                internaldate: day(2021, 1, 1 + i as u32),
+            })
+            .collect(),
+    };
+    let folders = vec![
+        folder("INBOX", 10, 4),
+        folder("Work", 20, 3),
+        folder("Old", 30, 5),
+    ];
+    let seeded = SeedSpec { folders };
+    seed_mailbox(&source, "gm", &seeded).await.unwrap();
+    let mut src = TestSession::master(source.imap_port(), "gm").await.unwrap();
+    assert_eq!(
+        src.fetch_all("[Gmail]/All Mail").await.unwrap().len(),
+        12,
+        "the test bed's All Mail shows every message"
+    );
+
+    let (_dir, db) = common::sqlite().await;
+    let spec = MailboxSpec {
+        options: BatchOptions {
+            exclude_folders: vec!["Old".into()],
+            ..Default::default()
+        },
+        ..common::mailbox_spec(source.imap_port(), destination.imap_port(), "gm", "pw-gm")
+    };
+    let report = run_mailbox(&db, &spec, &NoProgress).await.unwrap();
+    assert_eq!(report.copied, 4 + 3 + 5, "each message once: {report:?}");
+    let mut dst = TestSession::master(destination.imap_port(), "gm")
+        .await
+        .unwrap();
+    let listed = dst.list_folders().await.unwrap();
+    assert!(
+        !listed.iter().any(|f| f.contains("All Mail") || f == "Old"),
+        "{listed:?}"
+    );
+    let archived = dst.fetch_all("Archive").await.unwrap();
+    let old = src.fetch_all("Old").await.unwrap();
+    let bodies = |m: &[mailferry_tests::FetchedMessage]| {
+        let mut b: Vec<Vec<u8>> = m.iter().map(|m| m.body.clone()).collect();
+        b.sort();
+        b
+    };
+    assert_eq!(
+        bodies(&archived),
+        bodies(&old),
+        "the Archive holds Old's mail, once"
+    );
+    assert_eq!(dst.fetch_all("INBOX").await.unwrap().len(), 4);
+    assert_eq!(dst.fetch_all("Work").await.unwrap().len(), 3);
+
+    let rerun = run_mailbox(&db, &spec, &NoProgress).await.unwrap();
+    assert_eq!(rerun.copied, 0, "{rerun:?}");
+    assert_eq!(dst.fetch_all("Archive").await.unwrap().len(), 5);
+}

@@ -1,27 +1,31 @@
-//! A hostile source server fails one mailbox with a clear error, never the process: six users
-//! meet six kinds of nonsense from the server (see `HostileProxy`) while a seventh, on the same
-//! server, is copied completely in the same batch.
+//! A hostile source server fails one mailbox with a clear error, never the process: seven users
+//! meet seven kinds of nonsense from the server (see `HostileProxy`) while an eighth, on the same
+//! server, is copied completely in the same batch. A server whose namespace changes between
+//! sessions stops the mailbox before it copies a folder twice.
 
 mod common;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use app::ErrorKind;
 use app::model::batch::MailboxState;
 use mailferry::batches::run_batch::{BatchOutcome, MailboxFinished, RunSettings, run_batch};
 use mailferry::endpoints::EndpointRole;
+use mailferry::engine::mailbox_job::run_mailbox;
 use mailferry::engine::retry::RetryPolicy;
 use mailferry::secrets::Cipher;
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
-use mailferry_tests::{Dovecot, DovecotOptions, HostileProxy, Hostility};
+use mailferry_tests::{Dovecot, DovecotOptions, HostileProxy, Hostility, TestSession};
 
-const HOSTILE: [(&str, Hostility); 6] = [
+const HOSTILE: [(&str, Hostility); 7] = [
     ("garbage@example.test", Hostility::Garbage),
     ("longer@example.test", Hostility::LongerLiteral),
     ("huge@example.test", Hostility::HugeLiteral),
     ("bye@example.test", Hostility::ByeMidLiteral),
     ("flood@example.test", Hostility::UntaggedFlood),
     ("endless@example.test", Hostility::EndlessContinuation),
+    ("loop@example.test", Hostility::ListLoop),
 ];
 const GOOD: &str = "honest@example.test";
 
@@ -145,4 +149,56 @@ async fn a_hostile_server_fails_one_mailbox_not_the_process() {
         "the honest mailbox and the flooded one (with message errors)"
     );
     assert_eq!(outcome.failed, HOSTILE.len() as u32 - 1);
+}
+
+/// The source answers NAMESPACE with another personal prefix from the second session on: the
+/// first pass copies everything, the second stops with `NamespaceChanged` instead of taking
+/// every folder for a new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prefix_that_changes_between_sessions_stops_the_mailbox() {
+    let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
+    let user = "shifty";
+    source.add_user(user, "pw").unwrap();
+    destination.add_user(user, "pw").unwrap();
+    let folder = |name: &str, seed: u64| FolderSpec {
+        name: name.into(),
+        messages: (0..4)
+            .map(|i| MessageSpec {
+                bytes: message(seed + i, 2_000, None),
+                flags: vec![],
+                internaldate: None,
+            })
+            .collect(),
+    };
+    let spec = MailboxSpec {
+        folders: vec![folder("INBOX", 1), folder("Work", 10)],
+    };
+    seed_mailbox(&source, user, &spec).await.unwrap();
+    let rules = HashMap::from([(user.to_string(), Hostility::PrefixChange)]);
+    let proxy = HostileProxy::start(([127, 0, 0, 1], source.imap_port()).into(), rules)
+        .await
+        .unwrap();
+    let (_dir, db) = common::sqlite().await;
+    let job = common::mailbox_spec(proxy.port(), destination.imap_port(), user, "pw");
+    let first = run_mailbox(&db, &job, &common::NoProgress).await.unwrap();
+    assert_eq!(first.copied, 8, "{first:?}");
+    let second = run_mailbox(&db, &job, &common::NoProgress)
+        .await
+        .unwrap_err();
+    assert_eq!(second.kind, ErrorKind::NamespaceChanged, "{second:?}");
+    assert!(
+        second.detail.contains("\"INBOX.\"") && second.detail.contains("\"\""),
+        "names both prefixes: {}",
+        second.detail
+    );
+    let mut dst = TestSession::master(destination.imap_port(), user)
+        .await
+        .unwrap();
+    assert_eq!(
+        dst.fetch_all("Work").await.unwrap().len(),
+        4,
+        "nothing twice"
+    );
+    let listed = dst.list_folders().await.unwrap();
+    assert_eq!(listed.len(), 2, "no folder under a new name: {listed:?}");
 }

@@ -1,13 +1,18 @@
 //! The engine between different real servers — Dovecot→Dovecot, Cyrus→Dovecot, Dovecot→Cyrus and
 //! Courier→Dovecot: a mailbox with nested and non-ASCII folders, flags, keywords and odd
 //! messages is copied whole (and a rerun copies nothing), the classic failures get their kinds
-//! from each server's own answers, and a connection cut mid-folder costs nothing twice.
+//! from each server's own answers, and a connection cut or a crash mid-folder costs nothing
+//! twice.
 
 mod common;
 
 use common::NoProgress;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use mailferry::engine::progress::ProgressSink;
+use tokio::sync::Notify;
 
 use app::ErrorKind;
 use chrono::{FixedOffset, TimeZone};
@@ -240,6 +245,47 @@ async fn a_cut_connection_costs_nothing_twice(source: ServerKind, destination: S
     pair.assert_same().await;
 }
 
+/// Counts committed messages and calls the crash once `after` are in.
+struct CrashAfter {
+    after: u64,
+    copied: AtomicU64,
+    crash: Notify,
+}
+
+impl ProgressSink for CrashAfter {
+    fn copied(&self, messages: u64, _: u64) {
+        if self.copied.fetch_add(messages, Ordering::SeqCst) + messages >= self.after {
+            self.crash.notify_one();
+        }
+    }
+}
+
+/// The mailbox's task is dropped mid-copy (its sessions cut, an APPEND maybe in flight, as when
+/// the process is killed); the next run finishes it, every message once.
+async fn a_crash_mid_copy_costs_nothing_twice(source: ServerKind, destination: ServerKind) {
+    let pair = Pair::start(source, destination).await;
+    let (_dir, db) = common::sqlite().await;
+    let sink = CrashAfter {
+        after: 12,
+        copied: AtomicU64::new(0),
+        crash: Notify::new(),
+    };
+    let spec = pair.spec();
+    tokio::select! {
+        biased;
+        _ = sink.crash.notified() => {}
+        done = run_mailbox(&db, &spec, &sink) => panic!("ended before the crash: {done:?}"),
+    }
+    let crashed_at = sink.copied.load(Ordering::SeqCst);
+    let rest = run_mailbox(&db, &pair.spec(), &NoProgress).await.unwrap();
+    assert!(rest.problems.is_empty(), "{rest:?}");
+    assert!(
+        rest.copied + rest.already_present >= 46 - crashed_at,
+        "the rest was copied after {crashed_at}: {rest:?}"
+    );
+    pair.assert_same().await;
+}
+
 macro_rules! pair {
     ($name:ident, $source:ident, $destination:ident) => {
         mod $name {
@@ -257,6 +303,15 @@ macro_rules! pair {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn the_classic_failures() {
                 super::the_classic_failures(ServerKind::$source, ServerKind::$destination).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_crash_mid_copy_costs_nothing_twice() {
+                super::a_crash_mid_copy_costs_nothing_twice(
+                    ServerKind::$source,
+                    ServerKind::$destination,
+                )
+                .await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,6 +5,7 @@ use tokio::sync::mpsc;
 
 use app::ErrorKind;
 
+use super::all_mail::{keys_elsewhere, leave_out_elsewhere};
 use super::append_step::Appender;
 use super::classify::Stage;
 use super::dedup::{DedupKey, present_in_destination};
@@ -27,15 +28,7 @@ use crate::imap::uid_set::UidSet;
 const PIPELINE_DEPTH: usize = 2;
 
 /// UIDs per metadata FETCH.
-const META_WINDOW: u32 = 5000;
-
-fn key(meta: &MessageMeta) -> DedupKey {
-    DedupKey {
-        message_id: meta.message_id.clone(),
-        internal_date: meta.internal_date.clone(),
-        size: meta.size,
-    }
-}
+pub(crate) const META_WINDOW: u32 = 5000;
 
 fn in_date_range(options: &BatchOptions, internal_date: &str) -> bool {
     let Ok(date) = chrono::DateTime::parse_from_str(internal_date.trim(), "%d-%b-%Y %H:%M:%S %z")
@@ -77,7 +70,7 @@ async fn copy_into(
     dst: &mut ImapSession,
     outcome: &mut FolderOutcome,
 ) -> Result<(), Halt> {
-    let status = open_folder(src, job.source_folder, true)
+    let mut status = open_folder(src, job.source_folder, true)
         .await
         .map_err(Halt::at(Stage::SourceRead))?;
     outcome.messages_total = status.exists.into();
@@ -90,6 +83,16 @@ async fn copy_into(
         outcome.unchanged = true;
         return Ok(());
     }
+    // An `\All` folder: what the other folders hold, then this folder again.
+    let elsewhere = if job.elsewhere.is_empty() {
+        None
+    } else {
+        let keys = keys_elsewhere(src, job.elsewhere).await?;
+        status = open_folder(src, job.source_folder, true)
+            .await
+            .map_err(Halt::at(Stage::SourceRead))?;
+        Some(keys)
+    };
 
     // SELECT, not EXAMINE: a read-only open answers an empty PERMANENTFLAGS (Dovecot), which
     // would drop every keyword.
@@ -98,7 +101,7 @@ async fn copy_into(
         .map_err(Halt::at(Stage::DestinationWrite))?;
     // Message-IDs only serve to recognise messages the destination has already; an empty
     // destination folder spares the source opening every message for its header.
-    let ids = if dst_status.exists > 0 {
+    let ids = if dst_status.exists > 0 || elsewhere.is_some() {
         MessageIds::Fetch
     } else {
         MessageIds::Skip
@@ -113,7 +116,10 @@ async fn copy_into(
         ));
     }
     heal(job, dst, &dst_status, &metas, &mut resumed, outcome).await?;
-    let todo = select(job.options, &metas, &resumed.folder, outcome);
+    let mut todo = select(job.options, &metas, &resumed.folder, outcome);
+    if let Some(keys) = &elsewhere {
+        todo = leave_out_elsewhere(keys, todo, outcome);
+    }
     let appender = Appender {
         job,
         caps: AppendCapabilities::of(dst),
@@ -179,12 +185,14 @@ async fn heal(
         let copied_keys: Vec<DedupKey> = metas
             .iter()
             .filter(|m| folder.copied.contains(m.uid))
-            .map(key)
+            .map(DedupKey::of)
             .collect();
-        let candidate_keys: Vec<(u32, DedupKey)> =
-            candidates.iter().map(|m| (m.uid, key(m))).collect();
+        let candidate_keys: Vec<(u32, DedupKey)> = candidates
+            .iter()
+            .map(|m| (m.uid, DedupKey::of(m)))
+            .collect();
         let present = present_in_destination(
-            dst_metas.iter().map(key),
+            dst_metas.iter().map(DedupKey::of),
             copied_keys.iter(),
             candidate_keys.iter().map(|(uid, k)| (*uid, k)),
         );

@@ -5,12 +5,24 @@
 
 use std::collections::HashMap;
 
+use crate::imap::fetch::MessageMeta;
+
 /// The identity of a message for deduplication.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct DedupKey {
     pub message_id: Option<String>,
     pub internal_date: String,
     pub size: u32,
+}
+
+impl DedupKey {
+    pub fn of(meta: &MessageMeta) -> DedupKey {
+        DedupKey {
+            message_id: meta.message_id.clone(),
+            internal_date: meta.internal_date.clone(),
+            size: meta.size,
+        }
+    }
 }
 
 /// Decides, for each candidate (in source UID order), whether it is already in the destination.

@@ -26,6 +26,8 @@ pub struct FolderOutcome {
     pub already_present: u64,
     /// Left out by the batch's date range.
     pub filtered: u64,
+    /// In an `\All` folder, left out because another copied folder holds them.
+    pub elsewhere: u64,
     /// Why the folder is not complete although no message failed (the source listed fewer
     /// messages than it holds).
     pub incomplete: Option<String>,
@@ -39,6 +41,8 @@ pub struct FolderJob<'a> {
     pub account_id: i64,
     pub source_folder: &'a str,
     pub destination_folder: &'a str,
+    /// For an `\All` folder: the mailbox's other copied folders, whose messages it leaves out.
+    pub elsewhere: &'a [String],
     pub options: &'a BatchOptions,
     pub progress: &'a dyn ProgressSink,
 }

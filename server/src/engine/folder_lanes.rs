@@ -167,6 +167,7 @@ impl Lanes<'_> {
                 account_id: self.account_id,
                 source_folder: &folder.source,
                 destination_folder: &folder.target,
+                elsewhere: &folder.elsewhere,
                 options: &self.spec.options,
                 progress: &self.sink,
             };

@@ -35,6 +35,14 @@ pub(crate) struct Target {
     pub renamed: Option<String>,
 }
 
+/// Gmail's `\Important` view: a search, not a folder of its own (its mail is in All Mail).
+fn is_label_view(entry: &ListEntry) -> bool {
+    entry
+        .attributes
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case("\\Important"))
+}
+
 /// The full-width form of an ASCII delimiter (`/` → `／`, `.` → `．`): reads the same, is not
 /// the delimiter, and maps back.
 fn look_alike(c: char) -> char {
@@ -49,8 +57,18 @@ impl NameMapper {
     /// root, or a virtual folder).
     pub fn map(&self, entry: &ListEntry) -> Option<Target> {
         let special = special_use(entry);
-        if matches!(special, Some(SpecialUse::All | SpecialUse::Flagged)) {
+        if special == Some(SpecialUse::Flagged) || is_label_view(entry) {
             return None;
+        }
+        if special == Some(SpecialUse::All) {
+            // Gmail's "All Mail": what is only there (archived mail) goes into the Archive.
+            return Some(match self.destination_special.get(&SpecialUse::Archive) {
+                Some(archive) => Target {
+                    name: archive.clone(),
+                    renamed: None,
+                },
+                None => self.place("Archive"),
+            });
         }
         if let Some(target) = special.and_then(|s| self.destination_special.get(&s)) {
             return Some(Target {
@@ -169,7 +187,29 @@ mod tests {
             Some("Sent"),
             "special use wins"
         );
-        assert_eq!(name(&dovecot_to_cyrus, entry("All", "/", &["\\All"])), None);
+        assert_eq!(
+            name(
+                &dovecot_to_cyrus,
+                entry("[Gmail]/All Mail", "/", &["\\All"])
+            )
+            .as_deref(),
+            Some("INBOX.Archive"),
+            "archived mail into the Archive"
+        );
+        assert_eq!(
+            name(
+                &dovecot_to_cyrus,
+                entry("[Gmail]/Starred", "/", &["\\Flagged"])
+            ),
+            None
+        );
+        assert_eq!(
+            name(
+                &dovecot_to_cyrus,
+                entry("[Gmail]/Important", "/", &["\\Important"])
+            ),
+            None
+        );
         assert_eq!(
             name(&cyrus_to_dovecot, entry("INBOX.Caf&AOk-", ".", &[])).as_deref(),
             Some("Caf&AOk-"),

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use super::folder_names::{NameMapper, Side};
 use super::options::BatchOptions;
-use crate::imap::folders::{is_selectable, special_use};
+use crate::imap::folders::{SpecialUse, is_selectable, special_use};
 use crate::imap::namespace::{Belongs, Namespaces};
 use crate::imap::reply::ListEntry;
 use crate::imap::utf7;
@@ -25,6 +25,8 @@ pub(crate) struct PlannedFolder {
     pub create: bool,
     /// A level held the destination's delimiter: what was put in its place.
     pub renamed: Option<String>,
+    /// Gmail's "All Mail" (`\All`): copied last, only what no other folder holds.
+    pub all_mail: bool,
 }
 
 /// The attributes that say what a folder is for (not `\HasChildren` and the like).
@@ -102,6 +104,7 @@ pub(crate) fn plan(
             }
             let target = mapper.map(&entry)?;
             Some(PlannedFolder {
+                all_mail: special_use(&entry) == Some(SpecialUse::All),
                 create: !existing.contains(target.name.as_str()),
                 source: entry.name,
                 target: target.name,

@@ -156,6 +156,8 @@ pub(crate) struct FolderWork {
     pub source: String,
     pub target: String,
     pub shown: String,
+    /// For an `\All` folder: the other folders, whose messages it leaves out.
+    pub elsewhere: Vec<String>,
 }
 
 /// Connects and signs in on both sides.

@@ -15,7 +15,7 @@ use super::mailbox::{
 };
 use super::progress::ProgressSink;
 use super::state;
-use crate::imap::{ImapSession, folders, namespace};
+use crate::imap::{ImapError, ImapSession, folders, namespace};
 
 /// Runs the mailbox, reconnecting and starting over (from the committed state, so done folders
 /// are skipped at once) while the failure is retryable and the retry budget lasts.
@@ -131,7 +131,7 @@ async fn attempt_mailbox(
         folder: None,
         reached: false,
     })?;
-    let planned = survey(spec, &mut src, &mut dst)
+    let planned = survey(db, spec, account_id, (&mut src, &mut dst))
         .await
         .map_err(signed_in(None))?;
     report.folders_total = planned.len() as u32;
@@ -148,16 +148,16 @@ async fn attempt_mailbox(
         });
     }
     let work = create_missing(&mut dst, planned, progress, report).await?;
-    copy_folders(
-        db,
-        spec,
-        account_id,
-        progress,
-        &work,
-        (&mut src, &mut dst),
-        report,
-    )
-    .await?;
+    // `\All` folders last: they leave out what the others hold.
+    let (all_mail, others): (Vec<FolderWork>, Vec<FolderWork>) =
+        work.into_iter().partition(|w| !w.elsewhere.is_empty());
+    for work in [others, all_mail] {
+        if work.is_empty() {
+            continue;
+        }
+        let sessions = (&mut src, &mut dst);
+        copy_folders(db, spec, account_id, progress, &work, sessions, report).await?;
+    }
     src.logout().await;
     dst.logout().await;
     Ok(())
@@ -166,9 +166,10 @@ async fn attempt_mailbox(
 /// Both folder trees and namespaces, the proof that admin sessions are the user's, and the
 /// plan of what goes where.
 async fn survey(
+    db: &DatabaseConnection,
     spec: &MailboxSpec,
-    src: &mut ImapSession,
-    dst: &mut ImapSession,
+    account_id: i64,
+    (src, dst): (&mut ImapSession, &mut ImapSession),
 ) -> Result<Vec<PlannedFolder>, Halt> {
     let source_folders = folders::list(src)
         .await
@@ -176,6 +177,16 @@ async fn survey(
     let source_namespaces = namespace::namespaces(src, &source_folders)
         .await
         .map_err(Halt::at(Stage::SourceRead))?;
+    let prefix = source_namespaces.personal_prefix();
+    if let Some(recorded) = state::source_prefix_changed(db, account_id, prefix).await? {
+        return Err(Halt::Refused {
+            kind: ErrorKind::NamespaceChanged,
+            error: ImapError::Protocol(format!(
+                "NAMESPACE: the source's folders are now under {prefix:?}, at the first pass \
+                 they were under {recorded:?}"
+            )),
+        });
+    }
     if let Some(user) = spec.source_credentials.acts_for() {
         identity::prove(src, &source_namespaces, user, Stage::SourceSignIn).await?;
     }
@@ -206,6 +217,13 @@ async fn create_missing(
     progress: &dyn ProgressSink,
     report: &mut MailboxReport,
 ) -> Result<Vec<FolderWork>, Interrupted> {
+    // The folders an `\All` folder leaves out: every other one planned, created or not (a
+    // folder refused now is copied by a later pass, so its mail is not archived meanwhile).
+    let elsewhere: Vec<String> = planned
+        .iter()
+        .filter(|f| !f.all_mail)
+        .map(|f| f.source.clone())
+        .collect();
     let mut work = Vec::with_capacity(planned.len());
     for folder in planned {
         if progress.stop_requested() {
@@ -228,6 +246,11 @@ async fn create_missing(
             continue;
         }
         work.push(FolderWork {
+            elsewhere: if folder.all_mail {
+                elsewhere.clone()
+            } else {
+                Vec::new()
+            },
             source: folder.source,
             target: folder.target,
             shown: folder.shown,

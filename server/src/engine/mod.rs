@@ -1,6 +1,7 @@
 //! The migration engine: one job per mailbox, folders copied with fetch and append pipelined,
 //! state committed per transaction so a crash or rerun never loses or duplicates a message.
 
+pub(crate) mod all_mail;
 pub(crate) mod append_step;
 pub(crate) mod classify;
 pub(crate) mod copy_folder;

@@ -57,6 +57,31 @@ pub async fn account(
     }
 }
 
+/// Records the source's personal namespace prefix at a mailbox's first pass; afterwards, returns
+/// the recorded one when `prefix` differs from it (folder states are keyed by source names).
+pub async fn source_prefix_changed(
+    db: &DatabaseConnection,
+    account_id: i64,
+    prefix: &str,
+) -> Result<Option<String>, DbErr> {
+    let account = sync_account::Entity::find_by_id(account_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("account {account_id}")))?;
+    match account.source_prefix {
+        Some(recorded) if recorded == prefix => Ok(None),
+        Some(recorded) => Ok(Some(recorded)),
+        None => {
+            sync_account::Entity::update_many()
+                .col_expr(sync_account::Column::SourcePrefix, Expr::value(prefix))
+                .filter(sync_account::Column::Id.eq(account_id))
+                .exec(db)
+                .await?;
+            Ok(None)
+        }
+    }
+}
+
 pub async fn load_folder(
     db: &DatabaseConnection,
     account_id: i64,

@@ -30,6 +30,8 @@ const MAX_NAME: usize = 1_000;
 pub async fn list(session: &mut ImapSession) -> Result<Vec<ListEntry>, ImapError> {
     let mut entries: Vec<ListEntry> = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    // Lines, not distinct names: a server repeating the same names is a loop too.
+    let mut answered = 0usize;
     let command =
         if session.has_capability("SPECIAL-USE") && session.has_capability("LIST-EXTENDED") {
             r#"LIST "" "*" RETURN (SPECIAL-USE)"#
@@ -45,7 +47,8 @@ pub async fn list(session: &mut ImapSession) -> Result<Vec<ListEntry>, ImapError
                         entry.name.len()
                     )));
                 }
-                if entries.len() >= MAX_FOLDERS {
+                answered += 1;
+                if answered > MAX_FOLDERS {
                     return Err(ImapError::Protocol(format!(
                         "LIST: more than {MAX_FOLDERS} folders (a server listing a loop?)"
                     )));

@@ -31,6 +31,8 @@ pub(crate) struct ConfigInputs {
     pub fsync: bool,
     /// Replaces the capability list after sign-in (to test clients without MULTIAPPEND etc.).
     pub imap_capability: Option<String>,
+    /// A Gmail-like `[Gmail]/All Mail` (`\All`): a virtual folder of every message.
+    pub all_mail: bool,
 }
 
 impl ConfigInputs {
@@ -44,6 +46,18 @@ impl ConfigInputs {
 
     pub fn mail_dir(&self) -> PathBuf {
         self.root.join("mail")
+    }
+
+    /// The definitions of the virtual folders (shared by every user).
+    pub fn virtual_dir(&self) -> PathBuf {
+        self.root.join("virtual")
+    }
+
+    /// Writes `All Mail`'s definition: every folder of the inbox namespace but Trash and Junk.
+    pub fn write_all_mail(&self) -> std::io::Result<()> {
+        let dir = self.virtual_dir().join("All Mail");
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join("dovecot-virtual"), "*\n-Trash\n-Junk\n  all\n")
     }
 
     pub fn log_path(&self) -> PathBuf {
@@ -89,8 +103,15 @@ pub(crate) fn render(inputs: &ConfigInputs) -> String {
     ));
     line("default_process_limit = 200".into());
     line("default_client_limit = 2000".into());
-    if inputs.quota {
-        line("mail_plugins = $mail_plugins quota".into());
+    let plugins: Vec<&str> = [(inputs.quota, "quota"), (inputs.all_mail, "virtual")]
+        .into_iter()
+        .filter_map(|(on, plugin)| on.then_some(plugin))
+        .collect();
+    if !plugins.is_empty() {
+        line(format!(
+            "mail_plugins = $mail_plugins {}",
+            plugins.join(" ")
+        ));
     }
     if let Some(capability) = &inputs.imap_capability {
         line(format!("imap_capability = {capability}"));
@@ -99,6 +120,9 @@ pub(crate) fn render(inputs: &ConfigInputs) -> String {
     text.push_str(&protocol_imap(inputs.quota));
     text.push_str(&quota_plugin(inputs.quota));
     text.push_str(&namespace(inputs.separator));
+    if inputs.all_mail {
+        text.push_str(&all_mail_namespace(inputs));
+    }
     text.push_str(&auth(inputs));
     text.push_str(&listeners(inputs));
     text
@@ -134,6 +158,17 @@ fn namespace(separator: char) -> String {
     }
     text.push_str("}\n");
     text
+}
+
+/// Gmail's folder model: `[Gmail]/All Mail` holds every message of the inbox namespace but the
+/// Trash and Junk (see `write_all_mail`).
+fn all_mail_namespace(inputs: &ConfigInputs) -> String {
+    format!(
+        "namespace gmail {{\n  prefix = [Gmail]/\n  separator = /\n  \
+         location = virtual:{dir}:INDEX=~/virtual-index\n  list = yes\n  subscriptions = no\n  \
+         mailbox \"All Mail\" {{\n    special_use = \\All\n  }}\n}}\n",
+        dir = inputs.virtual_dir().display(),
+    )
 }
 
 fn auth(inputs: &ConfigInputs) -> String {
@@ -184,6 +219,7 @@ mod tests {
             quota,
             fsync: false,
             imap_capability: None,
+            all_mail: false,
         }
     }
 

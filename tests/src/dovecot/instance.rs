@@ -42,6 +42,9 @@ pub struct DovecotOptions<'a> {
     pub fsync: bool,
     /// `imap_capability` override: the capabilities announced after sign-in.
     pub imap_capability: Option<&'a str>,
+    /// A Gmail-like `[Gmail]/All Mail` folder (`\All`, Dovecot's `virtual` plugin) that shows
+    /// every message of the user's other folders but Trash and Junk.
+    pub all_mail: bool,
 }
 
 impl Default for DovecotOptions<'_> {
@@ -52,6 +55,7 @@ impl Default for DovecotOptions<'_> {
             quota: false,
             fsync: false,
             imap_capability: None,
+            all_mail: false,
         }
     }
 }
@@ -113,7 +117,11 @@ impl Dovecot {
             quota: options.quota,
             fsync: options.fsync,
             imap_capability: options.imap_capability.map(String::from),
+            all_mail: options.all_mail,
         };
+        if inputs.all_mail {
+            inputs.write_all_mail()?;
+        }
         std::fs::create_dir_all(inputs.state_dir())?;
         let mail_dir = inputs.mail_dir();
         std::fs::create_dir_all(&mail_dir)?;

@@ -13,6 +13,8 @@ pub struct Model {
     pub completed_at: Option<DateTimeUtc>,
     pub last_batch_id: Option<i64>,
     pub updated_at: DateTimeUtc,
+    /// The source's personal namespace prefix at the first pass.
+    pub source_prefix: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ mod m0002_email_claim;
 mod m0003_error_report_indexes;
 mod m0004_typed_columns;
 mod m0005_batch_origin;
+mod m0006_source_namespace;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_error_report_indexes::Migration),
             Box::new(m0004_typed_columns::Migration),
             Box::new(m0005_batch_origin::Migration),
+            Box::new(m0006_source_namespace::Migration),
         ]
     }
 }
