@@ -367,3 +367,28 @@ async fn courier_to_cyrus_repairs_only_what_cyrus_refuses() {
     assert_eq!(copies.len(), 2);
     assert_eq!(copies[1].body, b"Subject: nul\r\nFrom: a@b\r\n\r\nab\r\n");
 }
+
+/// Cyrus refuses folders beyond the user's folder quota (`NO Over quota` to CREATE): INBOX and
+/// one folder are copied, the other three are not, and the mailbox ends Failed naming the
+/// cause, never Synced.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dovecot_to_cyrus_folders_refused_fail_the_mailbox() {
+    let mut pair = Pair::start(ServerKind::Dovecot, ServerKind::Cyrus).await;
+    let AnyServer::Cyrus(cyrus) = &mut pair.destination else {
+        unreachable!()
+    };
+    cyrus.set_folder_limit(USER, 2).unwrap();
+    let (_dir, db) = common::sqlite().await;
+    let failed = run_mailbox(&db, &pair.spec(), &NoProgress)
+        .await
+        .unwrap_err();
+    assert_eq!(failed.kind, ErrorKind::FolderFailed, "{failed:?}");
+    assert!(
+        failed.detail.starts_with("3 of 5 folders not copied completely")
+            && failed.detail.contains("Over quota"),
+        "{}",
+        failed.detail
+    );
+    let copied = failed.report.copied;
+    assert!((28 + 2..46).contains(&copied), "INBOX and one folder: {failed:?}");
+}

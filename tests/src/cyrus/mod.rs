@@ -117,6 +117,14 @@ impl Cyrus {
             .map(|_| ())
     }
 
+    /// Limits how many folders `user` may have, INBOX included (Cyrus's `X-NUM-FOLDERS`
+    /// quota): further CREATEs are answered `NO Over quota`.
+    pub fn set_folder_limit(&mut self, user: &str, folders: u32) -> anyhow::Result<()> {
+        self.admin()?
+            .run(&format!("SETQUOTA \"{}\" (X-NUM-FOLDERS {folders})", inbox_of(user)))
+            .map(|_| ())
+    }
+
     fn admin(&self) -> anyhow::Result<LineClient> {
         let mut client = LineClient::connect(self.port)?;
         client.run(&format!("LOGIN {CYRUS_ADMIN} {CYRUS_ADMIN_PASSWORD}"))?;
