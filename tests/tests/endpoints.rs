@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use app::ErrorKind;
 use app::model::endpoint::{AuthMechanism, Impersonation, Security};
+use app::model::provider::ProviderProfile;
 use mailferry::config::{Config, DatabaseUrl};
 use mailferry::db::entity::endpoint;
 use mailferry::endpoints::store;
@@ -11,7 +12,10 @@ use mailferry::endpoints::test_endpoint::{EndpointTest, test_endpoint};
 use mailferry::endpoints::{EndpointRole, EndpointSettings};
 use mailferry::secrets::Cipher;
 use mailferry::secrets::Secret;
-use mailferry_tests::{Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER, free_port};
+use mailferry_tests::{
+    AnyServer, Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER, ServerKind, TestServer,
+    free_port,
+};
 use sea_orm::EntityTrait;
 
 fn settings(role: EndpointRole, port: u16, admin_password: &str) -> EndpointSettings {
@@ -72,7 +76,12 @@ async fn endpoints_are_stored_encrypted_and_tested_for_real() {
     assert_eq!(loaded.admin_password.0, MASTER_PASSWORD);
 
     match test_endpoint(&loaded, None).await {
-        EndpointTest::Ok { capabilities, note } => {
+        EndpointTest::Ok {
+            capabilities,
+            note,
+            profile,
+        } => {
+            assert_eq!(profile, ProviderProfile::Dovecot);
             assert!(
                 capabilities.iter().any(|c| c == "IMAP4REV1"),
                 "{capabilities:?}"
@@ -106,4 +115,23 @@ async fn endpoints_are_stored_encrypted_and_tested_for_real() {
         test_endpoint(&source, None).await,
         EndpointTest::Ok { .. }
     ));
+}
+
+/// The endpoint's Test names the server it reached, from the greeting, capabilities and ID:
+/// each of the test bed's three real servers.
+#[tokio::test]
+async fn the_test_names_the_server() {
+    let kinds = [
+        (ServerKind::Dovecot, ProviderProfile::Dovecot),
+        (ServerKind::Cyrus, ProviderProfile::Cyrus),
+        (ServerKind::Courier, ProviderProfile::Courier),
+    ];
+    for (kind, expected) in kinds {
+        let server = AnyServer::start(kind, "source", false).unwrap();
+        let source = settings(EndpointRole::Source, server.imap_port(), "");
+        match test_endpoint(&source, None).await {
+            EndpointTest::Ok { profile, .. } => assert_eq!(profile, expected, "{kind:?}"),
+            other => panic!("{kind:?}: {other:?}"),
+        }
+    }
 }

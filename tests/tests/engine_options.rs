@@ -1,4 +1,5 @@
-//! Batch options and folder mapping for real: size limit (skipped messages listed as errors),
+//! Batch options and folder mapping for real: size limits, the batch's and the destination's
+//! APPENDLIMIT (skipped messages listed as errors),
 //! date range, folder exclusion, special-use folders landing in the destination's own.
 
 mod common;
@@ -25,7 +26,11 @@ fn day(y: i32, m: u32, d: u32) -> Option<chrono::DateTime<FixedOffset>> {
 
 #[tokio::test]
 async fn options_and_special_use_mapping() {
-    let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
+    // The destination takes messages up to 100,000 bytes (APPENDLIMIT), fewer than the batch.
+    let (mut source, mut destination) = common::dovecots(DovecotOptions {
+        imap_capability: Some("+APPENDLIMIT=100000"),
+        ..DovecotOptions::default()
+    });
     source.add_user("opt", "pw-opt").unwrap();
     destination.add_user("opt", "x").unwrap();
     let m = |seed, size, date| MessageSpec {
@@ -70,7 +75,7 @@ async fn options_and_special_use_mapping() {
         options: BatchOptions {
             exclude_folders: vec!["Archive*".into()],
             since: chrono::NaiveDate::from_ymd_opt(2020, 1, 1),
-            max_message_bytes: Some(100_000),
+            max_message_bytes: Some(1_000_000),
             ..Default::default()
         },
         retry: RetryPolicy::default(),
@@ -85,6 +90,13 @@ async fn options_and_special_use_mapping() {
         ("INBOX", ErrorKind::MessageTooLarge)
     );
     assert_eq!(problem.uid, 2);
+    assert!(
+        problem
+            .detail
+            .contains("over the destination's limit of 100000 bytes"),
+        "{}",
+        problem.detail
+    );
 
     let folders = dst.list_folders().await.unwrap();
     assert!(

@@ -384,11 +384,16 @@ async fn dovecot_to_cyrus_folders_refused_fail_the_mailbox() {
         .unwrap_err();
     assert_eq!(failed.kind, ErrorKind::FolderFailed, "{failed:?}");
     assert!(
-        failed.detail.starts_with("3 of 5 folders not copied completely")
+        failed
+            .detail
+            .starts_with("3 of 5 folders not copied completely")
             && failed.detail.contains("Over quota"),
         "{}",
         failed.detail
     );
     let copied = failed.report.copied;
-    assert!((28 + 2..46).contains(&copied), "INBOX and one folder: {failed:?}");
+    assert!(
+        (28 + 2..46).contains(&copied),
+        "INBOX and one folder: {failed:?}"
+    );
 }

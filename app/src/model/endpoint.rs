@@ -58,6 +58,8 @@ pub enum EndpointTestResult {
     Ok {
         note: String,
         capabilities: Vec<String>,
+        /// The server as detected (greeting, capabilities, ID).
+        profile: super::provider::ProviderProfile,
     },
     Failed {
         kind: ErrorKind,

@@ -7,5 +7,6 @@ pub mod batch_upload;
 pub mod dashboard;
 pub mod endpoint;
 pub mod endpoint_form;
+pub mod provider;
 pub mod report;
 pub mod settings;

@@ -43,8 +43,16 @@ pub async fn run(action: EndpointAction, config: Config) -> Result<u8, EndpointC
         EndpointAction::Test { id, probe_user } => {
             let settings = store::load(&runtime.db, &runtime.cipher, id).await?;
             match test_endpoint(&settings, probe_user.as_deref()).await {
-                EndpointTest::Ok { capabilities, note } => {
-                    println!("ok: {note}\ncapabilities: {}", capabilities.join(" "));
+                EndpointTest::Ok {
+                    capabilities,
+                    note,
+                    profile,
+                } => {
+                    println!(
+                        "ok: {note}\nserver: {}\ncapabilities: {}",
+                        profile.label(),
+                        capabilities.join(" ")
+                    );
                     Ok(0)
                 }
                 EndpointTest::Failed { kind, detail } => {

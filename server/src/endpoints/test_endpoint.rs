@@ -1,12 +1,14 @@
-//! The "test" action of an endpoint: connect, read the capabilities, and prove the admin
-//! credentials, reporting capabilities or a typed error.
+//! The "test" action of an endpoint: connect, read the capabilities, name the server (its
+//! provider profile), and prove the admin credentials, reporting all that or a typed error.
 
 use app::ErrorKind;
+use app::model::provider::ProviderProfile;
 
 use super::settings::{EndpointRole, EndpointSettings};
 use crate::engine::classify::{Stage, classify};
 use crate::imap::ImapError;
 use crate::imap::connect::{connect, sign_in};
+use crate::imap::provider;
 use crate::imap::response_code::ResponseCode;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,6 +17,8 @@ pub enum EndpointTest {
     Ok {
         capabilities: Vec<String>,
         note: String,
+        /// The server as detected from its greeting, capabilities and ID.
+        profile: ProviderProfile,
     },
     Failed {
         kind: ErrorKind,
@@ -50,12 +54,19 @@ pub async fn test_endpoint(settings: &EndpointSettings, probe_user: Option<&str>
             detail: e.to_string(),
         };
     }
+    // ID names the software where the greeting does not; a server that refuses it is still
+    // known by its greeting.
+    let profile = match provider::identify(&mut session).await {
+        Ok(profile) => profile,
+        Err(_) => provider::of_session(&session),
+    };
     let before: Vec<String> = sorted(session.capabilities().iter().cloned().collect());
     let Some(admin) = settings.admin_user.as_deref() else {
         session.logout().await;
         return EndpointTest::Ok {
             capabilities: before,
             note: "connected; users sign in with their own passwords".into(),
+            profile,
         };
     };
     let probe = probe_user.unwrap_or(PROBE_USER);
@@ -66,6 +77,7 @@ pub async fn test_endpoint(settings: &EndpointSettings, probe_user: Option<&str>
             EndpointTest::Ok {
                 capabilities: after,
                 note: format!("signed in as {admin} for {probe}"),
+                profile,
             }
         }
         Err(ImapError::No {
@@ -78,6 +90,7 @@ pub async fn test_endpoint(settings: &EndpointSettings, probe_user: Option<&str>
                 note: format!(
                     "the admin credentials were accepted; there is no mailbox {probe} to open"
                 ),
+                profile,
             }
         }
         Err(e) => EndpointTest::Failed {

@@ -116,15 +116,16 @@ async fn copy_into(
         ));
     }
     heal(job, dst, &dst_status, &metas, &mut resumed, outcome).await?;
-    let mut todo = select(job.options, &metas, &resumed.folder, outcome);
-    if let Some(keys) = &elsewhere {
-        todo = leave_out_elsewhere(keys, todo, outcome);
-    }
     let appender = Appender {
         job,
         caps: AppendCapabilities::of(dst),
         permanent_flags: dst_status.permanent_flags.clone(),
     };
+    let limits = Limits::of(job.options, appender.caps.max_message);
+    let mut todo = select(&limits, &metas, &resumed.folder, outcome);
+    if let Some(keys) = &elsewhere {
+        todo = leave_out_elsewhere(keys, todo, outcome);
+    }
     pipeline(&appender, src, dst, &mut resumed.folder, outcome, &todo).await?;
     // A folder with problems is passed again next time (they may be fixed), so its UIDNEXT is
     // not recorded as complete.
@@ -217,31 +218,50 @@ async fn heal(
     Ok(())
 }
 
-/// What is left to copy, within the batch's date range and size limit; a message over the
-/// limit is a problem of its own.
+/// The batch's date range and the size limits that apply to one folder.
+struct Limits<'a> {
+    options: &'a BatchOptions,
+    /// The smaller of the batch's limit and the destination's, and whose it is.
+    max_message: Option<(u64, &'static str)>,
+}
+
+impl<'a> Limits<'a> {
+    fn of(options: &'a BatchOptions, destination: Option<u64>) -> Limits<'a> {
+        let batch = options.max_message_bytes.map(|m| (m, "the batch's"));
+        let destination = destination.map(|m| (m, "the destination's"));
+        let max_message = match (batch, destination) {
+            (Some(b), Some(d)) => Some(if d.0 < b.0 { d } else { b }),
+            (b, d) => b.or(d),
+        };
+        Limits {
+            options,
+            max_message,
+        }
+    }
+}
+
+/// What is left to copy, within the batch's date range and the size limits; a message over a
+/// limit is a problem of its own (never sent to be refused).
 fn select<'m>(
-    options: &BatchOptions,
+    limits: &Limits<'_>,
     metas: &'m [MessageMeta],
     folder: &FolderState,
     outcome: &mut FolderOutcome,
 ) -> Vec<&'m MessageMeta> {
     let mut todo = Vec::new();
     for meta in metas.iter().filter(|m| !folder.copied.contains(m.uid)) {
-        if !in_date_range(options, &meta.internal_date) {
+        if !in_date_range(limits.options, &meta.internal_date) {
             outcome.filtered += 1;
-        } else if let Some(max) = options
-            .max_message_bytes
-            .filter(|max| u64::from(meta.size) > *max)
+        } else if let Some((max, whose)) = limits
+            .max_message
+            .filter(|(max, _)| u64::from(meta.size) > *max)
         {
             outcome.problems.push(MessageProblem {
                 kind: ErrorKind::MessageTooLarge,
                 uid: meta.uid,
                 size: meta.size,
                 subject: None,
-                detail: format!(
-                    "{} bytes is over the batch's limit of {max} bytes",
-                    meta.size
-                ),
+                detail: format!("{} bytes is over {whose} limit of {max} bytes", meta.size),
             });
         } else {
             todo.push(meta);

@@ -15,7 +15,7 @@ use super::copy_folder::{FolderFailure, FolderJob, copy_folder};
 use super::halt::Halt;
 use super::mailbox::{FolderNote, FolderWork, Interrupted, MailboxReport, MailboxSpec, open_pair};
 use super::progress::ProgressSink;
-use crate::imap::ImapSession;
+use crate::imap::{ImapSession, provider};
 
 /// The mailbox's progress sink, plus: stop when a sibling lane failed, and tell the lanes that
 /// wait for a sign of work that a message was copied.
@@ -79,6 +79,7 @@ pub(super) async fn copy_folders(
         .options
         .folder_lanes()
         .min(work.len())
+        .min(lanes_allowed(src, dst))
         .saturating_sub(1);
     let (first, others) = futures::join!(
         lanes.run(src, dst),
@@ -101,6 +102,17 @@ pub(super) async fn copy_folders(
         Some(interrupted) => Err(interrupted),
         None => Ok(()),
     }
+}
+
+/// Lanes the providers allow: one session per lane on each side, and one session of the user's
+/// limit left for their own mail client.
+fn lanes_allowed(src: &ImapSession, dst: &ImapSession) -> usize {
+    [src, dst]
+        .into_iter()
+        .filter_map(|s| provider::of_session(s).connections_per_user())
+        .map(|n| n.saturating_sub(1).max(1) as usize)
+        .min()
+        .unwrap_or(usize::MAX)
 }
 
 impl Lanes<'_> {

@@ -60,6 +60,8 @@ pub(crate) struct Sides<'a> {
     pub source_namespaces: &'a Namespaces,
     pub destination_folders: &'a [ListEntry],
     pub destination_namespaces: &'a Namespaces,
+    /// Folders the source's provider keeps as views or records (its profile), never copied.
+    pub source_skipped: &'static [&'static str],
 }
 
 /// The folders to copy, in the source's LIST order.
@@ -99,7 +101,10 @@ pub(crate) fn plan(
                 .strip_prefix(&source.prefix)
                 .unwrap_or(&entry.name);
             let relative = utf7::decode(relative).unwrap_or_else(|_| relative.to_string());
-            if !options.wants_folder(&relative, delimiter) {
+            let skipped = sides.source_skipped.iter();
+            if !options.wants_folder(&relative, delimiter)
+                || skipped.clone().any(|s| relative.eq_ignore_ascii_case(s))
+            {
                 return None;
             }
             let target = mapper.map(&entry)?;
@@ -154,6 +159,7 @@ mod tests {
             source_namespaces: &dovecot,
             destination_folders: &destination,
             destination_namespaces: &dovecot,
+            source_skipped: &[],
         };
         assert_eq!(
             summary(&plan(sides, None, &options)),
@@ -187,6 +193,7 @@ mod tests {
             source_namespaces: &cyrus,
             destination_folders: &destination,
             destination_namespaces: &dovecot,
+            source_skipped: &[],
         };
         assert_eq!(
             summary(&plan(sides, None, &options)),

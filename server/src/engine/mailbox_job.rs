@@ -15,7 +15,7 @@ use super::mailbox::{
 };
 use super::progress::ProgressSink;
 use super::state;
-use crate::imap::{ImapError, ImapSession, folders, namespace};
+use crate::imap::{ImapError, ImapSession, folders, namespace, provider};
 
 /// Runs the mailbox, reconnecting and starting over (from the committed state, so done folders
 /// are skipped at once) while the failure is retryable and the retry budget lasts.
@@ -204,6 +204,7 @@ async fn survey(
         source_namespaces: &source_namespaces,
         destination_folders: &destination_folders,
         destination_namespaces: &destination_namespaces,
+        source_skipped: provider::of_session(src).skipped_folders(),
     };
     Ok(plan(sides, spec.user_root.clone(), &spec.options))
 }

@@ -20,6 +20,8 @@ pub struct AppendCapabilities {
     /// `{N+}` literals of any size (LITERAL+), or only up to 4096 bytes (LITERAL-).
     pub literal_plus: bool,
     pub literal_minus: bool,
+    /// The largest message the destination takes (APPENDLIMIT, or its provider's known limit).
+    pub max_message: Option<u64>,
 }
 
 impl AppendCapabilities {
@@ -28,6 +30,7 @@ impl AppendCapabilities {
             multiappend: session.has_capability("MULTIAPPEND"),
             literal_plus: session.has_capability("LITERAL+"),
             literal_minus: session.has_capability("LITERAL-"),
+            max_message: super::provider::append_limit(session),
         }
     }
 

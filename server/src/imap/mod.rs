@@ -7,6 +7,7 @@ pub(crate) mod error;
 pub mod fetch;
 pub(crate) mod folders;
 pub(crate) mod namespace;
+pub(crate) mod provider;
 pub(crate) mod reply;
 
 pub(crate) mod response_code;

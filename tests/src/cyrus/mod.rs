@@ -121,7 +121,10 @@ impl Cyrus {
     /// quota): further CREATEs are answered `NO Over quota`.
     pub fn set_folder_limit(&mut self, user: &str, folders: u32) -> anyhow::Result<()> {
         self.admin()?
-            .run(&format!("SETQUOTA \"{}\" (X-NUM-FOLDERS {folders})", inbox_of(user)))
+            .run(&format!(
+                "SETQUOTA \"{}\" (X-NUM-FOLDERS {folders})",
+                inbox_of(user)
+            ))
             .map(|_| ())
     }
 

@@ -52,10 +52,11 @@ pub fn EndpointCard(
                         .get()
                         .and_then(|r| r.ok())
                         .map(|result| match result {
-                            EndpointTestResult::Ok { note, capabilities } => {
+                            EndpointTestResult::Ok { note, capabilities, profile } => {
                                 view! {
                                     <div class="notice ok" data-testid="test-result" data-ok="true">
                                         <p><strong>"✓ Works: "</strong>{note}</p>
+                                        <p data-testid="test-server">"Server: "{profile.label()}</p>
                                         <p class="muted small">{capabilities.join(" ")}</p>
                                     </div>
                                 }

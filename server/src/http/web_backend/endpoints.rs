@@ -118,9 +118,15 @@ impl WebBackend {
         // An admin waits for the button's answer: do not wait a minute on a dead server.
         settings.timeout = std::time::Duration::from_secs(15);
         Ok(match test_endpoint(&settings, None).await {
-            EndpointTest::Ok { capabilities, note } => {
-                EndpointTestResult::Ok { note, capabilities }
-            }
+            EndpointTest::Ok {
+                capabilities,
+                note,
+                profile,
+            } => EndpointTestResult::Ok {
+                note,
+                capabilities,
+                profile,
+            },
             EndpointTest::Failed { kind, detail } => EndpointTestResult::Failed { kind, detail },
         })
     }
