@@ -24,6 +24,35 @@ fn day(y: i32, m: u32, d: u32) -> Option<chrono::DateTime<FixedOffset>> {
         .single()
 }
 
+/// Messages in and out of the date range and the size limit, a `Sent Items` and an archive.
+fn options_corpus() -> SeedSpec {
+    let m = |seed, size, date| MessageSpec {
+        bytes: message(seed, size, None),
+        flags: vec![],
+        internaldate: date,
+    };
+    SeedSpec {
+        folders: vec![
+            FolderSpec {
+                name: "INBOX".into(),
+                messages: vec![
+                    m(1, 3_000, day(2022, 5, 1)),
+                    m(2, 300_000, day(2022, 5, 2)),
+                    m(3, 3_000, day(2015, 1, 1)),
+                ],
+            },
+            FolderSpec {
+                name: "Sent Items".into(),
+                messages: vec![m(4, 2_000, day(2023, 1, 1)), m(5, 2_000, day(2023, 1, 2))],
+            },
+            FolderSpec {
+                name: "Archive/Old".into(),
+                messages: vec![m(6, 2_000, day(2023, 1, 1))],
+            },
+        ],
+    }
+}
+
 #[tokio::test]
 async fn options_and_special_use_mapping() {
     // The destination takes messages up to 100,000 bytes (APPENDLIMIT), fewer than the batch.
@@ -33,37 +62,9 @@ async fn options_and_special_use_mapping() {
     });
     source.add_user("opt", "pw-opt").unwrap();
     destination.add_user("opt", "x").unwrap();
-    let m = |seed, size, date| MessageSpec {
-        bytes: message(seed, size, None),
-        flags: vec![],
-        internaldate: date,
-    };
-    seed_mailbox(
-        &source,
-        "opt",
-        &SeedSpec {
-            folders: vec![
-                FolderSpec {
-                    name: "INBOX".into(),
-                    messages: vec![
-                        m(1, 3_000, day(2022, 5, 1)),
-                        m(2, 300_000, day(2022, 5, 2)),
-                        m(3, 3_000, day(2015, 1, 1)),
-                    ],
-                },
-                FolderSpec {
-                    name: "Sent Items".into(),
-                    messages: vec![m(4, 2_000, day(2023, 1, 1)), m(5, 2_000, day(2023, 1, 2))],
-                },
-                FolderSpec {
-                    name: "Archive/Old".into(),
-                    messages: vec![m(6, 2_000, day(2023, 1, 1))],
-                },
-            ],
-        },
-    )
-    .await
-    .unwrap();
+    seed_mailbox(&source, "opt", &options_corpus())
+        .await
+        .unwrap();
     // The destination has its own Sent folder (special-use \Sent).
     let mut dst = TestSession::master(destination.imap_port(), "opt")
         .await

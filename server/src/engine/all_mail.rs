@@ -4,12 +4,11 @@
 //! Messages are matched by Message-ID + INTERNALDATE + size, counted, as in deduplication.
 
 use super::classify::Stage;
-use super::copy_folder::META_WINDOW;
 use super::dedup::{DedupKey, present_in_destination};
 use super::folder_job::FolderOutcome;
 use super::halt::Halt;
 use crate::imap::ImapSession;
-use crate::imap::fetch::{MessageIds, MessageMeta, fetch_meta, open_folder};
+use crate::imap::fetch::{META_WINDOW, MessageIds, MessageMeta, fetch_meta, open_folder};
 
 /// The keys of every message in `folders` (the mailbox's other copied folders). A folder the
 /// server will not open is left out: its messages then count as only in the `\All` folder.

@@ -19,16 +19,14 @@ use super::transactions::plan_transactions;
 use crate::imap::ImapSession;
 use crate::imap::append::AppendCapabilities;
 use crate::imap::fetch::{
-    FetchedBody, FolderStatus, MessageIds, MessageMeta, fetch_bodies, fetch_meta, open_folder,
+    FetchedBody, FolderStatus, META_WINDOW, MessageIds, MessageMeta, fetch_bodies, fetch_meta,
+    open_folder,
 };
 use crate::imap::uid_set::UidSet;
 
 /// Fetched transactions waiting for the destination. Memory is bounded by the process's
 /// [`MemoryBudget`], which every fetched transaction holds until it is appended.
 const PIPELINE_DEPTH: usize = 2;
-
-/// UIDs per metadata FETCH.
-pub(crate) const META_WINDOW: u32 = 5000;
 
 fn in_date_range(options: &BatchOptions, internal_date: &str) -> bool {
     let Ok(date) = chrono::DateTime::parse_from_str(internal_date.trim(), "%d-%b-%Y %H:%M:%S %z")

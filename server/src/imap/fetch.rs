@@ -110,6 +110,9 @@ pub fn parse_message_id(header: &[u8]) -> Option<String> {
     })
 }
 
+/// UIDs per metadata FETCH: a window bounds each answer, whatever the folder's size.
+pub const META_WINDOW: u32 = 5000;
+
 /// Whether a metadata pass also asks for each message's Message-ID.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MessageIds {

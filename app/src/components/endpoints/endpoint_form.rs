@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::api::endpoints::SaveEndpoint;
 use crate::components::common::error_notice::failure;
 use crate::model::endpoint::{EndpointRole, EndpointView, Impersonation, Security};
+use crate::model::provider::ProviderProfile;
 
 /// The form's starting values: the endpoint being edited, or a new one's defaults.
 struct Start {
@@ -80,7 +81,15 @@ fn ServerFields(
             <div class="grow">
                 <label for="ep-host">"Host"</label>
                 <input id="ep-host" name="host" type="text" required value=host
-                    placeholder="imap.example.org"/>
+                    placeholder="imap.example.org" list="provider-hosts"/>
+                // The hosted services' addresses to choose from (all take TLS on 993).
+                <datalist id="provider-hosts">
+                    {ProviderProfile::ALL
+                        .iter()
+                        .filter_map(|p| p.defaults().host.map(|host| (host, p.label())))
+                        .map(|(host, label)| view! { <option value=host>{label}</option> })
+                        .collect_view()}
+                </datalist>
             </div>
             <div>
                 <label for="ep-port">"Port"</label>
