@@ -122,6 +122,15 @@ impl AnyServer {
         })
     }
 
+    /// The CA that signed the server's certificate (Dovecot: also IMAPS; the others STARTTLS).
+    pub fn ca_pem_path(&self) -> &std::path::Path {
+        match self {
+            AnyServer::Dovecot(s) => s.ca_pem_path(),
+            AnyServer::Cyrus(s) => s.ca_pem_path(),
+            AnyServer::Courier(s) => s.ca_pem_path(),
+        }
+    }
+
     pub fn add_user(&mut self, user: &str, password: &str) -> anyhow::Result<()> {
         match self {
             AnyServer::Dovecot(s) => s.add_user(user, password),

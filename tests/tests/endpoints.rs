@@ -118,7 +118,8 @@ async fn endpoints_are_stored_encrypted_and_tested_for_real() {
 }
 
 /// The endpoint's Test names the server it reached, from the greeting, capabilities and ID:
-/// each of the test bed's three real servers.
+/// each of the test bed's three real servers, over plain IMAP and over STARTTLS with the test
+/// bed's CA (a wrong CA is refused).
 #[tokio::test]
 async fn the_test_names_the_server() {
     let kinds = [
@@ -128,10 +129,35 @@ async fn the_test_names_the_server() {
     ];
     for (kind, expected) in kinds {
         let server = AnyServer::start(kind, "source", false).unwrap();
-        let source = settings(EndpointRole::Source, server.imap_port(), "");
-        match test_endpoint(&source, None).await {
-            EndpointTest::Ok { profile, .. } => assert_eq!(profile, expected, "{kind:?}"),
-            other => panic!("{kind:?}: {other:?}"),
+        let plain = settings(EndpointRole::Source, server.imap_port(), "");
+        let ca = std::fs::read_to_string(server.ca_pem_path()).unwrap();
+        let tls = EndpointSettings {
+            security: Security::Starttls,
+            tls_ca_pem: Some(ca),
+            ..plain.clone()
+        };
+        for endpoint in [plain, tls] {
+            match test_endpoint(&endpoint, None).await {
+                EndpointTest::Ok { profile, .. } => assert_eq!(profile, expected, "{kind:?}"),
+                other => panic!("{kind:?} {:?}: {other:?}", endpoint.security),
+            }
         }
+        let other_dir = tempfile::tempdir().unwrap();
+        let other_ca = mailferry_tests::TestCa::generate(other_dir.path()).unwrap();
+        let untrusted = EndpointSettings {
+            security: Security::Starttls,
+            tls_ca_pem: Some(std::fs::read_to_string(other_ca.ca_pem_path).unwrap()),
+            ..settings(EndpointRole::Source, server.imap_port(), "")
+        };
+        assert!(
+            matches!(
+                test_endpoint(&untrusted, None).await,
+                EndpointTest::Failed {
+                    kind: ErrorKind::SourceConnectFailed,
+                    ..
+                }
+            ),
+            "{kind:?}: a certificate from another CA is refused"
+        );
     }
 }

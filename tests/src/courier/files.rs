@@ -28,7 +28,37 @@ pub(super) fn imapd_environment(root: &Path) -> Vec<(&'static str, String)> {
         ("SENDMAIL", "/bin/false".into()),
         ("HEADERFROM", "X-IMAP-Sender".into()),
         ("TZ", "UTC".into()),
+        // STARTTLS with the test CA's certificate (key and certificate in one file).
+        ("IMAP_STARTTLS", "YES".into()),
+        ("COURIERTLS", "/usr/bin/couriertls".into()),
+        ("TLS_CERTFILE", tls_pem(root).display().to_string()),
+        ("TLS_PROTOCOL", "TLS1_2+".into()),
+        ("TLS_VERIFYPEER", "NONE".into()),
     ]
+}
+
+fn tls_pem(root: &Path) -> std::path::PathBuf {
+    root.join("tls/imapd.pem")
+}
+
+/// The server's key and certificate for STARTTLS, signed by a fresh test CA. STARTTLS runs
+/// `couriertls` as the compiled-in user `courier`, which must read the file (and nobody else).
+pub(super) fn write_tls(root: &Path) -> anyhow::Result<crate::TestCa> {
+    let ca = crate::TestCa::generate(&root.join("tls"))?;
+    let pem = [
+        std::fs::read_to_string(&ca.key_path)?,
+        std::fs::read_to_string(&ca.cert_path)?,
+    ];
+    let path = tls_pem(root);
+    std::fs::write(&path, pem.concat())?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    let courier = account("courier", "courier")?;
+    std::os::unix::fs::chown(
+        &path,
+        Some(courier.uid.as_raw()),
+        Some(courier.gid.as_raw()),
+    )?;
+    Ok(ca)
 }
 
 const NS_SCRIPT: &str = "#!/bin/sh\n\

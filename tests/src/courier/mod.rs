@@ -31,6 +31,7 @@ pub struct Courier {
     authdaemond: Option<Child>,
     couriertcpd: Option<Child>,
     passwords: std::collections::HashMap<String, String>,
+    tls: crate::TestCa,
     root: PathBuf,
     _dir: TempDir,
 }
@@ -51,7 +52,9 @@ impl Courier {
             .tempdir()?;
         let root = dir.path().to_path_buf();
         files::write(&root)?;
+        let tls = files::write_tls(&root)?;
         let mut courier = Courier {
+            tls,
             port: 0,
             authdaemond: None,
             couriertcpd: None,
@@ -73,6 +76,11 @@ impl Courier {
 
     pub fn imap_port(&self) -> u16 {
         self.port
+    }
+
+    /// The CA that signed the server's certificate (STARTTLS on the IMAP port).
+    pub fn ca_pem_path(&self) -> &std::path::Path {
+        &self.tls.ca_pem_path
     }
 
     /// The PID of `couriertcpd` (the master of the IMAP sessions) while it runs.

@@ -54,7 +54,8 @@ pub(super) fn write(
          altnamespace: no\nunixhierarchysep: no\nvirtdomains: userid\nadmins: {admin}\n\
          allowplaintext: yes\nsasl_pwcheck_method: auxprop\nsasl_auxprop_plugin: sasldb\n\
          sasl_sasldb_path: {r}/conf/sasldb2\nsasl_mech_list: PLAIN LOGIN\nfailedloginpause: 0\n\
-         munge8bit: {munge}\nreject8bit: no\numask: 077\n",
+         munge8bit: {munge}\nreject8bit: no\numask: 077\n\
+         tls_server_cert: {r}/tls/cert.pem\ntls_server_key: {r}/tls/key.pem\n",
         admin = super::CYRUS_ADMIN,
         munge = if options.munge8bit { "yes" } else { "no" },
     );

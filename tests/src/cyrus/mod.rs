@@ -36,6 +36,7 @@ pub struct Cyrus {
     options: CyrusOptions,
     child: Option<Child>,
     master: PathBuf,
+    tls: crate::TestCa,
     _dir: TempDir,
     root: PathBuf,
 }
@@ -58,7 +59,10 @@ impl Cyrus {
             .prefix("mailferry-cyrus-")
             .tempdir()?;
         let root = dir.path().to_path_buf();
+        // STARTTLS on the IMAP port (`tls_server_cert` in imapd.conf).
+        let tls = crate::TestCa::generate(&root.join("tls"))?;
         let mut cyrus = Cyrus {
+            tls,
             port: 0,
             options,
             child: None,
@@ -84,6 +88,11 @@ impl Cyrus {
     /// The plain IMAP port on 127.0.0.1.
     pub fn imap_port(&self) -> u16 {
         self.port
+    }
+
+    /// The CA that signed the server's certificate (STARTTLS on the IMAP port).
+    pub fn ca_pem_path(&self) -> &std::path::Path {
+        &self.tls.ca_pem_path
     }
 
     /// The master process's PID while it runs.
