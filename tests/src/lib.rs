@@ -19,7 +19,7 @@ pub mod server;
 pub mod smtp;
 pub mod tls;
 
-pub use courier::Courier;
+pub use courier::{Courier, CourierOptions};
 pub use cyrus::{CYRUS_ADMIN, CYRUS_ADMIN_PASSWORD, Cyrus, CyrusOptions};
 pub use dovecot::{Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER};
 pub use fault_proxy::{Fault, FaultProxy};

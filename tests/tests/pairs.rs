@@ -23,8 +23,8 @@ use mailferry_tests::seed::{
     FolderSpec, MailboxSpec as SeedSpec, MessageSpec, message, seed_mailbox,
 };
 use mailferry_tests::{
-    AnyServer, CYRUS_ADMIN, CYRUS_ADMIN_PASSWORD, Fault, FaultProxy, MASTER_PASSWORD, MASTER_USER,
-    ServerKind, TestServer,
+    AnyServer, CYRUS_ADMIN, CYRUS_ADMIN_PASSWORD, Courier, CourierOptions, Fault, FaultProxy,
+    MASTER_PASSWORD, MASTER_USER, ServerKind, TestServer,
 };
 
 const USER: &str = "pat@example.test";
@@ -396,4 +396,38 @@ async fn dovecot_to_cyrus_folders_refused_fail_the_mailbox() {
         (28 + 2..46).contains(&copied),
         "INBOX and one folder: {failed:?}"
     );
+}
+
+/// A Courier whose folders take no keywords (`IMAP_KEYWORDS=0`): every message arrives with its
+/// system flags, and each one that carried keywords is listed with what was not kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dovecot_to_courier_lists_the_keywords_it_does_not_take() {
+    let mut source = AnyServer::start(ServerKind::Dovecot, "source", false).unwrap();
+    let options = CourierOptions { keywords: false };
+    let mut destination = AnyServer::Courier(Courier::start_with(options).unwrap());
+    source.add_user(USER, PASSWORD).unwrap();
+    destination.add_user(USER, "dest-pw").unwrap();
+    seed_mailbox(&source, USER, &corpus()).await.unwrap();
+    let pair = Pair {
+        source,
+        destination,
+    };
+    let (_dir, db) = common::sqlite().await;
+    let report = run_mailbox(&db, &pair.spec(), &NoProgress).await.unwrap();
+    assert_eq!(report.copied, 46, "{report:?}");
+    // INBOX: six messages with $Label1, six with "custom", one odd one with $Label1.
+    assert_eq!(report.notices.len(), 13, "{:?}", report.notices);
+    for notice in &report.notices {
+        assert_eq!(notice.problem.kind, ErrorKind::KeywordsDropped);
+        assert!(
+            ["not kept: $Label1", "not kept: custom"].contains(&notice.problem.detail.as_str()),
+            "{notice:?}"
+        );
+    }
+    let mut dst = pair.destination.session_for(USER).await.unwrap();
+    let inbox = dst.fetch_all("INBOX").await.unwrap();
+    let flagged = inbox
+        .iter()
+        .filter(|m| m.flags.iter().any(|f| f == "\\Flagged"));
+    assert_eq!(flagged.count(), 6, "system flags kept");
 }

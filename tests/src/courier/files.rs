@@ -12,10 +12,10 @@ use crate::system_accounts::account;
 /// Settings of `imapd` (Debian's defaults, except: `IMAP_EMPTYTRASH` is left unset — an empty
 /// value would purge Trash after a day — and `IMAP_USELOCKS=0`, which makes parallel APPENDs to
 /// one folder fast; UIDs stay unique).
-pub(super) fn imapd_environment(root: &Path) -> Vec<(&'static str, String)> {
+pub(super) fn imapd_environment(root: &Path, keywords: bool) -> Vec<(&'static str, String)> {
     vec![
         ("IMAP_CAPABILITY", "IMAP4rev1 UIDPLUS CHILDREN NAMESPACE THREAD=ORDEREDSUBJECT THREAD=REFERENCES SORT QUOTA IDLE".into()),
-        ("IMAP_KEYWORDS", "1".into()),
+        ("IMAP_KEYWORDS", if keywords { "1" } else { "0" }.into()),
         ("IMAP_ACL", "1".into()),
         ("IMAP_PROXY", "0".into()),
         ("IMAP_IDLE_TIMEOUT", "60".into()),

@@ -24,6 +24,19 @@ const CACHE: &str = "/var/cache/mailferry-testbed/courier/root";
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
 const STOP_GRACE: Duration = Duration::from_secs(5);
 
+/// How to set up an instance.
+#[derive(Debug, Clone, Copy)]
+pub struct CourierOptions {
+    /// `IMAP_KEYWORDS`: off, folders take no keywords (PERMANENTFLAGS without `\*`).
+    pub keywords: bool,
+}
+
+impl Default for CourierOptions {
+    fn default() -> Self {
+        CourierOptions { keywords: true }
+    }
+}
+
 /// A running Courier-IMAP instance; stopped when dropped.
 #[derive(Debug)]
 pub struct Courier {
@@ -31,6 +44,7 @@ pub struct Courier {
     authdaemond: Option<Child>,
     couriertcpd: Option<Child>,
     passwords: std::collections::HashMap<String, String>,
+    options: CourierOptions,
     tls: crate::TestCa,
     root: PathBuf,
     _dir: TempDir,
@@ -38,6 +52,10 @@ pub struct Courier {
 
 impl Courier {
     pub fn start() -> anyhow::Result<Courier> {
+        Courier::start_with(CourierOptions::default())
+    }
+
+    pub fn start_with(options: CourierOptions) -> anyhow::Result<Courier> {
         require_binary(
             &[&format!("{CACHE}/usr/bin/imapd")],
             "courier-imap (unpacked by scripts/install-deps.sh test)",
@@ -54,6 +72,7 @@ impl Courier {
         files::write(&root)?;
         let tls = files::write_tls(&root)?;
         let mut courier = Courier {
+            options,
             tls,
             port: 0,
             authdaemond: None,
@@ -183,7 +202,7 @@ impl Courier {
         let log = self.log_file("couriertcpd.log")?;
         let mut command = self.in_namespace("/usr/sbin/couriertcpd");
         command
-            .envs(files::imapd_environment(&self.root))
+            .envs(files::imapd_environment(&self.root, self.options.keywords))
             .args(["-address=127.0.0.1", "-maxprocs=200", "-maxperip=200"])
             .args(["-nodnslookup", "-noidentlookup"])
             .arg(format!(
