@@ -190,6 +190,10 @@ pub struct MigrateArgs {
     /// Copy what is new in mailboxes completed by an earlier batch.
     #[arg(long)]
     pub sync_again: bool,
+    /// Keep on the destination the messages users delete on the source meanwhile (a later pass
+    /// deletes Mailferry's copies of them otherwise).
+    #[arg(long)]
+    pub keep_deleted: bool,
     /// Only folders matching this pattern (`*` anything, `%` within one level); repeatable.
     #[arg(long = "include-folder")]
     pub include_folders: Vec<String>,

@@ -3,6 +3,7 @@
 
 use mailferry::auth::{admins, sessions};
 use mailferry::config::{Config, DatabaseUrl};
+use mailferry::engine::message_map::{self, Copied};
 use mailferry::engine::state;
 use mailferry_tests::Postgres;
 
@@ -48,6 +49,11 @@ async fn exercise(url: String) {
     sessions::delete(&db, &token).await.unwrap();
     assert!(sessions::admin_for(&db, &token).await.unwrap().is_none());
 
+    sync_state(db).await;
+}
+
+/// Accounts, folder states and where each copied message went.
+async fn sync_state(db: sea_orm::DatabaseConnection) {
     let account = state::account(&db, "jane@example.com", "jane")
         .await
         .unwrap();
@@ -61,9 +67,29 @@ async fn exercise(url: String) {
     let mut folder = state::reset_folder(&db, account.id, "INBOX", "INBOX", 42)
         .await
         .unwrap();
-    state::commit_copied(&db, &mut folder, &[1, 2, 3, 7], None)
+    let copied: Vec<Copied> = [1, 2, 3, 7]
+        .iter()
+        .map(|&uid| Copied {
+            uid,
+            destination_uid: (uid != 7).then_some(uid + 100),
+            flags: Some("\\Seen".into()),
+        })
+        .collect();
+    state::commit_copied(&db, &mut folder, &copied, None)
         .await
         .unwrap();
+    // Recorded again (a later pass with other flags): one row per message, updated.
+    let again = [Copied {
+        uid: 2,
+        destination_uid: Some(102),
+        flags: Some("$Work \\Seen".into()),
+    }];
+    message_map::record(&db, folder.id, &again).await.unwrap();
+    let mapped = message_map::load(&db, folder.id).await.unwrap();
+    assert_eq!(mapped.len(), 4);
+    assert_eq!(mapped[&2].flags.as_deref(), Some("$Work \\Seen"));
+    assert_eq!(mapped[&7].destination_uid, None);
+    assert_eq!(mapped[&3].destination_uid, Some(103));
     state::finish_folder(&db, &mut folder, 8, 4).await.unwrap();
     let loaded = state::load_folder(&db, account.id, "INBOX")
         .await
@@ -80,6 +106,10 @@ async fn exercise(url: String) {
     assert!(
         reset.copied.is_empty(),
         "a new UIDVALIDITY starts the folder afresh"
+    );
+    assert!(
+        message_map::load(&db, reset.id).await.unwrap().is_empty(),
+        "and forgets where its old UIDs went"
     );
 }
 

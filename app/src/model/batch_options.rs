@@ -25,6 +25,9 @@ pub struct BatchOptions {
     /// Folders of one mailbox copied at once, each over its own pair of connections (0 = the
     /// default, [`DEFAULT_FOLDERS_AT_ONCE`]).
     pub folders_at_once: u32,
+    /// Messages expunged on the source stay on the destination (by default a later pass deletes
+    /// the copies Mailferry made; never what it did not put there).
+    pub keep_deleted: bool,
 }
 
 /// Folders of one mailbox copied at once unless a batch says otherwise: a big mailbox keeps

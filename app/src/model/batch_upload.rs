@@ -90,6 +90,7 @@ impl Fields<'_> {
             before: self.date("before", "Messages before")?,
             max_message_bytes: self.max_message_bytes()?,
             sync_again: self.0.contains_key("sync_again"),
+            keep_deleted: self.0.contains_key("keep_deleted"),
             concurrency: self.count("concurrency", "Mailboxes at once", 256)?,
             folders_at_once: self.count("folders_at_once", "Folders at once", 8)?,
         })

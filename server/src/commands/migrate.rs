@@ -127,6 +127,7 @@ fn options_of(args: &MigrateArgs) -> BatchOptions {
         before: args.before,
         max_message_bytes: args.max_message_size,
         sync_again: args.sync_again,
+        keep_deleted: args.keep_deleted,
         concurrency: args.concurrency as u32,
         folders_at_once: args.folders_at_once.max(1),
     }

@@ -6,6 +6,7 @@ use app::ErrorKind;
 use super::folder_job::{FolderJob, FolderOutcome};
 use super::halt::Halt;
 use super::mailbox::MessageProblem;
+use super::message_map::{Copied, flags_text};
 use super::repair::repair;
 use super::state::{self, FolderState};
 use crate::engine::classify::{Stage, classify};
@@ -28,6 +29,17 @@ struct Ready<'m> {
     meta: &'m MessageMeta,
     body: bytes::Bytes,
     flags: Vec<String>,
+}
+
+impl Ready<'_> {
+    /// What the state records once the destination stored it.
+    fn copied(&self, destination_uid: Option<u32>) -> Copied {
+        Copied {
+            uid: self.meta.uid,
+            destination_uid,
+            flags: Some(flags_text(&self.meta.flags)),
+        }
+    }
 }
 
 /// A refusal that stops the folder (the next messages would be refused too).
@@ -122,10 +134,11 @@ impl Appender<'_, '_> {
         let halt = Halt::at(Stage::DestinationWrite);
         if self.caps.multiappend {
             match multiappend(dst, self.caps, self.job.destination_folder, &messages).await {
-                Ok(()) => {
-                    let all: Vec<(u32, u64)> = ready
+                Ok(uids) => {
+                    let all: Vec<(Copied, u64)> = ready
                         .iter()
-                        .map(|r| (r.meta.uid, r.body.len() as u64))
+                        .enumerate()
+                        .map(|(i, r)| (r.copied(uids.get(i).copied()), r.body.len() as u64))
                         .collect();
                     return self.commit(folder, outcome, &all).await;
                 }
@@ -145,15 +158,18 @@ impl Appender<'_, '_> {
         let mut stored = Vec::with_capacity(ready.len());
         let mut stop = None;
         for (message, result) in ready.iter().zip(results) {
-            let Err(error) = result else {
-                stored.push((message.meta.uid, message.body.len() as u64));
-                continue;
+            let error = match result {
+                Ok(uid) => {
+                    stored.push((message.copied(uid), message.body.len() as u64));
+                    continue;
+                }
+                Err(error) => error,
             };
             let kind = classify(Stage::DestinationWrite, &error);
             if stops_folder(kind) {
                 stop.get_or_insert(error);
-            } else if let Some(size) = self.repaired(dst, message, &error, outcome).await? {
-                stored.push((message.meta.uid, size));
+            } else if let Some((size, uid)) = self.repaired(dst, message, &error, outcome).await? {
+                stored.push((message.copied(uid), size));
             } else {
                 outcome.problems.push(MessageProblem {
                     kind,
@@ -173,14 +189,14 @@ impl Appender<'_, '_> {
     }
 
     /// A message the destination refused as sent, repaired and appended once more; its size
-    /// when the destination took it (with a notice of what was changed).
+    /// and destination UID when the destination took it (with a notice of what was changed).
     async fn repaired(
         &self,
         dst: &mut ImapSession,
         message: &Ready<'_>,
         refusal: &crate::imap::ImapError,
         outcome: &mut FolderOutcome,
-    ) -> Result<Option<u64>, Halt> {
+    ) -> Result<Option<(u64, Option<u32>)>, Halt> {
         let Some((body, changes)) = repair(&message.body) else {
             return Ok(None);
         };
@@ -192,9 +208,10 @@ impl Appender<'_, '_> {
         let mut results = append_each(dst, self.caps, self.job.destination_folder, &again)
             .await
             .map_err(Halt::at(Stage::DestinationWrite))?;
-        if let Some(Err(_)) = results.pop() {
-            return Ok(None);
-        }
+        let uid = match results.pop() {
+            Some(Ok(uid)) => uid,
+            _ => return Ok(None),
+        };
         outcome.notices.push(MessageProblem {
             kind: ErrorKind::MessageRepaired,
             uid: message.meta.uid,
@@ -205,22 +222,22 @@ impl Appender<'_, '_> {
                 changes.join(", ")
             ),
         });
-        Ok(Some(body.len() as u64))
+        Ok(Some((body.len() as u64, uid)))
     }
 
     async fn commit(
         &self,
         folder: &mut FolderState,
         outcome: &mut FolderOutcome,
-        stored: &[(u32, u64)],
+        stored: &[(Copied, u64)],
     ) -> Result<(), Halt> {
-        let uids: Vec<u32> = stored.iter().map(|s| s.0).collect();
+        let copied: Vec<Copied> = stored.iter().map(|s| s.0.clone()).collect();
         let bytes: u64 = stored.iter().map(|s| s.1).sum();
         let counted = self.job.progress.mailbox_row().map(|row| (row, bytes));
-        state::commit_copied(self.job.db, folder, &uids, counted).await?;
-        outcome.copied += uids.len() as u64;
+        state::commit_copied(self.job.db, folder, &copied, counted).await?;
+        outcome.copied += copied.len() as u64;
         outcome.bytes += bytes;
-        self.job.progress.copied(uids.len() as u64, bytes);
+        self.job.progress.copied(copied.len() as u64, bytes);
         Ok(())
     }
 }

@@ -9,10 +9,12 @@ use super::all_mail::{keys_elsewhere, leave_out_elsewhere};
 use super::append_step::Appender;
 use super::classify::Stage;
 use super::dedup::{DedupKey, present_in_destination};
+use super::delta::{SourceNow, carry_changes};
 pub(crate) use super::folder_job::{FolderFailure, FolderJob, FolderOutcome};
 use super::halt::Halt;
 use super::mailbox::MessageProblem;
 use super::memory_budget::{MemoryBudget, Reservation};
+use super::message_map::Copied;
 use super::options::BatchOptions;
 use super::state::{self, FolderState};
 use super::transactions::plan_transactions;
@@ -78,7 +80,13 @@ async fn copy_into(
         && resumed.folder.uidnext == status.uidnext
         && resumed.folder.exists == status.exists
     {
-        outcome.unchanged = true;
+        if status.highest_modseq.is_some() && status.highest_modseq == resumed.folder.highest_modseq
+        {
+            outcome.unchanged = true;
+            return Ok(());
+        }
+        flags_only(job, (src, dst), &status, resumed.folder.id, outcome).await?;
+        state::record_modseq(job.db, &mut resumed.folder, status.highest_modseq).await?;
         return Ok(());
     }
     // An `\All` folder: what the other folders hold, then this folder again.
@@ -104,16 +112,16 @@ async fn copy_into(
     } else {
         MessageIds::Skip
     };
-    let (metas, holds) = fetch_meta(src, status.exists, META_WINDOW, ids)
-        .await
-        .map_err(Halt::at(Stage::SourceRead))?;
-    if (metas.len() as u64) < u64::from(holds) {
-        outcome.incomplete = Some(format!(
-            "the source listed {} of the {holds} messages the folder holds",
-            metas.len()
-        ));
-    }
+    let metas = source_metas(src, &status, ids, outcome).await?;
     heal(job, dst, &dst_status, &metas, &mut resumed, outcome).await?;
+    if !resumed.fresh {
+        let now = SourceNow {
+            metas: &metas,
+            complete: outcome.incomplete.is_none(),
+        };
+        let permanent = Some(dst_status.permanent_flags.as_slice());
+        carry_changes(job, resumed.folder.id, dst, now, permanent, outcome).await?;
+    }
     let appender = Appender {
         job,
         caps: AppendCapabilities::of(dst),
@@ -129,8 +137,49 @@ async fn copy_into(
     // not recorded as complete.
     if outcome.problems.is_empty() && outcome.incomplete.is_none() {
         state::finish_folder(job.db, &mut resumed.folder, status.uidnext, status.exists).await?;
+        state::record_modseq(job.db, &mut resumed.folder, status.highest_modseq).await?;
     }
     Ok(())
+}
+
+/// A folder with nothing new and nothing gone: only flags may have changed.
+async fn flags_only(
+    job: &FolderJob<'_>,
+    (src, dst): (&mut ImapSession, &mut ImapSession),
+    status: &FolderStatus,
+    folder_state_id: i64,
+    outcome: &mut FolderOutcome,
+) -> Result<(), Halt> {
+    let (metas, _) = fetch_meta(src, status.exists, META_WINDOW, MessageIds::Skip)
+        .await
+        .map_err(Halt::at(Stage::SourceRead))?;
+    let now = SourceNow {
+        metas: &metas,
+        complete: false,
+    };
+    carry_changes(job, folder_state_id, dst, now, None, outcome).await?;
+    outcome.unchanged = outcome.flags_updated == 0;
+    Ok(())
+}
+
+/// Every message's metadata; a source that lists fewer than it holds leaves the folder
+/// incomplete (never recorded as done, and nothing taken for expunged).
+async fn source_metas(
+    src: &mut ImapSession,
+    status: &FolderStatus,
+    ids: MessageIds,
+    outcome: &mut FolderOutcome,
+) -> Result<Vec<MessageMeta>, Halt> {
+    let (metas, holds) = fetch_meta(src, status.exists, META_WINDOW, ids)
+        .await
+        .map_err(Halt::at(Stage::SourceRead))?;
+    if (metas.len() as u64) < u64::from(holds) {
+        outcome.incomplete = Some(format!(
+            "the source listed {} of the {holds} messages the folder holds",
+            metas.len()
+        ));
+    }
+    Ok(metas)
 }
 
 /// The stored state of the folder, started afresh when the source's UIDVALIDITY changed.
@@ -205,7 +254,15 @@ async fn heal(
             .map(|m| u64::from(m.size))
             .sum();
         let counted = job.progress.mailbox_row().filter(|_| !*fresh);
-        state::commit_copied(job.db, folder, &present, counted.map(|row| (row, bytes))).await?;
+        let found: Vec<Copied> = present
+            .iter()
+            .map(|&uid| Copied {
+                uid,
+                destination_uid: None,
+                flags: None,
+            })
+            .collect();
+        state::commit_copied(job.db, folder, &found, counted.map(|row| (row, bytes))).await?;
         if !*fresh {
             job.progress.copied(present.len() as u64, bytes);
         }

@@ -28,6 +28,10 @@ pub struct FolderOutcome {
     pub filtered: u64,
     /// In an `\All` folder, left out because another copied folder holds them.
     pub elsewhere: u64,
+    /// Destination messages whose flags were brought in line with the source's changes.
+    pub flags_updated: u64,
+    /// Destination copies deleted because the source expunged the message.
+    pub deleted: u64,
     /// Why the folder is not complete although no message failed (the source listed fewer
     /// messages than it holds).
     pub incomplete: Option<String>,

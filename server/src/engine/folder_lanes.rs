@@ -192,6 +192,8 @@ impl Lanes<'_> {
             report.copied += outcome.copied;
             report.bytes += outcome.bytes;
             report.already_present += outcome.already_present;
+            report.flags_updated += outcome.flags_updated;
+            report.deleted += outcome.deleted;
             for problem in outcome.problems {
                 report.add_problem(shown, problem);
             }

@@ -49,6 +49,10 @@ pub struct MailboxReport {
     pub copied: u64,
     pub bytes: u64,
     pub already_present: u64,
+    /// Destination messages whose flags followed the source's changes.
+    pub flags_updated: u64,
+    /// Destination copies deleted because the source expunged them.
+    pub deleted: u64,
     pub unchanged_folders: u32,
     /// Message-level problems, each once however many attempts met it.
     pub problems: Vec<FolderProblem>,
@@ -97,6 +101,8 @@ impl MailboxReport {
         self.copied += part.copied;
         self.bytes += part.bytes;
         self.already_present += part.already_present;
+        self.flags_updated += part.flags_updated;
+        self.deleted += part.deleted;
         self.unchanged_folders += part.unchanged_folders;
         for p in part.problems {
             self.add_problem(&p.folder, p.problem);

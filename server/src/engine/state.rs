@@ -9,6 +9,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
+use super::message_map::{self, Copied};
 use crate::db::entity::{append_journal, folder_state, mailbox, sync_account};
 use crate::imap::fetch::MessageMeta;
 use crate::imap::uid_set::UidSet;
@@ -21,6 +22,8 @@ pub struct FolderState {
     pub copied: UidSet,
     pub uidnext: u32,
     pub exists: u32,
+    /// HIGHESTMODSEQ at the last complete pass: equal now, no flag changed either.
+    pub highest_modseq: Option<u64>,
 }
 
 /// The account row of a destination mailbox, created on first use.
@@ -102,6 +105,7 @@ pub async fn load_folder(
         copied,
         uidnext: model.uidnext as u32,
         exists: model.exists_count as u32,
+        highest_modseq: model.highest_modseq.map(|m| m as u64),
     }))
 }
 
@@ -120,13 +124,17 @@ pub async fn reset_folder(
         .await?;
     let model = match existing {
         Some(found) => {
+            let found_id = found.id;
             let mut active: folder_state::ActiveModel = found.into();
             active.uidvalidity = Set(uidvalidity.into());
             active.copied_uids = Set(String::new());
             active.uidnext = Set(0);
             active.exists_count = Set(0);
+            active.highest_modseq = Set(None);
             active.destination_folder = Set(destination_folder.to_string());
             active.updated_at = Set(Utc::now());
+            // The old UIDs name nothing now.
+            message_map::forget(db, found_id, None).await?;
             active.update(db).await?
         }
         None => {
@@ -151,6 +159,7 @@ pub async fn reset_folder(
         copied: UidSet::new(),
         uidnext: 0,
         exists: 0,
+        highest_modseq: None,
     })
 }
 
@@ -206,17 +215,19 @@ pub type CountedIn = Option<(i64, u64)>;
 pub async fn commit_copied(
     db: &DatabaseConnection,
     state: &mut FolderState,
-    uids: &[u32],
+    copied: &[Copied],
     counted: CountedIn,
 ) -> Result<(), DbErr> {
-    for &uid in uids {
-        state.copied.insert(uid);
+    for message in copied {
+        state.copied.insert(message.uid);
     }
     let copied_text = state.copied.to_string();
     let id = state.id;
-    let uid_values: Vec<i64> = uids.iter().map(|&u| i64::from(u)).collect();
+    let uid_values: Vec<i64> = copied.iter().map(|c| i64::from(c.uid)).collect();
+    let copied = copied.to_vec();
     db.transaction::<_, (), DbErr>(|txn| {
         Box::pin(async move {
+            message_map::record(txn, id, &copied).await?;
             folder_state::Entity::update_many()
                 .col_expr(folder_state::Column::CopiedUids, Expr::value(copied_text))
                 .col_expr(folder_state::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -252,6 +263,27 @@ pub async fn commit_copied(
     .map_err(|e| match e {
         sea_orm::TransactionError::Connection(e) | sea_orm::TransactionError::Transaction(e) => e,
     })
+}
+
+/// Remembers the folder's HIGHESTMODSEQ once every change up to it was carried.
+pub async fn record_modseq(
+    db: &DatabaseConnection,
+    state: &mut FolderState,
+    highest_modseq: Option<u64>,
+) -> Result<(), DbErr> {
+    if state.highest_modseq == highest_modseq {
+        return Ok(());
+    }
+    state.highest_modseq = highest_modseq;
+    folder_state::Entity::update_many()
+        .col_expr(
+            folder_state::Column::HighestModseq,
+            Expr::value(highest_modseq.map(|m| m as i64)),
+        )
+        .filter(folder_state::Column::Id.eq(state.id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Remembers the folder's UIDNEXT/EXISTS after a complete pass: unchanged next time = skipped.

@@ -3,7 +3,7 @@
 
 use super::error::ImapError;
 use super::reply::Reply;
-use super::session::{ImapSession, quote};
+use super::session::{ImapSession, expand_append_uid, quote};
 
 /// One message to append.
 #[derive(Debug)]
@@ -106,15 +106,16 @@ async fn await_continuation(session: &mut ImapSession, tag: &str) -> Result<(), 
     }
 }
 
-/// Appends `messages` to `folder` in one MULTIAPPEND command: all stored or none.
+/// Appends `messages` to `folder` in one MULTIAPPEND command: all stored or none. The
+/// destination UIDs in order, where the server says (UIDPLUS), else none.
 pub async fn multiappend(
     session: &mut ImapSession,
     caps: AppendCapabilities,
     folder: &str,
     messages: &[OutgoingMessage<'_>],
-) -> Result<(), ImapError> {
+) -> Result<Vec<u32>, ImapError> {
     if messages.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let mailbox = quote(folder)
         .ok_or_else(|| ImapError::Protocol(format!("folder name {folder:?} holds a line break")))?;
@@ -137,11 +138,17 @@ pub async fn multiappend(
     }
     session.write(b"\r\n", "APPEND").await?;
     let mut ignore = |_| Ok(());
-    session
-        .finish(&tag, "APPEND", &mut ignore)
-        .await
-        .map(|_| ())
+    let done = session.finish(&tag, "APPEND", &mut ignore).await?;
+    // A count that does not match is no answer (a server that numbers oddly).
+    Ok(if done.append_uid.len() == messages.len() {
+        done.append_uid
+    } else {
+        Vec::new()
+    })
 }
+
+/// One APPEND's answer: the message's destination UID where the server says.
+pub type Appended = Result<Option<u32>, ImapError>;
 
 /// Appends each message with its own APPEND command, pipelined when literals need no
 /// continuation (LITERAL+, or LITERAL- for small ones), else one after the other. The outer error
@@ -151,7 +158,7 @@ pub async fn append_each(
     caps: AppendCapabilities,
     folder: &str,
     messages: &[OutgoingMessage<'_>],
-) -> Result<Vec<Result<(), ImapError>>, ImapError> {
+) -> Result<Vec<Appended>, ImapError> {
     let single = AppendCapabilities {
         multiappend: false,
         ..caps
@@ -161,7 +168,7 @@ pub async fn append_each(
         for message in messages {
             match multiappend(session, single, folder, std::slice::from_ref(message)).await {
                 Err(e) if e.is_fatal_to_session() => return Err(e),
-                other => results.push(other),
+                other => results.push(other.map(|uids| uids.first().copied())),
             }
         }
         return Ok(results);
@@ -178,8 +185,7 @@ pub async fn append_each(
         tags.push(tag);
     }
     session.write(b"", "APPEND").await?;
-    let mut results: Vec<Option<Result<(), ImapError>>> =
-        (0..messages.len()).map(|_| None).collect();
+    let mut results: Vec<Option<Appended>> = (0..messages.len()).map(|_| None).collect();
     let mut pending = messages.len();
     while pending > 0 {
         if let Reply::Done {
@@ -187,12 +193,13 @@ pub async fn append_each(
             status,
             code,
             text,
-            ..
+            append_uid,
         } = session.read("APPEND").await?
             && let Some(i) = tags.iter().position(|t| *t == tag)
             && results[i].is_none()
         {
-            results[i] = Some(ImapSession::completion("APPEND", status, code, text).map(|_| ()));
+            let uid = expand_append_uid(append_uid).first().copied();
+            results[i] = Some(ImapSession::completion("APPEND", status, code, text).map(|_| uid));
             pending -= 1;
         }
     }

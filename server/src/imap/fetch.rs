@@ -13,6 +13,8 @@ pub struct FolderStatus {
     pub uidnext: u32,
     pub exists: u32,
     pub permanent_flags: Vec<String>,
+    /// HIGHESTMODSEQ where the server offers CONDSTORE (and the folder keeps mod-sequences).
+    pub highest_modseq: Option<u64>,
 }
 
 /// What the engine knows of a message before copying it.
@@ -44,10 +46,16 @@ pub async fn open_folder(
         ImapError::Protocol(format!("folder name {wire_name:?} holds a line break"))
     })?;
     let verb = if read_only { "EXAMINE" } else { "SELECT" };
+    // CONDSTORE: the answer carries HIGHESTMODSEQ, which says whether any flag changed.
+    let condstore = if session.has_capability("CONDSTORE") {
+        " (CONDSTORE)"
+    } else {
+        ""
+    };
     let (mut uidvalidity, mut uidnext) = (None, None);
     let mut status = FolderStatus::default();
     session
-        .run(&format!("{verb} {name}"), |reply| {
+        .run(&format!("{verb} {name}{condstore}"), |reply| {
             match reply {
                 Reply::Exists(n) => status.exists = n,
                 Reply::Untagged {
@@ -62,6 +70,10 @@ pub async fn open_folder(
                     code: Some(UntaggedCode::PermanentFlags(f)),
                     ..
                 } => status.permanent_flags = f,
+                Reply::Untagged {
+                    code: Some(UntaggedCode::HighestModSeq(m)),
+                    ..
+                } => status.highest_modseq = Some(m),
                 _ => {}
             }
             Ok(())

@@ -103,6 +103,7 @@ pub enum UntaggedCode {
     UidValidity(u32),
     UidNext(u32),
     PermanentFlags(Vec<String>),
+    HighestModSeq(u64),
     ReadOnly,
     Other(String),
 }
@@ -193,6 +194,7 @@ fn untagged(s: &Status, outcome: &async_imap::imap_proto::Outcome<'_>) -> Reply 
             UntaggedCode::PermanentFlags(f.iter().map(|x| x.to_string()).collect())
         }
         ResponseCode::ReadOnly => UntaggedCode::ReadOnly,
+        ResponseCode::HighestModSeq(m) => UntaggedCode::HighestModSeq(*m),
         other => UntaggedCode::Other(format!("{other:?}")),
     });
     Reply::Untagged {

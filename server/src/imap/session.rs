@@ -39,6 +39,22 @@ impl std::fmt::Debug for ImapSession {
 pub struct Completion {
     pub code: Option<ResponseCode>,
     pub text: String,
+    /// The UIDs an APPEND's message(s) got (APPENDUID, RFC 4315), in order; empty without.
+    pub append_uid: Vec<u32>,
+}
+
+/// The UIDs of an APPENDUID's set, at most as many as one command can have stored (a hostile
+/// `1:4294967295` costs nothing).
+pub fn expand_append_uid(append_uid: Option<(u32, Vec<(u32, u32)>)>) -> Vec<u32> {
+    const MOST: usize = 10_000;
+    let Some((_, ranges)) = append_uid else {
+        return Vec::new();
+    };
+    ranges
+        .into_iter()
+        .flat_map(|(a, b)| a.min(b)..=a.max(b))
+        .take(MOST)
+        .collect()
 }
 
 impl ImapSession {
@@ -183,7 +199,11 @@ impl ImapSession {
         text: String,
     ) -> Result<Completion, ImapError> {
         match status {
-            TaggedStatus::Ok => Ok(Completion { code, text }),
+            TaggedStatus::Ok => Ok(Completion {
+                code,
+                text,
+                append_uid: Vec::new(),
+            }),
             TaggedStatus::No => Err(ImapError::No {
                 command: command.to_string(),
                 code,
@@ -228,9 +248,11 @@ impl ImapSession {
                     status,
                     code,
                     text,
-                    ..
+                    append_uid,
                 } if t == tag => {
-                    return Self::completion(verb, status, code, text);
+                    let mut done = Self::completion(verb, status, code, text)?;
+                    done.append_uid = expand_append_uid(append_uid);
+                    return Ok(done);
                 }
                 // Only APPEND waits for a `+`, and reads it itself: here it is a server gone
                 // astray (an endless stream of them would keep every read within its deadline).

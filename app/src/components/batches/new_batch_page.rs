@@ -181,6 +181,10 @@ fn BatchOptionsFields() -> impl IntoView {
                 <input type="checkbox" name="sync_again"/>
                 " Copy what is new in mailboxes an earlier batch completed"
             </label>
+            <label class="checkbox">
+                <input type="checkbox" name="keep_deleted"/>
+                " Keep on the destination what users delete on the source during the migration"
+            </label>
         </div>
     </details>
     }

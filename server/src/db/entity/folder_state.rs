@@ -17,6 +17,8 @@ pub struct Model {
     pub uidnext: i64,
     pub exists_count: i64,
     pub updated_at: DateTimeUtc,
+    /// The source folder's HIGHESTMODSEQ at the last complete pass (CONDSTORE servers).
+    pub highest_modseq: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

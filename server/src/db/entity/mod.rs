@@ -7,6 +7,7 @@ pub mod batch;
 pub mod endpoint;
 pub mod folder_state;
 pub mod mailbox;
+pub mod message_map;
 pub mod migration_error;
 pub mod session;
 pub mod setting;

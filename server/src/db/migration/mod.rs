@@ -8,6 +8,7 @@ mod m0003_error_report_indexes;
 mod m0004_typed_columns;
 mod m0005_batch_origin;
 mod m0006_source_namespace;
+mod m0007_message_maps;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_typed_columns::Migration),
             Box::new(m0005_batch_origin::Migration),
             Box::new(m0006_source_namespace::Migration),
+            Box::new(m0007_message_maps::Migration),
         ]
     }
 }

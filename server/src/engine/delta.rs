@@ -1,0 +1,238 @@
+//! A later pass over a folder copied before: the flag and keyword changes made on the source
+//! since the last pass, and the messages expunged there, carried to the destination messages
+//! Mailferry put there (found by the destination UID it stored). A flag the user changed on the
+//! destination stays unless the source changed the same flag since: only differences of the
+//! source are sent.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::classify::Stage;
+use super::folder_job::{FolderJob, FolderOutcome};
+use super::halt::Halt;
+use super::message_map::{self, Copied, Mapped, flags_text};
+use crate::imap::ImapSession;
+use crate::imap::append::destination_flags;
+use crate::imap::fetch::{MessageMeta, open_folder};
+use crate::imap::uid_set::UidSet;
+
+/// The source's view of the folder now.
+pub(crate) struct SourceNow<'m> {
+    pub metas: &'m [MessageMeta],
+    /// Every message of the folder was listed: a UID missing from `metas` was expunged.
+    pub complete: bool,
+}
+
+/// Flags to add and to remove on a set of destination messages.
+type Change = (Vec<String>, Vec<String>);
+
+/// Carries the source's changes since the last pass. `dst_selected`: the destination folder is
+/// open read-write already (with its PERMANENTFLAGS), else it is opened when there is work.
+pub(crate) async fn carry_changes(
+    job: &FolderJob<'_>,
+    folder_state_id: i64,
+    dst: &mut ImapSession,
+    now: SourceNow<'_>,
+    dst_permanent_flags: Option<&[String]>,
+    outcome: &mut FolderOutcome,
+) -> Result<(), Halt> {
+    let mapped = message_map::load(job.db, folder_state_id).await?;
+    if mapped.is_empty() {
+        return Ok(());
+    }
+    let changed = changed_flags(now.metas, &mapped);
+    let gone = if now.complete && !job.options.keep_deleted {
+        expunged(now.metas, &mapped)
+    } else {
+        Vec::new()
+    };
+    if changed.is_empty() && gone.is_empty() {
+        return Ok(());
+    }
+    let opened;
+    let permanent = match dst_permanent_flags {
+        Some(flags) => flags,
+        None => {
+            opened = open_folder(dst, job.destination_folder, false)
+                .await
+                .map_err(Halt::at(Stage::DestinationWrite))?;
+            &opened.permanent_flags
+        }
+    };
+    let stores = group_changes(&changed, permanent);
+    for ((add, remove), uids) in &stores {
+        store(dst, uids, "+", add).await?;
+        store(dst, uids, "-", remove).await?;
+    }
+    let updated: Vec<Copied> = changed.iter().map(|(c, _)| c.clone()).collect();
+    message_map::record(job.db, folder_state_id, &updated).await?;
+    outcome.flags_updated += updated.len() as u64;
+    delete(dst, &gone).await?;
+    let gone_uids: Vec<u32> = gone.iter().map(|(uid, _)| *uid).collect();
+    message_map::forget(job.db, folder_state_id, Some(&gone_uids)).await?;
+    outcome.deleted += gone.len() as u64;
+    Ok(())
+}
+
+/// Messages whose source flags differ from those last carried (and whose destination copy is
+/// known): the new mapping, and the flags before (`None`: not known, set them all).
+fn changed_flags(
+    metas: &[MessageMeta],
+    mapped: &HashMap<u32, Mapped>,
+) -> Vec<(Copied, Option<String>)> {
+    metas
+        .iter()
+        .filter_map(|m| {
+            let known = mapped.get(&m.uid)?;
+            let destination_uid = known.destination_uid?;
+            let now = flags_text(&m.flags);
+            (known.flags.as_deref() != Some(now.as_str())).then(|| {
+                let copied = Copied {
+                    uid: m.uid,
+                    destination_uid: Some(destination_uid),
+                    flags: Some(now),
+                };
+                (copied, known.flags.clone())
+            })
+        })
+        .collect()
+}
+
+/// Mapped messages the source no longer lists, with their destination UID (only the copies
+/// Mailferry made are deleted).
+fn expunged(metas: &[MessageMeta], mapped: &HashMap<u32, Mapped>) -> Vec<(u32, Option<u32>)> {
+    let present: HashSet<u32> = metas.iter().map(|m| m.uid).collect();
+    let mut gone: Vec<(u32, Option<u32>)> = mapped
+        .iter()
+        .filter(|(uid, _)| !present.contains(uid))
+        .map(|(uid, m)| (*uid, m.destination_uid))
+        .collect();
+    gone.sort_unstable();
+    gone
+}
+
+fn split(flags: Option<&str>) -> Vec<String> {
+    flags
+        .unwrap_or("")
+        .split_whitespace()
+        .map(String::from)
+        .collect()
+}
+
+/// The changes grouped by what is added and removed, each with its destination UIDs: one STORE
+/// per group. Flags the destination folder does not take are left out.
+fn group_changes(
+    changed: &[(Copied, Option<String>)],
+    permanent: &[String],
+) -> BTreeMap<Change, UidSet> {
+    let mut groups: BTreeMap<Change, UidSet> = BTreeMap::new();
+    for (copied, before) in changed {
+        let now = split(copied.flags.as_deref());
+        let (now, _) = destination_flags(&now, permanent);
+        let (add, remove) = match before {
+            // Not known what the destination holds: the source's flags, all of them.
+            None => (now.clone(), Vec::new()),
+            Some(before) => {
+                let (before, _) = destination_flags(&split(Some(before)), permanent);
+                let add = now
+                    .iter()
+                    .filter(|f| !before.contains(f))
+                    .cloned()
+                    .collect();
+                let remove = before
+                    .iter()
+                    .filter(|f| !now.contains(f))
+                    .cloned()
+                    .collect();
+                (add, remove)
+            }
+        };
+        if let Some(uid) = copied.destination_uid {
+            groups.entry((add, remove)).or_default().insert(uid);
+        }
+    }
+    groups
+}
+
+async fn store(
+    dst: &mut ImapSession,
+    uids: &UidSet,
+    sign: &str,
+    flags: &[String],
+) -> Result<(), Halt> {
+    if flags.is_empty() || uids.is_empty() {
+        return Ok(());
+    }
+    let command = format!("UID STORE {uids} {sign}FLAGS.SILENT ({})", flags.join(" "));
+    dst.simple(&command)
+        .await
+        .map(|_| ())
+        .map_err(Halt::at(Stage::DestinationWrite))
+}
+
+/// Deletes the destination copies of expunged source messages: `\Deleted`, then UID EXPUNGE of
+/// exactly those (UIDPLUS); without UIDPLUS they stay marked, since a plain EXPUNGE would also
+/// remove what the user marked.
+async fn delete(dst: &mut ImapSession, gone: &[(u32, Option<u32>)]) -> Result<(), Halt> {
+    let uids: UidSet = gone.iter().filter_map(|(_, d)| *d).collect();
+    if uids.is_empty() {
+        return Ok(());
+    }
+    store(dst, &uids, "+", &["\\Deleted".to_string()]).await?;
+    if dst.has_capability("UIDPLUS") {
+        dst.simple(&format!("UID EXPUNGE {uids}"))
+            .await
+            .map_err(Halt::at(Stage::DestinationWrite))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(uid: u32, flags: &[&str]) -> MessageMeta {
+        MessageMeta {
+            uid,
+            size: 10,
+            flags: flags.iter().map(|f| f.to_string()).collect(),
+            internal_date: String::new(),
+            message_id: None,
+        }
+    }
+
+    fn mapped(destination: Option<u32>, flags: Option<&str>) -> Mapped {
+        Mapped {
+            destination_uid: destination,
+            flags: flags.map(String::from),
+        }
+    }
+
+    #[test]
+    fn only_source_differences_are_sent_grouped() {
+        let metas = [
+            meta(1, &["\\Seen"]),
+            meta(2, &["\\Seen", "$Work"]),
+            meta(3, &["\\Seen"]),
+            meta(4, &[]),
+        ];
+        let known = HashMap::from([
+            (1, mapped(Some(11), Some(""))),
+            (2, mapped(Some(12), Some("\\Flagged"))),
+            (3, mapped(Some(13), Some(""))),
+            (4, mapped(None, Some("\\Seen"))),
+            (5, mapped(Some(15), Some(""))),
+        ]);
+        let changed = changed_flags(&metas, &known);
+        assert_eq!(changed.len(), 3, "UID 4 has no known destination copy");
+        let all = vec!["\\*".to_string()];
+        let groups = group_changes(&changed, &all);
+        let seen: Change = (vec!["\\Seen".into()], vec![]);
+        assert_eq!(groups[&seen].to_string(), "11,13");
+        let work: Change = (
+            vec!["$Work".into(), "\\Seen".into()],
+            vec!["\\Flagged".into()],
+        );
+        assert_eq!(groups[&work].to_string(), "12");
+        assert_eq!(expunged(&metas, &known), vec![(5, Some(15))]);
+    }
+}

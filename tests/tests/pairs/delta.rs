@@ -1,0 +1,68 @@
+//! A later pass carries what changed on the source since the first: flags and keywords set and
+//! cleared, messages expunged (their destination copies deleted); a flag the user set on the
+//! destination meanwhile stays.
+
+use super::*;
+
+/// Runs `commands` in `folder` (the server's spelling of `A/B`) as the user.
+async fn on(server: &AnyServer, folder: &str, commands: &[&str]) {
+    let mut session = server.session_for(USER).await.unwrap();
+    let select = format!("SELECT \"{}\"", server.folder_name(folder));
+    for command in std::iter::once(select.as_str()).chain(commands.iter().copied()) {
+        session.command(command, |_, _| Ok(())).await.unwrap();
+    }
+}
+
+/// The flags of the destination's INBOX message with `uid`.
+async fn destination_flags(pair: &Pair, uid: u32) -> Vec<String> {
+    let mut dst = pair.destination.session_for(USER).await.unwrap();
+    let inbox = dst.fetch_all("INBOX").await.unwrap();
+    inbox[uid as usize - 1].flags.clone()
+}
+
+pub(super) async fn a_rerun_carries_flag_changes_and_deletions(
+    source: ServerKind,
+    destination: ServerKind,
+) {
+    let pair = Pair::start(source, destination).await;
+    let (_dir, db) = common::sqlite().await;
+    run_mailbox(&db, &pair.spec(), &NoProgress).await.unwrap();
+    // INBOX: 1–4 read and tagged, 2 (flagged, $Label1) loses both; Sent: two expunged.
+    on(
+        &pair.source,
+        "INBOX",
+        &[
+            "UID STORE 1:4 +FLAGS (\\Seen $Work)",
+            "UID STORE 2 -FLAGS (\\Flagged $Label1)",
+        ],
+    )
+    .await;
+    on(
+        &pair.source,
+        "Sent",
+        &["UID STORE 1,3 +FLAGS (\\Deleted)", "EXPUNGE"],
+    )
+    .await;
+    let delta = run_mailbox(&db, &pair.spec(), &NoProgress).await.unwrap();
+    assert_eq!(delta.copied, 0, "{delta:?}");
+    assert_eq!((delta.flags_updated, delta.deleted), (4, 2), "{delta:?}");
+    pair.assert_same().await;
+
+    // The user answers message 6 on the destination; the source reads it later: both stay.
+    on(
+        &pair.destination,
+        "INBOX",
+        &["UID STORE 6 +FLAGS (\\Answered)"],
+    )
+    .await;
+    on(&pair.source, "INBOX", &["UID STORE 6 +FLAGS (\\Seen)"]).await;
+    let again = run_mailbox(&db, &pair.spec(), &NoProgress).await.unwrap();
+    assert_eq!(again.flags_updated, 1, "{again:?}");
+    let flags = destination_flags(&pair, 6).await;
+    assert!(
+        flags.contains(&"\\Answered".to_string()) && flags.contains(&"\\Seen".to_string()),
+        "{flags:?}"
+    );
+    let quiet = run_mailbox(&db, &pair.spec(), &NoProgress).await.unwrap();
+    assert_eq!((quiet.flags_updated, quiet.deleted), (0, 0), "{quiet:?}");
+}
