@@ -111,6 +111,10 @@ error_kinds! {
         "Folder renamed on the destination",
         "A level of the folder's name holds the destination's hierarchy separator; it was copied under a name with a look-alike character instead, so that it stays one level.",
         "Nothing is missing. Rename the folder on the destination if the look-alike character bothers its user.";
+    FolderGoneFromSource = "folder_gone_from_source", Notice,
+        "Folder no longer on the source",
+        "A folder copied by an earlier pass is no longer on the source (deleted or renamed there; a renamed folder is copied again under its new name). Its copy on the destination was left as it is.",
+        "Nothing is lost. If the user deleted or renamed the folder on purpose, delete or rename its copy on the destination after the migration.";
     MessageRepaired = "message_repaired", Notice,
         "Message repaired to be accepted",
         "The destination refused the message as the source stores it (bare line feeds, NUL bytes, over-long lines, raw 8-bit header bytes or no final line end); it was repaired as the detail says and copied.",

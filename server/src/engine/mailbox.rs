@@ -74,7 +74,7 @@ pub struct FolderNote {
 impl FolderNote {
     /// The folder is missing on the destination or not complete there.
     pub fn is_missing(&self) -> bool {
-        self.kind != ErrorKind::FolderRenamed
+        self.kind.scope() != app::ErrorScope::Notice
     }
 }
 

@@ -15,7 +15,10 @@ use super::mailbox::{
 };
 use super::progress::ProgressSink;
 use super::state;
-use crate::imap::{ImapError, ImapSession, folders, namespace, provider};
+use std::collections::HashSet;
+
+use crate::imap::reply::ListEntry;
+use crate::imap::{ImapError, ImapSession, folders, namespace, provider, utf7};
 
 /// Runs the mailbox, reconnecting and starting over (from the committed state, so done folders
 /// are skipped at once) while the failure is retryable and the retry budget lasts.
@@ -131,7 +134,7 @@ async fn attempt_mailbox(
         folder: None,
         reached: false,
     })?;
-    let planned = survey(db, spec, account_id, (&mut src, &mut dst))
+    let (planned, gone) = survey(db, spec, account_id, (&mut src, &mut dst))
         .await
         .map_err(signed_in(None))?;
     report.folders_total = planned.len() as u32;
@@ -139,7 +142,7 @@ async fn attempt_mailbox(
     report.folders_done = 0;
     report.messages_total = 0;
     report.unchanged_folders = 0;
-    report.folder_problems.clear();
+    report.folder_problems = gone;
     for folder in planned.iter().filter(|f| f.renamed.is_some()) {
         report.folder_problems.push(FolderNote {
             folder: folder.shown.clone(),
@@ -163,17 +166,18 @@ async fn attempt_mailbox(
     Ok(())
 }
 
-/// Both folder trees and namespaces, the proof that admin sessions are the user's, and the
-/// plan of what goes where.
+/// Both folder trees and namespaces, the proof that admin sessions are the user's, the plan of
+/// what goes where, and the folders an earlier pass copied that the source no longer has.
 async fn survey(
     db: &DatabaseConnection,
     spec: &MailboxSpec,
     account_id: i64,
     (src, dst): (&mut ImapSession, &mut ImapSession),
-) -> Result<Vec<PlannedFolder>, Halt> {
+) -> Result<(Vec<PlannedFolder>, Vec<FolderNote>), Halt> {
     let source_folders = folders::list(src)
         .await
         .map_err(Halt::at(Stage::SourceRead))?;
+    let gone = gone_from_source(db, account_id, &source_folders).await?;
     let source_namespaces = namespace::namespaces(src, &source_folders)
         .await
         .map_err(Halt::at(Stage::SourceRead))?;
@@ -206,7 +210,31 @@ async fn survey(
         destination_namespaces: &destination_namespaces,
         source_skipped: provider::of_session(src).skipped_folders(),
     };
-    Ok(plan(sides, spec.user_root.clone(), &spec.options))
+    Ok((plan(sides, spec.user_root.clone(), &spec.options), gone))
+}
+
+/// Folders an earlier pass copied that the source no longer lists (deleted or renamed there):
+/// reported, and their destination copies left as they are.
+async fn gone_from_source(
+    db: &DatabaseConnection,
+    account_id: i64,
+    listed: &[ListEntry],
+) -> Result<Vec<FolderNote>, Halt> {
+    let listed: HashSet<&str> = listed.iter().map(|f| f.name.as_str()).collect();
+    let decoded = |name: &str| utf7::decode(name).unwrap_or_else(|_| name.to_string());
+    Ok(state::folders_of(db, account_id)
+        .await?
+        .into_iter()
+        .filter(|(source, _)| !listed.contains(source.as_str()))
+        .map(|(source, target)| FolderNote {
+            folder: decoded(&source),
+            kind: ErrorKind::FolderGoneFromSource,
+            detail: format!(
+                "no longer on the source; its copy on the destination, {}, was left as it is",
+                decoded(&target)
+            ),
+        })
+        .collect())
 }
 
 /// Creates the destination folders that are missing, in tree order on one session, so that

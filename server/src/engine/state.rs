@@ -85,6 +85,20 @@ pub async fn source_prefix_changed(
     }
 }
 
+/// The folders an earlier pass worked on: (source name, destination name), wire names.
+pub async fn folders_of(
+    db: &DatabaseConnection,
+    account_id: i64,
+) -> Result<Vec<(String, String)>, DbErr> {
+    Ok(folder_state::Entity::find()
+        .filter(folder_state::Column::AccountId.eq(account_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| (f.source_folder, f.destination_folder))
+        .collect())
+}
+
 pub async fn load_folder(
     db: &DatabaseConnection,
     account_id: i64,

@@ -66,3 +66,34 @@ pub(super) async fn a_rerun_carries_flag_changes_and_deletions(
     let quiet = run_mailbox(&db, &pair.spec(), &NoProgress).await.unwrap();
     assert_eq!((quiet.flags_updated, quiet.deleted), (0, 0), "{quiet:?}");
 }
+
+/// A folder renamed on the source after the first pass: copied again under its new name, the
+/// old name reported, its destination copy left as it is; the mailbox still ends well.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cyrus_to_dovecot_a_folder_gone_from_the_source_is_reported() {
+    let pair = Pair::start(ServerKind::Cyrus, ServerKind::Dovecot).await;
+    let (_dir, db) = common::sqlite().await;
+    run_mailbox(&db, &pair.spec(), &NoProgress).await.unwrap();
+    let mut src = pair.source.session_for(USER).await.unwrap();
+    src.command("RENAME \"INBOX.Caf&AOk-\" \"INBOX.Bistro\"", |_, _| Ok(()))
+        .await
+        .unwrap();
+    let rerun = run_mailbox(&db, &pair.spec(), &NoProgress).await.unwrap();
+    assert_eq!(
+        rerun.copied, 3,
+        "the renamed folder is copied anew: {rerun:?}"
+    );
+    let notes: Vec<(&str, ErrorKind)> = rerun
+        .folder_problems
+        .iter()
+        .map(|n| (n.folder.as_str(), n.kind))
+        .collect();
+    assert_eq!(notes, vec![("INBOX.Café", ErrorKind::FolderGoneFromSource)]);
+    let mut dst = pair.destination.session_for(USER).await.unwrap();
+    assert_eq!(
+        dst.fetch_all("Caf&AOk-").await.unwrap().len(),
+        3,
+        "left as it is"
+    );
+    assert_eq!(dst.fetch_all("Bistro").await.unwrap().len(), 3);
+}
