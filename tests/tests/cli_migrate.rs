@@ -181,6 +181,40 @@ async fn assert_same_inbox(source: &Dovecot, dst: &mut TestSession) {
     assert_eq!(flags(dst.fetch_all("INBOX").await.unwrap()), expected);
 }
 
+/// The sync-again batch's MigrationStatistics.csv says what the pass carried for jane: three
+/// messages' flags, one deletion, and when it last ended well.
+async fn assert_pass_statistics(dir: &Path) {
+    let db = common::database(format!("sqlite://{}/data/mailferry.db", dir.display())).await;
+    let jane = mailferry::db::entity::mailbox::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.email_address == "jane@example.test")
+        .max_by_key(|m| m.id)
+        .unwrap();
+    let csv = mailferry::report::export::write_statistics_csv(&db, jane.batch_id, Vec::new())
+        .await
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_slice());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let row: Vec<String> = reader
+        .records()
+        .next()
+        .unwrap()
+        .unwrap()
+        .iter()
+        .map(String::from)
+        .collect();
+    let column = |name: &str| row[header.iter().position(|h| h == name).unwrap()].clone();
+    assert_eq!(column("EmailAddress"), "jane@example.test");
+    assert_eq!(
+        (column("FlagsUpdated"), column("DeletionsApplied")),
+        ("3".into(), "1".into())
+    );
+    assert!(!column("LastSuccessfulSync").is_empty(), "{row:?}");
+}
+
 #[tokio::test]
 async fn a_csv_batch_reports_failures_by_row_and_exits_2() {
     let (source, mut destination) = servers().await;
@@ -224,6 +258,7 @@ async fn a_csv_batch_reports_failures_by_row_and_exits_2() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains(" 0 messages"), "nothing new to copy: {out}");
     assert_same_inbox(&source, &mut dst).await;
+    assert_pass_statistics(dir.path()).await;
 
     // Fixed rows in a new batch: bob's password corrected, carol's mailbox created.
     destination.add_user("carol@example.test", "x").unwrap();

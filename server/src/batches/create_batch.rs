@@ -40,6 +40,8 @@ impl QueuedMailbox {
             messages_copied: Set(0),
             messages_skipped: Set(0),
             bytes_copied: Set(0),
+            flags_updated: Set(0),
+            deletions_applied: Set(0),
             attempts: Set(0),
             updated_at: Set(now),
             ..Default::default()

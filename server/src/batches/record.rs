@@ -171,6 +171,8 @@ pub struct Totals {
     pub folders_done: u32,
     pub messages_total: u64,
     pub skipped: u64,
+    pub flags_updated: u64,
+    pub deleted: u64,
 }
 
 impl Totals {
@@ -180,6 +182,8 @@ impl Totals {
             folders_done: report.folders_done,
             messages_total: report.messages_total,
             skipped,
+            flags_updated: report.flags_updated,
+            deleted: report.deleted,
         }
     }
 }
@@ -192,7 +196,11 @@ pub async fn finish(
     failure: Option<(ErrorKind, String)>,
 ) -> Result<(), DbErr> {
     let (kind, message) = failure.unzip();
-    mailbox::Entity::update_many()
+    let mut update = mailbox::Entity::update_many();
+    if state == MailboxState::Synced {
+        update = update.col_expr(mailbox::Column::LastSyncedAt, Expr::value(Utc::now()));
+    }
+    update
         .col_expr(
             mailbox::Column::FoldersTotal,
             Expr::value(i32::try_from(totals.folders_total).unwrap_or(i32::MAX)),
@@ -208,6 +216,14 @@ pub async fn finish(
         .col_expr(
             mailbox::Column::MessagesSkipped,
             Expr::value(totals.skipped as i64),
+        )
+        .col_expr(
+            mailbox::Column::FlagsUpdated,
+            Expr::col(mailbox::Column::FlagsUpdated).add(totals.flags_updated as i64),
+        )
+        .col_expr(
+            mailbox::Column::DeletionsApplied,
+            Expr::col(mailbox::Column::DeletionsApplied).add(totals.deleted as i64),
         )
         .col_expr(mailbox::Column::ErrorKind, Expr::value(kind))
         .col_expr(mailbox::Column::ErrorMessage, Expr::value(message))

@@ -1,5 +1,6 @@
 //! `MigrationStatistics.csv`: Exchange's `EmailAddress,Status,ItemsMigrated,ItemsSkipped`, then
-//! Mailferry's own columns. Never a password.
+//! Mailferry's own columns (what later passes carried, the last successful sync, the last pass's
+//! duration). Never a password.
 
 use std::io::Write;
 
@@ -9,7 +10,7 @@ use app::model::batch::MailboxState;
 
 use crate::db::entity::mailbox;
 
-pub const HEADER: [&str; 11] = [
+pub const HEADER: [&str; 15] = [
     "EmailAddress",
     "Status",
     "ItemsMigrated",
@@ -21,6 +22,10 @@ pub const HEADER: [&str; 11] = [
     "ErrorMessage",
     "StartTime",
     "EndTime",
+    "FlagsUpdated",
+    "DeletionsApplied",
+    "LastSuccessfulSync",
+    "LastPassSeconds",
 ];
 
 pub struct StatisticsLine {
@@ -35,6 +40,9 @@ pub struct StatisticsLine {
     pub error_message: Option<String>,
     pub started_at: Option<chrono::DateTime<chrono::Utc>>,
     pub ended_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub flags_updated: i64,
+    pub deletions_applied: i64,
+    pub last_synced_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl From<mailbox::Model> for StatisticsLine {
@@ -51,6 +59,9 @@ impl From<mailbox::Model> for StatisticsLine {
             error_message: m.error_message,
             started_at: m.started_at,
             ended_at: m.ended_at,
+            flags_updated: m.flags_updated,
+            deletions_applied: m.deletions_applied,
+            last_synced_at: m.last_synced_at,
         }
     }
 }
@@ -84,6 +95,14 @@ impl<W: Write> StatisticsCsvWriter<W> {
             &escape_cell(line.error_message.as_deref().unwrap_or("")),
             &time(line.started_at),
             &time(line.ended_at),
+            &line.flags_updated.to_string(),
+            &line.deletions_applied.to_string(),
+            &time(line.last_synced_at),
+            &line
+                .started_at
+                .zip(line.ended_at)
+                .map(|(a, b)| (b - a).num_seconds().max(0).to_string())
+                .unwrap_or_default(),
         ])
     }
 

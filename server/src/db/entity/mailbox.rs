@@ -33,6 +33,12 @@ pub struct Model {
     pub lease_until: Option<DateTimeUtc>,
     pub attempts: i32,
     pub updated_at: DateTimeUtc,
+    /// Destination messages whose flags later passes brought in line with the source's.
+    pub flags_updated: i64,
+    /// Destination copies deleted because the source expunged them.
+    pub deletions_applied: i64,
+    /// When a pass last ended with the mailbox synced.
+    pub last_synced_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

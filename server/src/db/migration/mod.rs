@@ -9,6 +9,7 @@ mod m0004_typed_columns;
 mod m0005_batch_origin;
 mod m0006_source_namespace;
 mod m0007_message_maps;
+mod m0008_pass_statistics;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_batch_origin::Migration),
             Box::new(m0006_source_namespace::Migration),
             Box::new(m0007_message_maps::Migration),
+            Box::new(m0008_pass_statistics::Migration),
         ]
     }
 }
