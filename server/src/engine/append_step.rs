@@ -108,6 +108,12 @@ impl Appender<'_, '_> {
         ready
     }
 
+    /// A destination UID from APPENDUID, only where the server offers UIDPLUS (else it is found
+    /// by Message-ID, date and size when a later pass needs it).
+    fn uid(&self, appended: Option<u32>) -> Option<u32> {
+        appended.filter(|_| self.caps.uidplus)
+    }
+
     /// Appends one transaction and commits what the destination stored.
     pub(crate) async fn append(
         &self,
@@ -132,25 +138,12 @@ impl Appender<'_, '_> {
             })
             .collect();
         let halt = Halt::at(Stage::DestinationWrite);
-        if self.caps.multiappend {
-            match multiappend(dst, self.caps, self.job.destination_folder, &messages).await {
-                Ok(uids) => {
-                    let all: Vec<(Copied, u64)> = ready
-                        .iter()
-                        .enumerate()
-                        .map(|(i, r)| (r.copied(uids.get(i).copied()), r.body.len() as u64))
-                        .collect();
-                    return self.commit(folder, outcome, &all).await;
-                }
-                Err(error) if error.is_fatal_to_session() => return Err(halt(error)),
-                Err(error) if stops_folder(classify(Stage::DestinationWrite, &error)) => {
-                    // A refused MULTIAPPEND stored nothing.
-                    state::journal_clear(self.job.db, folder).await?;
-                    return Err(halt(error));
-                }
-                // One bad message fails the whole MULTIAPPEND: find it by appending one at a time.
-                Err(_) => {}
-            }
+        if self.caps.multiappend
+            && self
+                .all_at_once(dst, folder, outcome, &ready, &messages)
+                .await?
+        {
+            return Ok(());
         }
         let results = append_each(dst, self.caps, self.job.destination_folder, &messages)
             .await
@@ -160,7 +153,7 @@ impl Appender<'_, '_> {
         for (message, result) in ready.iter().zip(results) {
             let error = match result {
                 Ok(uid) => {
-                    stored.push((message.copied(uid), message.body.len() as u64));
+                    stored.push((message.copied(self.uid(uid)), message.body.len() as u64));
                     continue;
                 }
                 Err(error) => error,
@@ -169,7 +162,7 @@ impl Appender<'_, '_> {
             if stops_folder(kind) {
                 stop.get_or_insert(error);
             } else if let Some((size, uid)) = self.repaired(dst, message, &error, outcome).await? {
-                stored.push((message.copied(uid), size));
+                stored.push((message.copied(self.uid(uid)), size));
             } else {
                 outcome.problems.push(MessageProblem {
                     kind,
@@ -185,6 +178,43 @@ impl Appender<'_, '_> {
         match stop {
             Some(error) => Err(halt(error)),
             None => Ok(()),
+        }
+    }
+
+    /// One MULTIAPPEND of the whole transaction; `false` when one message failed it (then each is
+    /// appended on its own to find which).
+    async fn all_at_once(
+        &self,
+        dst: &mut ImapSession,
+        folder: &mut FolderState,
+        outcome: &mut FolderOutcome,
+        ready: &[Ready<'_>],
+        messages: &[OutgoingMessage<'_>],
+    ) -> Result<bool, Halt> {
+        let halt = Halt::at(Stage::DestinationWrite);
+        match multiappend(dst, self.caps, self.job.destination_folder, messages).await {
+            Ok(uids) => {
+                let all: Vec<(Copied, u64)> = ready
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        (
+                            r.copied(self.uid(uids.get(i).copied())),
+                            r.body.len() as u64,
+                        )
+                    })
+                    .collect();
+                self.commit(folder, outcome, &all).await?;
+                Ok(true)
+            }
+            Err(error) if error.is_fatal_to_session() => Err(halt(error)),
+            Err(error) if stops_folder(classify(Stage::DestinationWrite, &error)) => {
+                // A refused MULTIAPPEND stored nothing.
+                state::journal_clear(self.job.db, folder).await?;
+                Err(halt(error))
+            }
+            // One bad message fails the whole MULTIAPPEND: find it by appending one at a time.
+            Err(_) => Ok(false),
         }
     }
 

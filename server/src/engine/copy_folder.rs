@@ -120,7 +120,7 @@ async fn copy_into(
             complete: outcome.incomplete.is_none(),
         };
         let permanent = Some(dst_status.permanent_flags.as_slice());
-        carry_changes(job, resumed.folder.id, dst, now, permanent, outcome).await?;
+        carry_changes(job, resumed.folder.id, (src, dst), now, permanent, outcome).await?;
     }
     let appender = Appender {
         job,
@@ -157,7 +157,7 @@ async fn flags_only(
         metas: &metas,
         complete: false,
     };
-    carry_changes(job, folder_state_id, dst, now, None, outcome).await?;
+    carry_changes(job, folder_state_id, (src, dst), now, None, outcome).await?;
     outcome.unchanged = outcome.flags_updated == 0;
     Ok(())
 }

@@ -7,12 +7,15 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::classify::Stage;
+use super::dedup::DedupKey;
 use super::folder_job::{FolderJob, FolderOutcome};
 use super::halt::Halt;
 use super::message_map::{self, Copied, Mapped, flags_text};
 use crate::imap::ImapSession;
 use crate::imap::append::destination_flags;
-use crate::imap::fetch::{MessageMeta, open_folder};
+use crate::imap::fetch::{
+    META_WINDOW, MessageIds, MessageMeta, fetch_meta, fetch_meta_of, open_folder,
+};
 use crate::imap::uid_set::UidSet;
 
 /// The source's view of the folder now.
@@ -25,12 +28,13 @@ pub(crate) struct SourceNow<'m> {
 /// Flags to add and to remove on a set of destination messages.
 type Change = (Vec<String>, Vec<String>);
 
-/// Carries the source's changes since the last pass. `dst_selected`: the destination folder is
-/// open read-write already (with its PERMANENTFLAGS), else it is opened when there is work.
+/// Carries the source's changes since the last pass. `dst_permanent_flags`: the destination
+/// folder is open read-write already (with its PERMANENTFLAGS), else it is opened when there is
+/// work. The source folder is the one selected on `src`.
 pub(crate) async fn carry_changes(
     job: &FolderJob<'_>,
     folder_state_id: i64,
-    dst: &mut ImapSession,
+    (src, dst): (&mut ImapSession, &mut ImapSession),
     now: SourceNow<'_>,
     dst_permanent_flags: Option<&[String]>,
     outcome: &mut FolderOutcome,
@@ -39,7 +43,7 @@ pub(crate) async fn carry_changes(
     if mapped.is_empty() {
         return Ok(());
     }
-    let changed = changed_flags(now.metas, &mapped);
+    let mut changed = changed_flags(now.metas, &mapped);
     let gone = if now.complete && !job.options.keep_deleted {
         expunged(now.metas, &mapped)
     } else {
@@ -58,12 +62,14 @@ pub(crate) async fn carry_changes(
             &opened.permanent_flags
         }
     };
+    let folder = job.destination_folder;
+    find_destination_uids((src, dst), folder, &mut changed, &mapped).await?;
     let stores = group_changes(&changed, permanent);
     for ((add, remove), uids) in &stores {
         store(dst, uids, "+", add).await?;
         store(dst, uids, "-", remove).await?;
     }
-    let updated: Vec<Copied> = changed.iter().map(|(c, _)| c.clone()).collect();
+    let updated: Vec<Copied> = changed.into_iter().map(|(c, _)| c).collect();
     message_map::record(job.db, folder_state_id, &updated).await?;
     outcome.flags_updated += updated.len() as u64;
     delete(dst, &gone).await?;
@@ -73,8 +79,52 @@ pub(crate) async fn carry_changes(
     Ok(())
 }
 
-/// Messages whose source flags differ from those last carried (and whose destination copy is
-/// known): the new mapping, and the flags before (`None`: not known, set them all).
+/// The destination copies of changed messages whose destination UID is not known (the
+/// destination has no UIDPLUS, or the message was found there): found once by Message-ID +
+/// INTERNALDATE + size among the destination messages no other mapping names. What is not found
+/// is left for a later pass.
+async fn find_destination_uids(
+    (src, dst): (&mut ImapSession, &mut ImapSession),
+    destination_folder: &str,
+    changed: &mut Vec<(Copied, Option<String>)>,
+    mapped: &HashMap<u32, Mapped>,
+) -> Result<(), Halt> {
+    let unknown: UidSet = changed
+        .iter()
+        .filter(|(c, _)| c.destination_uid.is_none())
+        .map(|(c, _)| c.uid)
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let wanted = fetch_meta_of(src, &unknown)
+        .await
+        .map_err(Halt::at(Stage::SourceRead))?;
+    // Selected again for its message count now (it stays selected, read-write).
+    let opened = open_folder(dst, destination_folder, false)
+        .await
+        .map_err(Halt::at(Stage::DestinationWrite))?;
+    let (present, _) = fetch_meta(dst, opened.exists, META_WINDOW, MessageIds::Fetch)
+        .await
+        .map_err(Halt::at(Stage::DestinationWrite))?;
+    let taken: HashSet<u32> = mapped.values().filter_map(|m| m.destination_uid).collect();
+    let mut free: HashMap<DedupKey, Vec<u32>> = HashMap::new();
+    for meta in present.iter().filter(|m| !taken.contains(&m.uid)) {
+        free.entry(DedupKey::of(meta)).or_default().push(meta.uid);
+    }
+    let found: HashMap<u32, u32> = wanted
+        .iter()
+        .filter_map(|m| Some((m.uid, free.get_mut(&DedupKey::of(m))?.pop()?)))
+        .collect();
+    for (copied, _) in changed.iter_mut() {
+        copied.destination_uid = copied.destination_uid.or(found.get(&copied.uid).copied());
+    }
+    changed.retain(|(c, _)| c.destination_uid.is_some());
+    Ok(())
+}
+
+/// Messages whose source flags differ from those last carried: the new mapping, and the flags
+/// before (`None`: not known, set them all).
 fn changed_flags(
     metas: &[MessageMeta],
     mapped: &HashMap<u32, Mapped>,
@@ -83,12 +133,11 @@ fn changed_flags(
         .iter()
         .filter_map(|m| {
             let known = mapped.get(&m.uid)?;
-            let destination_uid = known.destination_uid?;
             let now = flags_text(&m.flags);
             (known.flags.as_deref() != Some(now.as_str())).then(|| {
                 let copied = Copied {
                     uid: m.uid,
-                    destination_uid: Some(destination_uid),
+                    destination_uid: known.destination_uid,
                     flags: Some(now),
                 };
                 (copied, known.flags.clone())
@@ -223,7 +272,11 @@ mod tests {
             (5, mapped(Some(15), Some(""))),
         ]);
         let changed = changed_flags(&metas, &known);
-        assert_eq!(changed.len(), 3, "UID 4 has no known destination copy");
+        assert_eq!(changed.len(), 4);
+        assert_eq!(
+            changed[3].0.destination_uid, None,
+            "UID 4's copy is looked up"
+        );
         let all = vec!["\\*".to_string()];
         let groups = group_changes(&changed, &all);
         let seen: Change = (vec!["\\Seen".into()], vec![]);

@@ -22,6 +22,8 @@ pub struct AppendCapabilities {
     pub literal_minus: bool,
     /// The largest message the destination takes (APPENDLIMIT, or its provider's known limit).
     pub max_message: Option<u64>,
+    /// UIDPLUS: the APPENDUID of an answer can be relied on.
+    pub uidplus: bool,
 }
 
 impl AppendCapabilities {
@@ -31,6 +33,7 @@ impl AppendCapabilities {
             literal_plus: session.has_capability("LITERAL+"),
             literal_minus: session.has_capability("LITERAL-"),
             max_message: super::provider::append_limit(session),
+            uidplus: session.has_capability("UIDPLUS"),
         }
     }
 

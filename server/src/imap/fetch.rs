@@ -188,6 +188,37 @@ pub async fn fetch_meta(
     Ok((out, holds))
 }
 
+/// Metadata with Message-IDs of the messages in `uids` of the selected folder.
+pub async fn fetch_meta_of(
+    session: &mut ImapSession,
+    uids: &UidSet,
+) -> Result<Vec<MessageMeta>, ImapError> {
+    let mut out = Vec::new();
+    for chunk in uids.to_command_chunks(900) {
+        let items = "UID RFC822.SIZE FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]";
+        session
+            .run(&format!("UID FETCH {chunk} ({items})"), |reply| {
+                if let Reply::Fetch(f) = reply
+                    && let (Some(uid), Some(size), Some(date)) = (f.uid, f.size, f.internal_date)
+                    && uids.contains(uid)
+                {
+                    out.push(MessageMeta {
+                        uid,
+                        size,
+                        flags: f.flags.unwrap_or_default(),
+                        internal_date: date,
+                        message_id: f.header_fields.as_deref().and_then(parse_message_id),
+                    });
+                }
+                Ok(())
+            })
+            .await?;
+    }
+    out.sort_by_key(|m| m.uid);
+    out.dedup_by_key(|m| m.uid);
+    Ok(out)
+}
+
 /// The full bytes of the messages in `uids` (one command; keep sets small).
 pub async fn fetch_bodies(
     session: &mut ImapSession,

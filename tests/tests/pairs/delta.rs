@@ -97,3 +97,43 @@ async fn cyrus_to_dovecot_a_folder_gone_from_the_source_is_reported() {
     );
     assert_eq!(dst.fetch_all("Bistro").await.unwrap().len(), 3);
 }
+
+/// A destination without UIDPLUS numbers no APPEND: the copies whose source flags changed are
+/// found by Message-ID, date and size, once, and get the changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_destination_without_uidplus_gets_flag_changes_too() {
+    let mut source = AnyServer::start(ServerKind::Dovecot, "source", false).unwrap();
+    let capability =
+        "IMAP4rev1 SASL-IR ID ENABLE IDLE SPECIAL-USE LIST-EXTENDED LITERAL+ NAMESPACE";
+    let mut destination = AnyServer::Dovecot(
+        mailferry_tests::Dovecot::start(mailferry_tests::DovecotOptions {
+            name: "destination",
+            imap_capability: Some(capability),
+            ..Default::default()
+        })
+        .unwrap(),
+    );
+    source.add_user(USER, PASSWORD).unwrap();
+    destination.add_user(USER, "dest-pw").unwrap();
+    seed_mailbox(&source, USER, &corpus()).await.unwrap();
+    let pair = Pair {
+        source,
+        destination,
+    };
+    let (_dir, db) = common::sqlite().await;
+    run_mailbox(&db, &pair.spec(), &NoProgress).await.unwrap();
+    on(
+        &pair.source,
+        "INBOX",
+        &[
+            "UID STORE 1:4 +FLAGS (\\Seen $Work)",
+            "UID STORE 2 -FLAGS (\\Flagged $Label1)",
+        ],
+    )
+    .await;
+    let delta = run_mailbox(&db, &pair.spec(), &NoProgress).await.unwrap();
+    assert_eq!(delta.flags_updated, 4, "{delta:?}");
+    pair.assert_same().await;
+    let quiet = run_mailbox(&db, &pair.spec(), &NoProgress).await.unwrap();
+    assert_eq!(quiet.flags_updated, 0, "found once: {quiet:?}");
+}
