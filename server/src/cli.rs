@@ -148,6 +148,9 @@ pub enum ReportKind {
         /// Part of the EmailAddress.
         #[arg(long)]
         mailbox: Option<String>,
+        /// Also the errors a later pass overcame (by default only current ones).
+        #[arg(long)]
+        resolved_too: bool,
         #[arg(long)]
         out: Option<PathBuf>,
     },

@@ -1,19 +1,23 @@
 //! Network faults and a full destination at batch level (the engine's own fault tests look at
 //! one mailbox): the batch goes on through cut connections, a slow link and a destination
 //! restart; the retry budget ends in the right error kind; a full destination stops one
-//! mailbox while the others finish, and resume completes it without a duplicate.
+//! mailbox while the others finish, and resume completes it without a duplicate (its error then
+//! resolved, not deleted).
 
 mod common;
 
 use std::time::{Duration, Instant};
 
 use app::ErrorKind;
+use app::ids::BatchId;
 use app::model::batch::MailboxState;
+use app::model::report::ErrorFilter;
 use mailferry::batches::actions;
 use mailferry::batches::run_batch::{MailboxFinished, RunSettings, run_batch};
 use mailferry::db::entity::mailbox;
 use mailferry::endpoints::EndpointRole;
 use mailferry::engine::retry::RetryPolicy;
+use mailferry::report::error_query;
 use mailferry::secrets::Cipher;
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
 use mailferry_tests::{Dovecot, DovecotOptions, Fault, FaultProxy};
@@ -213,4 +217,26 @@ async fn a_full_destination_stops_one_mailbox_and_the_others_go_on() {
     for user in USERS {
         common::assert_same_messages(&bed.source, &bed.destination, user, &["INBOX"]).await;
     }
+    assert_overcome_error_is_resolved(&bed).await;
+}
+
+/// The full destination's error, overcome by the resumed pass: gone from the current report,
+/// kept (with when it was resolved) behind the "resolved too" filter.
+async fn assert_overcome_error_is_resolved(bed: &Bed) {
+    let filter = |resolved_too| ErrorFilter {
+        batch: Some(BatchId(bed.id)),
+        resolved_too,
+        per_page: 50,
+        ..ErrorFilter::default()
+    };
+    let current = error_query::query(&bed.db, &filter(false)).await.unwrap();
+    assert_eq!(current.total, 0, "{:?}", current.rows);
+    let all = error_query::query(&bed.db, &filter(true)).await.unwrap();
+    assert_eq!(all.total, 1, "{:?}", all.rows);
+    let row = &all.rows[0];
+    assert_eq!(
+        (row.kind, row.email_address.as_str()),
+        (ErrorKind::DestinationMailboxFull, USERS[1])
+    );
+    assert!(row.resolved_at.is_some_and(|at| at >= row.time), "{row:?}");
 }

@@ -24,6 +24,8 @@ pub struct ErrorFilter {
     pub mailbox: Option<String>,
     pub since: Option<chrono::DateTime<chrono::Utc>>,
     pub until: Option<chrono::DateTime<chrono::Utc>>,
+    /// Also the errors a later pass overcame (by default only current ones).
+    pub resolved_too: bool,
     pub sort: ErrorSort,
     /// 0-based.
     pub page: u32,
@@ -44,6 +46,8 @@ pub struct ErrorRow {
     pub subject: Option<String>,
     pub size: Option<u64>,
     pub time: chrono::DateTime<chrono::Utc>,
+    /// When a later pass overcame it.
+    pub resolved_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

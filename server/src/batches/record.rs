@@ -73,9 +73,11 @@ pub async fn problems(
     {
         return Ok(());
     }
+    // A problem resolved earlier and met again is current again: a new row.
     let known: HashSet<(ErrorKind, Option<String>, Option<i64>)> = migration_error::Entity::find()
         .filter(migration_error::Column::MailboxId.eq(mailbox.id))
         .filter(migration_error::Column::Scope.ne(ErrorScope::Mailbox))
+        .filter(migration_error::Column::ResolvedAt.is_null())
         .all(db)
         .await?
         .into_iter()
@@ -112,6 +114,53 @@ pub async fn problems(
         if !known.contains(&key) {
             error(db, record).await?;
         }
+    }
+    Ok(())
+}
+
+/// After a pass that went through every folder and ended with the mailbox synced: the errors of
+/// earlier passes that this one did not meet again are resolved (kept, with the time).
+pub async fn resolve_overcome(
+    db: &DatabaseConnection,
+    mailbox_id: i64,
+    report: &MailboxReport,
+) -> Result<(), DbErr> {
+    let current: HashSet<(ErrorKind, Option<String>, Option<i64>)> = report
+        .problems
+        .iter()
+        .chain(&report.notices)
+        .map(|p| {
+            (
+                p.problem.kind,
+                Some(p.folder.clone()),
+                Some(i64::from(p.problem.uid)),
+            )
+        })
+        .chain(
+            report
+                .folder_problems
+                .iter()
+                .map(|n| (n.kind, Some(n.folder.clone()), None)),
+        )
+        .collect();
+    let open = migration_error::Entity::find()
+        .filter(migration_error::Column::MailboxId.eq(mailbox_id))
+        .filter(migration_error::Column::ResolvedAt.is_null())
+        .all(db)
+        .await?;
+    let overcome: Vec<i64> = open
+        .into_iter()
+        .filter(|e| {
+            e.scope == ErrorScope::Mailbox || !current.contains(&(e.kind, e.folder.clone(), e.uid))
+        })
+        .map(|e| e.id)
+        .collect();
+    for chunk in overcome.chunks(500) {
+        migration_error::Entity::update_many()
+            .col_expr(migration_error::Column::ResolvedAt, Expr::value(Utc::now()))
+            .filter(migration_error::Column::Id.is_in(chunk.to_vec()))
+            .exec(db)
+            .await?;
     }
     Ok(())
 }

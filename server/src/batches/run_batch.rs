@@ -215,6 +215,7 @@ async fn outcome(
     let message_errors = migration_error::Entity::find()
         .filter(migration_error::Column::BatchId.eq(id))
         .filter(migration_error::Column::Scope.eq(ErrorScope::Message))
+        .filter(migration_error::Column::ResolvedAt.is_null())
         .count(db)
         .await?;
     // Stopped when this run saw the stop, or the admin's stop arrived after its last look

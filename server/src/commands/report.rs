@@ -36,6 +36,7 @@ pub async fn run(report: ReportKind, config: Config) -> Result<u8, ReportCommand
             batch,
             kinds,
             mailbox,
+            resolved_too,
             out,
         } => {
             let kinds = kinds
@@ -57,6 +58,7 @@ pub async fn run(report: ReportKind, config: Config) -> Result<u8, ReportCommand
                 batch: batch.map(BatchId),
                 kinds,
                 mailbox,
+                resolved_too,
                 ..ErrorFilter::default()
             };
             let mut out = export::write_errors_csv(&runtime.db, &filter, output(out)?).await?;

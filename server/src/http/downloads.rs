@@ -25,6 +25,8 @@ pub struct DownloadQuery {
     kind: Option<String>,
     /// Part of the EmailAddress.
     mailbox: Option<String>,
+    /// `1`: the errors a later pass overcame too.
+    resolved: Option<String>,
 }
 
 impl DownloadQuery {
@@ -39,6 +41,7 @@ impl DownloadQuery {
                 .filter_map(ErrorKind::parse)
                 .collect(),
             mailbox: self.mailbox.clone().filter(|m| !m.trim().is_empty()),
+            resolved_too: self.resolved.as_deref() == Some("1"),
             ..ErrorFilter::default()
         }
     }

@@ -37,8 +37,10 @@ pub async fn body_text(db: &DatabaseConnection, batch: &batch::Model) -> Result<
         .filter(mailbox::Column::BatchId.eq(batch.id))
         .all(db)
         .await?;
+    // Current errors only: what a later pass overcame is in the report behind its filter.
     let errors = migration_error::Entity::find()
         .filter(migration_error::Column::BatchId.eq(batch.id))
+        .filter(migration_error::Column::ResolvedAt.is_null())
         .all(db)
         .await?;
     let mut states: BTreeMap<&str, usize> = BTreeMap::new();

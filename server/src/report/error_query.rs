@@ -62,6 +62,9 @@ pub fn condition(filter: &ErrorFilter, with_kinds: bool) -> Condition {
     if let Some(until) = filter.until {
         condition = condition.add(Column::CreatedAt.lt(until));
     }
+    if !filter.resolved_too {
+        condition = condition.add(Column::ResolvedAt.is_null());
+    }
     condition
 }
 
@@ -79,6 +82,7 @@ pub fn to_row(model: migration_error::Model) -> ErrorRow {
         subject: model.subject,
         size: model.size.map(|s| s.max(0) as u64),
         time: model.created_at,
+        resolved_at: model.resolved_at,
     }
 }
 

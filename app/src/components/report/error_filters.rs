@@ -65,6 +65,10 @@ pub fn KindChips(query: ReportQuery, counts: Vec<(ErrorKind, u64)>) -> impl Into
             <a href=all.href("/errors") class="chip" aria-current=query.kinds.is_empty().then_some("true")>
                 "All kinds"
             </a>
+            <a href=query.with_resolved(!query.resolved).href("/errors") class="chip"
+                aria-current=query.resolved.then_some("true") data-testid="resolved-chip">
+                {if query.resolved { "✓ Resolved too" } else { "Resolved too" }}
+            </a>
             {counts
                 .into_iter()
                 .map(|(kind, count)| {

@@ -39,7 +39,14 @@ pub fn ErrorTable(rows: Vec<ErrorRow>) -> impl IntoView {
                         let email = row.email_address.clone();
                         view! {
                             <tr data-testid="error-row" data-kind=row.kind.as_str() data-email=email>
-                                <td class="nowrap">{row.time.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
+                                <td class="nowrap">
+                                    {row.time.format("%Y-%m-%d %H:%M:%S").to_string()}
+                                    {row.resolved_at.map(|at| view! {
+                                        <span class="muted small block" data-testid="resolved-at">
+                                            {format!("resolved {}", at.format("%Y-%m-%d %H:%M:%S"))}
+                                        </span>
+                                    })}
+                                </td>
                                 <td>
                                     {row.email_address}
                                     <span class="muted small block">

@@ -1,4 +1,5 @@
-//! The report's filter as URL query parameters (`batch`, `kind`, `q`, `sort`, `page`) and back.
+//! The report's filter as URL query parameters (`batch`, `kind`, `q`, `resolved`, `sort`,
+//! `page`) and back.
 
 use crate::ErrorKind;
 use crate::ids::BatchId;
@@ -11,6 +12,8 @@ pub struct ReportQuery {
     pub batch: Option<BatchId>,
     pub kinds: Vec<ErrorKind>,
     pub search: String,
+    /// Also the errors a later pass overcame.
+    pub resolved: bool,
     pub sort: ErrorSort,
     pub page: u32,
 }
@@ -35,6 +38,7 @@ impl ReportQuery {
                 .filter_map(ErrorKind::parse)
                 .collect(),
             search: get("q").unwrap_or_default().trim().to_string(),
+            resolved: get("resolved").as_deref() == Some("1"),
             sort: match get("sort").as_deref() {
                 Some("oldest") => ErrorSort::OldestFirst,
                 Some("mailbox") => ErrorSort::ByMailbox,
@@ -49,6 +53,7 @@ impl ReportQuery {
             batch: self.batch,
             kinds: self.kinds.clone(),
             mailbox: (!self.search.is_empty()).then(|| self.search.clone()),
+            resolved_too: self.resolved,
             sort: self.sort,
             page: self.page,
             per_page: PER_PAGE,
@@ -88,7 +93,19 @@ impl ReportQuery {
         if !self.search.is_empty() {
             parts.push(format!("{search_key}={}", encode(&self.search)));
         }
+        if self.resolved {
+            parts.push("resolved=1".into());
+        }
         parts
+    }
+
+    /// The same filter with the resolved errors shown or hidden, back on the first page.
+    pub fn with_resolved(&self, resolved: bool) -> ReportQuery {
+        ReportQuery {
+            resolved,
+            page: 0,
+            ..self.clone()
+        }
     }
 
     /// The same filter with `kind` switched on or off, back on the first page.
@@ -139,17 +156,19 @@ mod tests {
             batch: Some(BatchId(3)),
             kinds: vec![ErrorKind::SourceSignInFailed],
             search: "a b@x".into(),
+            resolved: true,
             sort: ErrorSort::ByMailbox,
             page: 2,
         };
         assert_eq!(
             query.to_query(),
-            "batch=3&kind=source_sign_in_failed&q=a%20b%40x&sort=mailbox&page=2"
+            "batch=3&kind=source_sign_in_failed&q=a%20b%40x&resolved=1&sort=mailbox&page=2"
         );
         let params = [
             ("batch", "3"),
             ("kind", "source_sign_in_failed,bogus"),
             ("q", "a b@x"),
+            ("resolved", "1"),
             ("sort", "mailbox"),
             ("page", "2"),
         ];
@@ -162,7 +181,7 @@ mod tests {
         assert_eq!(parsed, query);
         assert_eq!(
             parsed.download_href(),
-            "/downloads/MigrationErrors.csv?batch=3&kind=source_sign_in_failed&mailbox=a%20b%40x"
+            "/downloads/MigrationErrors.csv?batch=3&kind=source_sign_in_failed&mailbox=a%20b%40x&resolved=1"
         );
         let toggled = parsed.toggled(ErrorKind::SourceSignInFailed);
         assert!(toggled.kinds.is_empty());

@@ -21,6 +21,8 @@ pub struct Model {
     pub subject: Option<String>,
     pub size: Option<i64>,
     pub created_at: DateTimeUtc,
+    /// When a later pass of the mailbox overcame it (`None`: current).
+    pub resolved_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,7 @@ mod m0005_batch_origin;
 mod m0006_source_namespace;
 mod m0007_message_maps;
 mod m0008_pass_statistics;
+mod m0009_resolved_errors;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_source_namespace::Migration),
             Box::new(m0007_message_maps::Migration),
             Box::new(m0008_pass_statistics::Migration),
+            Box::new(m0009_resolved_errors::Migration),
         ]
     }
 }
