@@ -21,8 +21,8 @@ use super::transactions::plan_transactions;
 use crate::imap::ImapSession;
 use crate::imap::append::AppendCapabilities;
 use crate::imap::fetch::{
-    FetchedBody, FolderStatus, META_WINDOW, MessageIds, MessageMeta, fetch_bodies, fetch_meta,
-    open_folder,
+    FetchedBody, FolderStatus, META_WINDOW, MessageIds, MessageMeta, fetch_bodies,
+    fetch_changed_since, fetch_meta, open_folder,
 };
 use crate::imap::uid_set::UidSet;
 
@@ -80,14 +80,7 @@ async fn copy_into(
         && resumed.folder.uidnext == status.uidnext
         && resumed.folder.exists == status.exists
     {
-        if status.highest_modseq.is_some() && status.highest_modseq == resumed.folder.highest_modseq
-        {
-            outcome.unchanged = true;
-            return Ok(());
-        }
-        flags_only(job, (src, dst), &status, resumed.folder.id, outcome).await?;
-        state::record_modseq(job.db, &mut resumed.folder, status.highest_modseq).await?;
-        return Ok(());
+        return flags_only(job, (src, dst), &status, &mut resumed.folder, outcome).await;
     }
     // An `\All` folder: what the other folders hold, then this folder again.
     let elsewhere = if job.elsewhere.is_empty() {
@@ -142,23 +135,36 @@ async fn copy_into(
     Ok(())
 }
 
-/// A folder with nothing new and nothing gone: only flags may have changed.
+/// A folder with nothing new and nothing gone: only flags may have changed. An unchanged
+/// HIGHESTMODSEQ (CONDSTORE) says none did; a moved one, which messages to read (CHANGEDSINCE).
 async fn flags_only(
     job: &FolderJob<'_>,
     (src, dst): (&mut ImapSession, &mut ImapSession),
     status: &FolderStatus,
-    folder_state_id: i64,
+    folder: &mut FolderState,
     outcome: &mut FolderOutcome,
 ) -> Result<(), Halt> {
-    let (metas, _) = fetch_meta(src, status.exists, META_WINDOW, MessageIds::Skip)
-        .await
-        .map_err(Halt::at(Stage::SourceRead))?;
+    if status.highest_modseq.is_some() && status.highest_modseq == folder.highest_modseq {
+        outcome.unchanged = true;
+        return Ok(());
+    }
+    let since = folder
+        .highest_modseq
+        .filter(|_| status.highest_modseq.is_some());
+    let metas = match since.filter(|_| status.exists > 0) {
+        Some(modseq) => fetch_changed_since(src, modseq).await,
+        None => fetch_meta(src, status.exists, META_WINDOW, MessageIds::Skip)
+            .await
+            .map(|(metas, _)| metas),
+    }
+    .map_err(Halt::at(Stage::SourceRead))?;
     let now = SourceNow {
         metas: &metas,
         complete: false,
     };
-    carry_changes(job, folder_state_id, (src, dst), now, None, outcome).await?;
+    carry_changes(job, folder.id, (src, dst), now, None, outcome).await?;
     outcome.unchanged = outcome.flags_updated == 0;
+    state::record_modseq(job.db, folder, status.highest_modseq).await?;
     Ok(())
 }
 

@@ -188,6 +188,36 @@ pub async fn fetch_meta(
     Ok((out, holds))
 }
 
+/// Metadata of the messages of the selected folder whose flags changed after `modseq`
+/// (CONDSTORE's CHANGEDSINCE): a pass over a big folder with a few changes reads those few.
+pub async fn fetch_changed_since(
+    session: &mut ImapSession,
+    modseq: u64,
+) -> Result<Vec<MessageMeta>, ImapError> {
+    let mut out = Vec::new();
+    let command =
+        format!("UID FETCH 1:* (UID RFC822.SIZE FLAGS INTERNALDATE) (CHANGEDSINCE {modseq})");
+    session
+        .run(&command, |reply| {
+            if let Reply::Fetch(f) = reply
+                && let (Some(uid), Some(size), Some(date)) = (f.uid, f.size, f.internal_date)
+            {
+                out.push(MessageMeta {
+                    uid,
+                    size,
+                    flags: f.flags.unwrap_or_default(),
+                    internal_date: date,
+                    message_id: None,
+                });
+            }
+            Ok(())
+        })
+        .await?;
+    out.sort_by_key(|m| m.uid);
+    out.dedup_by_key(|m| m.uid);
+    Ok(out)
+}
+
 /// Metadata with Message-IDs of the messages in `uids` of the selected folder.
 pub async fn fetch_meta_of(
     session: &mut ImapSession,
