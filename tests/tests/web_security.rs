@@ -136,3 +136,58 @@ fn downloads_need_a_session_and_sign_in_never_keeps_a_brought_token() {
     assert_eq!(status(&answer), 200, "{answer}");
     assert!(answer.contains("RowIndex,EmailAddress,ErrorMessage"));
 }
+
+/// Sends `head` announcing `length` body bytes but sends only `sent` of them, and reads the
+/// answer: a refusal must come without waiting for (or reading) the rest.
+fn announce(server: &MailferryServer, head: &str, length: usize, sent: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let request = format!(
+        "{head}\r\nHost: 127.0.0.1:{}\r\nContent-Length: {length}\r\n\r\n",
+        server.port
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let _ = stream.write_all(sent);
+    let mut answer = vec![0u8; 4096];
+    let n = stream.read(&mut answer).unwrap_or(0);
+    String::from_utf8_lossy(&answer[..n]).into_owned()
+}
+
+/// A stranger's oversized bodies are refused with 413 before they are read: 70 KiB to a server
+/// function, 11 MiB to the upload (announced, never sent); a 70 KiB body sent in chunks without
+/// a length fails too; the server goes on answering.
+#[test]
+fn oversized_bodies_are_refused_before_they_are_read() {
+    let server = MailferryServer::start(&[]).expect("server starts");
+    let form = "POST /api/auth/sign_in HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded";
+    let answer = announce(&server, form, 70 * 1024, b"username=");
+    assert_eq!(status(&answer), 413, "{answer}");
+    let upload = format!(
+        "POST /api/batches/upload HTTP/1.1\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}"
+    );
+    let answer = announce(&server, &upload, 11 * 1024 * 1024, b"--");
+    assert_eq!(status(&answer), 413, "{answer}");
+
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    let head = format!(
+        "{form}\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let chunk = format!("{:x}\r\n{}\r\n", 8 * 1024, "a".repeat(8 * 1024));
+    for _ in 0..9 {
+        if stream.write_all(chunk.as_bytes()).is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n");
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(status(&answer) >= 400, "a chunked 72 KiB body:\n{answer}");
+
+    let healthz = server.http("GET /healthz HTTP/1.1", b"").unwrap();
+    assert_eq!(status(&healthz), 200, "{healthz}");
+}

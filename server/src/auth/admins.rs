@@ -57,18 +57,27 @@ pub async fn create_first(
     Ok(model)
 }
 
-/// The admin with these credentials, or `None`; takes the same time either way.
+/// The longest user name and password a sign-in may bring.
+pub const MAX_USERNAME_BYTES: usize = 128;
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// The admin with these credentials, or `None`; takes the same time either way (but names and
+/// passwords over the limits are refused at once).
 pub async fn check_credentials(
     db: &DatabaseConnection,
     username: &str,
     password: &str,
 ) -> Result<Option<admin::Model>, DbErr> {
+    // Longer than any real one: refused before the database or a hash is asked.
+    if username.len() > MAX_USERNAME_BYTES || password.len() > MAX_PASSWORD_BYTES {
+        return Ok(None);
+    }
     let found = admin::Entity::find()
         .filter(admin::Column::Username.eq(username))
         .one(db)
         .await?;
     let password = password.to_string();
-    let checked = tokio::task::spawn_blocking(move || match found {
+    let checked = password_hash::limited(move || match found {
         Some(admin) if password_hash::verify(&password, &admin.password_hash) => Some(admin),
         Some(_) => None,
         None => {
@@ -79,4 +88,26 @@ pub async fn check_credentials(
     .await
     .map_err(|e| DbErr::Custom(format!("password check task failed: {e}")))?;
     Ok(checked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Over-long credentials are refused before anything is asked: the disconnected database
+    /// (which panics when asked) is never reached.
+    #[tokio::test]
+    async fn over_long_credentials_are_refused_at_once() {
+        let nowhere = DatabaseConnection::default();
+        let long_name = "a".repeat(MAX_USERNAME_BYTES + 1);
+        let long_password = "p".repeat(MAX_PASSWORD_BYTES + 1);
+        assert!(matches!(
+            check_credentials(&nowhere, &long_name, "pw").await,
+            Ok(None)
+        ));
+        assert!(matches!(
+            check_credentials(&nowhere, "admin", &long_password).await,
+            Ok(None)
+        ));
+    }
 }

@@ -1,5 +1,6 @@
 //! The web server: axum routes, Leptos SSR, server functions, health check.
 
+pub(crate) mod body_limit;
 pub mod downloads;
 pub mod live_hub;
 pub mod origin;

@@ -11,6 +11,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use app::backend::SharedBackend;
 use app::{App, shell};
 
+use super::body_limit;
 use super::downloads;
 use super::state::AppState;
 use super::web_backend::WebBackend;
@@ -40,5 +41,6 @@ pub fn build(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(body_limit::limit_body))
         .with_state(state)
 }
