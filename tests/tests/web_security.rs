@@ -191,3 +191,32 @@ fn oversized_bodies_are_refused_before_they_are_read() {
     let healthz = server.http("GET /healthz HTTP/1.1", b"").unwrap();
     assert_eq!(status(&healthz), 200, "{healthz}");
 }
+
+/// Every answer carries the security headers: pages, server functions, refusals, downloads.
+#[test]
+fn every_answer_forbids_framing_and_sniffing() {
+    let server = MailferryServer::start(&[]).expect("server starts");
+    let answers = [
+        server.http("GET /setup HTTP/1.1", b"").unwrap(),
+        server.http("GET /healthz HTTP/1.1", b"").unwrap(),
+        call(&server, "/api/endpoints/list", "POST", ""),
+        server
+            .http("GET /downloads/MigrationErrors.csv HTTP/1.1", b"")
+            .unwrap(),
+    ];
+    for answer in answers {
+        let head = answer
+            .split("\r\n\r\n")
+            .next()
+            .unwrap()
+            .to_ascii_lowercase();
+        for expected in [
+            "content-security-policy: frame-ancestors 'none'",
+            "x-frame-options: deny",
+            "x-content-type-options: nosniff",
+            "referrer-policy: same-origin",
+        ] {
+            assert!(head.contains(expected), "{expected} missing in:\n{head}");
+        }
+    }
+}

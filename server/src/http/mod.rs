@@ -5,5 +5,6 @@ pub mod downloads;
 pub mod live_hub;
 pub mod origin;
 pub mod router;
+pub(crate) mod security_headers;
 pub mod state;
 pub mod web_backend;

@@ -13,6 +13,7 @@ use app::{App, shell};
 
 use super::body_limit;
 use super::downloads;
+use super::security_headers;
 use super::state::AppState;
 use super::web_backend::WebBackend;
 
@@ -42,5 +43,6 @@ pub fn build(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(body_limit::limit_body))
+        .layer(axum::middleware::from_fn(security_headers::add))
         .with_state(state)
 }
