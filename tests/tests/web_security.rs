@@ -220,3 +220,56 @@ fn every_answer_forbids_framing_and_sniffing() {
         }
     }
 }
+
+/// Saves an endpoint through the form's server function (as the signed-in admin); the answer.
+fn save_endpoint(server: &MailferryServer, cookie: &str, fields: &str) -> String {
+    let form = format!(
+        "name=dest&role=destination&security=none&auth_mechanism=login\
+         &impersonation=sasl-plain&admin_user=admin&tls_ca_pem=&max_concurrent=2&{fields}"
+    );
+    let head = format!(
+        "POST /api/endpoints/save HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Accept: application/json\r\n{cookie}"
+    );
+    server.http(head.trim_end(), form.as_bytes()).unwrap()
+}
+
+/// An edit that leaves the stored admin password empty keeps it only for the same server: a
+/// stolen session cannot point the endpoint elsewhere and have the password sent there.
+#[test]
+fn a_changed_server_needs_the_admin_password_again() {
+    let server = MailferryServer::start(&[]).expect("server starts");
+    let cookie = format!("Cookie: mf_session={}\r\n", sign_in(&server, ""));
+    let created = save_endpoint(
+        &server,
+        &cookie,
+        "id=&host=127.0.0.1&port=1143&admin_password=secret-1",
+    );
+    assert_eq!(status(&created), 200, "{created}");
+    let id = created
+        .rsplit("\r\n\r\n")
+        .next()
+        .unwrap()
+        .trim()
+        .to_string();
+    let same = save_endpoint(
+        &server,
+        &cookie,
+        &format!("id={id}&host=127.0.0.1&port=1143&admin_password="),
+    );
+    assert_eq!(status(&same), 200, "the same server keeps it: {same}");
+    for moved in ["host=evil.example&port=1143", "host=127.0.0.1&port=2143"] {
+        let fields = format!("id={id}&{moved}&admin_password=");
+        let answer = save_endpoint(&server, &cookie, &fields);
+        assert!(
+            status(&answer) >= 400 && answer.contains("type the admin password again"),
+            "{moved}: {answer}"
+        );
+    }
+    let retyped = save_endpoint(
+        &server,
+        &cookie,
+        &format!("id={id}&host=evil.example&port=1143&admin_password=secret-2"),
+    );
+    assert_eq!(status(&retyped), 200, "{retyped}");
+}

@@ -64,15 +64,22 @@ impl WebBackend {
 
     pub(super) async fn store_endpoint(&self, form: EndpointForm) -> Result<EndpointId, AppError> {
         let (db, cipher) = (&self.state.db, &self.state.cipher);
-        // Secrets never go to the browser, so an edit that leaves them empty keeps them.
+        // Secrets never go to the browser, so an edit that leaves them empty keeps them — but
+        // only for the same server: a stolen session must not send the stored password elsewhere.
         let mut admin_password = form.admin_password.clone();
         let mut tls_ca_pem = form.tls_ca_pem.clone();
         if let Some(id) = form.id {
             let stored = store::load(db, cipher, id.0).await.map_err(store_error)?;
+            tls_ca_pem = tls_ca_pem.or(stored.tls_ca_pem.clone());
             if admin_password.is_empty() && form.admin_user.is_some() {
+                if !same_server(&stored, &form, tls_ca_pem.as_deref()) {
+                    return Err(AppError::invalid(
+                        "Admin password",
+                        "the server's address, port or security settings changed: type the admin password again",
+                    ));
+                }
                 admin_password = stored.admin_password.0;
             }
-            tls_ca_pem = tls_ca_pem.or(stored.tls_ca_pem);
         }
         let settings = EndpointSettings {
             name: form.name,
@@ -130,4 +137,13 @@ impl WebBackend {
             EndpointTest::Failed { kind, detail } => EndpointTestResult::Failed { kind, detail },
         })
     }
+}
+
+/// Whether an edit still talks to the server the stored password was given for.
+fn same_server(stored: &EndpointSettings, form: &EndpointForm, tls_ca_pem: Option<&str>) -> bool {
+    stored.host.eq_ignore_ascii_case(form.host.trim())
+        && stored.port == form.port
+        && stored.security == form.security
+        && stored.insecure_skip_verify == form.insecure_skip_verify
+        && stored.tls_ca_pem.as_deref() == tls_ca_pem
 }
