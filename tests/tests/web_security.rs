@@ -1,7 +1,9 @@
 //! The admin app against a stranger: every server function (found by enumerating them all, so
 //! a new one cannot be forgotten), the websocket channel and the downloads refuse a caller
 //! without a session; a session cookie is refused from another origin; signing in never keeps
-//! a token the browser brought (no session fixation).
+//! a token the browser brought (no session fixation); oversized bodies are refused before they
+//! are read; every answer carries the security headers; a stored password is never sent to a
+//! server other than the one it was typed for.
 
 use mailferry_tests::mailferry_server::MailferryServer;
 
@@ -272,4 +274,31 @@ fn a_changed_server_needs_the_admin_password_again() {
         &format!("id={id}&host=evil.example&port=1143&admin_password=secret-2"),
     );
     assert_eq!(status(&retyped), 200, "{retyped}");
+}
+
+/// The same for the SMTP password: kept for the same SMTP server, asked again for another.
+#[test]
+fn a_changed_smtp_server_needs_its_password_again() {
+    let server = MailferryServer::start(&[]).expect("server starts");
+    let cookie = format!("Cookie: mf_session={}\r\n", sign_in(&server, ""));
+    let save = |fields: &str| {
+        let form = format!(
+            "smtp_port=2525&smtp_security=none&smtp_username=u&from=mf%40example.org\
+             &notify_emails=&{fields}"
+        );
+        let head = format!(
+            "POST /api/settings/mail/save HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+             Accept: application/json\r\n{cookie}"
+        );
+        server.http(head.trim_end(), form.as_bytes()).unwrap()
+    };
+    let first = save("smtp_host=127.0.0.1&smtp_password=smtp-secret");
+    assert_eq!(status(&first), 200, "{first}");
+    let same = save("smtp_host=127.0.0.1&smtp_password=");
+    assert_eq!(status(&same), 200, "{same}");
+    let moved = save("smtp_host=evil.example&smtp_password=");
+    assert!(
+        status(&moved) >= 400 && moved.contains("type its password again"),
+        "{moved}"
+    );
 }

@@ -24,6 +24,18 @@ impl WebBackend {
         view: MailSettingsView,
         password: Option<String>,
     ) -> Result<(), AppError> {
+        // An empty password keeps the stored one, but only for the same SMTP server: a stolen
+        // session must not send it to another host.
+        let current = self.mail().await?.smtp;
+        let moved = !current.host.eq_ignore_ascii_case(view.smtp_host.trim())
+            || current.port != view.smtp_port
+            || current.security != view.smtp_security;
+        if password.is_none() && moved && !current.password.0.is_empty() {
+            return Err(AppError::invalid(
+                "SMTP password",
+                "the SMTP server changed: type its password again",
+            ));
+        }
         mail_settings::save(
             &self.state.db,
             &self.state.cipher,
