@@ -16,6 +16,7 @@ use app::model::batch::{BatchState, MailboxState};
 use super::create_batch::QueuedMailbox;
 use super::membership::{self, Conflict};
 use crate::db::entity::{batch, mailbox, migration_error};
+use crate::report::errors_csv::escape_cell;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ActionError {
@@ -191,6 +192,17 @@ pub async fn new_batch_from_failed(db: &DatabaseConnection, id: i64) -> Result<i
     Ok(created.id)
 }
 
+/// One failed row: no password; cells a spreadsheet would run as formulas escaped, as in the
+/// other reports (the import takes the escape off again).
+fn failed_row(row: &mailbox::Model) -> [String; 4] {
+    [
+        escape_cell(&row.email_address).into_owned(),
+        escape_cell(&row.source_username).into_owned(),
+        String::new(),
+        escape_cell(row.user_root.as_deref().unwrap_or("")).into_owned(),
+    ]
+}
+
 /// The failed rows as Exchange's CSV with an empty Password column, to fix and upload again.
 pub async fn write_failed_rows_csv<W: Write>(
     db: &DatabaseConnection,
@@ -200,12 +212,7 @@ pub async fn write_failed_rows_csv<W: Write>(
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(["EmailAddress", "UserName", "Password", "UserRoot"])?;
     for row in mailbox::of_batch_in(db, id, &RETRYABLE).await? {
-        writer.write_record([
-            row.email_address.as_str(),
-            &row.source_username,
-            "",
-            row.user_root.as_deref().unwrap_or(""),
-        ])?;
+        writer.write_record(failed_row(&row))?;
     }
     writer.flush().map_err(csv::Error::from)?;
     writer

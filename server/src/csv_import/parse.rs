@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use crate::report::errors_csv::unescape_cell;
+
 pub const MAX_ROWS: usize = 50_000;
 pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 
@@ -192,11 +194,14 @@ impl Rows {
         };
         // Headers and the address/name fields are trimmed; a password is taken as written
         // (spaces at its ends are part of it).
+        // A cell Mailferry escaped against spreadsheet formulas (FailedRows.csv) comes back
+        // as it was.
+        let cell = |column: &str| unescape_cell(get(column).trim()).to_string();
         let (email, user, password, root) = (
-            get("EmailAddress").trim().to_string(),
-            get("UserName").trim().to_string(),
+            cell("EmailAddress"),
+            cell("UserName"),
             get("Password").to_string(),
-            get("UserRoot").trim().to_string(),
+            cell("UserRoot"),
         );
         let before = self.problems.len();
         for (column, value) in [
@@ -286,6 +291,16 @@ mod tests {
             !format!("{:?}", rows[0]).contains("pw1"),
             "passwords never in Debug"
         );
+    }
+
+    #[test]
+    fn cells_escaped_by_failed_rows_come_back_as_they_were() {
+        let rows =
+            parse_csv(b"EmailAddress,UserName,Password,UserRoot\n-a@example.org,'=cmd,pw,'+root\n")
+                .unwrap();
+        assert_eq!(rows[0].user_name, "=cmd");
+        assert_eq!(rows[0].user_root.as_deref(), Some("+root"));
+        assert_eq!(rows[0].email_address, "-a@example.org");
     }
 
     #[test]

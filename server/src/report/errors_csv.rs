@@ -26,12 +26,23 @@ pub struct ErrorLine {
     pub time: chrono::DateTime<chrono::Utc>,
 }
 
+/// Characters that make a spreadsheet run a cell as a formula.
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
 /// A spreadsheet would run a cell starting with = + - @ (or a tab/CR) as a formula: prefix `'`.
 pub fn escape_cell(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if text.starts_with(FORMULA_START) {
         format!("'{text}").into()
     } else {
         text.into()
+    }
+}
+
+/// What [`escape_cell`] wrote, back (a CSV Mailferry wrote and the admin uploads again).
+pub fn unescape_cell(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_START) => rest,
+        _ => text,
     }
 }
 
@@ -70,6 +81,19 @@ impl<W: Write> ErrorsCsvWriter<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaping_round_trips() {
+        for text in ["=SUM(A1)", "+1", "-x", "@a", "plain", "'quoted", ""] {
+            assert_eq!(unescape_cell(&escape_cell(text)), text);
+        }
+        assert_eq!(escape_cell("=1"), "'=1");
+        assert_eq!(
+            unescape_cell("'plain"),
+            "'plain",
+            "only what escaping adds is taken off"
+        );
+    }
 
     #[test]
     fn writes_exchange_columns_first_and_escapes_formulas() {
