@@ -123,8 +123,13 @@ struct Pair {
 
 impl Pair {
     async fn start(source: ServerKind, destination: ServerKind) -> Pair {
-        let mut source = AnyServer::start(source, "source", false).unwrap();
-        let mut destination = AnyServer::start(destination, "destination", true).unwrap();
+        let source = AnyServer::start(source, "source", false).unwrap();
+        let destination = AnyServer::start(destination, "destination", true).unwrap();
+        Pair::of(source, destination).await
+    }
+
+    /// Two running servers with the user on both and the corpus on the source.
+    async fn of(mut source: AnyServer, mut destination: AnyServer) -> Pair {
         source.add_user(USER, PASSWORD).unwrap();
         destination.add_user(USER, "dest-pw").unwrap();
         seed_mailbox(&source, USER, &corpus()).await.unwrap();

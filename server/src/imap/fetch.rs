@@ -3,7 +3,7 @@
 //! silently short folder.
 
 use super::error::ImapError;
-use super::reply::{Reply, StatusData, UntaggedCode};
+use super::reply::{FetchData, Reply, StatusData, UntaggedCode};
 use super::session::{ImapSession, quote};
 use super::uid_set::UidSet;
 
@@ -125,6 +125,17 @@ pub fn parse_message_id(header: &[u8]) -> Option<String> {
 /// UIDs per metadata FETCH: a window bounds each answer, whatever the folder's size.
 pub const META_WINDOW: u32 = 5000;
 
+/// A message's metadata from a FETCH answer that has its UID, size and date (else `None`).
+fn meta_of(f: FetchData) -> Option<MessageMeta> {
+    Some(MessageMeta {
+        uid: f.uid?,
+        size: f.size?,
+        flags: f.flags.unwrap_or_default(),
+        internal_date: f.internal_date?,
+        message_id: f.header_fields.as_deref().and_then(parse_message_id),
+    })
+}
+
 /// Whether a metadata pass also asks for each message's Message-ID.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MessageIds {
@@ -158,19 +169,7 @@ pub async fn fetch_meta(
         session
             .run(&format!("FETCH {start}:{end} ({items})"), |reply| {
                 match reply {
-                    Reply::Fetch(f) => {
-                        if let (Some(uid), Some(size), Some(date)) =
-                            (f.uid, f.size, f.internal_date)
-                        {
-                            out.push(MessageMeta {
-                                uid,
-                                size,
-                                flags: f.flags.unwrap_or_default(),
-                                internal_date: date,
-                                message_id: f.header_fields.as_deref().and_then(parse_message_id),
-                            });
-                        }
-                    }
+                    Reply::Fetch(f) => out.extend(meta_of(f)),
                     Reply::Exists(n) => holds = n,
                     Reply::Expunge(_) => holds = holds.saturating_sub(1),
                     _ => {}
@@ -199,16 +198,8 @@ pub async fn fetch_changed_since(
         format!("UID FETCH 1:* (UID RFC822.SIZE FLAGS INTERNALDATE) (CHANGEDSINCE {modseq})");
     session
         .run(&command, |reply| {
-            if let Reply::Fetch(f) = reply
-                && let (Some(uid), Some(size), Some(date)) = (f.uid, f.size, f.internal_date)
-            {
-                out.push(MessageMeta {
-                    uid,
-                    size,
-                    flags: f.flags.unwrap_or_default(),
-                    internal_date: date,
-                    message_id: None,
-                });
+            if let Reply::Fetch(f) = reply {
+                out.extend(meta_of(f));
             }
             Ok(())
         })
@@ -228,17 +219,8 @@ pub async fn fetch_meta_of(
         let items = "UID RFC822.SIZE FLAGS INTERNALDATE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]";
         session
             .run(&format!("UID FETCH {chunk} ({items})"), |reply| {
-                if let Reply::Fetch(f) = reply
-                    && let (Some(uid), Some(size), Some(date)) = (f.uid, f.size, f.internal_date)
-                    && uids.contains(uid)
-                {
-                    out.push(MessageMeta {
-                        uid,
-                        size,
-                        flags: f.flags.unwrap_or_default(),
-                        internal_date: date,
-                        message_id: f.header_fields.as_deref().and_then(parse_message_id),
-                    });
+                if let Reply::Fetch(f) = reply {
+                    out.extend(meta_of(f).filter(|m| uids.contains(m.uid)));
                 }
                 Ok(())
             })

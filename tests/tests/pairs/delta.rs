@@ -13,6 +13,19 @@ async fn on(server: &AnyServer, folder: &str, commands: &[&str]) {
     }
 }
 
+/// INBOX 1–4 read and tagged; 2 (flagged, $Label1) loses both.
+async fn read_and_tag(source: &AnyServer) {
+    on(
+        source,
+        "INBOX",
+        &[
+            "UID STORE 1:4 +FLAGS (\\Seen $Work)",
+            "UID STORE 2 -FLAGS (\\Flagged $Label1)",
+        ],
+    )
+    .await;
+}
+
 /// The flags of the destination's INBOX message with `uid`.
 async fn destination_flags(pair: &Pair, uid: u32) -> Vec<String> {
     let mut dst = pair.destination.session_for(USER).await.unwrap();
@@ -28,15 +41,7 @@ pub(super) async fn a_rerun_carries_flag_changes_and_deletions(
     let (_dir, db) = common::sqlite().await;
     run_mailbox(&db, &pair.spec(), &NoProgress).await.unwrap();
     // INBOX: 1–4 read and tagged, 2 (flagged, $Label1) loses both; Sent: two expunged.
-    on(
-        &pair.source,
-        "INBOX",
-        &[
-            "UID STORE 1:4 +FLAGS (\\Seen $Work)",
-            "UID STORE 2 -FLAGS (\\Flagged $Label1)",
-        ],
-    )
-    .await;
+    read_and_tag(&pair.source).await;
     on(
         &pair.source,
         "Sent",
@@ -102,10 +107,10 @@ async fn cyrus_to_dovecot_a_folder_gone_from_the_source_is_reported() {
 /// found by Message-ID, date and size, once, and get the changes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_destination_without_uidplus_gets_flag_changes_too() {
-    let mut source = AnyServer::start(ServerKind::Dovecot, "source", false).unwrap();
+    let source = AnyServer::start(ServerKind::Dovecot, "source", false).unwrap();
     let capability =
         "IMAP4rev1 SASL-IR ID ENABLE IDLE SPECIAL-USE LIST-EXTENDED LITERAL+ NAMESPACE";
-    let mut destination = AnyServer::Dovecot(
+    let destination = AnyServer::Dovecot(
         mailferry_tests::Dovecot::start(mailferry_tests::DovecotOptions {
             name: "destination",
             imap_capability: Some(capability),
@@ -113,24 +118,10 @@ async fn a_destination_without_uidplus_gets_flag_changes_too() {
         })
         .unwrap(),
     );
-    source.add_user(USER, PASSWORD).unwrap();
-    destination.add_user(USER, "dest-pw").unwrap();
-    seed_mailbox(&source, USER, &corpus()).await.unwrap();
-    let pair = Pair {
-        source,
-        destination,
-    };
+    let pair = Pair::of(source, destination).await;
     let (_dir, db) = common::sqlite().await;
     run_mailbox(&db, &pair.spec(), &NoProgress).await.unwrap();
-    on(
-        &pair.source,
-        "INBOX",
-        &[
-            "UID STORE 1:4 +FLAGS (\\Seen $Work)",
-            "UID STORE 2 -FLAGS (\\Flagged $Label1)",
-        ],
-    )
-    .await;
+    read_and_tag(&pair.source).await;
     let delta = run_mailbox(&db, &pair.spec(), &NoProgress).await.unwrap();
     assert_eq!(delta.flags_updated, 4, "{delta:?}");
     pair.assert_same().await;

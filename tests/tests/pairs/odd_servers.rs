@@ -75,16 +75,10 @@ async fn dovecot_to_cyrus_folders_refused_fail_the_mailbox() {
 /// system flags, and each one that carried keywords is listed with what was not kept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dovecot_to_courier_lists_the_keywords_it_does_not_take() {
-    let mut source = AnyServer::start(ServerKind::Dovecot, "source", false).unwrap();
+    let source = AnyServer::start(ServerKind::Dovecot, "source", false).unwrap();
     let options = CourierOptions { keywords: false };
-    let mut destination = AnyServer::Courier(Courier::start_with(options).unwrap());
-    source.add_user(USER, PASSWORD).unwrap();
-    destination.add_user(USER, "dest-pw").unwrap();
-    seed_mailbox(&source, USER, &corpus()).await.unwrap();
-    let pair = Pair {
-        source,
-        destination,
-    };
+    let destination = AnyServer::Courier(Courier::start_with(options).unwrap());
+    let pair = Pair::of(source, destination).await;
     let (_dir, db) = common::sqlite().await;
     let report = run_mailbox(&db, &pair.spec(), &NoProgress).await.unwrap();
     assert_eq!(report.copied, 46, "{report:?}");
