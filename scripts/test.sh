@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: unit tests, integration tests against real Dovecot and PostgreSQL servers that
+# Runs every test: unit tests, integration tests against real Dovecot, Cyrus, Courier and PostgreSQL
+# servers that
 # the tests start themselves, and browser tests in headless Chromium. The integration binaries
 # run in parallel (cargo-nextest, settings in .config/nextest.toml); the slowest tests are listed
 # at the end.
