@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: unit tests, integration tests against real Dovecot, Cyrus, Courier and PostgreSQL
-# servers that
-# the tests start themselves, and browser tests in headless Chromium. The integration binaries
-# run in parallel (cargo-nextest, settings in .config/nextest.toml); the slowest tests are listed
-# at the end.
+# Runs every test: unit tests, integration tests against real Dovecot, Cyrus, Courier and
+# PostgreSQL servers that the tests start themselves, and browser tests in headless Chromium. The
+# integration binaries run in parallel (cargo-nextest, settings in .config/nextest.toml); the
+# slowest tests are listed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh test
