@@ -267,7 +267,7 @@ async fn record_outcome(
     let error = failure.map(|f| (f.kind, f.detail.clone()));
     record::finish(db, row.id, state, Totals::of(report, problems), error).await?;
     if state == MailboxState::Synced {
-        record::resolve_overcome(db, row.id, report).await?;
+        record::resolve_overcome(db, row, report).await?;
         record::mark_completed(db, &row.email_address, shared.batch_id).await?;
     }
     Ok(())

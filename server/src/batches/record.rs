@@ -62,6 +62,45 @@ pub async fn fail_before_start(
     .await
 }
 
+/// What tells two error rows of one mailbox apart: kind, folder, UID.
+type ErrorKey = (ErrorKind, Option<String>, Option<i64>);
+
+impl ErrorRecord<'_> {
+    fn key(&self) -> ErrorKey {
+        (self.kind, self.folder.clone(), self.uid.map(i64::from))
+    }
+}
+
+/// The report's message and folder problems as error rows of `mailbox`.
+fn records<'a>(
+    mailbox: &'a mailbox::Model,
+    report: &'a MailboxReport,
+) -> impl Iterator<Item = ErrorRecord<'a>> {
+    let messages = report
+        .problems
+        .iter()
+        .chain(&report.notices)
+        .map(move |p| ErrorRecord {
+            mailbox,
+            kind: p.problem.kind,
+            message: p.problem.detail.clone(),
+            folder: Some(p.folder.clone()),
+            uid: Some(p.problem.uid),
+            subject: p.problem.subject.clone(),
+            size: Some(p.problem.size),
+        });
+    let folders = report.folder_problems.iter().map(move |note| ErrorRecord {
+        mailbox,
+        kind: note.kind,
+        message: note.detail.clone(),
+        folder: Some(note.folder.clone()),
+        uid: None,
+        subject: None,
+        size: None,
+    });
+    messages.chain(folders)
+}
+
 /// Writes a mailbox's message and folder problems, except those a pass before already wrote
 /// (a retried or resumed mailbox meets the same problems again).
 pub async fn problems(
@@ -74,7 +113,7 @@ pub async fn problems(
         return Ok(());
     }
     // A problem resolved earlier and met again is current again: a new row.
-    let known: HashSet<(ErrorKind, Option<String>, Option<i64>)> = migration_error::Entity::find()
+    let known: HashSet<ErrorKey> = migration_error::Entity::find()
         .filter(migration_error::Column::MailboxId.eq(mailbox.id))
         .filter(migration_error::Column::Scope.ne(ErrorScope::Mailbox))
         .filter(migration_error::Column::ResolvedAt.is_null())
@@ -83,35 +122,8 @@ pub async fn problems(
         .into_iter()
         .map(|e| (e.kind, e.folder, e.uid))
         .collect();
-    let messages = report
-        .problems
-        .iter()
-        .chain(&report.notices)
-        .map(|p| ErrorRecord {
-            mailbox,
-            kind: p.problem.kind,
-            message: p.problem.detail.clone(),
-            folder: Some(p.folder.clone()),
-            uid: Some(p.problem.uid),
-            subject: p.problem.subject.clone(),
-            size: Some(p.problem.size),
-        });
-    let folders = report.folder_problems.iter().map(|note| ErrorRecord {
-        mailbox,
-        kind: note.kind,
-        message: note.detail.clone(),
-        folder: Some(note.folder.clone()),
-        uid: None,
-        subject: None,
-        size: None,
-    });
-    for record in messages.chain(folders) {
-        let key = (
-            record.kind,
-            record.folder.clone(),
-            record.uid.map(i64::from),
-        );
-        if !known.contains(&key) {
+    for record in records(mailbox, report) {
+        if !known.contains(&record.key()) {
             error(db, record).await?;
         }
     }
@@ -122,29 +134,12 @@ pub async fn problems(
 /// earlier passes that this one did not meet again are resolved (kept, with the time).
 pub async fn resolve_overcome(
     db: &DatabaseConnection,
-    mailbox_id: i64,
+    mailbox: &mailbox::Model,
     report: &MailboxReport,
 ) -> Result<(), DbErr> {
-    let current: HashSet<(ErrorKind, Option<String>, Option<i64>)> = report
-        .problems
-        .iter()
-        .chain(&report.notices)
-        .map(|p| {
-            (
-                p.problem.kind,
-                Some(p.folder.clone()),
-                Some(i64::from(p.problem.uid)),
-            )
-        })
-        .chain(
-            report
-                .folder_problems
-                .iter()
-                .map(|n| (n.kind, Some(n.folder.clone()), None)),
-        )
-        .collect();
+    let current: HashSet<ErrorKey> = records(mailbox, report).map(|r| r.key()).collect();
     let open = migration_error::Entity::find()
-        .filter(migration_error::Column::MailboxId.eq(mailbox_id))
+        .filter(migration_error::Column::MailboxId.eq(mailbox.id))
         .filter(migration_error::Column::ResolvedAt.is_null())
         .all(db)
         .await?;

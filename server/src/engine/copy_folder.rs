@@ -112,8 +112,8 @@ async fn copy_into(
             metas: &metas,
             complete: outcome.incomplete.is_none(),
         };
-        let permanent = Some(dst_status.permanent_flags.as_slice());
-        carry_changes(job, resumed.folder.id, (src, dst), now, permanent, outcome).await?;
+        let open = Some(&dst_status);
+        carry_changes(job, resumed.folder.id, (src, dst), now, open, outcome).await?;
     }
     let appender = Appender {
         job,

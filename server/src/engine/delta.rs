@@ -14,7 +14,7 @@ use super::message_map::{self, Copied, Mapped, flags_text};
 use crate::imap::ImapSession;
 use crate::imap::append::destination_flags;
 use crate::imap::fetch::{
-    META_WINDOW, MessageIds, MessageMeta, fetch_meta, fetch_meta_of, open_folder,
+    FolderStatus, META_WINDOW, MessageIds, MessageMeta, fetch_meta, fetch_meta_of, open_folder,
 };
 use crate::imap::uid_set::UidSet;
 
@@ -28,15 +28,15 @@ pub(crate) struct SourceNow<'m> {
 /// Flags to add and to remove on a set of destination messages.
 type Change = (Vec<String>, Vec<String>);
 
-/// Carries the source's changes since the last pass. `dst_permanent_flags`: the destination
-/// folder is open read-write already (with its PERMANENTFLAGS), else it is opened when there is
-/// work. The source folder is the one selected on `src`.
+/// Carries the source's changes since the last pass. `dst_open`: the destination folder is
+/// selected read-write already (its SELECT answer), else it is opened when there is work. The
+/// source folder is the one selected on `src`.
 pub(crate) async fn carry_changes(
     job: &FolderJob<'_>,
     folder_state_id: i64,
     (src, dst): (&mut ImapSession, &mut ImapSession),
     now: SourceNow<'_>,
-    dst_permanent_flags: Option<&[String]>,
+    dst_open: Option<&FolderStatus>,
     outcome: &mut FolderOutcome,
 ) -> Result<(), Halt> {
     let mapped = message_map::load(job.db, folder_state_id).await?;
@@ -53,18 +53,17 @@ pub(crate) async fn carry_changes(
         return Ok(());
     }
     let opened;
-    let permanent = match dst_permanent_flags {
-        Some(flags) => flags,
+    let dst_status = match dst_open {
+        Some(status) => status,
         None => {
             opened = open_folder(dst, job.destination_folder, false)
                 .await
                 .map_err(Halt::at(Stage::DestinationWrite))?;
-            &opened.permanent_flags
+            &opened
         }
     };
-    let folder = job.destination_folder;
-    find_destination_uids((src, dst), folder, &mut changed, &mapped).await?;
-    let stores = group_changes(&changed, permanent);
+    find_destination_uids((src, dst), dst_status.exists, &mut changed, &mapped).await?;
+    let stores = group_changes(&changed, &dst_status.permanent_flags);
     for ((add, remove), uids) in &stores {
         store(dst, uids, "+", add).await?;
         store(dst, uids, "-", remove).await?;
@@ -85,7 +84,7 @@ pub(crate) async fn carry_changes(
 /// is left for a later pass.
 async fn find_destination_uids(
     (src, dst): (&mut ImapSession, &mut ImapSession),
-    destination_folder: &str,
+    dst_exists: u32,
     changed: &mut Vec<(Copied, Option<String>)>,
     mapped: &HashMap<u32, Mapped>,
 ) -> Result<(), Halt> {
@@ -100,11 +99,7 @@ async fn find_destination_uids(
     let wanted = fetch_meta_of(src, &unknown)
         .await
         .map_err(Halt::at(Stage::SourceRead))?;
-    // Selected again for its message count now (it stays selected, read-write).
-    let opened = open_folder(dst, destination_folder, false)
-        .await
-        .map_err(Halt::at(Stage::DestinationWrite))?;
-    let (present, _) = fetch_meta(dst, opened.exists, META_WINDOW, MessageIds::Fetch)
+    let (present, _) = fetch_meta(dst, dst_exists, META_WINDOW, MessageIds::Fetch)
         .await
         .map_err(Halt::at(Stage::DestinationWrite))?;
     let taken: HashSet<u32> = mapped.values().filter_map(|m| m.destination_uid).collect();
