@@ -42,11 +42,13 @@ pub(crate) fn leave_out_elsewhere<'m>(
     outcome: &mut FolderOutcome,
 ) -> Vec<&'m MessageMeta> {
     let keys: Vec<(u32, DedupKey)> = todo.iter().map(|m| (m.uid, DedupKey::of(m))).collect();
-    let found = present_in_destination(
+    let found: std::collections::HashSet<u32> = present_in_destination(
         elsewhere.iter().cloned(),
         [],
         keys.iter().map(|(uid, k)| (*uid, k)),
-    );
+    )
+    .into_iter()
+    .collect();
     outcome.elsewhere += found.len() as u64;
     outcome.messages_total = outcome.messages_total.saturating_sub(found.len() as u64);
     todo.into_iter()
