@@ -95,8 +95,8 @@ export const specs = [
       page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) navigations++; });
       await page.click('[data-action=start]');
       await page.waitForSelector('[data-testid=live-status][data-status=live]');
-      await waitForBatchState(page, ['Syncing', 'CompletedWithErrors']);
-      await waitForBatchState(page, ['CompletedWithErrors']);
+      await waitForBatchState(page, ['Syncing', 'SyncedWithErrors']);
+      await waitForBatchState(page, ['SyncedWithErrors']);
       assert.equal(navigations, 0, 'the page was never reloaded');
       assert.equal(page.url(), batchUrl);
       states = await mailboxStates(page);
@@ -142,10 +142,38 @@ export const specs = [
       states = await mailboxStates(page);
       assert.deepEqual(Object.keys(states).sort(), [bed.wrongPassword, bed.notOnDestination].sort());
       await page.click('[data-action=start]');
-      await waitForBatchState(page, ['Completed']);
+      await waitForBatchState(page, ['Synced']);
       states = await mailboxStates(page);
       assert.ok(Object.values(states).every((s) => s === 'Synced'), JSON.stringify(states));
       await screenshot('retry-done');
+
+      // Staged: Synced with its last sync shown; Sync now runs a delta, Complete the final one;
+      // the page follows through the live channel, never reloaded.
+      const lastSynced = page.locator('[data-testid=batch-last-synced]');
+      const firstSync = (await lastSynced.textContent()).trim();
+      assert.match(firstSync, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+      assert.match(await page.locator('[data-testid=batch-next-sync]').textContent(), /UTC/);
+      for (const cell of await page.locator('[data-testid=mailbox-last-synced]').allTextContents()) {
+        assert.match(cell, /UTC/, 'each mailbox shows when it was last synced');
+      }
+      let reloads = 0;
+      page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) reloads++; });
+      await page.click('[data-action=sync-now]');
+      await page.waitForFunction(
+        (before) => {
+          const el = document.querySelector('[data-testid=batch-last-synced]');
+          const badge = document.querySelector('[data-testid=batch-summary] [data-state]');
+          return el && el.textContent.trim() !== before && badge && badge.dataset.state === 'Synced';
+        },
+        firstSync,
+        { timeout: 120_000 },
+      );
+      await page.click('[data-action=complete]');
+      await waitForBatchState(page, ['Completed']);
+      assert.equal(await page.locator('[data-action=sync-now]').count(), 0, 'no delta after completion');
+      assert.equal(await page.locator('[data-testid=batch-next-sync]').textContent(), '—');
+      assert.equal(reloads, 0, 'the page was never reloaded');
+      await screenshot('batch-completed');
 
       await visit(page, env, '/', 'dashboard');
       assert.equal(await page.locator('[data-testid=batch-row]').count(), 2);

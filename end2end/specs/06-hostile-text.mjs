@@ -14,7 +14,7 @@ export const specs = [
       await addTestbedEndpoints(page, env);
       await uploadBatch(page, env, 'Hostile text', bed.csv, { max_message_mb: '1' });
       await page.click('[data-action=start]');
-      await waitForBatchState(page, ['CompletedWithErrors', 'Completed']);
+      await waitForBatchState(page, ['SyncedWithErrors', 'Synced']);
       await page.click('[data-testid=batch-error-report]');
       const row = page.locator('[data-testid=error-row][data-kind=message_too_large]');
       await row.waitFor();

@@ -108,8 +108,15 @@ pub enum BatchAction {
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
     },
+    /// A batch from a CSV file between two stored endpoints (`mailferry endpoint list`), for the
+    /// workers of `mailferry serve`: started at once, at --start-after, or by `batch start`.
+    Create(Box<CreateBatchArgs>),
     /// Start a batch: the workers of every `mailferry serve` process pick it up.
     Start { id: i64 },
+    /// A delta sync of a Synced batch now, not at its scheduled time.
+    SyncNow { id: i64 },
+    /// Complete a Synced batch: a final delta sync, then Completed (after the MX switch).
+    Complete { id: i64 },
     /// Stop a batch: queued mailboxes at once, running ones after their transaction in flight.
     Stop { id: i64 },
     /// Queue a batch's failed and stopped mailboxes again.
@@ -126,6 +133,48 @@ pub enum BatchAction {
     },
     /// Sign in on both sides and count folders, messages and bytes for every row; copies nothing.
     Preflight { id: i64 },
+}
+
+#[derive(Debug, Args)]
+pub struct CreateBatchArgs {
+    /// Exchange's CSV: EmailAddress,UserName,Password[,UserRoot].
+    #[arg(long)]
+    pub csv: PathBuf,
+    /// The source endpoint's id.
+    #[arg(long)]
+    pub source: i64,
+    /// The destination endpoint's id.
+    #[arg(long)]
+    pub destination: i64,
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Start the first pass at this time (RFC 3339, or YYYY-MM-DDTHH:MM in UTC).
+    #[arg(long, value_parser = parse_time)]
+    pub start_after: Option<chrono::DateTime<chrono::Utc>>,
+    /// Complete the batch at this time once it is Synced.
+    #[arg(long, value_parser = parse_time)]
+    pub complete_after: Option<chrono::DateTime<chrono::Utc>>,
+    /// Time between delta syncs once Synced (e.g. 24h, 30m; default 24h, at least 5m).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub incremental_interval: Option<std::time::Duration>,
+    /// Start the first pass now (otherwise at --start-after, or on `batch start`).
+    #[arg(long, conflicts_with = "start_after")]
+    pub start: bool,
+    /// Send the status e-mails to this address; repeatable.
+    #[arg(long = "notify")]
+    pub notify: Vec<String>,
+}
+
+/// A time given on the command line: RFC 3339, or a UTC time without zone.
+pub fn parse_time(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(text, f).ok())
+        .map(|t| t.and_utc())
+        .ok_or_else(|| format!("{text:?}: use 2027-01-04T22:00 (UTC) or RFC 3339"))
 }
 
 #[derive(Debug, Args)]
@@ -197,6 +246,14 @@ pub struct MigrateArgs {
     /// deletes Mailferry's copies of them otherwise).
     #[arg(long)]
     pub keep_deleted: bool,
+    /// Stage the migration: after the first pass the batch stays Synced and this command runs a
+    /// delta sync every DURATION (e.g. 24h, 30m; at least 5m) until the batch is completed
+    /// (`mailferry batch complete ID`) or Ctrl-C. Without it the first pass is also the final one.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub incremental_interval: Option<std::time::Duration>,
+    /// Complete the batch this command made before (a final delta sync, then Completed).
+    #[arg(long)]
+    pub complete: bool,
     /// Only folders matching this pattern (`*` anything, `%` within one level); repeatable.
     #[arg(long = "include-folder")]
     pub include_folders: Vec<String>,

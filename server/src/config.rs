@@ -89,6 +89,9 @@ pub struct Config {
     pub mailbox_lease_secs: u64,
     /// Seconds to wait for any answer of an IMAP server before the connection counts as lost.
     pub imap_timeout_secs: u64,
+    /// The shortest interval between a batch's delta syncs an admin may choose on the command
+    /// line (the web form keeps to 5 minutes).
+    pub min_incremental_sync_secs: u64,
     /// Where status e-mails go out (`[smtp]` in the TOML file, `MAILFERRY_SMTP__HOST` etc.).
     pub smtp: crate::mail::smtp::SmtpSettings,
 }
@@ -110,6 +113,7 @@ impl Default for Config {
             message_memory_mib: crate::engine::memory_budget::DEFAULT_MIB,
             mailbox_lease_secs: 60,
             imap_timeout_secs: 60,
+            min_incremental_sync_secs: app::model::batch_options::MIN_INCREMENTAL_SYNC_SECS,
             smtp: crate::mail::smtp::SmtpSettings::default(),
         }
     }

@@ -1,5 +1,6 @@
-//! The worker inside `mailferry serve`: picks up started batches (state Syncing) that still have
-//! mailboxes to claim and runs them, every mailbox under one of the process's slots
+//! The worker inside `mailferry serve`: starts what the batches' schedules say is due, picks up
+//! batches with a pass running (Syncing or Completing) that still have mailboxes to claim and
+//! runs them, every mailbox under one of the process's slots
 //! (`max_concurrent_mailboxes`, whatever the number of batches). Several processes on one
 //! PostgreSQL share the work through the mailbox claims (db/claim.rs); no process talks to
 //! another.
@@ -41,12 +42,13 @@ impl WorkerSettings {
     }
 }
 
-/// Started batches with a mailbox that is queued or whose claim has expired.
+/// Batches with a pass running (first, delta or final) and a mailbox that is queued or whose
+/// claim has expired.
 async fn batches_with_work(db: &DatabaseConnection) -> Result<Vec<i64>, DbErr> {
     let started = Query::select()
         .column(batch::Column::Id)
         .from(batch::Entity)
-        .and_where(batch::Column::State.eq(BatchState::Syncing))
+        .and_where(batch::Column::State.is_in([BatchState::Syncing, BatchState::Completing]))
         .to_owned();
     mailbox::Entity::find()
         .select_only()
@@ -159,6 +161,10 @@ pub async fn run(
         "migration worker started"
     );
     loop {
+        // Scheduled starts, delta syncs and completions that are due (each happens once).
+        if let Err(e) = crate::batches::lifecycle::run_due(&worker.db).await {
+            tracing::warn!(error = %e, "running the scheduled batch steps failed");
+        }
         match batches_with_work(&worker.db).await {
             Ok(ids) => {
                 for id in ids {

@@ -187,7 +187,7 @@ async fn kill_at_every_point(
             );
             assert_ne!(
                 state(db, id).await,
-                BatchState::Completed,
+                BatchState::Synced,
                 "the batch finished after only {} kills: make it bigger",
                 kills.len()
             );
@@ -235,7 +235,7 @@ async fn twenty_kills_mid_batch_lose_and_duplicate_nothing() {
     let total = (USERS * FOLDERS.len()) as i64 * PER_FOLDER as i64;
     let deadline = Instant::now() + Duration::from_secs(600);
     let kills = kill_at_every_point(&server, db, id, deadline).await;
-    while state(db, id).await != BatchState::Completed {
+    while state(db, id).await != BatchState::Synced {
         assert!(
             Instant::now() < deadline,
             "not finished:\n{}",
@@ -346,7 +346,7 @@ async fn a_kill_while_the_status_email_goes_out_sends_it_once_after_restart() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(claimed.state, BatchState::Completed);
+    assert_eq!(claimed.state, BatchState::Synced);
     assert_eq!(claimed.email_status, Some(EmailStatus::Sending));
 
     // Killed mid-send; the admin points the mail settings at a working server; restart.

@@ -241,8 +241,9 @@ async fn an_admin_migrates_a_csv_in_the_browser() {
 
     assert_copied(&source, &destination, &all).await;
 
-    // The test e-mail, then one status e-mail per batch with the error report attached.
-    let mails = smtp.wait_for(3, Duration::from_secs(30)).await.unwrap();
+    // The test e-mail, then one status e-mail per batch when it is Synced with the error report
+    // attached, and the retry batch's second when it was completed.
+    let mails = smtp.wait_for(4, Duration::from_secs(30)).await.unwrap();
     let texts: Vec<String> = mails
         .iter()
         .map(|m| String::from_utf8_lossy(&m.data).into_owned())
@@ -250,9 +251,13 @@ async fn an_admin_migrates_a_csv_in_the_browser() {
     assert!(texts[0].contains("Mailferry: test e-mail"), "{}", texts[0]);
     let first_status = texts
         .iter()
-        .find(|t| t.contains("CompletedWithErrors"))
+        .find(|t| t.contains("SyncedWithErrors"))
         .expect("the first batch's status e-mail");
     assert!(first_status.contains("MigrationErrors.csv"));
+    assert!(
+        texts.iter().any(|t| t.contains("is Completed.")),
+        "the completion e-mail"
+    );
     assert!(
         !texts
             .iter()

@@ -203,7 +203,7 @@ async fn three_processes_share_a_batch_and_survive_a_killed_one() {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let state = f.state().await;
-        if state == BatchState::Completed {
+        if state == BatchState::Synced {
             break;
         }
         assert!(Instant::now() < deadline, "batch state {state}");
@@ -397,7 +397,7 @@ async fn batch_run_waits_for_a_mailbox_another_process_holds() {
         text.contains(f.users[0].as_str()) && text.contains("held by elsewhere:1 until"),
         "names the holder:\n{text}"
     );
-    assert!(text.contains("Completed — 2 synced, 0 failed"), "{text}");
+    assert!(text.contains("Synced — 2 synced, 0 failed"), "{text}");
     assert_eq!(f.synced().await.len(), 2);
     f.assert_each_copied_once().await;
 }

@@ -3,13 +3,15 @@
 use serde::{Deserialize, Serialize};
 
 macro_rules! state_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $code:literal,)* }) => {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $code:literal,)* }) => {
         $(#[$doc])*
         /// Stored as its code (a sea-orm active enum on the server).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
         #[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
-        pub enum $name { $(#[cfg_attr(feature = "ssr", sea_orm(string_value = $code))] $variant,)* }
+        pub enum $name {
+            $($(#[$vdoc])* #[cfg_attr(feature = "ssr", sea_orm(string_value = $code))] $variant,)*
+        }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant,)*];
@@ -33,7 +35,13 @@ state_enum! {
     /// The state of a whole batch.
     BatchState {
         Created = "Created",
+        /// The first pass or a delta sync runs.
         Syncing = "Syncing",
+        /// Every mailbox was copied; delta syncs run on schedule until the batch is completed.
+        Synced = "Synced",
+        SyncedWithErrors = "SyncedWithErrors",
+        /// The final delta sync runs (after Complete, or at the batch's CompleteAfter time).
+        Completing = "Completing",
         Stopping = "Stopping",
         Stopped = "Stopped",
         Completed = "Completed",
@@ -73,8 +81,25 @@ impl MailboxState {
 }
 
 impl BatchState {
+    /// A pass runs (or is being stopped): processes may be working on its mailboxes.
     pub fn is_running(self) -> bool {
-        matches!(self, BatchState::Syncing | BatchState::Stopping)
+        matches!(
+            self,
+            BatchState::Syncing | BatchState::Completing | BatchState::Stopping
+        )
+    }
+
+    /// The first pass is done and the batch waits for delta syncs and completion.
+    pub fn is_synced(self) -> bool {
+        matches!(self, BatchState::Synced | BatchState::SyncedWithErrors)
+    }
+
+    /// The batch has ended for good.
+    pub fn is_completed(self) -> bool {
+        matches!(
+            self,
+            BatchState::Completed | BatchState::CompletedWithErrors
+        )
     }
 }
 
@@ -90,6 +115,14 @@ pub struct BatchSummary {
     pub messages_copied: u64,
     pub errors: u64,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When the last pass (first or delta) ended with every mailbox done.
+    pub last_synced_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When the next scheduled delta sync runs (while Synced).
+    pub next_sync_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The first pass starts by itself then (while Created).
+    pub start_after: Option<chrono::DateTime<chrono::Utc>>,
+    /// The batch completes by itself then (once Synced).
+    pub complete_after: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// One mailbox row of the batch page.
@@ -109,6 +142,8 @@ pub struct MailboxRow {
     pub error_kind: Option<crate::ErrorKind>,
     pub error_message: Option<String>,
     pub attempts: u32,
+    /// When its last pass ended with every folder copied.
+    pub last_synced_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The process working on it (scale-out), while it runs.
     pub claimed_by: Option<String>,
 }
@@ -170,6 +205,10 @@ pub enum BatchAction {
     Start,
     Stop,
     Resume,
+    /// A delta sync of the synced mailboxes now, not at the scheduled time.
+    SyncNow,
+    /// The final delta sync, then the batch ends Completed.
+    Complete,
     /// Queue the failed mailboxes of this batch again, in this batch.
     RetryFailed,
     /// A new batch of the failed rows, with their stored credentials.

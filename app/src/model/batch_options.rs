@@ -28,7 +28,14 @@ pub struct BatchOptions {
     /// Messages expunged on the source stay on the destination (by default a later pass deletes
     /// the copies Mailferry made; never what it did not put there).
     pub keep_deleted: bool,
+    /// Seconds between the delta syncs of a Synced batch (0 = the default, 24 hours).
+    pub incremental_sync_secs: u64,
 }
+
+/// Exchange's default interval between delta syncs.
+pub const DEFAULT_INCREMENTAL_SYNC_SECS: u64 = 24 * 3600;
+/// The shortest interval an admin may choose (deltas more often only load both servers).
+pub const MIN_INCREMENTAL_SYNC_SECS: u64 = 5 * 60;
 
 /// Folders of one mailbox copied at once unless a batch says otherwise: a big mailbox keeps
 /// both servers busy, and two sessions per user stay within every provider's connection limit.
@@ -55,6 +62,15 @@ pub fn folder_matches(pattern: &str, name: &str, delimiter: char) -> bool {
 }
 
 impl BatchOptions {
+    /// Seconds between delta syncs, never below `floor` (the configured minimum).
+    pub fn incremental_sync_interval(&self, floor: u64) -> u64 {
+        match self.incremental_sync_secs {
+            0 => DEFAULT_INCREMENTAL_SYNC_SECS,
+            n => n,
+        }
+        .max(floor)
+    }
+
     /// How many folders of one mailbox are copied at once (at least one).
     pub fn folder_lanes(&self) -> usize {
         match self.folders_at_once {

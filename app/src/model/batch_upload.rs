@@ -14,6 +14,10 @@ pub struct BatchUpload {
     pub destination: EndpointId,
     pub options: BatchOptions,
     pub notify_emails: Vec<String>,
+    /// The first pass starts by itself at this time (none: on Start).
+    pub start_after: Option<chrono::DateTime<chrono::Utc>>,
+    /// The batch completes by itself at this time once Synced (none: on Complete).
+    pub complete_after: Option<chrono::DateTime<chrono::Utc>>,
     pub csv: Vec<u8>,
 }
 
@@ -38,6 +42,39 @@ impl Fields<'_> {
             value => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
                 .map(Some)
                 .map_err(|_| AppError::invalid(label, "use the form YYYY-MM-DD")),
+        }
+    }
+
+    /// A time typed in a `datetime-local` input, read as UTC (the form says so).
+    fn time(
+        &self,
+        name: &str,
+        label: &str,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, AppError> {
+        match self.text(name) {
+            "" => Ok(None),
+            value => ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+                .iter()
+                .find_map(|f| chrono::NaiveDateTime::parse_from_str(value, f).ok())
+                .map(|t| Some(t.and_utc()))
+                .ok_or_else(|| AppError::invalid(label, "use the form YYYY-MM-DD HH:MM (UTC)")),
+        }
+    }
+
+    /// Minutes between delta syncs: empty is the default (24 hours), at least 5.
+    fn incremental_sync_secs(&self) -> Result<u64, AppError> {
+        const LABEL: &str = "Delta sync every";
+        let min_minutes = super::batch_options::MIN_INCREMENTAL_SYNC_SECS / 60;
+        match self.text("incremental_sync_minutes") {
+            "" => Ok(0),
+            value => value
+                .parse::<u64>()
+                .ok()
+                .filter(|m| (min_minutes..=60 * 24 * 365).contains(m))
+                .map(|m| m * 60)
+                .ok_or_else(|| {
+                    AppError::invalid(LABEL, format!("enter minutes, at least {min_minutes}"))
+                }),
         }
     }
 
@@ -93,6 +130,7 @@ impl Fields<'_> {
             keep_deleted: self.0.contains_key("keep_deleted"),
             concurrency: self.count("concurrency", "Mailboxes at once", 256)?,
             folders_at_once: self.count("folders_at_once", "Folders at once", 8)?,
+            incremental_sync_secs: self.incremental_sync_secs()?,
         })
     }
 }
@@ -103,6 +141,16 @@ impl BatchUpload {
         let fields = Fields(fields);
         let options = fields.options()?;
         let notify_emails = fields.notify_emails()?;
+        let start_after = fields.time("start_after", "Start after")?;
+        let complete_after = fields.time("complete_after", "Complete after")?;
+        if let (Some(start), Some(complete)) = (start_after, complete_after)
+            && complete < start
+        {
+            return Err(AppError::invalid(
+                "Complete after",
+                "choose a time after the start",
+            ));
+        }
         if csv.is_empty() {
             return Err(AppError::invalid(
                 "CSV file",
@@ -119,6 +167,8 @@ impl BatchUpload {
             destination: fields.endpoint("destination", "Destination")?,
             options,
             notify_emails,
+            start_after,
+            complete_after,
             csv,
         })
     }
@@ -150,6 +200,8 @@ mod tests {
                         ("max_message_mb", "2"),
                         ("sync_again", "on"),
                         ("folders_at_once", "3"),
+                        ("incremental_sync_minutes", "30"),
+                        ("start_after", "2027-01-04T22:00"),
                     ],
                 ]
                 .concat(),
@@ -160,6 +212,12 @@ mod tests {
         assert_eq!(upload.options.max_message_bytes, Some(2 * 1024 * 1024));
         assert_eq!(upload.options.folders_at_once, 3);
         assert!(upload.options.sync_again);
+        assert_eq!(upload.options.incremental_sync_secs, 1800);
+        assert_eq!(
+            upload.start_after.map(|t| t.to_rfc3339()),
+            Some("2027-01-04T22:00:00+00:00".into())
+        );
+        assert_eq!(upload.complete_after, None);
         let field_of = |pairs: &[(&str, &str)], csv: &[u8]| match BatchUpload::from_fields(
             &fields(pairs),
             csv.to_vec(),
@@ -183,6 +241,27 @@ mod tests {
         assert_eq!(
             field_of(&[&base[..], &[("folders_at_once", "many")]].concat(), b"x"),
             "Folders at once"
+        );
+        assert_eq!(
+            field_of(
+                &[&base[..], &[("incremental_sync_minutes", "2")]].concat(),
+                b"x"
+            ),
+            "Delta sync every"
+        );
+        assert_eq!(
+            field_of(
+                &[
+                    &base[..],
+                    &[
+                        ("start_after", "2027-01-04T22:00"),
+                        ("complete_after", "2027-01-04T21:00")
+                    ]
+                ]
+                .concat(),
+                b"x"
+            ),
+            "Complete after"
         );
     }
 }

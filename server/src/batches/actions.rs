@@ -29,11 +29,16 @@ pub enum ActionError {
          run out after mailbox_lease_secs); stop it first"
     )]
     Running(i64),
+    #[error(
+        "batch {0} is {1}: a delta sync or completion starts once every mailbox has had its first \
+         pass (Synced)"
+    )]
+    NotSynced(i64, BatchState),
     #[error("batch {0} has no failed or stopped mailboxes")]
     NothingToRetry(i64),
     #[error(
-        "{} is in batch {}, which is still running or was interrupted: continue that batch \
-         (`mailferry batch run {}`, or Resume in the web app) or stop it first",
+        "{} is in batch {}, which is running, synced and not yet completed, or was interrupted: \
+         complete or stop that batch first (or continue it: `mailferry batch run {}`)",
         .0.email, .0.batch, .0.batch
     )]
     AlreadyRunning(Conflict),
@@ -55,17 +60,22 @@ async fn check_free(txn: &DatabaseTransaction, id: i64) -> Result<(), ActionErro
     }
 }
 
-/// Starts a batch for the workers (state Syncing); a finished batch is started again only
-/// through `resume`.
+/// Starts a batch for the workers (state Syncing, or Completing once completion was asked for);
+/// a finished batch is started again only through `resume`. A batch with nothing left to copy
+/// settles at once.
 pub async fn start(db: &DatabaseConnection, id: i64) -> Result<(), ActionError> {
     let txn = db.begin().await?;
     membership::lock(&txn).await?;
-    if find(&txn, id).await?.state == BatchState::Stopping {
+    let found = find(&txn, id).await?;
+    if found.state == BatchState::Stopping {
         return Err(ActionError::Running(id));
     }
     check_free(&txn, id).await?;
-    batch::set_state(&txn, id, BatchState::Syncing).await?;
+    batch::set_state(&txn, id, found.pass_state()).await?;
     txn.commit().await?;
+    if !mailbox::batch_has_work(db, id).await? {
+        crate::batches::run_batch::settle(db, id, false).await?;
+    }
     Ok(())
 }
 
@@ -82,9 +92,10 @@ pub async fn stop(db: &DatabaseConnection, id: i64) -> Result<BatchState, Action
         // Nothing left to stop.
         return Ok(current.state);
     }
-    let next = if current.state == BatchState::Syncing {
+    let next = if matches!(current.state, BatchState::Syncing | BatchState::Completing) {
         BatchState::Stopping
     } else {
+        // Created, Synced (no more scheduled deltas) or already stopping.
         BatchState::Stopped
     };
     mailbox::Entity::update_many()

@@ -58,6 +58,16 @@ pub struct NewBatch<'a> {
     pub rows: &'a [CsvRow],
     /// The digest of the `migrate` command that makes it.
     pub origin: Option<String>,
+    pub schedule: Schedule,
+}
+
+/// When a batch starts and completes by itself.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Schedule {
+    pub start_after: Option<chrono::DateTime<Utc>>,
+    pub complete_after: Option<chrono::DateTime<Utc>>,
+    /// The first pass is also the final one (a one-shot `migrate`): it ends Completed.
+    pub complete_at_once: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,8 +75,8 @@ pub enum CreateBatchError {
     #[error(transparent)]
     Db(#[from] DbErr),
     #[error(
-        "{} is in batch {}, which is still running or was interrupted: continue it \
-         (`mailferry batch run {}`, or Resume in the web app) or stop it first",
+        "{} is in batch {}, which is running, synced and not yet completed, or was interrupted: \
+         complete or stop that batch first (or continue it: `mailferry batch run {}`)",
         .0.email, .0.batch, .0.batch
     )]
     AlreadyRunning(Conflict),
@@ -98,6 +108,9 @@ pub async fn create_batch(
         options: Set(new.options.clone()),
         notify_emails: Set(Recipients(new.notify_emails)),
         origin: Set(new.origin),
+        start_after: Set(new.schedule.start_after),
+        complete_after: Set(new.schedule.complete_after),
+        complete_requested_at: Set(new.schedule.complete_at_once.then_some(now)),
         created_at: Set(now),
         ..Default::default()
     }
@@ -124,7 +137,8 @@ pub async fn create_batch(
 }
 
 /// The batch a `migrate` command with this digest made and did not finish (its process was
-/// killed or lost its disk): running the command again continues it.
+/// killed or lost its disk, or it keeps a Synced batch for delta syncs): running the command
+/// again continues it.
 pub async fn unfinished_of_origin(
     db: &DatabaseConnection,
     origin: &str,
@@ -132,7 +146,13 @@ pub async fn unfinished_of_origin(
     use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
     batch::Entity::find()
         .filter(batch::Column::Origin.eq(origin))
-        .filter(batch::Column::State.is_in([BatchState::Created, BatchState::Syncing]))
+        .filter(batch::Column::State.is_in([
+            BatchState::Created,
+            BatchState::Syncing,
+            BatchState::Completing,
+            BatchState::Synced,
+            BatchState::SyncedWithErrors,
+        ]))
         .order_by_desc(batch::Column::Id)
         .one(db)
         .await

@@ -141,8 +141,9 @@ async fn refusal(
     shared: &Shared,
     row: &mailbox::Model,
 ) -> Result<Option<(ErrorKind, String)>, DbErr> {
+    // This batch's own delta passes go on: only another batch's completion refuses.
     if !shared.options.sync_again
-        && record::completed_before(&shared.db, &row.email_address).await?
+        && record::completed_before(&shared.db, &row.email_address, shared.batch_id).await?
     {
         return Ok(Some((
             ErrorKind::MailboxAlreadyMigrated,

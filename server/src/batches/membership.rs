@@ -1,9 +1,12 @@
 //! A destination mailbox is migrated by one batch at a time: creating, starting, resuming or
 //! copying a batch checks that none of its addresses is in another running batch, inside the
-//! same transaction that changes the batch (see [`lock`]).
+//! same transaction that changes the batch (see [`lock`]). A Synced batch holds its addresses
+//! until it is completed: its delta syncs still write to them.
 
+use app::model::batch::MailboxState;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend, DbErr, EntityTrait,
+    QueryFilter,
 };
 
 use crate::db::entity::{batch, mailbox};
@@ -31,24 +34,37 @@ pub async fn lock(txn: &DatabaseTransaction) -> Result<(), DbErr> {
     Ok(())
 }
 
-/// The first of `emails` that a running batch other than `except` holds.
+/// The first of `emails` that a batch other than `except` holds: any row of a running batch; a
+/// row of a Synced batch unless it failed (its delta syncs skip it, so a new batch of the failed
+/// rows may take it).
 pub async fn running_elsewhere<C: ConnectionTrait>(
     db: &C,
     emails: &[String],
     except: Option<i64>,
 ) -> Result<Option<Conflict>, DbErr> {
-    let running: Vec<i64> = batch::running(db)
-        .await?
-        .into_iter()
-        .map(|b| b.id)
-        .filter(|id| Some(*id) != except)
-        .collect();
-    if running.is_empty() || emails.is_empty() {
+    let (mut running, mut synced) = (Vec::new(), Vec::new());
+    for b in batch::holding(db).await? {
+        if Some(b.id) == except {
+            continue;
+        }
+        match b.state.is_synced() {
+            true => synced.push(b.id),
+            false => running.push(b.id),
+        }
+    }
+    if (running.is_empty() && synced.is_empty()) || emails.is_empty() {
         return Ok(None);
     }
+    let held = Condition::any()
+        .add(mailbox::Column::BatchId.is_in(running))
+        .add(
+            Condition::all()
+                .add(mailbox::Column::BatchId.is_in(synced))
+                .add(mailbox::Column::State.ne(MailboxState::Failed)),
+        );
     for chunk in emails.chunks(500) {
         let found = mailbox::Entity::find()
-            .filter(mailbox::Column::BatchId.is_in(running.clone()))
+            .filter(held.clone())
             .filter(mailbox::Column::EmailAddress.is_in(chunk.to_vec()))
             .one(db)
             .await?;

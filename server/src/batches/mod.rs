@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod create_batch;
+pub mod lifecycle;
 pub(crate) mod mailbox_run;
 pub(crate) mod membership;
 pub(crate) mod preflight;

@@ -277,13 +277,17 @@ pub async fn finish(
     set_state(db, id, state).await
 }
 
-/// Whether a batch already completed this destination mailbox.
-pub async fn completed_before(db: &DatabaseConnection, email: &str) -> Result<bool, DbErr> {
+/// Whether a batch other than `this_batch` already completed this destination mailbox.
+pub async fn completed_before(
+    db: &DatabaseConnection,
+    email: &str,
+    this_batch: i64,
+) -> Result<bool, DbErr> {
     Ok(sync_account::Entity::find()
         .filter(sync_account::Column::EmailAddress.eq(email))
         .one(db)
         .await?
-        .is_some_and(|a| a.completed_at.is_some()))
+        .is_some_and(|a| a.completed_at.is_some() && a.last_batch_id != Some(this_batch)))
 }
 
 pub async fn mark_completed(

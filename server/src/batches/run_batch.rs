@@ -45,18 +45,47 @@ pub struct BatchOutcome {
     pub unfinished: u32,
     /// The batch was stopped.
     pub stopped: bool,
+    /// This was the final pass: the batch ends Completed rather than Synced.
+    pub completing: bool,
 }
 
 impl BatchOutcome {
     pub fn state(&self) -> BatchState {
-        match (self.synced, self.failed, self.message_errors) {
+        let clean = self.failed == 0 && self.message_errors == 0;
+        match (self.completing, clean) {
+            _ if self.unfinished > 0 && self.completing => BatchState::Completing,
             _ if self.unfinished > 0 => BatchState::Syncing,
             _ if self.stopped => BatchState::Stopped,
-            (0, f, _) if f > 0 => BatchState::Failed,
-            (_, 0, 0) => BatchState::Completed,
-            _ => BatchState::CompletedWithErrors,
+            _ if self.synced == 0 && self.failed > 0 => BatchState::Failed,
+            (true, true) => BatchState::Completed,
+            (true, false) => BatchState::CompletedWithErrors,
+            (false, true) => BatchState::Synced,
+            (false, false) => BatchState::SyncedWithErrors,
         }
     }
+}
+
+/// Writes the state a batch has reached when no pass of it runs any more: Synced (the next delta
+/// scheduled), Completed, Failed or Stopped. Nothing while mailboxes are left.
+pub async fn settle(
+    db: &DatabaseConnection,
+    id: i64,
+    stopped_here: bool,
+) -> Result<BatchOutcome, DbErr> {
+    let outcome = outcome(db, id, stopped_here).await?;
+    if outcome.unfinished > 0 {
+        return Ok(outcome);
+    }
+    let state = outcome.state();
+    batch::set_state(db, id, state).await?;
+    if state.is_synced()
+        && let Some(found) = batch::find(db, id).await?
+    {
+        let interval = found.options.incremental_sync_interval(0);
+        let next = Utc::now() + chrono::Duration::seconds(interval.min(i64::MAX as u64) as i64);
+        batch::set_next_sync(db, id, Some(next)).await?;
+    }
+    Ok(outcome)
 }
 
 /// Polls the batch's state so a stop given anywhere (web app, CLI, another process) is seen
@@ -114,17 +143,13 @@ pub async fn run_batch(
         stop: Arc::new(AtomicBool::new(false)),
         worker: claim::worker_id(),
     };
-    batch::set_state(db, batch_id, BatchState::Syncing).await?;
+    batch::set_state(db, batch_id, found.pass_state()).await?;
     let watcher = watch_for_stop(db.clone(), batch_id, shared.stop.clone());
     let result = run_until_done(&shared, &on_event).await;
     watcher.abort();
     result?;
-    let outcome = outcome(db, batch_id, shared.stop.load(Ordering::Relaxed)).await?;
     // Other workers may still hold mailboxes of this batch: the last one to finish decides.
-    if outcome.unfinished == 0 {
-        batch::set_state(db, batch_id, outcome.state()).await?;
-    }
-    Ok(outcome)
+    Ok(settle(db, batch_id, shared.stop.load(Ordering::Relaxed)).await?)
 }
 
 /// Mailboxes at once within this batch: the run's own limit, the batch's option, each endpoint's.
@@ -220,8 +245,9 @@ async fn outcome(
         .await?;
     // Stopped when this run saw the stop, or the admin's stop arrived after its last look
     // (its mailboxes done, others stopped while queued).
+    let found = batch::find(db, id).await?;
     let stopped = stopped_here
-        || batch::stop_requested(db, id).await?
+        || found.as_ref().is_none_or(|b| b.stop_requested())
         || count(&[MailboxState::Stopped]).await? > 0;
     Ok(BatchOutcome {
         synced: count(&[MailboxState::Synced]).await? as u32,
@@ -229,5 +255,6 @@ async fn outcome(
         message_errors: message_errors as u32,
         unfinished: count(&[MailboxState::Queued, MailboxState::Syncing]).await? as u32,
         stopped,
+        completing: found.is_some_and(|b| b.complete_requested_at.is_some()),
     })
 }

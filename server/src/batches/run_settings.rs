@@ -53,6 +53,7 @@ impl RunEvent {
     }
 }
 
+#[derive(Clone)]
 pub struct RunSettings {
     /// Mailboxes this run copies at once (the batch's own option and the endpoints' limits
     /// bound it further).

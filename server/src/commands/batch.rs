@@ -5,6 +5,7 @@ use std::io::Write;
 use sea_orm::{EntityTrait, QueryOrder};
 
 use crate::batches::actions::{self, ActionError};
+use crate::batches::lifecycle;
 use app::model::batch::MailboxState;
 
 use super::output;
@@ -28,6 +29,75 @@ pub enum BatchCommandError {
     Preflight(#[from] PreflightError),
     #[error("writing: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Create(#[from] crate::batches::create_batch::CreateBatchError),
+}
+
+/// `batch create`: the CSV checked (every problem with its row and column), the endpoints
+/// checked, the batch stored with its schedule, started now if asked.
+async fn create(
+    db: &sea_orm::DatabaseConnection,
+    cipher: &crate::secrets::Cipher,
+    config: &Config,
+    args: crate::cli::CreateBatchArgs,
+) -> Result<u8, BatchCommandError> {
+    use crate::batches::create_batch::{NewBatch, Schedule, create_batch};
+    let bytes = std::fs::read(&args.csv)?;
+    let rows = crate::csv_import::parse_csv(&bytes).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+        BatchCommandError::Usage(format!("the CSV file has problems:\n{}", lines.join("\n")))
+    })?;
+    let interval = args.incremental_interval.map_or(0, |d| d.as_secs());
+    if interval != 0 && interval < config.min_incremental_sync_secs {
+        return Err(BatchCommandError::Usage(format!(
+            "--incremental-interval: at least {} s",
+            config.min_incremental_sync_secs
+        )));
+    }
+    for (id, side) in [(args.source, "source"), (args.destination, "destination")] {
+        if crate::db::entity::endpoint::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .is_none()
+        {
+            return Err(BatchCommandError::Usage(format!(
+                "--{side} {id}: no such endpoint (`mailferry endpoint list`)"
+            )));
+        }
+    }
+    let options = crate::engine::options::BatchOptions {
+        incremental_sync_secs: interval,
+        ..Default::default()
+    };
+    let name = args
+        .name
+        .unwrap_or_else(|| format!("Batch {}", chrono::Utc::now().format("%Y-%m-%d %H:%M")));
+    let id = create_batch(
+        db,
+        cipher,
+        NewBatch {
+            name,
+            source_endpoint_id: args.source,
+            destination_endpoint_id: args.destination,
+            options: &options,
+            notify_emails: args.notify,
+            rows: &rows,
+            origin: None,
+            schedule: Schedule {
+                start_after: args.start_after,
+                complete_after: args.complete_after,
+                complete_at_once: false,
+            },
+        },
+    )
+    .await?;
+    if args.start {
+        actions::start(db, id).await?;
+    }
+    println!("batch {id} created with {} mailboxes", rows.len());
+    Ok(0)
 }
 
 /// `batch run`: runs (or continues) the batch in this process, waiting for the mailboxes other
@@ -50,10 +120,46 @@ async fn run_here(id: i64, concurrency: usize, config: Config) -> Result<u8, Bat
         .await
         .map(|settings| settings.smtp)
         .unwrap_or_else(|_| runtime.config.smtp.clone());
-    if let Err(e) = crate::mail::status_email::send(db, &smtp, id).await {
+    // Once per stage: a delta pass of a Synced batch sends none.
+    let stale = std::time::Duration::from_secs(300);
+    if let Err(e) = crate::mail::status_email::send_once(db, &smtp, id, stale).await {
         println!("the status e-mail could not be sent: {e}");
     }
     Ok(output::exit_code(&outcome))
+}
+
+/// `batch list`: every batch with its state and counts.
+async fn list(db: &sea_orm::DatabaseConnection) -> Result<u8, BatchCommandError> {
+    println!(
+        "{:>5}  {:<20} {:<40} {:>9} {:>7} {:>7}  {:<20} {:<20}",
+        "ID", "STATE", "NAME", "MAILBOXES", "SYNCED", "FAILED", "LAST SYNCED", "NEXT DELTA SYNC"
+    );
+    let at = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or_else(
+            || "-".into(),
+            |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+        )
+    };
+    for b in batch::Entity::find()
+        .order_by_asc(batch::Column::Id)
+        .all(db)
+        .await?
+    {
+        let counts = mailbox::counts_by_state(db, b.id).await?;
+        let count = |s: MailboxState| counts.get(&s).copied().unwrap_or(0);
+        println!(
+            "{:>5}  {:<20} {:<40} {:>9} {:>7} {:>7}  {:<20} {:<20}",
+            b.id,
+            b.state,
+            b.name,
+            counts.values().sum::<u64>(),
+            count(MailboxState::Synced),
+            count(MailboxState::Failed),
+            at(b.last_synced_at),
+            at(b.next_sync_at)
+        );
+    }
+    Ok(0)
 }
 
 /// Runs the action; the `Ok` value is the exit code.
@@ -64,31 +170,19 @@ pub async fn run(action: BatchAction, config: Config) -> Result<u8, BatchCommand
     let runtime = crate::runtime::open(config).await?;
     let (db, cipher) = (&runtime.db, &runtime.cipher);
     match action {
-        BatchAction::List => {
-            println!(
-                "{:>5}  {:<20} {:<40} {:>9} {:>7} {:>7}",
-                "ID", "STATE", "NAME", "MAILBOXES", "SYNCED", "FAILED"
-            );
-            for b in batch::Entity::find()
-                .order_by_asc(batch::Column::Id)
-                .all(db)
-                .await?
-            {
-                let counts = mailbox::counts_by_state(db, b.id).await?;
-                let count = |s: MailboxState| counts.get(&s).copied().unwrap_or(0);
-                println!(
-                    "{:>5}  {:<20} {:<40} {:>9} {:>7} {:>7}",
-                    b.id,
-                    b.state,
-                    b.name,
-                    counts.values().sum::<u64>(),
-                    count(MailboxState::Synced),
-                    count(MailboxState::Failed)
-                );
-            }
+        BatchAction::List => list(db).await,
+        BatchAction::Run { .. } => unreachable!("run above"),
+        BatchAction::Create(args) => create(db, cipher, &runtime.config, *args).await,
+        BatchAction::SyncNow { id } => {
+            let queued = lifecycle::sync_now(db, id).await?;
+            println!("batch {id}: delta sync of {queued} mailboxes started");
             Ok(0)
         }
-        BatchAction::Run { .. } => unreachable!("run above"),
+        BatchAction::Complete { id } => {
+            let state = lifecycle::complete(db, id).await?;
+            println!("batch {id}: {state}");
+            Ok(0)
+        }
         BatchAction::Start { id } => {
             actions::start(db, id).await?;
             println!("batch {id} started; the running `mailferry serve` workers pick it up");

@@ -7,7 +7,7 @@ use std::time::Duration;
 use app::model::endpoint::{AuthMechanism, Impersonation, Security};
 
 use super::output;
-use crate::batches::create_batch::{NewBatch, create_batch, unfinished_of_origin};
+use crate::batches::create_batch::{NewBatch, Schedule, create_batch, unfinished_of_origin};
 use crate::batches::run_batch::{RunSettings, run_batch};
 use crate::cli::MigrateArgs;
 use crate::config::Config;
@@ -40,6 +40,8 @@ pub enum MigrateError {
     RunBatch(#[from] crate::batches::run_batch::RunBatchError),
     #[error(transparent)]
     Preflight(#[from] crate::batches::preflight::PreflightError),
+    #[error(transparent)]
+    Action(#[from] crate::batches::actions::ActionError),
     #[error("writing {path}: {detail}")]
     Write { path: String, detail: String },
 }
@@ -130,7 +132,26 @@ fn options_of(args: &MigrateArgs) -> BatchOptions {
         keep_deleted: args.keep_deleted,
         concurrency: args.concurrency as u32,
         folders_at_once: args.folders_at_once.max(1),
+        incremental_sync_secs: args.incremental_interval.map_or(0, |d| d.as_secs()),
     }
+}
+
+/// The delta interval, checked against the configured minimum.
+fn check_interval(args: &MigrateArgs, config: &Config) -> Result<(), MigrateError> {
+    match args.incremental_interval {
+        Some(d) if d.as_secs() < config.min_incremental_sync_secs => {
+            Err(MigrateError::Usage(format!(
+                "--incremental-interval: at least {} s (min_incremental_sync_secs)",
+                config.min_incremental_sync_secs
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether this command's first pass is also the final one.
+fn one_shot(args: &MigrateArgs) -> bool {
+    args.complete || args.incremental_interval.is_none()
 }
 
 /// Identifies the command: the CSV's bytes, both servers and the options. The same command run
@@ -154,7 +175,13 @@ fn origin_of(
             side.impersonation
         ));
     }
-    hash.update(serde_json::to_vec(options).unwrap_or_default());
+    // The delta interval is not part of what is copied: a command with another interval (or with
+    // --complete) goes on with the same batch.
+    let copied = BatchOptions {
+        incremental_sync_secs: 0,
+        ..options.clone()
+    };
+    hash.update(serde_json::to_vec(&copied).unwrap_or_default());
     hex::encode(hash.finalize())
 }
 
@@ -170,11 +197,15 @@ async fn prepare_batch(
     let options = options_of(args);
     let origin = origin_of(csv, source, destination, &options);
     if let Some(unfinished) = unfinished_of_origin(db, &origin).await? {
-        println!(
-            "batch {}: continuing where this command was interrupted ({} mailboxes)",
-            unfinished.id,
-            rows.len()
-        );
+        let how = match unfinished.state.is_synced() {
+            true => format!("{}, going on with its delta syncs", unfinished.state),
+            false => "continuing where this command was interrupted".into(),
+        };
+        println!("batch {}: {how} ({} mailboxes)", unfinished.id, rows.len());
+        if one_shot(args) && unfinished.state.is_synced() {
+            println!("batch {}: its final pass (complete)", unfinished.id);
+            crate::batches::lifecycle::complete(db, unfinished.id).await?;
+        }
         return Ok(unfinished.id);
     }
     let source_id = store::save(db, cipher, source).await?;
@@ -198,6 +229,10 @@ async fn prepare_batch(
             notify_emails: args.notify.clone(),
             rows,
             origin: Some(origin),
+            schedule: Schedule {
+                complete_at_once: one_shot(args),
+                ..Schedule::default()
+            },
         },
     )
     .await?;
@@ -232,6 +267,7 @@ fn read_ca(args: &MigrateArgs) -> Result<Option<String>, MigrateError> {
 pub async fn run(args: MigrateArgs, config: Config) -> Result<u8, MigrateError> {
     let (csv, rows) = read_csv(&args)?;
     let ca_pem = read_ca(&args)?;
+    check_interval(&args, &config)?;
     let source = endpoint(&args, EndpointRole::Source, ca_pem.clone())?;
     let destination = endpoint(&args, EndpointRole::Destination, ca_pem)?;
     let runtime = crate::runtime::open_for_work(config).await?;
@@ -254,24 +290,40 @@ pub async fn run(args: MigrateArgs, config: Config) -> Result<u8, MigrateError> 
         wait_for_held: true,
         ..RunSettings::with_concurrency(args.concurrency.max(1))
     };
-    let outcome = run_batch(db, cipher, batch_id, settings, output::print_event).await?;
+    let mut outcome =
+        run_batch(db, cipher, batch_id, settings.clone(), output::print_event).await?;
     output::print_outcome(batch_id, &outcome);
+    if !one_shot(&args) {
+        // The first pass's report (Synced), then the deltas; the completion report at the end.
+        notify(&runtime, &args, batch_id).await;
+        outcome = super::staged::keep_in_sync(db, cipher, batch_id, &settings, outcome).await?;
+    }
     if let Some(path) = &args.errors_csv {
         write_errors_csv(db, batch_id, path).await?;
         println!("errors written to {}", path.display());
     }
-    if !args.notify.is_empty() {
-        // The settings page's SMTP server, if one was saved there, else the configuration's.
-        let smtp = crate::mail::mail_settings::load(db, cipher, &runtime.config.smtp)
-            .await
-            .map(|settings| settings.smtp)
-            .unwrap_or_else(|_| runtime.config.smtp.clone());
-        match crate::mail::status_email::send(db, &smtp, batch_id).await {
-            Ok(_) => println!("status e-mail sent to {}", args.notify.join(", ")),
-            Err(e) => println!("the status e-mail could not be sent: {e}"),
-        }
-    }
+    notify(&runtime, &args, batch_id).await;
     Ok(output::exit_code(&outcome))
+}
+
+/// Sends the status e-mail of the batch's stage, once (the first pass's when Synced, the
+/// completion's when Completed), when the command was given recipients.
+async fn notify(runtime: &crate::runtime::Runtime, args: &MigrateArgs, batch_id: i64) {
+    if args.notify.is_empty() {
+        return;
+    }
+    let (db, cipher) = (&runtime.db, &runtime.cipher);
+    // The settings page's SMTP server, if one was saved there, else the configuration's.
+    let smtp = crate::mail::mail_settings::load(db, cipher, &runtime.config.smtp)
+        .await
+        .map(|settings| settings.smtp)
+        .unwrap_or_else(|_| runtime.config.smtp.clone());
+    let stale = Duration::from_secs(300);
+    match crate::mail::status_email::send_once(db, &smtp, batch_id, stale).await {
+        Ok(true) => println!("status e-mail sent to {}", args.notify.join(", ")),
+        Ok(false) => {}
+        Err(e) => println!("the status e-mail could not be sent: {e}"),
+    }
 }
 
 async fn write_errors_csv(

@@ -7,3 +7,4 @@ pub mod migrate;
 pub mod output;
 pub mod report;
 pub mod rotate_key;
+mod staged;

@@ -53,12 +53,13 @@ pub async fn body_text(db: &DatabaseConnection, batch: &batch::Model) -> Result<
     }
     let copied: i64 = mailboxes.iter().map(|m| m.messages_copied).sum();
     let bytes: i64 = mailboxes.iter().map(|m| m.bytes_copied).sum();
-    let duration = match (batch.started_at, batch.ended_at) {
+    let end = batch.ended_at.or(batch.last_synced_at);
+    let duration = match (batch.started_at, end) {
         (Some(start), Some(end)) => format!("{} s", (end - start).num_seconds()),
         _ => "unknown".into(),
     };
     let mut text = format!(
-        "Migration batch \"{}\" ended: {}.\n\nMailboxes: {}\nMessages copied: {}\nData copied: {:.1} MB\nDuration: {}\n\nMailboxes by state:\n",
+        "Migration batch \"{}\" is {}.\n\nMailboxes: {}\nMessages copied: {}\nData copied: {:.1} MB\nDuration: {}\n\nMailboxes by state:\n",
         batch.name,
         batch.state,
         mailboxes.len(),
@@ -68,6 +69,18 @@ pub async fn body_text(db: &DatabaseConnection, batch: &batch::Model) -> Result<
     );
     for (state, n) in &states {
         text.push_str(&format!("  {state}: {n}\n"));
+    }
+    if batch.state.is_synced() {
+        text.push_str(
+            "\nThe first pass is done. Delta syncs keep the destination current until you \
+             complete the batch (after the MX switch); you get another report then.\n",
+        );
+        if let Some(next) = batch.next_sync_at {
+            text.push_str(&format!(
+                "Next delta sync: {}\n",
+                next.format("%Y-%m-%d %H:%M UTC")
+            ));
+        }
     }
     if kinds.is_empty() {
         text.push_str("\nNo errors.\n");
@@ -81,7 +94,12 @@ pub async fn body_text(db: &DatabaseConnection, batch: &batch::Model) -> Result<
     Ok(text)
 }
 
-const ENDED: [BatchState; 4] = [
+/// States that send an e-mail, once each: the first pass ended (Synced, as Exchange's initial
+/// sync report), the batch completed, failed or stopped. A delta pass sends none (its e-mail
+/// status stays Sent); Complete clears it so the completion report goes out too.
+const ENDED: [BatchState; 6] = [
+    BatchState::Synced,
+    BatchState::SyncedWithErrors,
     BatchState::Completed,
     BatchState::CompletedWithErrors,
     BatchState::Failed,

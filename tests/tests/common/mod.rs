@@ -192,6 +192,7 @@ pub async fn stored_batch_with(
         notify_emails: vec![],
         rows: &rows,
         origin: None,
+        schedule: Default::default(),
     };
     create_batch(db, cipher, batch).await.unwrap()
 }

@@ -12,7 +12,18 @@ fn offered(summary: &BatchSummary) -> Vec<(BatchAction, &'static str, &'static s
     let mut actions = Vec::new();
     match summary.state {
         BatchState::Created => actions.push((BatchAction::Start, "Start the batch", "primary")),
-        BatchState::Syncing => actions.push((BatchAction::Stop, "Stop", "secondary")),
+        BatchState::Syncing | BatchState::Completing => {
+            // During a delta sync: the final pass follows it.
+            if summary.state == BatchState::Syncing && summary.last_synced_at.is_some() {
+                actions.push((BatchAction::Complete, "Complete after this sync", "primary"));
+            }
+            actions.push((BatchAction::Stop, "Stop", "secondary"))
+        }
+        BatchState::Synced | BatchState::SyncedWithErrors => {
+            actions.push((BatchAction::SyncNow, "Sync now", "secondary"));
+            actions.push((BatchAction::Complete, "Complete the batch", "primary"));
+            actions.push((BatchAction::Stop, "Stop delta syncs", "secondary"));
+        }
         BatchState::Stopping => {}
         BatchState::Stopped => actions.push((BatchAction::Resume, "Resume", "primary")),
         BatchState::Completed | BatchState::CompletedWithErrors | BatchState::Failed => {}
@@ -40,6 +51,8 @@ fn action_code(action: BatchAction) -> &'static str {
         BatchAction::Start => "start",
         BatchAction::Stop => "stop",
         BatchAction::Resume => "resume",
+        BatchAction::SyncNow => "sync-now",
+        BatchAction::Complete => "complete",
         BatchAction::RetryFailed => "retry-failed",
         BatchAction::NewBatchFromFailed => "new-batch-from-failed",
         BatchAction::Delete => "delete",

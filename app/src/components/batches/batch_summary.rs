@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::common::format::{bytes, percent};
+use crate::components::common::format::{bytes, percent, time};
 use crate::components::common::state_badge::BatchStateBadge;
 use crate::model::batch::BatchDetail;
 
@@ -48,7 +48,24 @@ pub fn BatchSummaryPanel(detail: Signal<BatchDetail>) -> impl IntoView {
                     <dt>"Data copied"</dt>
                     <dd>{move || bytes(detail.read().bytes_copied)}</dd>
                 </div>
+                <div>
+                    <dt>"Last synced"</dt>
+                    <dd data-testid="batch-last-synced">{move || time(s().last_synced_at)}</dd>
+                </div>
+                <div>
+                    <dt>"Next delta sync"</dt>
+                    <dd data-testid="batch-next-sync">{move || time(s().next_sync_at)}</dd>
+                </div>
             </dl>
+            {move || {
+                let s = s();
+                let start = s.start_after.filter(|_| s.state == crate::model::batch::BatchState::Created);
+                let complete = s.complete_after.filter(|_| !s.state.is_completed());
+                view! {
+                    {start.map(|t| view! { <p class="muted small" data-testid="start-after">"Starts by itself at "{time(Some(t))}</p> })}
+                    {complete.map(|t| view! { <p class="muted small" data-testid="complete-after">"Completes by itself at "{time(Some(t))}</p> })}
+                }
+            }}
             <div class="progress" role="progressbar" aria-label="Messages copied" aria-valuemin="0"
                 aria-valuemax="100" aria-valuenow=message_pct>
                 <div class="progress-bar" style=move || format!("width: {}%", message_pct())></div>

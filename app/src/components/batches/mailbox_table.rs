@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::common::format::{bytes, rate};
+use crate::components::common::format::{bytes, rate, time};
 use crate::components::common::state_badge::MailboxStateBadge;
 use crate::model::batch::MailboxRow;
 
@@ -19,11 +19,12 @@ pub fn MailboxTable(rows: Signal<Vec<MailboxRow>>) -> impl IntoView {
                     <th scope="col" class="num">"Messages"</th>
                     <th scope="col" class="num">"Data"</th>
                     <th scope="col" class="num">"Rate"</th>
+                    <th scope="col">"Last synced"</th>
                     <th scope="col">"Error"</th>
                 </tr>
             </thead>
             <tbody>
-                <For each=move || rows.get() key=|row| (row.id, row.state, row.messages_copied, row.bytes_copied, row.error_kind, row.folders_done) let:row>
+                <For each=move || rows.get() key=|row| (row.id, row.state, row.messages_copied, row.bytes_copied, row.error_kind, row.folders_done, row.last_synced_at) let:row>
                     <tr data-testid="mailbox-row" data-email=row.email_address.clone()
                         data-state=row.state.as_str()>
                         <td class="num">{row.row_index}</td>
@@ -36,6 +37,7 @@ pub fn MailboxTable(rows: Signal<Vec<MailboxRow>>) -> impl IntoView {
                         <td class="num">{format!("{} / {}", row.messages_copied, row.messages_total)}</td>
                         <td class="num">{bytes(row.bytes_copied)}</td>
                         <td class="num">{rate(row.bytes_per_sec)}</td>
+                        <td class="small" data-testid="mailbox-last-synced">{time(row.last_synced_at)}</td>
                         <td>
                             {row.error_kind.map(|kind| {
                                 view! {

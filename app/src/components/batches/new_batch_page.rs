@@ -177,6 +177,21 @@ fn BatchOptionsFields() -> impl IntoView {
                         max="8" class="short" placeholder="2"/>
                 </div>
             </div>
+            <div class="field-row">
+                <div>
+                    <label for="nb-start-after">"Start after (UTC; empty = on Start)"</label>
+                    <input id="nb-start-after" name="start_after" type="datetime-local"/>
+                </div>
+                <div>
+                    <label for="nb-complete-after">"Complete after (UTC; empty = on Complete)"</label>
+                    <input id="nb-complete-after" name="complete_after" type="datetime-local"/>
+                </div>
+                <div>
+                    <label for="nb-interval">"Delta sync every (minutes)"</label>
+                    <input id="nb-interval" name="incremental_sync_minutes" type="number" min="5"
+                        class="short" placeholder="1440"/>
+                </div>
+            </div>
             <label class="checkbox">
                 <input type="checkbox" name="sync_again"/>
                 " Copy what is new in mailboxes an earlier batch completed"

@@ -35,6 +35,12 @@ pub fn duration_secs(secs: u64) -> String {
     }
 }
 
+/// A time as the pages show it (UTC, to the second), or a dash.
+pub fn time(at: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    at.map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| "—".into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

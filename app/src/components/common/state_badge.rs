@@ -8,8 +8,8 @@ fn symbol(state: &str) -> &'static str {
     match state {
         "Synced" | "Completed" => "✓",
         "Failed" => "✕",
-        "CompletedWithErrors" => "!",
-        "Syncing" => "↻",
+        "CompletedWithErrors" | "SyncedWithErrors" => "!",
+        "Syncing" | "Completing" => "↻",
         "Stopping" | "Stopped" => "■",
         _ => "•",
     }
@@ -18,6 +18,8 @@ fn symbol(state: &str) -> &'static str {
 fn label(state: &str) -> &'static str {
     match state {
         "CompletedWithErrors" => "Completed with errors",
+        "SyncedWithErrors" => "Synced with errors",
+        "Completing" => "Completing",
         "Created" => "Ready to start",
         "Queued" => "Queued",
         "Syncing" => "Syncing",

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use sea_orm::entity::prelude::*;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Func};
 use serde::{Deserialize, Serialize};
 
 use app::model::batch::{BatchState, EmailStatus};
@@ -29,6 +29,17 @@ pub struct Model {
     pub email_claimed_at: Option<DateTimeUtc>,
     /// The digest of the `mailferry migrate` command that made it (CSV, servers, options).
     pub origin: Option<String>,
+    /// The first pass starts by itself then.
+    pub start_after: Option<DateTimeUtc>,
+    /// Once Synced, the batch completes by itself then.
+    pub complete_after: Option<DateTimeUtc>,
+    /// An admin (or CompleteAfter, or a one-shot `migrate`) asked for the final pass: the pass
+    /// running or next ends the batch Completed.
+    pub complete_requested_at: Option<DateTimeUtc>,
+    /// When the last pass ended with every mailbox done.
+    pub last_synced_at: Option<DateTimeUtc>,
+    /// When the next scheduled delta sync runs (while Synced).
+    pub next_sync_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -50,6 +61,14 @@ impl Model {
     pub fn is_running(&self) -> bool {
         self.state.is_running()
     }
+
+    /// The state of a pass of this batch: the final one once completion was asked for.
+    pub fn pass_state(&self) -> BatchState {
+        match self.complete_requested_at {
+            Some(_) => BatchState::Completing,
+            None => BatchState::Syncing,
+        }
+    }
 }
 
 pub async fn find<C: ConnectionTrait>(db: &C, id: i64) -> Result<Option<Model>, DbErr> {
@@ -61,29 +80,71 @@ pub async fn stop_requested<C: ConnectionTrait>(db: &C, id: i64) -> Result<bool,
     Ok(find(db, id).await?.is_none_or(|b| b.stop_requested()))
 }
 
-/// Sets the state; the first pass's start and the end are stamped with it.
+/// Sets the state; the first pass's start, the end of a pass that synced everything and the
+/// batch's end are stamped with it.
 pub async fn set_state<C: ConnectionTrait>(
     db: &C,
     id: i64,
     state: BatchState,
 ) -> Result<(), DbErr> {
+    let now = Utc::now();
     let mut update = Entity::update_many().col_expr(Column::State, Expr::value(state));
     match state {
-        BatchState::Syncing => update = update.col_expr(Column::StartedAt, Expr::value(Utc::now())),
-        BatchState::Completed
-        | BatchState::CompletedWithErrors
-        | BatchState::Failed
-        | BatchState::Stopped => update = update.col_expr(Column::EndedAt, Expr::value(Utc::now())),
+        // A delta pass keeps the first pass's start.
+        BatchState::Syncing | BatchState::Completing => {
+            update = update.col_expr(
+                Column::StartedAt,
+                Func::coalesce([Expr::col(Column::StartedAt), Expr::value(now)]).into(),
+            )
+        }
+        BatchState::Synced | BatchState::SyncedWithErrors => {
+            update = update.col_expr(Column::LastSyncedAt, Expr::value(now))
+        }
+        BatchState::Completed | BatchState::CompletedWithErrors => {
+            update = update
+                .col_expr(Column::LastSyncedAt, Expr::value(now))
+                .col_expr(Column::EndedAt, Expr::value(now))
+                .col_expr(Column::NextSyncAt, Expr::value(Option::<DateTimeUtc>::None))
+        }
+        BatchState::Failed | BatchState::Stopped => {
+            update = update
+                .col_expr(Column::EndedAt, Expr::value(now))
+                .col_expr(Column::NextSyncAt, Expr::value(Option::<DateTimeUtc>::None))
+        }
         BatchState::Created | BatchState::Stopping => {}
     }
     update.filter(Column::Id.eq(id)).exec(db).await?;
     Ok(())
 }
 
-/// Batches a process may be working on (Syncing or Stopping).
-pub async fn running<C: ConnectionTrait>(db: &C) -> Result<Vec<Model>, DbErr> {
+/// States whose batch holds its addresses: a pass runs, or delta syncs and the completion are
+/// still to come.
+pub const HOLDING: [BatchState; 5] = [
+    BatchState::Syncing,
+    BatchState::Completing,
+    BatchState::Stopping,
+    BatchState::Synced,
+    BatchState::SyncedWithErrors,
+];
+
+/// Batches that hold their addresses (see [`HOLDING`]).
+pub async fn holding<C: ConnectionTrait>(db: &C) -> Result<Vec<Model>, DbErr> {
     Entity::find()
-        .filter(Column::State.is_in([BatchState::Syncing, BatchState::Stopping]))
+        .filter(Column::State.is_in(HOLDING))
         .all(db)
         .await
+}
+
+/// When the next scheduled delta sync runs (none: not scheduled).
+pub async fn set_next_sync<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    at: Option<DateTimeUtc>,
+) -> Result<(), DbErr> {
+    Entity::update_many()
+        .col_expr(Column::NextSyncAt, Expr::value(at))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! One mailbox (one CSV row) of a batch, with its progress and the lease of the process working on it.
 
 use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::Expr;
 use sea_orm::{Condition, QueryOrder, QuerySelect};
 
 use app::ErrorKind;
@@ -99,6 +100,32 @@ pub async fn batch_is_held<C: ConnectionTrait>(db: &C, batch_id: i64) -> Result<
         .count(db)
         .await?;
     Ok(held > 0)
+}
+
+/// Whether a batch has a mailbox queued or running (held, or left by a process that died).
+pub async fn batch_has_work<C: ConnectionTrait>(db: &C, batch_id: i64) -> Result<bool, DbErr> {
+    let left = Entity::find()
+        .filter(Column::BatchId.eq(batch_id))
+        .filter(Column::State.is_in([MailboxState::Queued, MailboxState::Syncing]))
+        .count(db)
+        .await?;
+    Ok(left > 0)
+}
+
+/// Queues a batch's mailboxes in the states `from` again; returns how many.
+pub async fn queue<C: ConnectionTrait>(
+    db: &C,
+    batch_id: i64,
+    from: &[MailboxState],
+) -> Result<u64, DbErr> {
+    Ok(Entity::update_many()
+        .col_expr(Column::State, Expr::value(MailboxState::Queued))
+        .col_expr(Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+        .filter(Column::BatchId.eq(batch_id))
+        .filter(Column::State.is_in(from.iter().copied()))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// How many rows of a batch are in each state.

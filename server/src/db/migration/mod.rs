@@ -11,6 +11,7 @@ mod m0006_source_namespace;
 mod m0007_message_maps;
 mod m0008_pass_statistics;
 mod m0009_resolved_errors;
+mod m0010_staged_batches;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_message_maps::Migration),
             Box::new(m0008_pass_statistics::Migration),
             Box::new(m0009_resolved_errors::Migration),
+            Box::new(m0010_staged_batches::Migration),
         ]
     }
 }

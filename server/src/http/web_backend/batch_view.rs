@@ -17,6 +17,10 @@ pub fn summary(batch: &batch::Model, rows: &[&mailbox::Model]) -> BatchSummary {
         messages_copied: rows.iter().map(|m| m.messages_copied.max(0) as u64).sum(),
         errors: rows.iter().filter(|m| m.error_kind.is_some()).count() as u64,
         created_at: batch.created_at,
+        last_synced_at: batch.last_synced_at,
+        next_sync_at: batch.next_sync_at,
+        start_after: batch.start_after,
+        complete_after: batch.complete_after,
     }
 }
 
@@ -42,6 +46,7 @@ pub fn mailbox_row(model: &mailbox::Model) -> MailboxRow {
         error_kind: model.error_kind,
         error_message: model.error_message.clone(),
         attempts: model.attempts.max(0) as u32,
+        last_synced_at: model.last_synced_at,
         claimed_by: (state == MailboxState::Syncing)
             .then(|| model.claimed_by.clone())
             .flatten(),

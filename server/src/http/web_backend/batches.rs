@@ -13,7 +13,8 @@ use app::model::endpoint::EndpointRole;
 use super::batch_view::{mailbox_row, summary};
 use super::{WebBackend, internal};
 use crate::batches::actions::{self, ActionError};
-use crate::batches::create_batch::{CreateBatchError, NewBatch, create_batch};
+use crate::batches::create_batch::{CreateBatchError, NewBatch, Schedule, create_batch};
+use crate::batches::lifecycle;
 use crate::batches::preflight::{PreflightError, preflight};
 use crate::csv_import::parse_csv;
 use crate::db::entity::{batch, endpoint, mailbox};
@@ -28,6 +29,7 @@ fn action_error(error: ActionError) -> AppError {
         }
         other @ (ActionError::Running(_)
         | ActionError::NothingToRetry(_)
+        | ActionError::NotSynced(..)
         | ActionError::AlreadyRunning(_)) => AppError::Conflict(other.to_string()),
     }
 }
@@ -89,6 +91,11 @@ impl WebBackend {
                 notify_emails: upload.notify_emails,
                 rows: &rows,
                 origin: None,
+                schedule: Schedule {
+                    start_after: upload.start_after,
+                    complete_after: upload.complete_after,
+                    complete_at_once: false,
+                },
             },
         )
         .await
@@ -170,6 +177,14 @@ impl WebBackend {
             BatchAction::Resume | BatchAction::RetryFailed => {
                 actions::resume(db, raw).await.map_err(action_error)?;
                 actions::start(db, raw).await.map_err(action_error)?;
+                Some(id)
+            }
+            BatchAction::SyncNow => {
+                lifecycle::sync_now(db, raw).await.map_err(action_error)?;
+                Some(id)
+            }
+            BatchAction::Complete => {
+                lifecycle::complete(db, raw).await.map_err(action_error)?;
                 Some(id)
             }
             BatchAction::NewBatchFromFailed => {

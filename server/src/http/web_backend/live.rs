@@ -121,6 +121,7 @@ mod tests {
             error_kind: None,
             error_message: None,
             attempts: 1,
+            last_synced_at: None,
             claimed_by: None,
         }
     }
@@ -137,6 +138,10 @@ mod tests {
                 messages_copied: rows.iter().map(|r| r.messages_copied).sum(),
                 errors: 0,
                 created_at: chrono::Utc::now(),
+                last_synced_at: None,
+                next_sync_at: None,
+                start_after: None,
+                complete_after: None,
             },
             bytes_copied: 0,
             messages_total: 0,
