@@ -2,6 +2,7 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -11,6 +12,11 @@ use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
 const CHUNK: usize = 16 * 1024;
+/// Client→server bytes kept for [`FaultProxy::sent`] (commands, not message bodies, in tests).
+const SENT_KEPT: usize = 4 * 1024 * 1024;
+
+/// What clients sent through the proxy, for tests that check which commands a pass used.
+type Sent = Arc<Mutex<Vec<u8>>>;
 
 /// The fault applied to traffic; can be changed at any time with [`FaultProxy::set_fault`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -37,6 +43,7 @@ pub struct FaultProxy {
     port: u16,
     fault: Arc<watch::Sender<Fault>>,
     connections: Arc<AtomicUsize>,
+    sent: Sent,
     task: JoinHandle<()>,
 }
 
@@ -47,16 +54,19 @@ impl FaultProxy {
         let port = listener.local_addr()?.port();
         let fault = Arc::new(watch::channel(Fault::None).0);
         let connections = Arc::new(AtomicUsize::new(0));
+        let sent = Sent::default();
         let task = tokio::spawn(accept_loop(
             listener,
             target,
             Arc::clone(&fault),
             Arc::clone(&connections),
+            Arc::clone(&sent),
         ));
         Ok(FaultProxy {
             port,
             fault,
             connections,
+            sent,
             task,
         })
     }
@@ -85,6 +95,12 @@ impl FaultProxy {
     pub fn connections(&self) -> usize {
         self.connections.load(Ordering::SeqCst)
     }
+
+    /// What clients sent since the last call (the first 4 MiB), as text.
+    pub fn take_sent(&self) -> String {
+        let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+        String::from_utf8_lossy(&std::mem::take(&mut *sent)).into_owned()
+    }
 }
 
 impl Drop for FaultProxy {
@@ -99,6 +115,7 @@ async fn accept_loop(
     target: SocketAddr,
     fault: Arc<watch::Sender<Fault>>,
     connections: Arc<AtomicUsize>,
+    sent: Sent,
 ) {
     let mut forwarders = JoinSet::new();
     while let Ok((client, _)) = listener.accept().await {
@@ -107,10 +124,10 @@ async fn accept_loop(
             drop(client);
             continue;
         }
-        let fault = Arc::clone(&fault);
+        let (fault, sent) = (Arc::clone(&fault), Arc::clone(&sent));
         forwarders.spawn(async move {
             if let Ok(server) = TcpStream::connect(target).await {
-                let _ = forward(client, server, &fault).await;
+                let _ = forward(client, server, &fault, &sent).await;
             }
         });
         while forwarders.try_join_next().is_some() {}
@@ -122,6 +139,7 @@ async fn forward(
     client: TcpStream,
     server: TcpStream,
     fault: &watch::Sender<Fault>,
+    sent: &Sent,
 ) -> std::io::Result<()> {
     client.set_nodelay(true)?;
     server.set_nodelay(true)?;
@@ -144,6 +162,11 @@ async fn forward(
                     return Ok(());
                 }
                 delay(fault).await;
+                {
+                    let mut kept = sent.lock().unwrap_or_else(|p| p.into_inner());
+                    let room = SENT_KEPT.saturating_sub(kept.len()).min(n);
+                    kept.extend_from_slice(&up[..room]);
+                }
                 server_write.write_all(&up[..n]).await?;
             }
             read = server_read.read(&mut down) => {

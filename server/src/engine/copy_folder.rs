@@ -22,7 +22,7 @@ use crate::imap::ImapSession;
 use crate::imap::append::AppendCapabilities;
 use crate::imap::fetch::{
     FetchedBody, FolderStatus, META_WINDOW, MessageIds, MessageMeta, fetch_bodies,
-    fetch_changed_since, fetch_meta, open_folder,
+    fetch_changed_since, fetch_changes_qresync, fetch_meta, open_folder,
 };
 use crate::imap::uid_set::UidSet;
 
@@ -82,6 +82,9 @@ async fn copy_into(
     {
         return flags_only(job, (src, dst), &status, &mut resumed.folder, outcome).await;
     }
+    if let Some(since) = quick_resync_from(job, src, &status, &resumed) {
+        return quick_resync(job, (src, dst), &status, &mut resumed, since, outcome).await;
+    }
     // An `\All` folder: what the other folders hold, then this folder again.
     let elsewhere = if job.elsewhere.is_empty() {
         None
@@ -111,28 +114,108 @@ async fn copy_into(
         let now = SourceNow {
             metas: &metas,
             complete: outcome.incomplete.is_none(),
+            vanished: None,
         };
         let open = Some(&dst_status);
         carry_changes(job, resumed.folder.id, (src, dst), now, open, outcome).await?;
     }
+    let new = NewMessages {
+        metas: &metas,
+        elsewhere: elsewhere.as_deref(),
+    };
+    copy_new(
+        job,
+        (src, dst),
+        (&status, &dst_status),
+        &mut resumed.folder,
+        new,
+        outcome,
+    )
+    .await
+}
+
+/// The source's messages a pass may copy, and (for an `\All` folder) what other folders hold.
+struct NewMessages<'m> {
+    metas: &'m [MessageMeta],
+    elsewhere: Option<&'m [DedupKey]>,
+}
+
+/// Copies what the state has not copied yet of `new`, then records the folder as done (its
+/// UIDNEXT, EXISTS and HIGHESTMODSEQ) unless something was left.
+async fn copy_new(
+    job: &FolderJob<'_>,
+    (src, dst): (&mut ImapSession, &mut ImapSession),
+    (status, dst_status): (&FolderStatus, &FolderStatus),
+    folder: &mut FolderState,
+    new: NewMessages<'_>,
+    outcome: &mut FolderOutcome,
+) -> Result<(), Halt> {
     let appender = Appender {
         job,
         caps: AppendCapabilities::of(dst),
         permanent_flags: dst_status.permanent_flags.clone(),
     };
     let limits = Limits::of(job.options, appender.caps.max_message);
-    let mut todo = select(&limits, &metas, &resumed.folder, outcome);
-    if let Some(keys) = &elsewhere {
+    let mut todo = select(&limits, new.metas, folder, outcome);
+    if let Some(keys) = new.elsewhere {
         todo = leave_out_elsewhere(keys, todo, outcome);
     }
-    pipeline(&appender, src, dst, &mut resumed.folder, outcome, &todo).await?;
+    pipeline(&appender, src, dst, folder, outcome, &todo).await?;
     // A folder with problems is passed again next time (they may be fixed), so its UIDNEXT is
     // not recorded as complete.
     if outcome.problems.is_empty() && outcome.incomplete.is_none() {
-        state::finish_folder(job.db, &mut resumed.folder, status.uidnext, status.exists).await?;
-        state::record_modseq(job.db, &mut resumed.folder, status.highest_modseq).await?;
+        state::finish_folder(job.db, folder, status.uidnext, status.exists).await?;
+        state::record_modseq(job.db, folder, status.highest_modseq).await?;
     }
     Ok(())
+}
+
+/// The HIGHESTMODSEQ to resync from, when a later pass can learn everything that changed from
+/// the source's QRESYNC answers instead of listing the folder: nothing left unsure by a crash,
+/// no `\All` folder (it needs every Message-ID), both passes with a HIGHESTMODSEQ.
+fn quick_resync_from(
+    job: &FolderJob<'_>,
+    src: &ImapSession,
+    status: &FolderStatus,
+    resumed: &Resumed,
+) -> Option<u64> {
+    let usable = src.qresync()
+        && !resumed.fresh
+        && resumed.journal.is_empty()
+        && job.elsewhere.is_empty()
+        && status.highest_modseq.is_some();
+    resumed.folder.highest_modseq.filter(|_| usable)
+}
+
+/// A later pass with QRESYNC: the flag changes and expunges since `since` (VANISHED) and the
+/// new messages, in two commands, whatever the folder's size.
+async fn quick_resync(
+    job: &FolderJob<'_>,
+    (src, dst): (&mut ImapSession, &mut ImapSession),
+    status: &FolderStatus,
+    resumed: &mut Resumed,
+    since: u64,
+    outcome: &mut FolderOutcome,
+) -> Result<(), Halt> {
+    let changes = fetch_changes_qresync(src, since, resumed.folder.uidnext)
+        .await
+        .map_err(Halt::at(Stage::SourceRead))?;
+    let dst_status = open_folder(dst, job.destination_folder, false)
+        .await
+        .map_err(Halt::at(Stage::DestinationWrite))?;
+    let now = SourceNow {
+        metas: &changes.changed,
+        complete: false,
+        vanished: Some(&changes.vanished),
+    };
+    let folder_id = resumed.folder.id;
+    carry_changes(job, folder_id, (src, dst), now, Some(&dst_status), outcome).await?;
+    let new = NewMessages {
+        metas: &changes.new,
+        elsewhere: None,
+    };
+    let pair = (status, &dst_status);
+    copy_new(job, (src, dst), pair, &mut resumed.folder, new, outcome).await
 }
 
 /// A folder with nothing new and nothing gone: only flags may have changed. An unchanged
@@ -161,6 +244,7 @@ async fn flags_only(
     let now = SourceNow {
         metas: &metas,
         complete: false,
+        vanished: None,
     };
     carry_changes(job, folder.id, (src, dst), now, None, outcome).await?;
     outcome.unchanged = outcome.flags_updated == 0;

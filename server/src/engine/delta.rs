@@ -23,6 +23,8 @@ pub(crate) struct SourceNow<'m> {
     pub metas: &'m [MessageMeta],
     /// Every message of the folder was listed: a UID missing from `metas` was expunged.
     pub complete: bool,
+    /// The server said which were expunged (QRESYNC's VANISHED): `metas` holds only changes.
+    pub vanished: Option<&'m UidSet>,
 }
 
 /// Flags to add and to remove on a set of destination messages.
@@ -44,10 +46,11 @@ pub(crate) async fn carry_changes(
         return Ok(());
     }
     let mut changed = changed_flags(now.metas, &mapped);
-    let gone = if now.complete && !job.options.keep_deleted {
-        expunged(now.metas, &mapped)
-    } else {
-        Vec::new()
+    let gone = match (now.vanished, now.complete) {
+        _ if job.options.keep_deleted => Vec::new(),
+        (Some(vanished), _) => vanished_copies(vanished, &mapped),
+        (None, true) => expunged(now.metas, &mapped),
+        (None, false) => Vec::new(),
     };
     if changed.is_empty() && gone.is_empty() {
         return Ok(());
@@ -148,6 +151,17 @@ fn expunged(metas: &[MessageMeta], mapped: &HashMap<u32, Mapped>) -> Vec<(u32, O
     let mut gone: Vec<(u32, Option<u32>)> = mapped
         .iter()
         .filter(|(uid, _)| !present.contains(uid))
+        .map(|(uid, m)| (*uid, m.destination_uid))
+        .collect();
+    gone.sort_unstable();
+    gone
+}
+
+/// The copies of the messages the source said were expunged.
+fn vanished_copies(vanished: &UidSet, mapped: &HashMap<u32, Mapped>) -> Vec<(u32, Option<u32>)> {
+    let mut gone: Vec<(u32, Option<u32>)> = mapped
+        .iter()
+        .filter(|(uid, _)| vanished.contains(**uid))
         .map(|(uid, m)| (*uid, m.destination_uid))
         .collect();
     gone.sort_unstable();

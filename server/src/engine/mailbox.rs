@@ -174,6 +174,10 @@ pub(crate) async fn open_pair(spec: &MailboxSpec) -> Result<(ImapSession, ImapSe
     sign_in(&mut src, &spec.source_credentials)
         .await
         .map_err(Halt::at(Stage::SourceSignIn))?;
+    // A server that offers QRESYNC but refuses to enable it is read the CONDSTORE way.
+    if let Err(e) = src.enable_qresync().await {
+        tracing::debug!(error = %e, "ENABLE QRESYNC refused");
+    }
     let mut dst = connect(&spec.destination, "destination")
         .await
         .map_err(Halt::at(Stage::DestinationConnect))?;

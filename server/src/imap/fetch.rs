@@ -172,6 +172,17 @@ pub async fn fetch_meta(
                     Reply::Fetch(f) => out.extend(meta_of(f)),
                     Reply::Exists(n) => holds = n,
                     Reply::Expunge(_) => holds = holds.saturating_sub(1),
+                    // With QRESYNC enabled, an expunge meanwhile is told as VANISHED.
+                    Reply::Vanished {
+                        earlier: false,
+                        uids,
+                    } => {
+                        let gone: u64 = uids
+                            .iter()
+                            .map(|r| u64::from(r.end().abs_diff(*r.start())) + 1)
+                            .sum();
+                        holds = holds.saturating_sub(u32::try_from(gone).unwrap_or(u32::MAX));
+                    }
                     _ => {}
                 }
                 Ok(())
@@ -206,6 +217,65 @@ pub async fn fetch_changed_since(
         .await?;
     out.sort_by_key(|m| m.uid);
     out.dedup_by_key(|m| m.uid);
+    Ok(out)
+}
+
+/// What changed in the selected folder since a pass that ended at `modseq` (QRESYNC).
+#[derive(Debug, Default)]
+pub struct ChangedSince {
+    /// Messages the last pass saw whose flags changed since, without Message-IDs.
+    pub changed: Vec<MessageMeta>,
+    /// Messages the last pass saw that were expunged since.
+    pub vanished: UidSet,
+    /// Messages new since the last pass (UID `uidnext` and up), without Message-IDs.
+    pub new: Vec<MessageMeta>,
+}
+
+/// The changes of the selected folder since `modseq` among the UIDs below `uidnext`, the
+/// expunged ones (`VANISHED (EARLIER)`) and the messages from `uidnext` on: two commands whatever
+/// the folder's size. The session must have QRESYNC enabled.
+pub async fn fetch_changes_qresync(
+    session: &mut ImapSession,
+    modseq: u64,
+    uidnext: u32,
+) -> Result<ChangedSince, ImapError> {
+    const ITEMS: &str = "UID RFC822.SIZE FLAGS INTERNALDATE";
+    let mut out = ChangedSince::default();
+    if uidnext > 1 {
+        let (changed, vanished) = (&mut out.changed, &mut out.vanished);
+        let command = format!(
+            "UID FETCH 1:{} ({ITEMS}) (CHANGEDSINCE {modseq} VANISHED)",
+            uidnext - 1
+        );
+        session
+            .run(&command, |reply| {
+                match reply {
+                    Reply::Fetch(f) => changed.extend(meta_of(f).filter(|m| m.uid < uidnext)),
+                    Reply::Vanished { uids, .. } => {
+                        for range in uids {
+                            vanished.insert_range(*range.start(), *range.end());
+                        }
+                    }
+                    _ => {}
+                }
+                Ok(())
+            })
+            .await?;
+    }
+    let new = &mut out.new;
+    // `N:*` names the last message even when its UID is below N: filtered.
+    session
+        .run(&format!("UID FETCH {uidnext}:* ({ITEMS})"), |reply| {
+            if let Reply::Fetch(f) = reply {
+                new.extend(meta_of(f).filter(|m| m.uid >= uidnext));
+            }
+            Ok(())
+        })
+        .await?;
+    for list in [&mut out.changed, &mut out.new] {
+        list.sort_by_key(|m| m.uid);
+        list.dedup_by_key(|m| m.uid);
+    }
     Ok(out)
 }
 

@@ -67,6 +67,11 @@ pub enum Reply {
     Search(Vec<u32>),
     Capabilities(Vec<String>),
     Expunge(u32),
+    /// `* VANISHED [(EARLIER)] uids` (QRESYNC): UIDs expunged; `earlier` = before this command.
+    Vanished {
+        earlier: bool,
+        uids: Vec<std::ops::RangeInclusive<u32>>,
+    },
     /// `* STATUS name (…)`: the attributes asked for.
     Status(StatusData),
     /// `* ACL name identifier rights …`: the identifiers.
@@ -302,6 +307,10 @@ impl Reply {
             Response::MailboxData(MailboxDatum::Status { status, .. }) => status_data(status),
             Response::Capabilities(caps) => capabilities(caps),
             Response::Expunge(n) => Reply::Expunge(*n),
+            Response::Vanished { earlier, uids } => Reply::Vanished {
+                earlier: *earlier,
+                uids: uids.clone(),
+            },
             Response::Acl(acl) => {
                 Reply::Acl(acl.acls.iter().map(|a| a.identifier.to_string()).collect())
             }
@@ -455,6 +464,19 @@ mod tests {
                 "MULTIAPPEND".into(),
                 "AUTH=PLAIN".into()
             ])
+        );
+    }
+
+    #[test]
+    fn vanished_is_read() {
+        let (reply, _) = parse(b"* VANISHED (EARLIER) 3:5,9\r\n", 1024);
+        let uids = vec![3..=5, 9..=9];
+        assert_eq!(
+            reply,
+            Reply::Vanished {
+                earlier: true,
+                uids
+            }
         );
     }
 }

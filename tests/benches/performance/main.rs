@@ -10,12 +10,14 @@
 //! 0 skips it), MF_BENCH_FSYNC [never] (the destination's mail_fsync: never or optimized),
 //! MF_BENCH_ERRORS [100000], MF_BENCH_TOOLS [mailferry,doveadm,mbsync],
 //! MF_BENCH_OUT [docs/performance.md; "-" writes nothing], MF_BENCH_PERF [unset; a file name
-//! profiles Mailferry's first copies with `perf record -a -g`].
+//! profiles Mailferry's first copies with `perf record -a -g`], MF_BENCH_DELTA [1; 0 skips the
+//! staged migration's delta, `only` runs it alone and prints its section without writing].
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
 
 mod corpus;
+mod delta;
 mod machine;
 mod measure;
 mod report;
@@ -31,7 +33,7 @@ use mailferry_tests::{Dovecot, DovecotOptions};
 use corpus::{Seeded, Shape};
 use measure::Servers;
 use report::{Results, ToolRun};
-use settings::Settings;
+use settings::{DeltaMode, Settings};
 use tools::{Migration, Tool};
 use verify::{MailboxDigest, Verdict};
 
@@ -220,10 +222,37 @@ async fn big_message_runs(
     (big_corpus, big_runs)
 }
 
+/// The delta of every tool, then Mailferry's no-op delta from a source without CONDSTORE.
+async fn delta_runs(
+    tools: &[Tool],
+    settings: &Settings,
+    users: &[String],
+    kept: &mut Vec<(Dovecot, tempfile::TempDir)>,
+) -> Vec<delta::DeltaRun> {
+    let mut runs = Vec::new();
+    for &tool in tools {
+        println!("Delta: {}", tool.name());
+        runs.push(delta::delta_run(tool, settings, users, false, kept).await);
+    }
+    if tools.contains(&Tool::Mailferry) {
+        println!("Delta: Mailferry, source without CONDSTORE/QRESYNC");
+        runs.push(delta::delta_run(Tool::Mailferry, settings, users, true, kept).await);
+    }
+    runs
+}
+
 #[tokio::main]
 async fn main() {
     let settings = Settings::from_env();
     let tools = available_tools(&settings);
+    if settings.delta == DeltaMode::Only {
+        let users: Vec<String> = (0..settings.users)
+            .map(|i| format!("user{i:02}@corpus.test"))
+            .collect();
+        let runs = delta_runs(&tools, &settings, &users, &mut Vec::new()).await;
+        println!("\n{}", delta::markdown(&settings, &runs));
+        return;
+    }
     let (source, users, big_users) = source_with_users(&settings);
     let started = Instant::now();
     let corpus = seed(&source, &users, settings.shape(), 0).await;
@@ -249,6 +278,10 @@ async fn main() {
     let (big_corpus, big_runs) =
         big_message_runs(&source, &big_users, &tools, &settings, &mut kept).await;
 
+    let deltas = match settings.delta {
+        DeltaMode::Skip => Vec::new(),
+        _ => delta_runs(&tools, &settings, &users, &mut kept).await,
+    };
     drop(kept);
     println!("Server side: {} errors", settings.errors);
     let server = server_side::measure(settings.errors).await;
@@ -261,7 +294,10 @@ async fn main() {
         big_runs,
         server,
     };
-    let text = results.markdown();
+    let mut text = results.markdown();
+    if !deltas.is_empty() {
+        text.push_str(&delta::markdown(&results.settings, &deltas));
+    }
     println!("\n{text}");
     if let Some(path) = &results.settings.out {
         report::write_keeping_notes(path, &text).expect("writing the report");

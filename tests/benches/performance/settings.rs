@@ -16,6 +16,15 @@ pub struct Settings {
     pub errors: usize,
     pub tools: Vec<Tool>,
     pub out: Option<PathBuf>,
+    /// The staged migration's delta: run with the rest (`1`), not at all (`0`), or alone (`only`).
+    pub delta: DeltaMode,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeltaMode {
+    With,
+    Skip,
+    Only,
 }
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
@@ -54,6 +63,11 @@ impl Settings {
             errors: env_or("MF_BENCH_ERRORS", 100_000),
             tools,
             out,
+            delta: match std::env::var("MF_BENCH_DELTA").as_deref() {
+                Ok("0") => DeltaMode::Skip,
+                Ok("only") => DeltaMode::Only,
+                _ => DeltaMode::With,
+            },
         }
     }
 

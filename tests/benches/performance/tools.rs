@@ -133,8 +133,9 @@ impl Migration<'_> {
         command
     }
 
-    /// One mbsync channel per user: far = source, near = destination, pull only, arrival dates
-    /// kept, sync state in `work`.
+    /// One mbsync channel per user: far = source, near = destination, pull only (new messages,
+    /// flags, deletions, which `Expunge Near` carries out), arrival dates kept, sync state in
+    /// `work`.
     fn mbsync(&self, index: usize, user: &str) -> Command {
         let state = self.work.join(format!("mbsync-state-{index}"));
         std::fs::create_dir_all(&state).expect("state dir");
@@ -147,7 +148,7 @@ impl Migration<'_> {
         };
         let config = format!(
             "{}{}Channel migrate\nFar :source:\nNear :destination:\nPatterns *\nCreate Near\n\
-             Sync Pull\nExpunge None\nCopyArrivalDate yes\nSyncState {}/\n",
+             Sync Pull\nExpunge Near\nCopyArrivalDate yes\nSyncState {}/\n",
             account("source", self.source.imap_port()),
             account("destination", self.destination.imap_port()),
             state.display()
