@@ -3,6 +3,7 @@
 
 pub(crate) mod append;
 pub mod connect;
+mod enable;
 pub(crate) mod error;
 pub mod fetch;
 pub(crate) mod folders;

@@ -24,8 +24,8 @@ pub struct ImapSession {
     greeting: String,
     /// Which server this is, for error texts ("source" / "destination" and address).
     pub label: String,
-    /// QRESYNC is enabled (RFC 7162): FETCH may ask for VANISHED.
-    qresync: bool,
+    /// QRESYNC is enabled (RFC 7162): FETCH may ask for VANISHED (see `enable.rs`).
+    pub(super) qresync: bool,
 }
 
 impl std::fmt::Debug for ImapSession {
@@ -95,30 +95,6 @@ impl ImapSession {
 
     pub fn capabilities(&self) -> &HashSet<String> {
         &self.capabilities
-    }
-
-    /// Whether QRESYNC was enabled on this session.
-    pub fn qresync(&self) -> bool {
-        self.qresync
-    }
-
-    /// Enables QRESYNC where the server offers it (after sign-in, before any SELECT): a later
-    /// pass then learns which messages were expunged without listing the folder.
-    pub async fn enable_qresync(&mut self) -> Result<bool, ImapError> {
-        if !self.has_capability("QRESYNC") {
-            return Ok(false);
-        }
-        let mut enabled = false;
-        self.run("ENABLE QRESYNC", |reply| {
-            // `* ENABLED QRESYNC` reads as a capability list.
-            if let Reply::Capabilities(list) = reply {
-                enabled |= list.iter().any(|c| c.eq_ignore_ascii_case("QRESYNC"));
-            }
-            Ok(())
-        })
-        .await?;
-        self.qresync = enabled;
-        Ok(enabled)
     }
 
     pub fn next_tag(&mut self) -> String {
