@@ -352,3 +352,39 @@ async fn complete_during_a_pass_runs_the_final_pass_after_it() {
     );
     worker.abort();
 }
+
+/// Stop ends a Synced batch's scheduled deltas; Resume brings it back to Synced with a delta
+/// scheduled; Complete still works from there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_and_resume_a_synced_batch() {
+    let bed = bed(None).await;
+    let id = bed
+        .batch(BatchOptions::default(), Schedule::default())
+        .await;
+    let worker = bed.worker();
+    let before = Utc::now();
+    actions::start(&bed.db, id).await.unwrap();
+    bed.wait_until(id, BatchState::Synced, before).await;
+    assert_eq!(
+        actions::stop(&bed.db, id).await.unwrap(),
+        BatchState::Stopped
+    );
+    let stopped = bed.batch_row(id).await;
+    assert_eq!(
+        (stopped.state, stopped.next_sync_at),
+        (BatchState::Stopped, None)
+    );
+    assert!(
+        lifecycle::sync_now(&bed.db, id).await.is_err(),
+        "no delta while stopped"
+    );
+    let resumed_at = Utc::now();
+    actions::resume(&bed.db, id).await.unwrap();
+    actions::start(&bed.db, id).await.unwrap();
+    bed.wait_until(id, BatchState::Synced, resumed_at).await;
+    assert!(bed.batch_row(id).await.next_sync_at.is_some());
+    lifecycle::complete(&bed.db, id).await.unwrap();
+    bed.wait_until(id, BatchState::Completed, resumed_at).await;
+    bed.assert_destination_equals_source(0).await;
+    worker.abort();
+}
