@@ -39,6 +39,7 @@ pub trait Backend: Send + Sync + 'static {
     async fn sign_in(
         &self,
         headers: &HeaderMap,
+        client: ClientAddr,
         username: &str,
         password: &str,
     ) -> Result<SessionCookie, AppError>;
@@ -84,6 +85,18 @@ pub fn request() -> Result<(SharedBackend, HeaderMap), AppError> {
     let backend = leptos::prelude::use_context::<SharedBackend>().ok_or(AppError::Internal)?;
     let parts = leptos::prelude::use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
     Ok((backend, parts.headers))
+}
+
+/// The client's address as the server sees it: the peer, or behind a trusted proxy the address
+/// that proxy forwarded. The server puts it in each request's extensions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+/// This request's [`ClientAddr`] (unknown when the server did not say).
+pub fn client_addr() -> ClientAddr {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<ClientAddr>().copied())
+        .unwrap_or_default()
 }
 
 /// The first line of every protected server function: the backend and the signed-in admin.

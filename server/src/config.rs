@@ -74,8 +74,12 @@ pub struct Config {
     pub admin_password_file: Option<PathBuf>,
     /// Mark the session cookie `Secure` (set when served behind HTTPS).
     pub secure_cookies: bool,
-    /// Sign-in attempts allowed per client and user name per minute.
+    /// Sign-in attempts allowed per client address and user name per minute (five times as many
+    /// per address, whatever the names).
     pub sign_in_attempts_per_minute: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (e.g. `["127.0.0.1"]`); from any
+    /// other peer the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How many mailboxes this process migrates at once.
     pub max_concurrent_mailboxes: u32,
     /// How many mailboxes all processes sharing the database migrate at once (0 = no limit
@@ -108,6 +112,7 @@ impl Default for Config {
             admin_password_file: None,
             secure_cookies: false,
             sign_in_attempts_per_minute: 10,
+            trusted_proxies: Vec::new(),
             max_concurrent_mailboxes: 8,
             cluster_max_concurrent_mailboxes: 0,
             message_memory_mib: crate::engine::memory_budget::DEFAULT_MIB,

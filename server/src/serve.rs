@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::{admins, rate_limit::RateLimiter};
+use crate::auth::{admins, rate_limit::SignInLimits};
 use crate::config::Config;
 use crate::http::state::AppState;
 use crate::runtime::{self, Runtime, RuntimeError};
@@ -109,7 +109,7 @@ async fn serve_web(runtime: Runtime, addr: std::net::SocketAddr) -> Result<(), S
     let state = AppState {
         leptos_options,
         db: runtime.db.clone(),
-        sign_in_limiter: Arc::new(RateLimiter::new(
+        sign_in_limits: Arc::new(SignInLimits::new(
             runtime.config.sign_in_attempts_per_minute,
             Duration::from_secs(60),
         )),
@@ -125,7 +125,9 @@ async fn serve_web(runtime: Runtime, addr: std::net::SocketAddr) -> Result<(), S
             source,
         })?;
     tracing::info!("Mailferry listening on http://{addr}");
-    axum::serve(listener, router)
+    // The peer's address: the sign-in limits count per client.
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(ServeError::Serve)

@@ -1,6 +1,7 @@
 //! The web server: axum routes, Leptos SSR, server functions, health check.
 
 pub(crate) mod body_limit;
+pub(crate) mod client_addr;
 pub mod downloads;
 pub mod live_hub;
 pub mod origin;

@@ -12,6 +12,7 @@ use app::backend::SharedBackend;
 use app::{App, shell};
 
 use super::body_limit;
+use super::client_addr;
 use super::downloads;
 use super::security_headers;
 use super::state::AppState;
@@ -43,6 +44,10 @@ pub fn build(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(body_limit::limit_body))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            client_addr::tag,
+        ))
         .layer(axum::middleware::from_fn(security_headers::add))
         .with_state(state)
 }

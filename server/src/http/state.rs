@@ -6,7 +6,7 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use sea_orm::DatabaseConnection;
 
-use crate::auth::rate_limit::RateLimiter;
+use crate::auth::rate_limit::SignInLimits;
 use crate::config::Config;
 use crate::secrets::Cipher;
 
@@ -16,7 +16,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub cipher: Cipher,
-    pub sign_in_limiter: Arc<RateLimiter>,
+    pub sign_in_limits: Arc<SignInLimits>,
     /// The batch pages' shared database polls.
     pub live: Arc<super::live_hub::LiveHub>,
 }

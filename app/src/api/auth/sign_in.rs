@@ -2,11 +2,16 @@ use leptos::prelude::*;
 
 use crate::api::AppError;
 
-/// Checks the credentials (rate-limited per client and user) and sets the session cookie.
+/// Checks the credentials (rate-limited per client address, and per address and user name) and
+/// sets the session cookie.
 #[server(endpoint = "auth/sign_in")]
 pub async fn sign_in(username: String, password: String) -> Result<(), AppError> {
     let (backend, headers) = crate::backend::request()?;
-    match backend.sign_in(&headers, &username, &password).await {
+    let client = crate::backend::client_addr();
+    match backend
+        .sign_in(&headers, client, &username, &password)
+        .await
+    {
         Ok(cookie) => {
             crate::backend::set_cookie(cookie);
             leptos_axum::redirect("/");

@@ -12,6 +12,7 @@ mod m0007_message_maps;
 mod m0008_pass_statistics;
 mod m0009_resolved_errors;
 mod m0010_staged_batches;
+mod m0011_sign_in_attempts;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_pass_statistics::Migration),
             Box::new(m0009_resolved_errors::Migration),
             Box::new(m0010_staged_batches::Migration),
+            Box::new(m0011_sign_in_attempts::Migration),
         ]
     }
 }

@@ -13,7 +13,7 @@ use http::HeaderMap;
 use sea_orm::{DbErr, EntityTrait, QueryOrder};
 
 use app::api::AppError;
-use app::backend::{Backend, LiveStream, SessionCookie};
+use app::backend::{Backend, ClientAddr, LiveStream, SessionCookie};
 use app::ids::{AdminId, BatchId, EndpointId};
 use app::model::admin::{AdminView, SetupState};
 use app::model::batch::{ActionOutcome, BatchAction, BatchDetail, PreflightRowView, UploadOutcome};
@@ -108,15 +108,21 @@ impl Backend for WebBackend {
     async fn sign_in(
         &self,
         headers: &HeaderMap,
+        client: ClientAddr,
         username: &str,
         password: &str,
     ) -> Result<SessionCookie, AppError> {
         Self::guard_origin(headers)?;
         let username = username.trim();
         self.state
-            .sign_in_limiter
-            .check(&username.to_lowercase())
-            .map_err(|retry_after_secs| AppError::RateLimited { retry_after_secs })?;
+            .sign_in_limits
+            .check(&self.state.db, client.0, username)
+            .await
+            .map_err(internal)?
+            .map_err(|retry_after_secs| {
+                tracing::warn!(client = ?client.0, "sign-in attempts over the limit");
+                AppError::RateLimited { retry_after_secs }
+            })?;
         match admins::check_credentials(&self.state.db, username, password)
             .await
             .map_err(internal)?

@@ -1,0 +1,86 @@
+//! Sign-in limits against the real server binary: guessing at `admin` from one address never
+//! locks the real admin out from another; an address runs out of attempts whatever names it
+//! tries; `X-Forwarded-For` counts only from a trusted proxy; two processes on one PostgreSQL
+//! count the same attempts.
+
+use std::os::unix::fs::PermissionsExt;
+
+use mailferry_tests::Postgres;
+use mailferry_tests::mailferry_server::MailferryServer;
+
+/// One sign-in attempt as `username`/`password` from `client` (an `X-Forwarded-For` value, or
+/// none); true when it was refused for being over the limit.
+fn over_limit(server: &MailferryServer, client: Option<&str>, username: &str) -> bool {
+    let forwarded = client.map_or(String::new(), |c| format!("X-Forwarded-For: {c}\r\n"));
+    let head = format!(
+        "POST /api/auth/sign_in HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Accept: application/json\r\n{forwarded}"
+    );
+    let body = format!("username={username}&password=wrong-guess");
+    let answer = server
+        .http(head.trim_end(), body.as_bytes())
+        .expect("the server answers");
+    assert!(!answer.contains("set-cookie: mf_session="), "{answer}");
+    answer.contains("RateLimited") || answer.contains("rate_limited")
+}
+
+#[test]
+fn guessing_from_one_address_does_not_lock_the_admin_out_of_another() {
+    let server = MailferryServer::start(&[("MAILFERRY_TRUSTED_PROXIES", "[127.0.0.1]")]).unwrap();
+    let attacker = Some("203.0.113.5");
+    let refused: Vec<bool> = (0..40)
+        .map(|_| over_limit(&server, attacker, "admin"))
+        .collect();
+    assert!(
+        !refused[..10].iter().any(|r| *r),
+        "ten guesses per minute: {refused:?}"
+    );
+    assert!(
+        refused[10..].iter().all(|r| *r),
+        "then refused: {refused:?}"
+    );
+    // The real admin, elsewhere, signs in during the attack.
+    server
+        .sign_in("X-Forwarded-For: 198.51.100.7\r\n")
+        .expect("the real admin signs in");
+    // Another address runs out after 50 attempts, whatever the names.
+    let names: Vec<bool> = (0..55)
+        .map(|i| over_limit(&server, Some("203.0.113.9"), &format!("name{i}")))
+        .collect();
+    assert!(!names[..50].iter().any(|r| *r), "{names:?}");
+    assert!(names[50..].iter().all(|r| *r), "{names:?}");
+}
+
+#[test]
+fn a_forwarded_address_counts_only_from_a_trusted_proxy() {
+    let server = MailferryServer::start(&[]).unwrap();
+    // Each attempt claims another address; all come from 127.0.0.1, and count there.
+    let refused: Vec<bool> = (0..11)
+        .map(|i| over_limit(&server, Some(&format!("203.0.113.{i}")), "admin"))
+        .collect();
+    assert!(!refused[..10].iter().any(|r| *r), "{refused:?}");
+    assert!(refused[10], "the header changed nothing: {refused:?}");
+}
+
+#[test]
+fn two_processes_on_one_postgres_count_the_same_attempts() {
+    let pg = Postgres::start().unwrap();
+    let shared = tempfile::tempdir().unwrap();
+    let key_path = shared.path().join("secret.key");
+    std::fs::write(&key_path, "42".repeat(32)).unwrap();
+    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let key = key_path.display().to_string();
+    let env = [
+        ("MAILFERRY_DATABASE_URL", pg.url()),
+        ("MAILFERRY_SECRET_KEY_FILE", key),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let first = MailferryServer::start_with_args(true, &["--no-worker"], &env).unwrap();
+    let second = MailferryServer::start_with_args(true, &["--no-worker"], &env).unwrap();
+    for i in 0..10 {
+        let server = if i % 2 == 0 { &first } else { &second };
+        assert!(!over_limit(server, None, "admin"), "attempt {i}");
+    }
+    assert!(over_limit(&first, None, "admin"), "the eleventh, on either");
+    assert!(over_limit(&second, None, "admin"), "the twelfth, on either");
+}
