@@ -77,6 +77,10 @@ pub struct Config {
     /// Sign-in attempts allowed per client address and user name per minute (five times as many
     /// per address, whatever the names).
     pub sign_in_attempts_per_minute: u32,
+    /// Connections the web server holds at once; more wait until one closes.
+    pub max_connections: u32,
+    /// Seconds a client gets to send a request's head; a slower one is disconnected.
+    pub header_read_timeout_secs: u64,
     /// Reverse proxies whose `X-Forwarded-For` names the client (e.g. `["127.0.0.1"]`); from any
     /// other peer the header is ignored.
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -113,6 +117,8 @@ impl Default for Config {
             secure_cookies: false,
             sign_in_attempts_per_minute: 10,
             trusted_proxies: Vec::new(),
+            max_connections: 1024,
+            header_read_timeout_secs: 10,
             max_concurrent_mailboxes: 8,
             cluster_max_concurrent_mailboxes: 0,
             message_memory_mib: crate::engine::memory_budget::DEFAULT_MIB,

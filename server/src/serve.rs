@@ -26,8 +26,6 @@ pub enum ServeError {
         addr: String,
         source: std::io::Error,
     },
-    #[error("server stopped: {0}")]
-    Serve(std::io::Error),
 }
 
 /// Creates the first admin from `MAILFERRY_ADMIN_PASSWORD(_FILE)` when none exists yet.
@@ -125,12 +123,12 @@ async fn serve_web(runtime: Runtime, addr: std::net::SocketAddr) -> Result<(), S
             source,
         })?;
     tracing::info!("Mailferry listening on http://{addr}");
-    // The peer's address: the sign-in limits count per client.
-    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(ServeError::Serve)
+    let limits = crate::http::connections::ConnectionLimits {
+        max_connections: runtime.config.max_connections as usize,
+        header_read_timeout: Duration::from_secs(runtime.config.header_read_timeout_secs.max(1)),
+    };
+    crate::http::connections::serve(listener, router, limits, shutdown_signal()).await;
+    Ok(())
 }
 
 async fn shutdown_signal() {

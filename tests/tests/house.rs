@@ -65,6 +65,14 @@ fn long_functions(text: &str) -> Vec<(usize, String)> {
     let mut long = Vec::new();
     for (i, line) in lines.iter().enumerate() {
         let Some(name) = opens_fn(line) else { continue };
+        // A declaration (a trait's fn over several lines) ends in `;` before any `{`.
+        let signature_end = lines[i..]
+            .iter()
+            .map(|l| l.trim_end())
+            .find(|l| l.ends_with('{') || l.ends_with(';'));
+        if signature_end.is_some_and(|l| l.ends_with(';')) {
+            continue;
+        }
         let indent = &line[..line.len() - line.trim_start().len()];
         let close = format!("{indent}}}");
         if let Some(end) = lines[i + 1..].iter().position(|l| *l == close) {
@@ -270,6 +278,11 @@ fn the_checks_see_what_they_look_for() {
     let long = format!("fn long() {{\n{}}}\n", "    x();\n".repeat(90));
     assert_eq!(long_functions(&long), vec![(92, "long".to_string())]);
     assert!(long_functions("pub(crate) async fn short() {\n}\n").is_empty());
+    let declarations = format!(
+        "trait T {{\n    async fn f(\n        &self,\n    ) -> u8;\n{}}}\nimpl X {{\n    fn h() {{\n    }}\n}}\n",
+        "    fn g(&self);\n".repeat(90)
+    );
+    assert!(long_functions(&declarations).is_empty());
     let mut graph = BTreeMap::new();
     graph.insert("a".to_string(), BTreeSet::from(["b".to_string()]));
     graph.insert("b".to_string(), BTreeSet::from(["a".to_string()]));

@@ -51,7 +51,11 @@ impl SignInLimits {
         let pair = self
             .count(db, &format!("n|{address}|{name}"), self.per_name)
             .await?;
-        if self.checks.fetch_add(1, Ordering::Relaxed).is_multiple_of(SWEEP_EVERY) {
+        if self
+            .checks
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(SWEEP_EVERY)
+        {
             self.sweep(db).await?;
         }
         Ok(pair)

@@ -2,6 +2,7 @@
 
 pub(crate) mod body_limit;
 pub(crate) mod client_addr;
+pub(crate) mod connections;
 pub mod downloads;
 pub mod live_hub;
 pub mod origin;
