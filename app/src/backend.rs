@@ -44,6 +44,8 @@ pub trait Backend: Send + Sync + 'static {
         password: &str,
     ) -> Result<SessionCookie, AppError>;
     async fn sign_out(&self, headers: &HeaderMap) -> Result<SessionCookie, AppError>;
+    /// Ends every session of `admin` (other browsers included) and clears this one's cookie.
+    async fn sign_out_everywhere(&self, admin: &AdminView) -> Result<SessionCookie, AppError>;
     /// The admin of this request's session cookie; `Unauthorized` without one. Also refuses
     /// cross-origin requests (the CSRF guard of every server function).
     async fn authenticate(&self, headers: &HeaderMap) -> Result<AdminView, AppError>;
@@ -56,8 +58,9 @@ pub trait Backend: Send + Sync + 'static {
     /// Parses the CSV and stores a batch in state Created, or answers every problem of the file.
     async fn create_batch(&self, upload: BatchUpload) -> Result<UploadOutcome, AppError>;
     async fn batch(&self, id: BatchId) -> Result<BatchDetail, AppError>;
-    /// Progress of a batch as it happens (from every process sharing the database).
-    async fn watch_batch(&self, id: BatchId) -> Result<LiveStream, AppError>;
+    /// Progress of a batch as it happens (from every process sharing the database), for as
+    /// long as the session of `headers` lasts: its end closes the stream with `Unauthorized`.
+    async fn watch_batch(&self, headers: &HeaderMap, id: BatchId) -> Result<LiveStream, AppError>;
     async fn batch_action(
         &self,
         id: BatchId,

@@ -1,5 +1,6 @@
 // The live channel: eight tabs watch one batch through the web-only process while a worker in
-// another process copies it; the web process is restarted and every tab reconnects by itself.
+// another process copies it; the web process is restarted and every tab reconnects by itself;
+// signing out everywhere ends every tab's channel.
 import assert from 'node:assert/strict';
 import { addTestbedEndpoints, mailboxStates, signIn, uploadBatch, waitForBatchState } from '../lib.mjs';
 
@@ -49,6 +50,14 @@ export const specs = [
         assert.ok(Object.values(states).every((s) => s === 'Synced'), JSON.stringify(states));
       }
       await screenshot('live-after-restart');
+
+      // "Sign out everywhere" in one tab: the server closes every other tab's channel at its
+      // next session check, and the tabs say so instead of reconnecting.
+      await page.click('[data-testid=sign-out-everywhere]');
+      await page.waitForURL(/\/sign-in/);
+      for (const tab of tabs.slice(1)) {
+        await tab.waitForSelector('[data-testid=live-status][data-status=signed-out]', { timeout: 30_000 });
+      }
     },
   },
 ];

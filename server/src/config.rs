@@ -77,6 +77,9 @@ pub struct Config {
     /// Sign-in attempts allowed per client address and user name per minute (five times as many
     /// per address, whatever the names).
     pub sign_in_attempts_per_minute: u32,
+    /// Seconds a browser session may stay unused before it ends (it ends 12 hours after
+    /// sign-in anyway).
+    pub session_idle_secs: u64,
     /// Connections the web server holds at once; more wait until one closes.
     pub max_connections: u32,
     /// Seconds a client gets to send a request's head; a slower one is disconnected.
@@ -117,6 +120,7 @@ impl Default for Config {
             secure_cookies: false,
             sign_in_attempts_per_minute: 10,
             trusted_proxies: Vec::new(),
+            session_idle_secs: 30 * 60,
             max_connections: 1024,
             header_read_timeout_secs: 10,
             max_concurrent_mailboxes: 8,
@@ -131,6 +135,11 @@ impl Default for Config {
 }
 
 impl Config {
+    /// How long a browser session may stay unused.
+    pub fn session_idle(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.session_idle_secs.max(1))
+    }
+
     /// How long a mailbox claim holds without a heartbeat (at least 3 s).
     pub fn lease(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.mailbox_lease_secs.max(3))

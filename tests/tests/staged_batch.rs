@@ -131,6 +131,18 @@ impl Bed {
         ))
     }
 
+    /// A batch with the default options, its first pass run by the worker: Synced.
+    async fn synced(&self) -> (i64, tokio::task::JoinHandle<()>) {
+        let id = self
+            .batch(BatchOptions::default(), Schedule::default())
+            .await;
+        let worker = self.worker();
+        let before = Utc::now();
+        actions::start(&self.db, id).await.unwrap();
+        self.wait_until(id, BatchState::Synced, before).await;
+        (id, worker)
+    }
+
     async fn batch_row(&self, id: i64) -> batch::Model {
         batch::find(&self.db, id).await.unwrap().unwrap()
     }
@@ -217,13 +229,7 @@ impl Bed {
 /// Synced → Sync now → Complete, by hand, as an admin does it.
 async fn staged_by_hand(source_capability: Option<&str>) {
     let bed = bed(source_capability).await;
-    let id = bed
-        .batch(BatchOptions::default(), Schedule::default())
-        .await;
-    let worker = bed.worker();
-    let before = Utc::now();
-    actions::start(&bed.db, id).await.unwrap();
-    bed.wait_until(id, BatchState::Synced, before).await;
+    let (id, worker) = bed.synced().await;
     let synced = bed.batch_row(id).await;
     let next = synced.next_sync_at.expect("a delta sync is scheduled");
     let in_a_day = (next - synced.last_synced_at.unwrap()).num_seconds();
@@ -358,13 +364,7 @@ async fn complete_during_a_pass_runs_the_final_pass_after_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_and_resume_a_synced_batch() {
     let bed = bed(None).await;
-    let id = bed
-        .batch(BatchOptions::default(), Schedule::default())
-        .await;
-    let worker = bed.worker();
-    let before = Utc::now();
-    actions::start(&bed.db, id).await.unwrap();
-    bed.wait_until(id, BatchState::Synced, before).await;
+    let (id, worker) = bed.synced().await;
     assert_eq!(
         actions::stop(&bed.db, id).await.unwrap(),
         BatchState::Stopped

@@ -38,16 +38,22 @@ async fn exercise(url: String) {
             .unwrap()
             .is_none()
     );
-    let token = sessions::create(&db, admin.id).await.unwrap();
+    let idle = std::time::Duration::from_secs(1800);
+    let token = sessions::create(&db, admin.id, idle).await.unwrap();
     assert_eq!(
-        sessions::admin_for(&db, &token)
+        sessions::admin_for(&db, &token, idle)
             .await
             .unwrap()
             .map(|a| a.id),
         Some(admin.id)
     );
     sessions::delete(&db, &token).await.unwrap();
-    assert!(sessions::admin_for(&db, &token).await.unwrap().is_none());
+    assert!(
+        sessions::admin_for(&db, &token, idle)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     sync_state(db).await;
 }

@@ -1,9 +1,13 @@
-//! Browser sessions: a random token in an HttpOnly cookie, its SHA-256 in the database.
+//! Browser sessions: a random token in an HttpOnly cookie, its SHA-256 in the database. A
+//! session ends 12 hours after sign-in, or earlier when idle longer than the configured idle
+//! time; ended sessions are removed at each sign-in.
 
 use chrono::{Duration, Utc};
 use rand::RngCore;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    Set,
 };
 use sha2::{Digest, Sha256};
 
@@ -16,8 +20,14 @@ fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Starts a new session (a fresh token every sign-in: no session fixation) and returns the token.
-pub async fn create(db: &DatabaseConnection, admin_id: i64) -> Result<String, DbErr> {
+/// Starts a new session (a fresh token every sign-in: no session fixation) and returns the token;
+/// sessions that have ended meanwhile (anyone's) are removed.
+pub async fn create(
+    db: &DatabaseConnection,
+    admin_id: i64,
+    idle: std::time::Duration,
+) -> Result<String, DbErr> {
+    remove_ended(db, idle).await?;
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = hex::encode(bytes);
@@ -34,10 +44,38 @@ pub async fn create(db: &DatabaseConnection, admin_id: i64) -> Result<String, Db
     Ok(token)
 }
 
-/// The admin of a live session.
+/// The last moment a session idle for `idle` may have been used.
+fn idle_since(idle: std::time::Duration) -> chrono::DateTime<Utc> {
+    Utc::now() - Duration::from_std(idle).unwrap_or(Duration::MAX)
+}
+
+/// Removes the sessions past their lifetime or idle longer than `idle`.
+async fn remove_ended(db: &DatabaseConnection, idle: std::time::Duration) -> Result<(), DbErr> {
+    let since = idle_since(idle);
+    let idle_too_long = Condition::any()
+        .add(session::Column::LastSeenAt.lt(since))
+        .add(
+            Condition::all()
+                .add(session::Column::LastSeenAt.is_null())
+                .add(session::Column::CreatedAt.lt(since)),
+        );
+    session::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(session::Column::ExpiresAt.lt(Utc::now()))
+                .add(idle_too_long),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The admin of a live session (not expired, not idle longer than `idle`); using it counts as
+/// activity (written at most every few seconds, not on every request).
 pub async fn admin_for(
     db: &DatabaseConnection,
     token: &str,
+    idle: std::time::Duration,
 ) -> Result<Option<admin::Model>, DbErr> {
     let Some(found) = session::Entity::find()
         .filter(session::Column::TokenHash.eq(token_hash(token)))
@@ -46,11 +84,48 @@ pub async fn admin_for(
     else {
         return Ok(None);
     };
-    if found.expires_at < Utc::now() {
+    let now = Utc::now();
+    let last_seen = found.last_seen_at.unwrap_or(found.created_at);
+    if found.expires_at < now || last_seen < idle_since(idle) {
         session::Entity::delete_by_id(found.id).exec(db).await?;
         return Ok(None);
     }
+    let refresh = Duration::from_std(idle / 8)
+        .unwrap_or(Duration::MAX)
+        .min(Duration::seconds(60));
+    if now - last_seen > refresh {
+        session::Entity::update_many()
+            .col_expr(session::Column::LastSeenAt, Expr::value(now))
+            .filter(session::Column::Id.eq(found.id))
+            .exec(db)
+            .await?;
+    }
     admin::Entity::find_by_id(found.admin_id).one(db).await
+}
+
+/// Whether a session lasts, without counting this as its use (an open page does not keep a
+/// session alive).
+pub async fn is_live(
+    db: &DatabaseConnection,
+    token: &str,
+    idle: std::time::Duration,
+) -> Result<bool, DbErr> {
+    let found = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(token_hash(token)))
+        .one(db)
+        .await?;
+    Ok(found.is_some_and(|s| {
+        s.expires_at >= Utc::now() && s.last_seen_at.unwrap_or(s.created_at) >= idle_since(idle)
+    }))
+}
+
+/// Ends every session of an admin ("sign out everywhere").
+pub async fn delete_all_of(db: &DatabaseConnection, admin_id: i64) -> Result<u64, DbErr> {
+    Ok(session::Entity::delete_many()
+        .filter(session::Column::AdminId.eq(admin_id))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 pub async fn delete(db: &DatabaseConnection, token: &str) -> Result<(), DbErr> {

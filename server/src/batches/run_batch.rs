@@ -77,7 +77,7 @@ pub async fn settle(
         return Ok(outcome);
     }
     let state = outcome.state();
-    batch::set_state(db, id, state).await?;
+    // The next delta is written before the state: whoever sees Synced sees when it runs.
     if state.is_synced()
         && let Some(found) = batch::find(db, id).await?
     {
@@ -85,6 +85,7 @@ pub async fn settle(
         let next = Utc::now() + chrono::Duration::seconds(interval.min(i64::MAX as u64) as i64);
         batch::set_next_sync(db, id, Some(next)).await?;
     }
+    batch::set_state(db, id, state).await?;
     Ok(outcome)
 }
 

@@ -54,13 +54,15 @@ async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<(), Refusal>
     let token = sessions::token_from_headers(headers);
     let admin = match token {
         Some(token) if is_same_origin(headers) => {
-            sessions::admin_for(&state.db, &token).await.map_err(|e| {
-                tracing::error!(error = %e, "checking a session for a download");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "The session could not be checked.",
-                )
-            })?
+            sessions::admin_for(&state.db, &token, state.config.session_idle())
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "checking a session for a download");
+                    (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "The session could not be checked.",
+                    )
+                })?
         }
         _ => None,
     };

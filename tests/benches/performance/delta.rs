@@ -139,16 +139,7 @@ pub async fn delta_run(
     kept: &mut Vec<(Dovecot, tempfile::TempDir)>,
 ) -> DeltaRun {
     let source = seeded_source(settings, users, plain_source).await;
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "delta-destination",
-        fsync: settings.fsync,
-        ..Default::default()
-    })
-    .expect("destination Dovecot starts");
-    destination
-        .add_users(&users.iter().map(|u| (u.as_str(), "x")).collect::<Vec<_>>())
-        .expect("destination users");
-    let work = tempfile::tempdir().expect("work dir");
+    let (destination, work) = crate::empty_destination("delta-destination", settings, users);
     let migration = Migration {
         tool,
         source: &source,
@@ -156,15 +147,8 @@ pub async fn delta_run(
         users,
         work: work.path(),
     };
-    let servers = Servers {
-        source_pid: source.pid(),
-        destination_pid: destination.pid(),
-    };
-    let logs = |name: &str| {
-        let dir = work.path().join(name);
-        std::fs::create_dir_all(&dir).expect("log dir");
-        dir
-    };
+    let servers = Servers::of(&source, &destination);
+    let logs = |name: &str| crate::log_dir(work.path(), name);
     let first = measure::run(migration.commands(false), &logs("first"), &servers);
     println!("    first copy {:.2} s", first.wall.as_secs_f64());
     users_change(&source, users).await;

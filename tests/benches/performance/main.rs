@@ -74,6 +74,31 @@ async fn verdict(
     Ok(total)
 }
 
+/// An empty destination Dovecot with the users, and a work folder for the tool's state and logs.
+fn empty_destination(
+    name: &str,
+    settings: &Settings,
+    users: &[String],
+) -> (Dovecot, tempfile::TempDir) {
+    let mut destination = Dovecot::start(DovecotOptions {
+        name,
+        fsync: settings.fsync,
+        ..Default::default()
+    })
+    .expect("destination Dovecot starts");
+    destination
+        .add_users(&users.iter().map(|u| (u.as_str(), "x")).collect::<Vec<_>>())
+        .expect("destination users");
+    (destination, tempfile::tempdir().expect("work dir"))
+}
+
+/// The log folder `name` of one run, in `work`.
+fn log_dir(work: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let dir = work.join(name);
+    std::fs::create_dir_all(&dir).expect("log dir");
+    dir
+}
+
 /// One tool: an empty destination, the first copy, its verdict, the no-op rerun, its verdict.
 /// The destination is kept (in `kept`) until the benchmark ends: deleting 10,000 files just
 /// before the next run made ext4 slow to create the next tool's files (its inode allocator
@@ -86,16 +111,7 @@ async fn run_tool(
     settings: &Settings,
     kept: &mut Vec<(Dovecot, tempfile::TempDir)>,
 ) -> ToolRun {
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "bench-destination",
-        fsync: settings.fsync,
-        ..Default::default()
-    })
-    .expect("destination Dovecot starts");
-    destination
-        .add_users(&users.iter().map(|u| (u.as_str(), "x")).collect::<Vec<_>>())
-        .expect("destination users");
-    let work = tempfile::tempdir().expect("work dir");
+    let (destination, work) = empty_destination("bench-destination", settings, users);
     let migration = Migration {
         tool,
         source,
@@ -103,15 +119,8 @@ async fn run_tool(
         users,
         work: work.path(),
     };
-    let servers = Servers {
-        source_pid: source.pid(),
-        destination_pid: destination.pid(),
-    };
-    let logs = |name: &str| {
-        let dir = work.path().join(name);
-        std::fs::create_dir_all(&dir).expect("log dir");
-        dir
-    };
+    let servers = Servers::of(source, &destination);
+    let logs = |name: &str| log_dir(work.path(), name);
     println!(
         "  {} — first copy of {} mailboxes…",
         tool.name(),

@@ -85,6 +85,15 @@ pub struct Servers {
     pub destination_pid: Option<u32>,
 }
 
+impl Servers {
+    pub fn of(source: &mailferry_tests::Dovecot, destination: &mailferry_tests::Dovecot) -> Self {
+        Servers {
+            source_pid: source.pid(),
+            destination_pid: destination.pid(),
+        }
+    }
+}
+
 /// Runs `commands` at once (output to files in `log_dir`) and waits for all of them.
 pub fn run(commands: Vec<Command>, log_dir: &std::path::Path, servers: &Servers) -> Cost {
     let source_before = children_cpu(servers.source_pid);

@@ -17,12 +17,13 @@ pub async fn watch_batch(
     use crate::backend::LiveStream;
 
     let (backend, _admin) = crate::backend::require_admin().await?;
+    let (_, headers) = crate::backend::request()?;
     // The websocket opens only once this function has returned, so the batch id is read inside
     // the answer stream, never before it.
     let mut input = input;
     let opened = async move {
         match input.next().await {
-            Some(Ok(id)) => match backend.watch_batch(id).await {
+            Some(Ok(id)) => match backend.watch_batch(&headers, id).await {
                 Ok(live) => (live, Some(input)),
                 Err(error) => (
                     Box::pin(futures::stream::iter([Err(error)])) as LiveStream,

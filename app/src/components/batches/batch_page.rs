@@ -75,12 +75,16 @@ fn LiveBatch(initial: BatchDetail) -> impl IntoView {
         <div class="page-head">
             <h1 data-testid="batch-name">{name}</h1>
             <span class="live" data-testid="live-status"
-                data-status=move || format!("{:?}", channel.status.get()).to_lowercase()
+                data-status=move || match channel.status.get() {
+                    LiveStatus::SignedOut => "signed-out".to_string(),
+                    other => format!("{other:?}").to_lowercase(),
+                }
                 data-reconnects=move || channel.reconnects.get()>
                 {move || match channel.status.get() {
                     LiveStatus::Connecting => "Connecting…",
                     LiveStatus::Live => "● Live",
                     LiveStatus::Reconnecting => "Reconnecting…",
+                    LiveStatus::SignedOut => "Signed out — sign in again to follow the batch",
                 }}
             </span>
         </div>

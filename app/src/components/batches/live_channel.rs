@@ -18,6 +18,8 @@ pub enum LiveStatus {
     Connecting,
     Live,
     Reconnecting,
+    /// The session ended (signed out elsewhere, idle, expired): no more reconnecting.
+    SignedOut,
 }
 
 async fn sleep(duration: Duration) {
@@ -64,6 +66,10 @@ pub fn keep_live(id: BatchId, on_message: impl Fn(BatchLive) + Clone + 'static) 
                                 status.try_set(LiveStatus::Live);
                                 backoff = Duration::from_millis(500);
                                 on_message(live);
+                            }
+                            Err(crate::api::AppError::Unauthorized) => {
+                                status.try_set(LiveStatus::SignedOut);
+                                return;
                             }
                             Err(_) => break,
                         }

@@ -1,14 +1,15 @@
-//! The top bar: product name, navigation, the signed-in admin and sign-out.
+//! The top bar: product name, navigation, the signed-in admin, sign-out here or everywhere.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api::auth::SignOut;
+use crate::api::auth::{SignOut, SignOutEverywhere};
 use crate::model::admin::AdminView;
 
 #[component]
 pub fn Header(admin: AdminView) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
+    let everywhere = ServerAction::<SignOutEverywhere>::new();
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Mailferry"</a>
@@ -23,6 +24,10 @@ pub fn Header(admin: AdminView) -> impl IntoView {
                 <span class="admin-name" data-testid="admin-name">{admin.username}</span>
                 <ActionForm action=sign_out>
                     <button type="submit" class="button secondary">"Sign out"</button>
+                </ActionForm>
+                <ActionForm action=everywhere>
+                    <button type="submit" class="button secondary" data-testid="sign-out-everywhere"
+                        title="End your sessions in every browser">"Sign out everywhere"</button>
                 </ActionForm>
             </div>
         </header>

@@ -12,6 +12,8 @@ pub struct Model {
     pub admin_id: i64,
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
+    /// The last request made with it (throttled; none: not since sign-in).
+    pub last_seen_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,7 @@ mod m0008_pass_statistics;
 mod m0009_resolved_errors;
 mod m0010_staged_batches;
 mod m0011_sign_in_attempts;
+mod m0012_session_activity;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_resolved_errors::Migration),
             Box::new(m0010_staged_batches::Migration),
             Box::new(m0011_sign_in_attempts::Migration),
+            Box::new(m0012_session_activity::Migration),
         ]
     }
 }

@@ -16,6 +16,40 @@ use crate::http::live_hub::Polled;
 
 /// Sent even when nothing changed, so proxies keep the connection and the page knows it is live.
 const HEARTBEAT: Duration = Duration::from_secs(20);
+/// How often an open channel checks that its session still lasts.
+const SESSION_RECHECK: Duration = Duration::from_secs(5);
+
+/// `live` for as long as the session of `token` lasts (signed out here or everywhere, idle,
+/// expired): then one `Unauthorized` and the end, so the page stops following the batch.
+pub(super) fn while_signed_in(
+    live: LiveStream,
+    db: sea_orm::DatabaseConnection,
+    token: String,
+    idle: Duration,
+) -> LiveStream {
+    use futures::StreamExt;
+    let (watch_db, watch_token) = (db.clone(), token.clone());
+    let ended = async move {
+        loop {
+            tokio::time::sleep(SESSION_RECHECK).await;
+            if !signed_in(&watch_db, &watch_token, idle).await {
+                return;
+            }
+        }
+    };
+    let tail = futures::stream::once(async move {
+        (!signed_in(&db, &token, idle).await).then_some(Err(AppError::Unauthorized))
+    })
+    .filter_map(futures::future::ready);
+    Box::pin(live.take_until(ended).chain(tail))
+}
+
+/// Whether the session lasts (a database error counts as lasting: the next check decides).
+async fn signed_in(db: &sea_orm::DatabaseConnection, token: &str, idle: Duration) -> bool {
+    crate::auth::sessions::is_live(db, token, idle)
+        .await
+        .unwrap_or(true)
+}
 
 /// What one page has been sent so far.
 struct Page {

@@ -55,7 +55,7 @@ impl WebBackend {
     }
 
     async fn start_session(&self, admin_id: i64) -> Result<SessionCookie, AppError> {
-        let token = sessions::create(&self.state.db, admin_id)
+        let token = sessions::create(&self.state.db, admin_id, self.state.config.session_idle())
             .await
             .map_err(internal)?;
         Ok(SessionCookie(sessions::cookie(
@@ -150,10 +150,21 @@ impl Backend for WebBackend {
         )))
     }
 
+    async fn sign_out_everywhere(&self, admin: &AdminView) -> Result<SessionCookie, AppError> {
+        let ended = sessions::delete_all_of(&self.state.db, admin.id.0)
+            .await
+            .map_err(internal)?;
+        tracing::info!(admin = %admin.username, sessions = ended, "signed out everywhere");
+        Ok(SessionCookie(sessions::cookie(
+            None,
+            self.state.config.secure_cookies,
+        )))
+    }
+
     async fn authenticate(&self, headers: &HeaderMap) -> Result<AdminView, AppError> {
         Self::guard_origin(headers)?;
         let token = sessions::token_from_headers(headers).ok_or(AppError::Unauthorized)?;
-        let admin = sessions::admin_for(&self.state.db, &token)
+        let admin = sessions::admin_for(&self.state.db, &token, self.state.config.session_idle())
             .await
             .map_err(internal)?;
         admin.map(admin_view).ok_or(AppError::Unauthorized)
@@ -204,8 +215,15 @@ impl Backend for WebBackend {
         self.batch_detail(id).await
     }
 
-    async fn watch_batch(&self, id: BatchId) -> Result<LiveStream, AppError> {
-        self.live(id).await
+    async fn watch_batch(&self, headers: &HeaderMap, id: BatchId) -> Result<LiveStream, AppError> {
+        let token = sessions::token_from_headers(headers).ok_or(AppError::Unauthorized)?;
+        let live = self.live(id).await?;
+        Ok(live::while_signed_in(
+            live,
+            self.state.db.clone(),
+            token,
+            self.state.config.session_idle(),
+        ))
     }
 
     async fn batch_action(
