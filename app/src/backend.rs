@@ -30,9 +30,11 @@ pub struct SessionCookie(pub String);
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
     async fn setup_state(&self) -> Result<SetupState, AppError>;
+    /// Creates the first admin when `setup_code` is the code the server printed at start.
     async fn create_first_admin(
         &self,
         headers: &HeaderMap,
+        setup_code: &str,
         username: &str,
         password: &str,
     ) -> Result<SessionCookie, AppError>;

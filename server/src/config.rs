@@ -84,6 +84,11 @@ pub struct Config {
     pub max_connections: u32,
     /// Seconds a client gets to send a request's head; a slower one is disconnected.
     pub header_read_timeout_secs: u64,
+    /// The address admins open the web app at (e.g. `https://mail-migration.example.com`):
+    /// browser requests must come from it (or from `allowed_hosts`, or the listen address).
+    pub public_url: String,
+    /// More `host[:port]` names the web app is reached by.
+    pub allowed_hosts: Vec<String>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (e.g. `["127.0.0.1"]`); from any
     /// other peer the header is ignored.
     pub trusted_proxies: Vec<std::net::IpAddr>,
@@ -120,6 +125,8 @@ impl Default for Config {
             secure_cookies: false,
             sign_in_attempts_per_minute: 10,
             trusted_proxies: Vec::new(),
+            public_url: String::new(),
+            allowed_hosts: Vec::new(),
             session_idle_secs: 30 * 60,
             max_connections: 1024,
             header_read_timeout_secs: 10,

@@ -4,8 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::auth::setup_code::SetupCode;
 use crate::auth::{admins, rate_limit::SignInLimits};
 use crate::config::Config;
+use crate::http::origin::AllowedOrigins;
 use crate::http::state::AppState;
 use crate::runtime::{self, Runtime, RuntimeError};
 
@@ -28,19 +30,24 @@ pub enum ServeError {
     },
 }
 
-/// Creates the first admin from `MAILFERRY_ADMIN_PASSWORD(_FILE)` when none exists yet.
-async fn ensure_first_admin(runtime: &Runtime) -> Result<(), ServeError> {
+/// Creates the first admin from `MAILFERRY_ADMIN_PASSWORD(_FILE)` when none exists yet; without
+/// one, makes the set-up code the /setup page asks for and prints it.
+async fn ensure_first_admin(runtime: &Runtime) -> Result<Option<SetupCode>, ServeError> {
     if admins::count(&runtime.db)
         .await
         .map_err(ServeError::Admins)?
         > 0
     {
-        return Ok(());
+        return Ok(None);
     }
     let config = &runtime.config;
     if config.admin_password.0.is_empty() {
-        tracing::warn!("no administrator yet: open the web app's /setup page to create one");
-        return Ok(());
+        let code = SetupCode::generate();
+        tracing::warn!(
+            "no administrator yet: open the web app's /setup page and enter the set-up code {}",
+            code.reveal()
+        );
+        return Ok(Some(code));
     }
     match admins::create_first(
         &runtime.db,
@@ -56,7 +63,7 @@ async fn ensure_first_admin(runtime: &Runtime) -> Result<(), ServeError> {
         Err(_) if admins::count(&runtime.db).await.unwrap_or(0) > 0 => {}
         Err(e) => return Err(e.into()),
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Which parts of the server this process runs.
@@ -70,7 +77,7 @@ pub enum Role {
 pub async fn run(config: Config, role: Role) -> Result<(), ServeError> {
     let addr = config.listen_addr()?;
     let runtime = runtime::open_for_work(config).await?;
-    ensure_first_admin(&runtime).await?;
+    let setup_code = ensure_first_admin(&runtime).await?;
     if role != Role::WebOnly {
         start_worker(&runtime);
     }
@@ -79,7 +86,7 @@ pub async fn run(config: Config, role: Role) -> Result<(), ServeError> {
         shutdown_signal().await;
         return Ok(());
     }
-    serve_web(runtime, addr).await
+    serve_web(runtime, addr, setup_code).await
 }
 
 fn start_worker(runtime: &Runtime) {
@@ -99,7 +106,11 @@ fn start_worker(runtime: &Runtime) {
 }
 
 /// Serves the web app until Ctrl-C or SIGTERM (the runtime, and its SQLite lock, live as long).
-async fn serve_web(runtime: Runtime, addr: std::net::SocketAddr) -> Result<(), ServeError> {
+async fn serve_web(
+    runtime: Runtime,
+    addr: std::net::SocketAddr,
+    setup_code: Option<SetupCode>,
+) -> Result<(), ServeError> {
     let mut leptos_options = leptos::prelude::get_configuration(None)
         .map_err(|e| ServeError::Leptos(e.to_string()))?
         .leptos_options;
@@ -112,6 +123,8 @@ async fn serve_web(runtime: Runtime, addr: std::net::SocketAddr) -> Result<(), S
             Duration::from_secs(60),
         )),
         config: runtime.config.clone(),
+        allowed_origins: Arc::new(AllowedOrigins::of(&runtime.config, addr)),
+        setup_code,
         cipher: runtime.cipher.clone(),
         live: crate::http::live_hub::LiveHub::new(runtime.db.clone()),
     };

@@ -265,3 +265,13 @@ impl Drop for MailferryServer {
         let _ = child.wait();
     }
 }
+
+/// The first-run set-up code a server printed in its log (`… enter the set-up code XXXX-…`).
+pub fn setup_code(log: &str) -> Option<String> {
+    let (_, rest) = log.split_once("enter the set-up code ")?;
+    let code: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    (!code.is_empty()).then_some(code)
+}

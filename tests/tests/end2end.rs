@@ -71,7 +71,10 @@ fn sign_in_and_dashboard() {
 #[test]
 fn first_run_setup() {
     let server = MailferryServer::start_with(false, &[]).expect("server starts");
-    run_specs(&server, "02-setup", &serde_json::Value::Null, no_requests);
+    let code = mailferry_tests::mailferry_server::setup_code(&server.log_text())
+        .expect("the set-up code in the server's log");
+    let bed = serde_json::json!({ "setupCode": code });
+    run_specs(&server, "02-setup", &bed, no_requests);
 }
 
 /// A source (`/` separator) and a destination Dovecot (`separator`).

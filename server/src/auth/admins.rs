@@ -3,11 +3,11 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, Set,
+    QueryFilter, Set, TransactionTrait,
 };
 
 use super::{password_hash, password_policy};
-use crate::db::entity::admin;
+use crate::db::entity::{admin, setting};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -46,16 +46,34 @@ pub async fn create_first(
         return Err(AdminError::AlreadySetUp);
     }
     let hash = password_hash::hash(password);
+    // Two set-ups at once: the settings row "first_admin" can be inserted once, so the second
+    // transaction fails and creates nobody.
+    let txn = db.begin().await?;
+    let claimed = setting::ActiveModel {
+        key: Set(FIRST_ADMIN_KEY.into()),
+        value: Set(serde_json::json!({ "username": username }).to_string()),
+        secret: Set(None),
+        updated_at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await;
+    if claimed.is_err() {
+        return Err(AdminError::AlreadySetUp);
+    }
     let model = admin::ActiveModel {
         username: Set(username.to_string()),
         password_hash: Set(hash),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
+    txn.commit().await.map_err(|_| AdminError::AlreadySetUp)?;
     Ok(model)
 }
+
+/// The settings row that marks the first-run set-up as done.
+const FIRST_ADMIN_KEY: &str = "first_admin";
 
 /// The longest user name and password a sign-in may bring.
 pub const MAX_USERNAME_BYTES: usize = 128;

@@ -12,7 +12,6 @@ use app::ErrorKind;
 use app::ids::BatchId;
 use app::model::report::ErrorFilter;
 
-use super::origin::is_same_origin;
 use super::state::AppState;
 use crate::auth::sessions;
 use crate::batches::actions;
@@ -53,7 +52,7 @@ type Refusal = (StatusCode, &'static str);
 async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<(), Refusal> {
     let token = sessions::token_from_headers(headers);
     let admin = match token {
-        Some(token) if is_same_origin(headers) => {
+        Some(token) if state.allowed_origins.permits(headers) => {
             sessions::admin_for(&state.db, &token, state.config.session_idle())
                 .await
                 .map_err(|e| {

@@ -27,6 +27,12 @@ pub fn SetupPage() -> impl IntoView {
                 </p>
                 {move || error().map(|text| view! { <p class="error" role="alert">{text}</p> })}
                 <ActionForm action=action attr:class="stack">
+                    <label for="setup_code">"Set-up code"</label>
+                    <input id="setup_code" name="setup_code" type="text" autocomplete="off"
+                        required placeholder="XXXX-XXXX-XXXX"/>
+                    <p class="hint">
+                        "The server printed it in its log at start (\"enter the set-up code …\")."
+                    </p>
                     <CredentialsFields password_autocomplete="new-password"/>
                     <p class="hint">"At least 12 characters."</p>
                     <button type="submit" class="button primary">"Create administrator"</button>

@@ -24,7 +24,6 @@ use app::model::endpoint_form::EndpointForm;
 use app::model::report::{ErrorFilter, ErrorPage};
 use app::model::settings::MailSettingsView;
 
-use super::origin::is_same_origin;
 use super::state::AppState;
 use crate::auth::{admins, sessions};
 use crate::db::entity::{batch, mailbox};
@@ -46,8 +45,8 @@ fn admin_view(model: crate::db::entity::admin::Model) -> AdminView {
 }
 
 impl WebBackend {
-    fn guard_origin(headers: &HeaderMap) -> Result<(), AppError> {
-        if is_same_origin(headers) {
+    fn guard_origin(&self, headers: &HeaderMap) -> Result<(), AppError> {
+        if self.state.allowed_origins.permits(headers) {
             Ok(())
         } else {
             Err(AppError::Unauthorized)
@@ -79,10 +78,27 @@ impl Backend for WebBackend {
     async fn create_first_admin(
         &self,
         headers: &HeaderMap,
+        setup_code: &str,
         username: &str,
         password: &str,
     ) -> Result<SessionCookie, AppError> {
-        Self::guard_origin(headers)?;
+        self.guard_origin(headers)?;
+        match &self.state.setup_code {
+            Some(code) if code.matches(setup_code) => {}
+            Some(_) => {
+                tracing::warn!("first-run set-up with a wrong set-up code");
+                return Err(AppError::invalid(
+                    "setup_code",
+                    "wrong set-up code: the server printed the right one in its log at start",
+                ));
+            }
+            // This process started with an administrator already.
+            None => {
+                return Err(AppError::Conflict(
+                    "An administrator exists already; sign in instead.".into(),
+                ));
+            }
+        }
         let admin = match admins::create_first(&self.state.db, username.trim(), password).await {
             Ok(admin) => admin,
             Err(admins::AdminError::AlreadySetUp) => {
@@ -112,7 +128,7 @@ impl Backend for WebBackend {
         username: &str,
         password: &str,
     ) -> Result<SessionCookie, AppError> {
-        Self::guard_origin(headers)?;
+        self.guard_origin(headers)?;
         let username = username.trim();
         self.state
             .sign_in_limits
@@ -162,7 +178,7 @@ impl Backend for WebBackend {
     }
 
     async fn authenticate(&self, headers: &HeaderMap) -> Result<AdminView, AppError> {
-        Self::guard_origin(headers)?;
+        self.guard_origin(headers)?;
         let token = sessions::token_from_headers(headers).ok_or(AppError::Unauthorized)?;
         let admin = sessions::admin_for(&self.state.db, &token, self.state.config.session_idle())
             .await
