@@ -1,7 +1,7 @@
 //! Sign-in limits against the real server binary: guessing at `admin` from one address never
 //! locks the real admin out from another; an address runs out of attempts whatever names it
 //! tries; `X-Forwarded-For` counts only from a trusted proxy; two processes on one PostgreSQL
-//! count the same attempts.
+//! count the same attempts; a flood from 500 addresses is answered and the real admin gets in.
 
 use std::os::unix::fs::PermissionsExt;
 
@@ -83,4 +83,55 @@ fn two_processes_on_one_postgres_count_the_same_attempts() {
     }
     assert!(over_limit(&first, None, "admin"), "the eleventh, on either");
     assert!(over_limit(&second, None, "admin"), "the twelfth, on either");
+}
+
+/// Peak resident memory of a process so far (VmHWM), in KiB.
+fn peak_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// 500 sign-ins at once with random 128-byte names from 500 addresses (behind a trusted proxy,
+/// so no limit refuses them and each costs a password hash): every one is answered, the real
+/// admin signs in meanwhile, and the figures are printed (memory, time), not asserted.
+#[test]
+fn a_flood_of_sign_ins_is_answered_and_the_admin_still_gets_in() {
+    let server = MailferryServer::start(&[("MAILFERRY_TRUSTED_PROXIES", "[127.0.0.1]")]).unwrap();
+    let before = peak_kib(server.pid());
+    let started = std::time::Instant::now();
+    let (refused, admin_after) = std::thread::scope(|scope| {
+        let flood: Vec<_> = (0..500u32)
+            .map(|i| {
+                let server = &server;
+                scope.spawn(move || {
+                    let address = format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256);
+                    let name: String = format!("{i:0>128}");
+                    over_limit(server, Some(&address), &name)
+                })
+            })
+            .collect();
+        let admin = server
+            .sign_in("X-Forwarded-For: 198.51.100.7\r\n")
+            .expect("the real admin signs in during the flood");
+        let admin_after = started.elapsed();
+        drop(admin);
+        let refused = flood
+            .into_iter()
+            .filter_map(|t| t.join().unwrap().then_some(()))
+            .count();
+        (refused, admin_after)
+    });
+    assert_eq!(refused, 0, "no limit applies: each address tried once");
+    println!(
+        "500 parallel sign-ins: all answered in {:?}; the real admin signed in after {:?}; \
+         server peak RSS {} MiB before, {} MiB after",
+        started.elapsed(),
+        admin_after,
+        before / 1024,
+        peak_kib(server.pid()) / 1024
+    );
 }
