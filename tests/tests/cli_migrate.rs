@@ -314,17 +314,11 @@ async fn a_killed_migrate_continues_when_run_again() {
     let dir = tempfile::tempdir().unwrap();
     let csv = common::csv_of(&users, "pw-k");
     let command = || {
-        let mut command = std::process::Command::new(
-            mailferry_tests::mailferry_server::mailferry_binary().unwrap(),
-        );
-        common::migrate_args(
-            &mut command,
-            dir.path(),
-            (proxy.port(), destination.imap_port()),
-            &csv,
-        )
-        .args(["--timeout-secs", "20", "--concurrency", "2"])
-        .env("MAILFERRY_MAILBOX_LEASE_SECS", "600");
+        let ports = (proxy.port(), destination.imap_port());
+        let mut command = common::migrate_command_via(dir.path(), ports, &csv);
+        command
+            .args(["--concurrency", "2"])
+            .env("MAILFERRY_MAILBOX_LEASE_SECS", "600");
         command
     };
     let mut first = command()

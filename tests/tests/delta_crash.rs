@@ -70,18 +70,12 @@ async fn a_delta_killed_anywhere_and_run_again_leaves_the_destination_equal() {
     let dir = tempfile::tempdir().unwrap();
     let csv = format!("EmailAddress,UserName,Password\n{USER},{USER},pw\n");
     let command = || {
-        let mut command = std::process::Command::new(
-            mailferry_tests::mailferry_server::mailferry_binary().unwrap(),
-        );
-        common::migrate_args(
-            &mut command,
-            dir.path(),
-            (source.imap_port(), proxy.port()),
-            &csv,
-        )
-        .args(["--timeout-secs", "20", "--sync-again"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        let ports = (source.imap_port(), proxy.port());
+        let mut command = common::migrate_command_via(dir.path(), ports, &csv);
+        command
+            .arg("--sync-again")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
         command
     };
     assert!(command().status().unwrap().success(), "the first pass");

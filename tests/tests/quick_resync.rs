@@ -7,7 +7,7 @@ mod common;
 use common::NoProgress;
 use mailferry::engine::mailbox_job::run_mailbox;
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
-use mailferry_tests::{Dovecot, DovecotOptions, FaultProxy, TestSession};
+use mailferry_tests::{FaultProxy, TestSession};
 
 const USER: &str = "quinn";
 /// Dovecot's own list without QRESYNC (CONDSTORE stays).
@@ -36,16 +36,7 @@ fn inbox(seeds: std::ops::Range<u64>) -> MailboxSpec {
 /// First pass, then 3 expunged, 5 re-flagged, 2 new on the source; the second pass's report
 /// and what it sent to the source.
 async fn second_pass(capability: Option<&str>) -> (String, u64, u64, u64) {
-    let mut source = Dovecot::start(DovecotOptions {
-        imap_capability: capability,
-        ..Default::default()
-    })
-    .unwrap();
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "destination",
-        ..Default::default()
-    })
-    .unwrap();
+    let (mut source, mut destination) = common::dovecots_offering(capability);
     source.add_user(USER, "pw").unwrap();
     destination.add_user(USER, "x").unwrap();
     seed_mailbox(&source, USER, &inbox(0..200)).await.unwrap();

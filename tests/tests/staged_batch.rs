@@ -20,7 +20,7 @@ use mailferry::mail::smtp::{SmtpSecurity, SmtpSettings};
 use mailferry::secrets::Cipher;
 use mailferry::worker::WorkerSettings;
 use mailferry_tests::seed::{FolderSpec, MailboxSpec, MessageSpec, message, seed_mailbox};
-use mailferry_tests::{Dovecot, DovecotOptions, SmtpReceiver, TestSession};
+use mailferry_tests::{Dovecot, SmtpReceiver, TestSession};
 
 const USERS: [&str; 2] = ["ann@example.test", "bob@example.test"];
 const FOLDERS: [&str; 3] = ["INBOX", "Sent", "Archive/2024"];
@@ -39,16 +39,7 @@ struct Bed {
 
 /// Two users with 100 messages each over three folders, some read or flagged.
 async fn bed(source_capability: Option<&str>) -> Bed {
-    let mut source = Dovecot::start(DovecotOptions {
-        imap_capability: source_capability,
-        ..Default::default()
-    })
-    .unwrap();
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "destination",
-        ..Default::default()
-    })
-    .unwrap();
+    let (mut source, mut destination) = common::dovecots_offering(source_capability);
     let users: Vec<(&str, &str)> = USERS.iter().map(|u| (*u, "pw")).collect();
     source.add_users(&users).unwrap();
     destination.add_users(&users).unwrap();

@@ -88,14 +88,14 @@ pub fn mailbox_spec(
 
 /// `mailferry migrate` from `csv` between two plain-IMAP test servers, data in `dir/data`.
 pub fn migrate_command(dir: &Path, source: &Dovecot, destination: &Dovecot, csv: &str) -> Command {
+    migrate_command_via(dir, (source.imap_port(), destination.imap_port()), csv)
+}
+
+/// `mailferry migrate` from `csv` between two loopback ports (a server or a proxy in front of
+/// one), a 20 s timeout, data in `dir/data`.
+pub fn migrate_command_via(dir: &Path, ports: (u16, u16), csv: &str) -> Command {
     let mut command = Command::new(mailferry_binary().unwrap());
-    migrate_args(
-        &mut command,
-        dir,
-        (source.imap_port(), destination.imap_port()),
-        csv,
-    )
-    .args(["--timeout-secs", "20"]);
+    migrate_args(&mut command, dir, ports, csv).args(["--timeout-secs", "20"]);
     command
 }
 
@@ -272,6 +272,22 @@ pub fn dovecots(destination: mailferry_tests::DovecotOptions<'_>) -> (Dovecot, D
     let destination = Dovecot::start(mailferry_tests::DovecotOptions {
         name: "destination",
         ..destination
+    })
+    .expect("destination Dovecot");
+    (source, destination)
+}
+
+/// A source Dovecot announcing `source_capability` (its own list when `None`) and a default
+/// destination Dovecot.
+pub fn dovecots_offering(source_capability: Option<&str>) -> (Dovecot, Dovecot) {
+    let source = Dovecot::start(mailferry_tests::DovecotOptions {
+        imap_capability: source_capability,
+        ..Default::default()
+    })
+    .expect("source Dovecot");
+    let destination = Dovecot::start(mailferry_tests::DovecotOptions {
+        name: "destination",
+        ..Default::default()
     })
     .expect("destination Dovecot");
     (source, destination)
