@@ -35,10 +35,9 @@ pub struct WorkerSettings {
 }
 
 impl WorkerSettings {
-    /// A status e-mail claim older than this belongs to a process that died while sending
-    /// (sending takes at most the SMTP timeout of 30 s).
+    /// When a status e-mail claim counts as its sender's death (see `status_email::stale_after`).
     pub fn email_stale(&self) -> Duration {
-        (self.lease * 5).max(Duration::from_secs(15))
+        crate::mail::status_email::stale_after(self.lease)
     }
 }
 
@@ -69,15 +68,9 @@ async fn send_status_email(
     id: i64,
     stale: Duration,
 ) {
-    // Read now: the settings page may have changed them since start-up.
-    let smtp = match crate::mail::mail_settings::load(db, cipher, configured).await {
-        Ok(settings) => settings.smtp,
-        Err(e) => {
-            tracing::warn!(error = %e, "reading the mail settings; using the configuration");
-            configured.clone()
-        }
-    };
-    if let Err(e) = crate::mail::status_email::send_once(db, &smtp, id, stale).await {
+    let sent =
+        crate::mail::status_email::send_once_with_settings(db, cipher, configured, id, stale).await;
+    if let Err(e) = sent {
         tracing::warn!(batch = id, error = %e, "status e-mail");
     }
 }

@@ -62,13 +62,12 @@ pub fn folder_matches(pattern: &str, name: &str, delimiter: char) -> bool {
 }
 
 impl BatchOptions {
-    /// Seconds between delta syncs, never below `floor` (the configured minimum).
-    pub fn incremental_sync_interval(&self, floor: u64) -> u64 {
+    /// Seconds between delta syncs (the minimum is checked where they are typed in).
+    pub fn incremental_sync_interval(&self) -> u64 {
         match self.incremental_sync_secs {
             0 => DEFAULT_INCREMENTAL_SYNC_SECS,
             n => n,
         }
-        .max(floor)
     }
 
     /// How many folders of one mailbox are copied at once (at least one).

@@ -53,10 +53,8 @@ impl Fields<'_> {
     ) -> Result<Option<chrono::DateTime<chrono::Utc>>, AppError> {
         match self.text(name) {
             "" => Ok(None),
-            value => ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
-                .iter()
-                .find_map(|f| chrono::NaiveDateTime::parse_from_str(value, f).ok())
-                .map(|t| Some(t.and_utc()))
+            value => parse_utc(value)
+                .map(Some)
                 .ok_or_else(|| AppError::invalid(label, "use the form YYYY-MM-DD HH:MM (UTC)")),
         }
     }
@@ -172,6 +170,14 @@ impl BatchUpload {
             csv,
         })
     }
+}
+
+/// A time without zone, as a `datetime-local` input or an admin types it, read as UTC.
+pub fn parse_utc(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(text, f).ok())
+        .map(|t| t.and_utc())
 }
 
 fn looks_like_address(text: &str) -> bool {

@@ -9,8 +9,6 @@ use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
 
-/// Names are cut to this length in the key (longer ones are refused anyway).
-const NAME_IN_KEY: usize = 128;
 /// Old windows are swept every this many checks.
 const SWEEP_EVERY: u64 = 256;
 
@@ -47,7 +45,12 @@ impl SignInLimits {
         {
             return Ok(Err(wait));
         }
-        let name: String = username.to_lowercase().chars().take(NAME_IN_KEY).collect();
+        // Cut to the longest name a sign-in may bring (longer ones are refused anyway).
+        let name: String = username
+            .to_lowercase()
+            .chars()
+            .take(super::admins::MAX_USERNAME_BYTES)
+            .collect();
         let pair = self
             .count(db, &format!("n|{address}|{name}"), self.per_name)
             .await?;

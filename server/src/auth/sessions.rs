@@ -49,6 +49,12 @@ fn idle_since(idle: std::time::Duration) -> chrono::DateTime<Utc> {
     Utc::now() - Duration::from_std(idle).unwrap_or(Duration::MAX)
 }
 
+/// Whether a session is within its lifetime and has been used within `idle` (the rule
+/// `remove_ended` applies in SQL).
+fn lasts(s: &session::Model, idle: std::time::Duration) -> bool {
+    s.expires_at >= Utc::now() && s.last_seen_at.unwrap_or(s.created_at) >= idle_since(idle)
+}
+
 /// Removes the sessions past their lifetime or idle longer than `idle`.
 async fn remove_ended(db: &DatabaseConnection, idle: std::time::Duration) -> Result<(), DbErr> {
     let since = idle_since(idle);
@@ -86,7 +92,7 @@ pub async fn admin_for(
     };
     let now = Utc::now();
     let last_seen = found.last_seen_at.unwrap_or(found.created_at);
-    if found.expires_at < now || last_seen < idle_since(idle) {
+    if !lasts(&found, idle) {
         session::Entity::delete_by_id(found.id).exec(db).await?;
         return Ok(None);
     }
@@ -114,9 +120,7 @@ pub async fn is_live(
         .filter(session::Column::TokenHash.eq(token_hash(token)))
         .one(db)
         .await?;
-    Ok(found.is_some_and(|s| {
-        s.expires_at >= Utc::now() && s.last_seen_at.unwrap_or(s.created_at) >= idle_since(idle)
-    }))
+    Ok(found.is_some_and(|s| lasts(&s, idle)))
 }
 
 /// Ends every session of an admin ("sign out everywhere").

@@ -46,13 +46,16 @@ pub enum ActionError {
     Csv(#[from] csv::Error),
 }
 
-async fn find(db: &impl sea_orm::ConnectionTrait, id: i64) -> Result<batch::Model, ActionError> {
+pub(super) async fn find(
+    db: &impl sea_orm::ConnectionTrait,
+    id: i64,
+) -> Result<batch::Model, ActionError> {
     batch::find(db, id).await?.ok_or(ActionError::NotFound(id))
 }
 
 /// Refuses when another running batch holds one of this batch's addresses (inside `txn`, after
 /// the membership lock).
-async fn check_free(txn: &DatabaseTransaction, id: i64) -> Result<(), ActionError> {
+pub(super) async fn check_free(txn: &DatabaseTransaction, id: i64) -> Result<(), ActionError> {
     let emails = membership::addresses(txn, id).await?;
     match membership::running_elsewhere(txn, &emails, Some(id)).await? {
         Some(conflict) => Err(ActionError::AlreadyRunning(conflict)),

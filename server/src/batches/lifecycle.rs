@@ -5,7 +5,9 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait,
+};
 
 use app::model::batch::{BatchState, EmailStatus, MailboxState};
 
@@ -31,7 +33,7 @@ pub async fn sync_now(db: &DatabaseConnection, id: i64) -> Result<u64, ActionErr
         .exec(&txn)
         .await?;
     if moved.rows_affected != 1 {
-        let state = state_of(&txn, id).await?;
+        let state = actions::find(&txn, id).await?.state;
         return Err(ActionError::NotSynced(id, state));
     }
     let queued = mailbox::queue(&txn, id, &[MailboxState::Synced]).await?;
@@ -48,9 +50,7 @@ pub async fn sync_now(db: &DatabaseConnection, id: i64) -> Result<u64, ActionErr
 pub async fn complete(db: &DatabaseConnection, id: i64) -> Result<BatchState, ActionError> {
     let txn = db.begin().await?;
     membership::lock(&txn).await?;
-    let found = batch::find(&txn, id)
-        .await?
-        .ok_or(ActionError::NotFound(id))?;
+    let found = actions::find(&txn, id).await?;
     if found.state.is_completed() || found.state == BatchState::Completing {
         return Ok(found.state);
     }
@@ -65,10 +65,7 @@ pub async fn complete(db: &DatabaseConnection, id: i64) -> Result<BatchState, Ac
         return Err(ActionError::NotSynced(id, found.state));
     }
     // A stopped batch holds its addresses again.
-    let emails = membership::addresses(&txn, id).await?;
-    if let Some(conflict) = membership::running_elsewhere(&txn, &emails, Some(id)).await? {
-        return Err(ActionError::AlreadyRunning(conflict));
-    }
+    actions::check_free(&txn, id).await?;
     let now = Utc::now();
     batch::Entity::update_many()
         .col_expr(batch::Column::CompleteRequestedAt, Expr::value(now))
@@ -112,13 +109,6 @@ async fn complete_after_this_pass(
     Ok(())
 }
 
-async fn state_of<C: sea_orm::ConnectionTrait>(db: &C, id: i64) -> Result<BatchState, ActionError> {
-    Ok(batch::find(db, id)
-        .await?
-        .ok_or(ActionError::NotFound(id))?
-        .state)
-}
-
 /// What the scheduler did to one batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scheduled {
@@ -128,38 +118,36 @@ pub enum Scheduled {
 }
 
 /// Runs what is due now: first passes whose StartAfter has come, completions whose
-/// CompleteAfter has come, delta syncs whose time has come. Returns what it did; a batch another
-/// process moved first is left alone.
-pub async fn run_due(db: &DatabaseConnection) -> Result<Vec<(i64, Scheduled)>, DbErr> {
+/// CompleteAfter has come, delta syncs whose time has come. A batch another process moved first
+/// is left alone.
+pub async fn run_due(db: &DatabaseConnection) -> Result<(), DbErr> {
     let now = Utc::now();
-    let mut done = Vec::new();
     let starts = batch::Entity::find()
         .filter(batch::Column::State.eq(BatchState::Created))
         .filter(batch::Column::StartAfter.lte(now))
         .all(db)
         .await?;
     for b in starts {
-        record(
-            &mut done,
-            b.id,
-            Scheduled::Started,
-            actions::start(db, b.id).await,
-        )?;
+        record(b.id, Scheduled::Started, actions::start(db, b.id).await)?;
     }
+    let due = Condition::any()
+        .add(batch::Column::CompleteAfter.lte(now))
+        .add(batch::Column::NextSyncAt.lte(now));
     let synced = batch::Entity::find()
         .filter(batch::Column::State.is_in(SYNCED))
+        .filter(due)
         .all(db)
         .await?;
     for b in synced {
         if b.complete_after.is_some_and(|t| t <= now) && !synced_email_due(&b) {
             let result = complete(db, b.id).await.map(|_| ());
-            record(&mut done, b.id, Scheduled::Completing, result)?;
+            record(b.id, Scheduled::Completing, result)?;
         } else if b.next_sync_at.is_some_and(|t| t <= now) {
             let result = sync_now(db, b.id).await.map(|_| ());
-            record(&mut done, b.id, Scheduled::DeltaSync, result)?;
+            record(b.id, Scheduled::DeltaSync, result)?;
         }
     }
-    Ok(done)
+    Ok(())
 }
 
 /// The Synced report is still to go out: completing now would skip it (the completion clears
@@ -170,16 +158,10 @@ fn synced_email_due(b: &batch::Model) -> bool {
 
 /// Notes a scheduled step; a database error ends the round, any other refusal (another process
 /// got there first, an address held by another batch) is logged and left.
-fn record(
-    done: &mut Vec<(i64, Scheduled)>,
-    id: i64,
-    step: Scheduled,
-    result: Result<(), ActionError>,
-) -> Result<(), DbErr> {
+fn record(id: i64, step: Scheduled, result: Result<(), ActionError>) -> Result<(), DbErr> {
     match result {
         Ok(()) => {
             tracing::info!(batch = id, ?step, "scheduled step");
-            done.push((id, step));
             Ok(())
         }
         Err(ActionError::Db(e)) => Err(e),

@@ -81,7 +81,7 @@ pub async fn settle(
     if state.is_synced()
         && let Some(found) = batch::find(db, id).await?
     {
-        let interval = found.options.incremental_sync_interval(0);
+        let interval = found.options.incremental_sync_interval();
         let next = Utc::now() + chrono::Duration::seconds(interval.min(i64::MAX as u64) as i64);
         batch::set_next_sync(db, id, Some(next)).await?;
     }

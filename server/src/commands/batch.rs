@@ -116,13 +116,13 @@ async fn run_here(id: i64, concurrency: usize, config: Config) -> Result<u8, Bat
     };
     let outcome = run_batch(db, cipher, id, settings, output::print_event).await?;
     output::print_outcome(id, &outcome);
-    let smtp = crate::mail::mail_settings::load(db, cipher, &runtime.config.smtp)
-        .await
-        .map(|settings| settings.smtp)
-        .unwrap_or_else(|_| runtime.config.smtp.clone());
     // Once per stage: a delta pass of a Synced batch sends none.
-    let stale = std::time::Duration::from_secs(300);
-    if let Err(e) = crate::mail::status_email::send_once(db, &smtp, id, stale).await {
+    let (smtp, stale) = (
+        &runtime.config.smtp,
+        crate::mail::status_email::stale_after(runtime.config.lease()),
+    );
+    let sent = crate::mail::status_email::send_once_with_settings(db, cipher, smtp, id, stale);
+    if let Err(e) = sent.await {
         println!("the status e-mail could not be sent: {e}");
     }
     Ok(output::exit_code(&outcome))

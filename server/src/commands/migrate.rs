@@ -312,14 +312,11 @@ async fn notify(runtime: &crate::runtime::Runtime, args: &MigrateArgs, batch_id:
     if args.notify.is_empty() {
         return;
     }
-    let (db, cipher) = (&runtime.db, &runtime.cipher);
-    // The settings page's SMTP server, if one was saved there, else the configuration's.
-    let smtp = crate::mail::mail_settings::load(db, cipher, &runtime.config.smtp)
-        .await
-        .map(|settings| settings.smtp)
-        .unwrap_or_else(|_| runtime.config.smtp.clone());
-    let stale = Duration::from_secs(300);
-    match crate::mail::status_email::send_once(db, &smtp, batch_id, stale).await {
+    let (db, cipher, smtp) = (&runtime.db, &runtime.cipher, &runtime.config.smtp);
+    let stale = crate::mail::status_email::stale_after(runtime.config.lease());
+    let sent =
+        crate::mail::status_email::send_once_with_settings(db, cipher, smtp, batch_id, stale);
+    match sent.await {
         Ok(true) => println!("status e-mail sent to {}", args.notify.join(", ")),
         Ok(false) => {}
         Err(e) => println!("the status e-mail could not be sent: {e}"),

@@ -154,6 +154,31 @@ pub async fn send_once(
     send(db, smtp, batch_id).await
 }
 
+/// A status e-mail claim older than this belongs to a process that died while sending (sending
+/// takes at most the SMTP timeout of 30 s); `lease` is the mailbox lease of the processes.
+pub fn stale_after(lease: std::time::Duration) -> std::time::Duration {
+    (lease * 5).max(std::time::Duration::from_secs(15))
+}
+
+/// [`send_once`] over the SMTP server of the settings page, read now (it may have changed since
+/// start-up), or the configuration's when none was saved there.
+pub async fn send_once_with_settings(
+    db: &DatabaseConnection,
+    cipher: &crate::secrets::Cipher,
+    configured: &SmtpSettings,
+    batch_id: i64,
+    stale: std::time::Duration,
+) -> Result<bool, StatusEmailError> {
+    let smtp = match crate::mail::mail_settings::load(db, cipher, configured).await {
+        Ok(settings) => settings.smtp,
+        Err(e) => {
+            tracing::warn!(error = %e, "reading the mail settings; using the configuration");
+            configured.clone()
+        }
+    };
+    send_once(db, &smtp, batch_id, stale).await
+}
+
 /// Ended batches whose status e-mail is still due (never sent, or its sender died).
 pub async fn pending(
     db: &DatabaseConnection,

@@ -16,8 +16,8 @@ pub async fn watch_batch(
 
     use crate::backend::LiveStream;
 
-    let (backend, _admin) = crate::backend::require_admin().await?;
-    let (_, headers) = crate::backend::request()?;
+    let (backend, headers) = crate::backend::request()?;
+    backend.authenticate(&headers).await?;
     // The websocket opens only once this function has returned, so the batch id is read inside
     // the answer stream, never before it.
     let mut input = input;
