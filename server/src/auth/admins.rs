@@ -95,7 +95,11 @@ pub async fn check_credentials(
         .one(db)
         .await?;
     let password = password.to_string();
-    let checked = password_hash::limited(move || match found {
+    let priority = match found {
+        Some(_) => password_hash::Priority::KnownName,
+        None => password_hash::Priority::UnknownName,
+    };
+    let checked = password_hash::limited(priority, move || match found {
         Some(admin) if password_hash::verify(&password, &admin.password_hash) => Some(admin),
         Some(_) => None,
         None => {
