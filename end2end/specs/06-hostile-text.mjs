@@ -28,4 +28,27 @@ export const specs = [
       await screenshot('hostile-text');
     },
   },
+  {
+    name: 'markup slipped into a page cannot run script (Content-Security-Policy)',
+    // The refusal is the browser's own report of the policy at work.
+    allowedConsoleErrors: [/^Executing inline event handler violates the following Content Security Policy/],
+    run: async ({ page, env, consoleErrors }) => {
+      await signIn(page, env);
+      const violations = await page.evaluate(async () => {
+        const seen = [];
+        document.addEventListener('securitypolicyviolation', (e) => seen.push(e.violatedDirective));
+        // As an injection would: markup with an inline handler, parsed by the page.
+        document.body.insertAdjacentHTML('beforeend', '<img src="data:," onerror="window.injected = 1">');
+        const deadline = Date.now() + 10_000;
+        while (!seen.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        return { seen, ran: window.injected === 1 };
+      });
+      assert.equal(violations.ran, false, 'the injected handler ran');
+      assert.ok(violations.seen.some((d) => d.startsWith('script-src')), JSON.stringify(violations));
+      // The app itself works under the policy: hydrated, no other refusal.
+      assert.ok(await page.locator('#app[data-hydrated="true"]').count() === 1);
+      assert.deepEqual(consoleErrors.filter((t) => !/inline event handler/.test(t)), []);
+    },
+  },
 ];
+

@@ -122,7 +122,10 @@ fn a_flood_of_sign_ins_is_answered_and_the_admin_still_gets_in() {
         // The flood is under way (its first answers are out) before the admin tries.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         while answered.load(Ordering::SeqCst) < 5 {
-            assert!(std::time::Instant::now() < deadline, "the flood is never answered");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the flood is never answered"
+            );
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
         let admin = server

@@ -213,14 +213,58 @@ fn every_answer_forbids_framing_and_sniffing() {
             .unwrap()
             .to_ascii_lowercase();
         for expected in [
-            "content-security-policy: frame-ancestors 'none'",
+            "content-security-policy: ",
+            "frame-ancestors 'none'",
             "x-frame-options: deny",
             "x-content-type-options: nosniff",
             "referrer-policy: same-origin",
         ] {
             assert!(head.contains(expected), "{expected} missing in:\n{head}");
         }
+        assert!(!head.contains("unsafe-inline"), "{head}");
     }
+}
+
+/// A page's policy runs only scripts with this answer's nonce, which every script of the page
+/// carries; each answer has another nonce; answers that are not pages allow nothing.
+#[test]
+fn pages_run_only_their_own_scripts() {
+    let server = MailferryServer::start(&[]).expect("server starts");
+    let nonce_of = |answer: &str| -> String {
+        let policy = answer
+            .lines()
+            .find_map(|l| l.strip_prefix("content-security-policy: "))
+            .unwrap_or_else(|| panic!("no policy:\n{answer}"));
+        assert!(policy.contains("default-src 'self'"), "{policy}");
+        assert!(policy.contains("style-src 'self';"), "{policy}");
+        let nonce = policy
+            .split("script-src 'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("no script nonce: {policy}"));
+        nonce.to_string()
+    };
+    let page = server.http("GET /setup HTTP/1.1", b"").unwrap();
+    let nonce = nonce_of(&page);
+    assert!(nonce.len() >= 16, "{nonce}");
+    let scripts = page.matches("<script").count();
+    assert!(scripts >= 2, "hydration scripts: {page}");
+    let with_nonce = page.matches(&format!("<script nonce=\"{nonce}\"")).count()
+        + page
+            .matches(&format!("<script type=\"module\" nonce=\"{nonce}\""))
+            .count();
+    assert_eq!(
+        with_nonce, scripts,
+        "every script carries the nonce:\n{page}"
+    );
+    assert!(!page.contains(" style=\""), "no inline style:\n{page}");
+    let again = server.http("GET /sign-in HTTP/1.1", b"").unwrap();
+    assert_ne!(nonce_of(&again), nonce, "a nonce is used once");
+    let health = server.http("GET /healthz HTTP/1.1", b"").unwrap();
+    assert!(
+        health.contains("content-security-policy: default-src 'none';"),
+        "{health}"
+    );
 }
 
 /// Saves an endpoint through the form's server function (as the signed-in admin); the answer.

@@ -45,10 +45,8 @@ pub fn BatchTable(dashboard: Dashboard) -> impl IntoView {
                                     <BatchStateBadge state=batch.state/>
                                 </td>
                                 <td>
-                                    <div class="progress" role="progressbar" aria-valuemin="0"
-                                        aria-valuemax="100" aria-valuenow=pct>
-                                        <div class="progress-bar" style=format!("width: {pct}%")></div>
-                                    </div>
+                                    <progress class="progress" max="100" value=pct
+                                        aria-label="Mailboxes finished"></progress>
                                     <span class="muted">
                                         {format!(
                                             "{} of {} mailboxes finished",

@@ -16,6 +16,7 @@ use crate::components::settings::settings_page::SettingsPage;
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    super::content_policy::announce();
     view! {
         <!DOCTYPE html>
         <html lang="en">
