@@ -25,6 +25,9 @@ pub enum Hostility {
     LongerLiteral,
     /// A literal announced as 100 GB; 4 MB of it, then silence.
     HugeLiteral,
+    /// A literal announced as 500 MB (under async-imap's own 512 MiB cap) and sent in full, for
+    /// messages whose RFC822.SIZE was a few kilobytes.
+    BigLiteral,
     /// `* BYE` inside a literal, then the connection closes.
     ByeMidLiteral,
     /// Thousands of untagged responses nobody asked for, then a tagged OK without any body, then
@@ -206,6 +209,17 @@ async fn attack(out: &mut OwnedWriteHalf, hostility: Hostility, tag: &str) -> st
             for _ in 0..64 {
                 out.write_all(&chunk).await?;
             }
+        }
+        Hostility::BigLiteral => {
+            out.write_all(b"* 1 FETCH (UID 1 BODY[] {500000000}\r\n")
+                .await?;
+            let chunk = vec![b'x'; 1 << 20];
+            for _ in 0..500_000_000 / chunk.len() {
+                out.write_all(&chunk).await?;
+            }
+            out.write_all(&chunk[..500_000_000 % chunk.len()]).await?;
+            out.write_all(format!(")\r\n{tag} OK done\r\n").as_bytes())
+                .await?;
         }
         Hostility::ByeMidLiteral => {
             out.write_all(b"* 1 FETCH (UID 1 BODY[] {5000}\r\nFrom: a@b.c\r\n")

@@ -202,3 +202,97 @@ async fn a_prefix_that_changes_between_sessions_stops_the_mailbox() {
     let listed = dst.list_folders().await.unwrap();
     assert_eq!(listed.len(), 2, "no folder under a new name: {listed:?}");
 }
+
+/// Eight mailboxes of `mailferry migrate` against a server that answers each body fetch with a
+/// 500 MB literal (for messages announced as 4 KB): each fails with a protocol error naming the
+/// literal, before its memory is taken. The peak memory of the process is printed (the figure in
+/// docs/performance.md); the bound asserted is far above it and far below 8 x 500 MB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eight_mailboxes_of_500_mb_literals_take_no_such_memory() {
+    let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
+    let users: Vec<String> = (0..8).map(|i| format!("big{i}@example.test")).collect();
+    let pairs: Vec<(&str, &str)> = users.iter().map(|u| (u.as_str(), "pw")).collect();
+    source.add_users(&pairs).unwrap();
+    destination.add_users(&pairs).unwrap();
+    let spec = MailboxSpec {
+        folders: vec![FolderSpec {
+            name: "INBOX".into(),
+            messages: (0..3)
+                .map(|i| MessageSpec {
+                    bytes: message(900 + i, 4_000, None),
+                    flags: vec![],
+                    internaldate: None,
+                })
+                .collect(),
+        }],
+    };
+    for user in &users {
+        seed_mailbox(&source, user, &spec).await.unwrap();
+    }
+    let rules = users
+        .iter()
+        .map(|u| (u.clone(), Hostility::BigLiteral))
+        .collect::<HashMap<_, _>>();
+    let proxy = HostileProxy::start(([127, 0, 0, 1], source.imap_port()).into(), rules)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = common::migrate_command_via(
+        dir.path(),
+        (proxy.port(), destination.imap_port()),
+        &common::csv_of(&users, "pw"),
+    );
+    command.args(["--concurrency", "8"]);
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let started = Instant::now();
+    let mut peak_kib = 0u64;
+    // VmHWM only grows: its last reading before the exit is the peak (sampled, not awaited).
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "migrate never ends"
+        );
+        peak_kib = peak_kib.max(vm_hwm_kib(pid));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let output = child.wait_with_output().unwrap();
+    let text = common::output_text(&output);
+    println!(
+        "8 mailboxes, 500 MB literals: migrate ended in {:?}, peak RSS {} MiB",
+        started.elapsed(),
+        peak_kib / 1024
+    );
+    assert_eq!(
+        text.matches("literal of 500000000 bytes").count() >= users.len(),
+        true,
+        "every mailbox names the literal:\n{text}"
+    );
+    assert!(
+        peak_kib > 0 && peak_kib < 1024 * 1024,
+        "{peak_kib} KiB\n{text}"
+    );
+    for user in &users {
+        let mut dst = TestSession::master(destination.imap_port(), user)
+            .await
+            .unwrap();
+        assert!(
+            dst.fetch_all("INBOX").await.unwrap().is_empty(),
+            "{user}: nothing taken"
+        );
+    }
+}
+
+/// Peak resident memory of a running process (VmHWM), in KiB; 0 once it is gone.
+fn vm_hwm_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}

@@ -119,7 +119,7 @@ pub fn classify(stage: Stage, error: &ImapError) -> ErrorKind {
         (_, ImapError::Timeout { .. } | ImapError::ConnectionLost(_) | ImapError::Bye { .. }) => {
             ErrorKind::ConnectionLost
         }
-        (_, ImapError::Protocol(_)) => ErrorKind::ProtocolError,
+        (_, ImapError::Protocol(_) | ImapError::LiteralTooLarge { .. }) => ErrorKind::ProtocolError,
         _ => ErrorKind::Internal,
     }
 }

@@ -102,7 +102,9 @@ pub fn decide(halt: &Halt, reached_before: bool, budget_left: bool) -> Decision 
     let kind = halt.kind();
     let transient = match error {
         ImapError::Connect { .. } => reached_before,
-        ImapError::Protocol(_) | ImapError::TlsConfig(_) => false,
+        ImapError::Protocol(_) | ImapError::LiteralTooLarge { .. } | ImapError::TlsConfig(_) => {
+            false
+        }
         ImapError::Timeout { .. } | ImapError::ConnectionLost(_) | ImapError::Bye { .. } => true,
         ImapError::No { .. } | ImapError::Bad { .. } => kind == ErrorKind::Throttled,
     };

@@ -14,7 +14,7 @@ use super::error::{ConnectFailure, ImapError};
 use super::reply::Reply;
 use super::response_code::ResponseCode;
 use super::session::{ImapSession, quote};
-use super::stream::{BufferedStream, ImapStream};
+use super::stream::ImapStream;
 use super::tls::{TlsOptions, client_config};
 
 /// Where a server is and how to reach it.
@@ -166,10 +166,6 @@ async fn tls_wrap(address: &ServerAddress, tcp: TcpStream) -> Result<ImapStream,
     }
 }
 
-fn buffered(stream: ImapStream) -> BufferedStream {
-    tokio::io::BufWriter::with_capacity(64 * 1024, stream)
-}
-
 /// Connects and reads the greeting; STARTTLS when asked. Not signed in yet.
 pub async fn connect(address: &ServerAddress, label: &str) -> Result<ImapSession, ImapError> {
     let tcp = tcp(address).await?;
@@ -178,11 +174,7 @@ pub async fn connect(address: &ServerAddress, label: &str) -> Result<ImapSession
         Security::Starttls | Security::None => ImapStream::Plain(tcp),
     };
     let label = format!("{label} {}", address.display());
-    let mut session = ImapSession::new(
-        async_imap::Client::new(buffered(stream)),
-        address.timeout,
-        label.clone(),
-    );
+    let mut session = ImapSession::new(stream, address.timeout, label.clone());
     // The greeting must be read before anything else is sent.
     match session.read("greeting").await {
         Ok(Reply::Untagged { text, .. }) => session.set_greeting(text),
@@ -204,16 +196,12 @@ pub async fn connect(address: &ServerAddress, label: &str) -> Result<ImapSession
             .await
             .map_err(|e| connect_error(address, ConnectFailure::Tls, e))?;
         let greeting = session.greeting().to_string();
-        let plain = match session.into_client().into_inner().into_inner() {
+        let plain = match session.into_stream() {
             ImapStream::Plain(tcp) => tcp,
             ImapStream::Tls(_) => unreachable!("STARTTLS is only sent on a plain stream"),
         };
         let stream = tls_wrap(address, plain).await?;
-        session = ImapSession::new(
-            async_imap::Client::new(buffered(stream)),
-            address.timeout,
-            label,
-        );
+        session = ImapSession::new(stream, address.timeout, label);
         session.set_greeting(greeting);
     }
     Ok(session)

@@ -55,6 +55,11 @@ pub enum ImapError {
     ConnectionLost(String),
     #[error("unexpected server response: {0}")]
     Protocol(String),
+    #[error("{during}: {refused}")]
+    LiteralTooLarge {
+        during: String,
+        refused: super::literal_guard::LiteralTooLarge,
+    },
     #[error("TLS settings: {0}")]
     TlsConfig(#[from] super::tls::TlsConfigError),
 }

@@ -155,7 +155,8 @@ pub async fn fetch_meta(
     window: u32,
     ids: MessageIds,
 ) -> Result<(Vec<MessageMeta>, u32), ImapError> {
-    let mut out = Vec::with_capacity(exists as usize);
+    // EXISTS is the server's word: room is made for what arrives, not for what it claims.
+    let mut out = Vec::with_capacity(exists.min(window) as usize);
     let mut holds = exists;
     let items = match ids {
         MessageIds::Fetch => {
@@ -166,10 +167,22 @@ pub async fn fetch_meta(
     let mut start = 1u32;
     while start <= holds {
         let end = start.saturating_add(window - 1).min(holds);
+        // More answers than asked for (beyond a few unsolicited flag updates) is a server
+        // repeating itself; none at all, one claiming messages it does not have.
+        let most = u64::from(end - start + 1) * 2 + 1000;
+        let mut answers = 0u64;
         session
             .run(&format!("FETCH {start}:{end} ({items})"), |reply| {
                 match reply {
-                    Reply::Fetch(f) => out.extend(meta_of(f)),
+                    Reply::Fetch(f) => {
+                        answers += 1;
+                        if answers > most {
+                            return Err(ImapError::Protocol(format!(
+                                "FETCH {start}:{end}: more than {most} answers"
+                            )));
+                        }
+                        out.extend(meta_of(f));
+                    }
                     Reply::Exists(n) => holds = n,
                     Reply::Expunge(_) => holds = holds.saturating_sub(1),
                     // With QRESYNC enabled, an expunge meanwhile is told as VANISHED.
@@ -189,7 +202,7 @@ pub async fn fetch_meta(
             })
             .await?;
         start = end.saturating_add(1);
-        if end == u32::MAX {
+        if end == u32::MAX || (answers == 0 && start <= holds) {
             break;
         }
     }
@@ -301,12 +314,35 @@ pub async fn fetch_meta_of(
     Ok(out)
 }
 
-/// The full bytes of the messages in `uids` (one command; keep sets small).
+/// The largest literal taken for a body whose RFC822.SIZE is `size`: twice that, or 1 MiB more
+/// (some servers' sizes are estimates). A longer one is not what the server announced.
+pub fn body_allowance(size: u32) -> u64 {
+    (u64::from(size) * 2).max(u64::from(size) + (1 << 20))
+}
+
+/// The full bytes of the messages in `uids` (one command; keep sets small), the largest of which
+/// the server announced as `largest` bytes: a literal over its allowance fails the command
+/// before its memory is taken.
 pub async fn fetch_bodies(
     session: &mut ImapSession,
     uids: &UidSet,
+    largest: u32,
 ) -> Result<Vec<FetchedBody>, ImapError> {
-    let mut out = Vec::with_capacity(uids.len() as usize);
+    session.literal_limit.set(body_allowance(largest));
+    let fetched = fetch_bodies_within_limit(session, uids).await;
+    session.literal_limit.reset();
+    fetched
+}
+
+async fn fetch_bodies_within_limit(
+    session: &mut ImapSession,
+    uids: &UidSet,
+) -> Result<Vec<FetchedBody>, ImapError> {
+    // A body sent again is dropped at once; a server that keeps doing it is failed.
+    const MOST_REPEATS: u32 = 100;
+    let mut out = Vec::with_capacity(uids.len().min(1024) as usize);
+    let mut seen = std::collections::HashSet::new();
+    let mut repeats = 0;
     for chunk in uids.to_command_chunks(900) {
         session
             .run(&format!("UID FETCH {chunk} (UID BODY.PEEK[])"), |reply| {
@@ -314,7 +350,16 @@ pub async fn fetch_bodies(
                     && let (Some(uid), Some(body)) = (f.uid, f.body)
                     && uids.contains(uid)
                 {
-                    out.push(FetchedBody { uid, body });
+                    if seen.insert(uid) {
+                        out.push(FetchedBody { uid, body });
+                    } else {
+                        repeats += 1;
+                        if repeats > MOST_REPEATS {
+                            return Err(ImapError::Protocol(format!(
+                                "UID FETCH: the server sent message {uid} again and again"
+                            )));
+                        }
+                    }
                 }
                 Ok(())
             })

@@ -2,11 +2,14 @@
 //! behalf of a user), and the raw FETCH/APPEND loops async-imap's high-level calls get wrong.
 
 pub(crate) mod append;
+#[cfg(test)]
+mod bounds_tests;
 pub mod connect;
 mod enable;
 pub(crate) mod error;
 pub mod fetch;
 pub(crate) mod folders;
+pub(crate) mod literal_guard;
 pub(crate) mod namespace;
 pub(crate) mod provider;
 pub(crate) mod reply;

@@ -8,9 +8,10 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
 use super::error::ImapError;
+use super::literal_guard::{LiteralGuard, LiteralLimit, too_large_in};
 use super::reply::{Reply, TaggedStatus};
 use super::response_code::ResponseCode;
-use super::stream::BufferedStream;
+use super::stream::{BufferedStream, ImapStream};
 
 /// Message bodies from this size on are handed over in the buffer they were read into.
 const SHARE_BODIES_FROM: usize = 64 * 1024;
@@ -26,6 +27,8 @@ pub struct ImapSession {
     pub label: String,
     /// QRESYNC is enabled (RFC 7162): FETCH may ask for VANISHED (see `enable.rs`).
     pub(super) qresync: bool,
+    /// The largest literal the server may send now (raised while bodies are fetched).
+    pub(super) literal_limit: LiteralLimit,
 }
 
 impl std::fmt::Debug for ImapSession {
@@ -60,20 +63,25 @@ pub fn expand_append_uid(append_uid: Option<(u32, Vec<(u32, u32)>)>) -> Vec<u32>
 }
 
 impl ImapSession {
-    pub fn new(conn: async_imap::Client<BufferedStream>, timeout: Duration, label: String) -> Self {
+    /// A session on a connected stream (nothing read yet); writes are buffered in 64 KiB.
+    pub fn new(stream: ImapStream, timeout: Duration, label: String) -> Self {
+        let literal_limit = LiteralLimit::new();
+        let guarded = LiteralGuard::new(stream, literal_limit.clone());
         ImapSession {
-            conn,
+            conn: async_imap::Client::new(tokio::io::BufWriter::with_capacity(64 * 1024, guarded)),
             next_tag: 0,
             timeout,
             capabilities: HashSet::new(),
             greeting: String::new(),
             label,
             qresync: false,
+            literal_limit,
         }
     }
 
-    pub fn into_client(self) -> async_imap::Client<BufferedStream> {
-        self.conn
+    /// The connection underneath (for STARTTLS).
+    pub fn into_stream(self) -> ImapStream {
+        self.conn.into_inner().into_inner().into_inner()
     }
 
     pub fn timeout(&self) -> Duration {
@@ -167,6 +175,10 @@ impl ImapSession {
             Ok(Ok(None)) => Err(ImapError::ConnectionLost(format!(
                 "{during}: the server closed the connection"
             ))),
+            Ok(Err(e)) if too_large_in(&e).is_some() => Err(ImapError::LiteralTooLarge {
+                during: during.to_string(),
+                refused: too_large_in(&e).expect("matched"),
+            }),
             Ok(Err(e)) => {
                 // The parser's message quotes the whole input (megabytes from a hostile server).
                 let detail = clip(&e.to_string());
@@ -244,7 +256,17 @@ impl ImapSession {
         verb: &str,
         on_untagged: &mut impl FnMut(Reply) -> Result<(), ImapError>,
     ) -> Result<Completion, ImapError> {
+        // Far above any honest answer (a flag listing of a folder of millions of messages);
+        // a server that never ends its answer is stopped here if not by the read deadline.
+        const MOST_UNTAGGED: u64 = 5_000_000;
+        let mut untagged = 0u64;
         loop {
+            untagged += 1;
+            if untagged > MOST_UNTAGGED {
+                return Err(ImapError::Protocol(format!(
+                    "{verb}: more than {MOST_UNTAGGED} responses to one command"
+                )));
+            }
             match self.read(verb).await? {
                 Reply::Done {
                     tag: t,

@@ -53,5 +53,6 @@ impl AsyncWrite for ImapStream {
     }
 }
 
-/// What async-imap runs on: writes are buffered so a MULTIAPPEND goes out in large segments.
-pub type BufferedStream = tokio::io::BufWriter<ImapStream>;
+/// What async-imap runs on: writes are buffered so a MULTIAPPEND goes out in large segments;
+/// reads pass the literal guard.
+pub type BufferedStream = tokio::io::BufWriter<super::literal_guard::LiteralGuard<ImapStream>>;
