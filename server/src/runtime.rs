@@ -15,6 +15,19 @@ pub enum RuntimeError {
     Db(#[from] crate::db::DbError),
     #[error(transparent)]
     Key(#[from] key_file::KeyFileError),
+    #[error(
+        "the database holds passwords sealed with key {stored}, but the key file {path} {found}: \
+         restore the key file (from the backup of this installation) instead of starting over"
+    )]
+    KeyMismatch {
+        path: String,
+        stored: String,
+        found: String,
+    },
+    #[error("reading which key sealed the stored secrets: {0}")]
+    Census(#[source] sea_orm::DbErr),
+    #[error("resealing stored secrets: {0}")]
+    Reseal(#[from] crate::secrets::rotate::RotateError),
     #[error("{0}")]
     SqliteLock(String),
     #[error("taking over the claims of a process that is gone: {0}")]
@@ -57,14 +70,56 @@ async fn release_orphans(db: &sea_orm::DatabaseConnection) -> Result<(), Runtime
 
 async fn open_unlocked(config: Config) -> Result<Runtime, RuntimeError> {
     let db = crate::db::open(&config).await?;
-    let key = key_file::load_or_create(&config.secret_key_file)?;
+    let cipher = open_key(&db, &config.secret_key_file).await?;
     crate::engine::memory_budget::MemoryBudget::configure(config.message_memory_mib);
     Ok(Runtime {
         config: Arc::new(config),
         db,
-        cipher: Cipher::new(&key),
+        cipher,
         _sqlite_guard: None,
     })
+}
+
+/// The key of the stored secrets: a missing key file is created only while the database holds
+/// no secret, and a key file whose key did not seal them is refused (naming both keys); secrets
+/// from before key ids are resealed with the key and their row.
+async fn open_key(
+    db: &sea_orm::DatabaseConnection,
+    path: &std::path::Path,
+) -> Result<Cipher, RuntimeError> {
+    use crate::secrets::census;
+    let stored = census::a_stored_key_id(db)
+        .await
+        .map_err(RuntimeError::Census)?;
+    let mismatch = |found: String, stored: String| RuntimeError::KeyMismatch {
+        path: path.display().to_string(),
+        stored,
+        found,
+    };
+    if !path.exists()
+        && let Some(stored) = stored.clone()
+    {
+        return Err(mismatch("is missing".into(), stored));
+    }
+    let cipher = Cipher::new(&key_file::load_or_create(path)?);
+    match stored.as_deref() {
+        Some("v1") => {
+            let resealed = crate::secrets::rotate::rotate(db, &cipher, &cipher).await?;
+            tracing::info!(
+                secrets = resealed,
+                key = cipher.key_id(),
+                "resealed stored secrets with key ids"
+            );
+        }
+        Some(id) if id != cipher.key_id() => {
+            return Err(mismatch(
+                format!("holds key {}", cipher.key_id()),
+                id.to_string(),
+            ));
+        }
+        _ => {}
+    }
+    Ok(cipher)
 }
 
 /// Opens the runtime of a process that migrates (`serve`, `migrate`, `batch run`). On SQLite it

@@ -115,7 +115,9 @@ async fn no_password_is_stored_logged_or_reported_and_the_key_rotates() {
         0o600
     );
 
-    rotate_and_check(&data, &dir.path().join("new.key"), &old_key);
+    let new_key = dir.path().join("new.key");
+    rotate_and_check(&data, &new_key, &old_key);
+    sealed_for_its_row_and_key(&data, &new_key).await;
 }
 
 /// Rotation: a new private key; every secret re-encrypted with it. With the new key the stored
@@ -157,5 +159,62 @@ fn rotate_and_check(data: &Path, new_key: &Path, old_key: &Path) {
         Some(old_key),
     );
     assert_ne!(code, 0);
-    assert!(text.contains("cannot be decrypted with this key"), "{text}");
+    assert!(
+        text.contains("holds passwords sealed with key") && text.contains("holds key"),
+        "the old key is refused at the start, naming both keys: {text}"
+    );
+}
+
+/// Each stored secret names its key and is sealed for its row: one copied into another row does
+/// not open there (that row alone fails, with a clear reason), and without its key file
+/// Mailferry refuses to start instead of making a fresh key.
+async fn sealed_for_its_row_and_key(data: &Path, key: &Path) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let data_arg = data.to_str().unwrap();
+    let db = common::database(format!("sqlite://{}", data.join("mailferry.db").display())).await;
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id, source_secret FROM mailboxes ORDER BY id",
+        ))
+        .await
+        .unwrap();
+    let secrets: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get_by_index(1).unwrap())
+        .collect();
+    assert!(secrets.iter().all(|s| s.starts_with("v2:")), "{secrets:?}");
+    db.execute_unprepared(&format!(
+        "UPDATE mailboxes SET source_secret = '{}' WHERE id = (SELECT MAX(id) FROM mailboxes)",
+        secrets[0]
+    ))
+    .await
+    .unwrap();
+    drop(db);
+    let (code, text) = mailferry(
+        &["batch", "preflight", "1", "--data-dir", data_arg],
+        Some(key),
+    );
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains(" ok "),
+        "the row whose secret it is still works: {text}"
+    );
+    assert!(
+        text.contains("does not belong here"),
+        "the other row is refused: {text}"
+    );
+
+    let moved = data.join("moved.key");
+    std::fs::rename(key, &moved).unwrap();
+    let (code, text) = mailferry(&["batch", "list", "--data-dir", data_arg], Some(key));
+    assert_ne!(code, 0, "{text}");
+    assert!(
+        text.contains("is missing") && text.contains("restore the key file"),
+        "{text}"
+    );
+    assert!(!key.exists(), "no fresh key was made");
+    std::fs::rename(&moved, key).unwrap();
+    let (code, text) = mailferry(&["batch", "list", "--data-dir", data_arg], Some(key));
+    assert_eq!(code, 0, "{text}");
 }

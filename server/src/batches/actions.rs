@@ -17,6 +17,7 @@ use super::create_batch::QueuedMailbox;
 use super::membership::{self, Conflict};
 use crate::db::entity::{batch, mailbox, migration_error};
 use crate::report::errors_csv::escape_cell;
+use crate::secrets::{Cipher, CipherError, EncryptedSecret, Slot};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ActionError {
@@ -44,6 +45,8 @@ pub enum ActionError {
     AlreadyRunning(Conflict),
     #[error("writing the CSV: {0}")]
     Csv(#[from] csv::Error),
+    #[error("the stored password of {email} cannot be read: {why}")]
+    Secret { email: String, why: String },
 }
 
 pub(super) async fn find(
@@ -163,7 +166,11 @@ const RETRYABLE: [MailboxState; 2] = [MailboxState::Failed, MailboxState::Stoppe
 
 /// A new batch of the failed and stopped rows, with the stored (encrypted) credentials: nothing
 /// to upload again. Returns the new batch's id.
-pub async fn new_batch_from_failed(db: &DatabaseConnection, id: i64) -> Result<i64, ActionError> {
+pub async fn new_batch_from_failed(
+    db: &DatabaseConnection,
+    cipher: &Cipher,
+    id: i64,
+) -> Result<i64, ActionError> {
     let original = find(db, id).await?;
     let rows = mailbox::of_batch_in(db, id, &RETRYABLE).await?;
     if rows.is_empty() {
@@ -189,18 +196,27 @@ pub async fn new_batch_from_failed(db: &DatabaseConnection, id: i64) -> Result<i
     }
     .insert(&txn)
     .await?;
-    let copies = rows.into_iter().map(|row| {
-        QueuedMailbox {
-            batch_id: created.id,
-            row_index: row.row_index,
-            email_address: row.email_address,
-            source_username: row.source_username,
-            source_secret: row.source_secret,
-            user_root: row.user_root,
-            destination_secret: row.destination_secret,
-        }
-        .into_active_model(now)
-    });
+    // Each secret is sealed for its row: moved to the new batch's rows, it is sealed again.
+    let mut copies = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (source_secret, destination_secret) =
+            reseal_for(cipher, &row, created.id).map_err(|e| ActionError::Secret {
+                email: row.email_address.clone(),
+                why: e.to_string(),
+            })?;
+        copies.push(
+            QueuedMailbox {
+                batch_id: created.id,
+                row_index: row.row_index,
+                email_address: row.email_address,
+                source_username: row.source_username,
+                source_secret,
+                user_root: row.user_root,
+                destination_secret,
+            }
+            .into_active_model(now),
+        );
+    }
     mailbox::Entity::insert_many(copies).exec(&txn).await?;
     txn.commit().await?;
     Ok(created.id)
@@ -232,4 +248,41 @@ pub async fn write_failed_rows_csv<W: Write>(
     writer
         .into_inner()
         .map_err(|e| ActionError::Csv(csv::Error::from(e.into_error())))
+}
+
+/// A row's stored secrets, opened for its batch and sealed for `batch_id`.
+fn reseal_for(
+    cipher: &Cipher,
+    row: &mailbox::Model,
+    batch_id: i64,
+) -> Result<(String, Option<String>), CipherError> {
+    let email = row.email_address.as_str();
+    let source = cipher.decrypt(
+        &EncryptedSecret(row.source_secret.clone()),
+        &Slot::MailboxSource {
+            batch_id: row.batch_id,
+            email,
+        },
+    )?;
+    let destination = row
+        .destination_secret
+        .as_ref()
+        .map(|stored| {
+            let slot = Slot::MailboxDestination {
+                batch_id: row.batch_id,
+                email,
+            };
+            cipher.decrypt(&EncryptedSecret(stored.clone()), &slot)
+        })
+        .transpose()?;
+    Ok((
+        cipher
+            .encrypt(&source, &Slot::MailboxSource { batch_id, email })
+            .0,
+        destination.map(|d| {
+            cipher
+                .encrypt(&d, &Slot::MailboxDestination { batch_id, email })
+                .0
+        }),
+    ))
 }

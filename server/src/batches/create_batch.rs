@@ -10,7 +10,7 @@ use crate::csv_import::CsvRow;
 use crate::db::entity::batch::Recipients;
 use crate::db::entity::{batch, mailbox};
 use crate::engine::options::BatchOptions;
-use crate::secrets::Cipher;
+use crate::secrets::{Cipher, Slot};
 
 /// A mailbox row about to be queued (new batch, or a retry of failed rows).
 pub struct QueuedMailbox {
@@ -89,12 +89,6 @@ pub async fn create_batch(
 ) -> Result<i64, CreateBatchError> {
     let emails: Vec<String> = new.rows.iter().map(|r| r.email_address.clone()).collect();
     let now = Utc::now();
-    // Encrypted before the transaction: it holds the write lock as briefly as it can.
-    let secrets: Vec<String> = new
-        .rows
-        .iter()
-        .map(|r| cipher.encrypt(&r.password).0)
-        .collect();
     let txn = db.begin().await?;
     membership::lock(&txn).await?;
     if let Some(conflict) = membership::running_elsewhere(&txn, &emails, None).await? {
@@ -116,6 +110,14 @@ pub async fn create_batch(
     }
     .insert(&txn)
     .await?;
+    // Sealed for their rows, which need the batch's id (microseconds a row).
+    let secrets = new.rows.iter().map(|r| {
+        let slot = Slot::MailboxSource {
+            batch_id: created.id,
+            email: &r.email_address,
+        };
+        cipher.encrypt(&r.password, &slot).0
+    });
     let rows: Vec<(&CsvRow, String)> = new.rows.iter().zip(secrets).collect();
     for chunk in rows.chunks(500) {
         let models = chunk.iter().map(|(row, secret)| {

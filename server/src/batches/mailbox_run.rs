@@ -20,7 +20,7 @@ use crate::engine::mailbox::{MailboxFailure, MailboxReport, MailboxSpec};
 use crate::engine::mailbox_job::run_mailbox;
 use crate::engine::options::BatchOptions;
 use crate::engine::progress::ProgressSink;
-use crate::secrets::{Cipher, EncryptedSecret};
+use crate::secrets::{Cipher, EncryptedSecret, Slot};
 
 /// What every mailbox of one run shares.
 pub(super) struct Shared {
@@ -161,7 +161,13 @@ async fn run_claimed(
     let started = Instant::now();
     let password = shared
         .cipher
-        .decrypt(&EncryptedSecret(row.source_secret.clone()))
+        .decrypt(
+            &EncryptedSecret(row.source_secret.clone()),
+            &Slot::MailboxSource {
+                batch_id: row.batch_id,
+                email: &row.email_address,
+            },
+        )
         .map_err(|e| {
             (
                 ErrorKind::Internal,

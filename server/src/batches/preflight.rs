@@ -16,7 +16,7 @@ use crate::imap::connect::open;
 use crate::imap::fetch::{MessageIds, fetch_meta, open_folder};
 use crate::imap::folders::{self, SpecialUse, is_selectable, special_use};
 use crate::imap::{ImapError, ImapSession};
-use crate::secrets::{Cipher, EncryptedSecret};
+use crate::secrets::{Cipher, EncryptedSecret, Slot};
 
 /// Assumed copy rate when no batch has finished yet (bytes per second).
 const DEFAULT_RATE: f64 = 5.0 * 1024.0 * 1024.0;
@@ -173,10 +173,13 @@ impl Checks<'_> {
             bytes: 0,
             estimate: Duration::ZERO,
         };
-        let password = match self
-            .cipher
-            .decrypt(&EncryptedSecret(row.source_secret.clone()))
-        {
+        let password = match self.cipher.decrypt(
+            &EncryptedSecret(row.source_secret.clone()),
+            &Slot::MailboxSource {
+                batch_id: row.batch_id,
+                email: &row.email_address,
+            },
+        ) {
             Ok(p) => p,
             Err(e) => {
                 result.problem = Some((ErrorKind::Internal, e.to_string()));

@@ -205,7 +205,7 @@ pub async fn run(action: BatchAction, config: Config) -> Result<u8, BatchCommand
             Ok(0)
         }
         BatchAction::Retry { id } => {
-            let new_id = actions::new_batch_from_failed(db, id).await?;
+            let new_id = actions::new_batch_from_failed(db, cipher, id).await?;
             println!(
                 "batch {new_id} created from the failed rows of batch {id}; run it with `mailferry batch run {new_id}`"
             );

@@ -16,6 +16,11 @@ pub enum RotateKeyError {
     Key(#[from] key_file::KeyFileError),
     #[error("nothing was changed (the new key file was removed again): {0}")]
     Rotate(#[from] RotateError),
+    #[error(
+        "the rotation's end is unknown ({0}); the new key file {1} is kept, since the database may \
+         have taken it: start Mailferry with either key file, it names the key the secrets need"
+    )]
+    Unknown(RotateError, String),
 }
 
 pub async fn run(new_key_file: PathBuf, config: Config) -> Result<u8, RotateKeyError> {
@@ -23,20 +28,32 @@ pub async fn run(new_key_file: PathBuf, config: Config) -> Result<u8, RotateKeyE
     let old_key_file = config.secret_key_file.clone();
     let runtime = crate::runtime::open_for_work(config).await?;
     let new_key = key_file::create_new(&new_key_file)?;
-    match rotate(&runtime.db, &runtime.cipher, &Cipher::new(&new_key)).await {
+    let new = Cipher::new(&new_key);
+    match rotate(&runtime.db, &runtime.cipher, &new).await {
         Ok(count) => {
             println!(
                 "re-encrypted {count} stored secrets with the new key {}.\n\
                  Point secret_key_file at it (or move it over {}) before starting Mailferry again;\n\
-                 the old key no longer opens anything and can be destroyed.",
+                 the old key (id {}) no longer opens anything and can be destroyed.",
                 new_key_file.display(),
-                old_key_file.display()
+                old_key_file.display(),
+                runtime.cipher.key_id()
             );
             Ok(0)
         }
         Err(e) => {
-            let _ = std::fs::remove_file(&new_key_file);
-            Err(e.into())
+            // An error at the commit may come after the database took it: the new key is removed
+            // only when no stored secret was sealed with it.
+            match crate::secrets::census::any_sealed_with(&runtime.db, new.key_id()).await {
+                Ok(false) => {
+                    let _ = std::fs::remove_file(&new_key_file);
+                    Err(e.into())
+                }
+                _ => Err(RotateKeyError::Unknown(
+                    e,
+                    new_key_file.display().to_string(),
+                )),
+            }
         }
     }
 }

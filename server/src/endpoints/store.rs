@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
 };
@@ -10,7 +11,7 @@ use sea_orm::{
 use super::settings::EndpointSettings;
 use crate::db::entity::endpoint;
 use crate::secrets::Secret;
-use crate::secrets::{Cipher, EncryptedSecret};
+use crate::secrets::{Cipher, EncryptedSecret, Slot};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EndpointStoreError {
@@ -56,8 +57,18 @@ async fn write(
     settings: &EndpointSettings,
 ) -> Result<i64, EndpointStoreError> {
     let now = Utc::now();
-    let secret = (!settings.admin_password.0.is_empty())
-        .then(|| cipher.encrypt(&settings.admin_password.0).0);
+    // Sealed for the endpoint's row: a new endpoint gets its id first, then its secret.
+    let id = existing.as_ref().map(|e| e.id);
+    let seal = |endpoint_id| {
+        (!settings.admin_password.0.is_empty()).then(|| {
+            cipher
+                .encrypt(
+                    &settings.admin_password.0,
+                    &Slot::EndpointAdmin { endpoint_id },
+                )
+                .0
+        })
+    };
     let mut model = match existing {
         Some(found) => found.into(),
         None => endpoint::ActiveModel {
@@ -72,14 +83,22 @@ async fn write(
     model.security = Set(settings.security);
     model.auth_mechanism = Set(settings.auth_mechanism);
     model.admin_user = Set(settings.admin_user.clone());
-    model.admin_secret = Set(secret);
+    model.admin_secret = Set(id.and_then(seal));
     model.impersonation = Set(settings.impersonation);
     model.tls_ca_pem = Set(settings.tls_ca_pem.clone());
     model.insecure_skip_verify = Set(settings.insecure_skip_verify);
     model.max_concurrent = Set(i32::try_from(settings.max_concurrent).unwrap_or(i32::MAX));
     model.updated_at = Set(now);
     let saved = model.save(db).await?;
-    Ok(saved.id.unwrap())
+    let saved_id = saved.id.unwrap();
+    if id.is_none() && !settings.admin_password.0.is_empty() {
+        endpoint::Entity::update_many()
+            .col_expr(endpoint::Column::AdminSecret, Expr::value(seal(saved_id)))
+            .filter(endpoint::Column::Id.eq(saved_id))
+            .exec(db)
+            .await?;
+    }
+    Ok(saved_id)
 }
 
 pub async fn load(
@@ -97,7 +116,10 @@ pub async fn load(
     };
     let admin_password = match &model.admin_secret {
         Some(stored) => cipher
-            .decrypt(&EncryptedSecret(stored.clone()))
+            .decrypt(
+                &EncryptedSecret(stored.clone()),
+                &Slot::EndpointAdmin { endpoint_id: id },
+            )
             .map_err(|e| corrupt(&e.to_string()))?,
         None => String::new(),
     };

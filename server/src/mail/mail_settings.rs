@@ -10,7 +10,7 @@ use app::model::settings::{MailSettingsView, SmtpSecurity};
 use super::smtp::SmtpSettings;
 use crate::db::entity::setting;
 use crate::secrets::Secret;
-use crate::secrets::{Cipher, EncryptedSecret};
+use crate::secrets::{Cipher, EncryptedSecret, Slot};
 
 const KEY: &str = "mail";
 
@@ -65,7 +65,7 @@ pub async fn load(
     let stored: Stored = serde_json::from_str(&row.value).unwrap_or_default();
     let password = match row.secret {
         Some(secret) => cipher
-            .decrypt(&EncryptedSecret(secret))
+            .decrypt(&EncryptedSecret(secret), &Slot::Setting { key: KEY })
             .map_err(|e| DbErr::Custom(format!("the saved SMTP password: {e}")))?,
         None => String::new(),
     };
@@ -102,7 +102,8 @@ pub async fn save(
         notify_emails: view.notify_emails.clone(),
     };
     let value = serde_json::to_string(&stored).map_err(|e| DbErr::Custom(e.to_string()))?;
-    let secret = (!password.is_empty()).then(|| cipher.encrypt(&password).0);
+    let secret =
+        (!password.is_empty()).then(|| cipher.encrypt(&password, &Slot::Setting { key: KEY }).0);
     let model = setting::ActiveModel {
         key: Set(KEY.into()),
         value: Set(value),

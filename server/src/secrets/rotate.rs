@@ -1,6 +1,7 @@
 //! Key rotation: every stored secret (endpoint admin passwords, source passwords of mailboxes,
-//! the SMTP password) is decrypted with the old key and encrypted with the new one, in one
-//! transaction: either all of them move to the new key or none does.
+//! the SMTP password) is decrypted with the old key and sealed with the new one for its row, in
+//! one transaction: either all of them move to the new key or none does. With the same key for
+//! both, it reseals what earlier versions stored without key id or row (`reseal_legacy`).
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -8,7 +9,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, TransactionTrait,
 };
 
-use super::{Cipher, CipherError, EncryptedSecret};
+use super::{Cipher, CipherError, EncryptedSecret, Slot};
 use crate::db::entity::{endpoint, mailbox, setting};
 
 #[derive(Debug, thiserror::Error)]
@@ -26,15 +27,16 @@ fn again(
     old: &Cipher,
     new: &Cipher,
     stored: &str,
+    slot: &Slot<'_>,
     what: impl FnOnce() -> String,
 ) -> Result<String, RotateError> {
     let plain = old
-        .decrypt(&EncryptedSecret(stored.to_string()))
+        .decrypt(&EncryptedSecret(stored.to_string()), slot)
         .map_err(|source| RotateError::Decrypt {
             what: what(),
             source,
         })?;
-    Ok(new.encrypt(&plain).0)
+    Ok(new.encrypt(&plain, slot).0)
 }
 
 /// Re-encrypts every stored secret; returns how many.
@@ -59,7 +61,8 @@ async fn rotate_in(
         let Some(stored) = &e.admin_secret else {
             continue;
         };
-        let secret = again(old, new, stored, || format!("endpoint {}", e.id))?;
+        let slot = Slot::EndpointAdmin { endpoint_id: e.id };
+        let secret = again(old, new, stored, &slot, || format!("endpoint {}", e.id))?;
         endpoint::Entity::update_many()
             .col_expr(endpoint::Column::AdminSecret, Expr::value(secret))
             .filter(endpoint::Column::Id.eq(e.id))
@@ -69,7 +72,8 @@ async fn rotate_in(
     }
     for s in setting::Entity::find().all(txn).await? {
         let Some(stored) = &s.secret else { continue };
-        let secret = again(old, new, stored, || format!("setting {}", s.key))?;
+        let slot = Slot::Setting { key: &s.key };
+        let secret = again(old, new, stored, &slot, || format!("setting {}", s.key))?;
         setting::Entity::update_many()
             .col_expr(setting::Column::Secret, Expr::value(secret))
             .filter(setting::Column::Key.eq(s.key.clone()))
@@ -89,9 +93,14 @@ async fn rotate_in(
         after = last.id;
         for m in page {
             let what = || format!("mailbox {} (batch {})", m.email_address, m.batch_id);
-            let source = again(old, new, &m.source_secret, what)?;
+            let (batch_id, email) = (m.batch_id, m.email_address.as_str());
+            let slot = Slot::MailboxSource { batch_id, email };
+            let source = again(old, new, &m.source_secret, &slot, what)?;
             let destination = match &m.destination_secret {
-                Some(stored) => Some(again(old, new, stored, what)?),
+                Some(stored) => {
+                    let slot = Slot::MailboxDestination { batch_id, email };
+                    Some(again(old, new, stored, &slot, what)?)
+                }
                 None => None,
             };
             mailbox::Entity::update_many()

@@ -30,7 +30,8 @@ fn action_error(error: ActionError) -> AppError {
         other @ (ActionError::Running(_)
         | ActionError::NothingToRetry(_)
         | ActionError::NotSynced(..)
-        | ActionError::AlreadyRunning(_)) => AppError::Conflict(other.to_string()),
+        | ActionError::AlreadyRunning(_)
+        | ActionError::Secret { .. }) => AppError::Conflict(other.to_string()),
     }
 }
 
@@ -188,7 +189,7 @@ impl WebBackend {
                 Some(id)
             }
             BatchAction::NewBatchFromFailed => {
-                let new = actions::new_batch_from_failed(db, raw)
+                let new = actions::new_batch_from_failed(db, &self.state.cipher, raw)
                     .await
                     .map_err(action_error)?;
                 Some(BatchId(new))
