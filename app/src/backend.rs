@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use http::HeaderMap;
 
 use crate::api::AppError;
-use crate::ids::{BatchId, EndpointId};
-use crate::model::admin::{AdminView, SetupState};
+use crate::ids::{AdminId, BatchId, EndpointId};
+use crate::model::admin::{AdminAdded, AdminList, AdminView, NewAdmin, SetupState};
+use crate::model::audit::{AuditAction, AuditFilter, AuditPage};
 use crate::model::batch::{
     ActionOutcome, BatchAction, BatchDetail, BatchLive, PreflightRowView, UploadOutcome,
 };
@@ -80,6 +81,65 @@ pub trait Backend: Send + Sync + 'static {
         smtp_password: Option<String>,
     ) -> Result<(), AppError>;
     async fn send_test_email(&self, to: String) -> Result<(), AppError>;
+
+    /// The administrators and the invitations waiting, as `me` sees them.
+    async fn admins(&self, me: &AdminView) -> Result<AdminList, AppError>;
+    async fn add_admin(
+        &self,
+        me: &AdminView,
+        client: ClientAddr,
+        new: NewAdmin,
+    ) -> Result<AdminAdded, AppError>;
+    /// Never the last administrator, never `me`.
+    async fn remove_admin(
+        &self,
+        me: &AdminView,
+        client: ClientAddr,
+        id: AdminId,
+    ) -> Result<(), AppError>;
+    /// `me`'s own password; `me`'s other sessions end.
+    async fn change_password(
+        &self,
+        me: &AdminView,
+        client: ClientAddr,
+        headers: &HeaderMap,
+        current: &str,
+        new: &str,
+    ) -> Result<(), AppError>;
+    /// The name an invitation link is for (no session needed); `NotFound` when it is no good.
+    async fn invite_for(&self, token: &str) -> Result<String, AppError>;
+    /// Sets the invited administrator's password and signs them in.
+    async fn accept_invite(
+        &self,
+        headers: &HeaderMap,
+        client: ClientAddr,
+        token: &str,
+        password: &str,
+    ) -> Result<SessionCookie, AppError>;
+
+    async fn audit(&self, filter: AuditFilter) -> Result<AuditPage, AppError>;
+    /// Records an action of `admin` in the audit trail (a failure to write is logged).
+    async fn record(
+        &self,
+        admin: &AdminView,
+        client: ClientAddr,
+        action: AuditAction,
+        batch: Option<BatchId>,
+        detail: String,
+    );
+}
+
+/// Records `action` of `admin`, from this request's client, in the audit trail.
+pub async fn record(
+    backend: &SharedBackend,
+    admin: &AdminView,
+    action: AuditAction,
+    batch: Option<BatchId>,
+    detail: impl Into<String>,
+) {
+    backend
+        .record(admin, client_addr(), action, batch, detail.into())
+        .await;
 }
 
 /// Shared handle provided as Leptos context by the server.

@@ -33,6 +33,32 @@ pub enum Command {
     /// Create a new secret key and re-encrypt every stored password with it (stop every
     /// Mailferry process first).
     RotateKey(RotateKeyArgs),
+    /// The audit trail: who did what, when and from where (newest first).
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Only this administrator's actions (`command line` for the CLI's).
+    #[arg(long)]
+    pub admin: Option<String>,
+    /// Only this action, e.g. sign_in_failed, batch_started, admin_added.
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Only actions on this batch.
+    #[arg(long)]
+    pub batch: Option<i64>,
+    /// From this time on (UTC, e.g. 2026-12-24T08:00).
+    #[arg(long, value_parser = parse_time)]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Before this time (UTC).
+    #[arg(long, value_parser = parse_time)]
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+    /// At most this many entries.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u64,
 }
 
 #[derive(Debug, Args)]

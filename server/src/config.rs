@@ -72,8 +72,9 @@ pub struct Config {
     pub admin_username: String,
     pub admin_password: Secret,
     pub admin_password_file: Option<PathBuf>,
-    /// Mark the session cookie `Secure` (set when served behind HTTPS).
-    pub secure_cookies: bool,
+    /// Mark the session cookie `Secure`; unset: yes, unless served over plain HTTP on a
+    /// loopback address (see [`Config::cookies_secure`]).
+    pub secure_cookies: Option<bool>,
     /// Sign-in attempts allowed per client address and user name per minute (five times as many
     /// per address, whatever the names).
     pub sign_in_attempts_per_minute: u32,
@@ -122,7 +123,7 @@ impl Default for Config {
             admin_username: "admin".into(),
             admin_password: Secret::default(),
             admin_password_file: None,
-            secure_cookies: false,
+            secure_cookies: None,
             sign_in_attempts_per_minute: 10,
             trusted_proxies: Vec::new(),
             public_url: String::new(),
@@ -218,6 +219,17 @@ impl Config {
         }
     }
 
+    /// Whether the session cookie is `Secure`: as configured, else always but when the app is
+    /// served over plain HTTP on loopback (its own machine), where a browser would not send it.
+    pub fn cookies_secure(&self) -> bool {
+        if let Some(configured) = self.secure_cookies {
+            return configured;
+        }
+        let https = self.public_url.trim().starts_with("https://");
+        let loopback = self.listen_addr().is_ok_and(|a| a.ip().is_loopback());
+        https || !loopback
+    }
+
     pub fn listen_addr(&self) -> Result<SocketAddr, ConfigError> {
         self.listen
             .parse()
@@ -294,5 +306,20 @@ mod tests {
             assert_eq!(config.listen, "127.0.0.1:5000");
             Ok(())
         });
+    }
+
+    #[test]
+    fn the_cookie_is_secure_but_on_plain_http_over_loopback() {
+        let with = |listen: &str, public_url: &str, configured: Option<bool>| Config {
+            listen: listen.into(),
+            public_url: public_url.into(),
+            secure_cookies: configured,
+            ..Config::default()
+        };
+        assert!(!with("127.0.0.1:3000", "", None).cookies_secure());
+        assert!(!with("[::1]:3000", "http://localhost:3000", None).cookies_secure());
+        assert!(with("0.0.0.0:3000", "", None).cookies_secure());
+        assert!(with("127.0.0.1:3000", "https://mail.example.org", None).cookies_secure());
+        assert!(!with("0.0.0.0:3000", "", Some(false)).cookies_secure());
     }
 }

@@ -1,6 +1,7 @@
 //! Mailferry server: the migration engine, storage, the web app and the CLI, as a library so the
 //! integration tests can drive the same code the binary runs.
 
+pub mod audit;
 pub mod auth;
 pub mod batches;
 pub mod cli;

@@ -58,6 +58,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 mailferry::commands::rotate_key::run(args.new_key_file, config).await?,
             ))
         }
+        Command::Audit(args) => {
+            let config = Config::load(cli.config.as_deref(), &args.store.overrides())?;
+            Ok(ExitCode::from(
+                mailferry::commands::audit::run(args, config).await?,
+            ))
+        }
         Command::Report(args) => {
             let config = Config::load(cli.config.as_deref(), &args.store.overrides())?;
             Ok(ExitCode::from(

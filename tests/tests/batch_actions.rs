@@ -196,7 +196,7 @@ async fn stop_resume_and_retry_failed_rows(url: String) {
     bed.source
         .add_user("fixme@example.test", "wrong-pw")
         .unwrap();
-    let retry = actions::new_batch_from_failed(&bed.db, bed.id)
+    let retry = actions::new_batch_from_failed(&bed.db, &bed.cipher, bed.id)
         .await
         .unwrap();
     let outcome = bed.run(retry).await;
@@ -355,7 +355,7 @@ async fn one_address_in_two_batches(url: String) {
         .await
         .unwrap();
     assert!(matches!(
-        actions::new_batch_from_failed(&db, second).await,
+        actions::new_batch_from_failed(&db, &cipher, second).await,
         Err(ActionError::AlreadyRunning(_))
     ));
     // Once the first is stopped, the second may run.

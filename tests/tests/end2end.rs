@@ -65,7 +65,12 @@ fn no_requests(request: &str) {
 #[test]
 fn sign_in_and_dashboard() {
     let server = MailferryServer::start(&[]).expect("server starts");
-    run_specs(&server, "01-sign-in", &serde_json::Value::Null, no_requests);
+    run_specs(
+        &server,
+        "01-sign-in,07-admins-audit",
+        &serde_json::Value::Null,
+        no_requests,
+    );
 }
 
 #[test]

@@ -267,9 +267,8 @@ async fn eight_mailboxes_of_500_mb_literals_take_no_such_memory() {
         started.elapsed(),
         peak_kib / 1024
     );
-    assert_eq!(
+    assert!(
         text.matches("literal of 500000000 bytes").count() >= users.len(),
-        true,
         "every mailbox names the literal:\n{text}"
     );
     assert!(

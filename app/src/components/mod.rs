@@ -1,5 +1,7 @@
 //! The user interface, one component per file, a folder per area.
 
+pub mod admins;
+pub mod audit;
 pub mod auth;
 pub mod batches;
 pub mod common;

@@ -1,6 +1,7 @@
 //! Plain data shared by the server and the browser.
 
 pub mod admin;
+pub mod audit;
 pub mod batch;
 pub mod batch_options;
 pub mod batch_upload;

@@ -25,7 +25,7 @@ pub async fn count(db: &DatabaseConnection) -> Result<u64, DbErr> {
     admin::Entity::find().count(db).await
 }
 
-fn valid_username(name: &str) -> bool {
+pub(crate) fn valid_username(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name
             .chars()

@@ -16,7 +16,7 @@ use crate::db::entity::{admin, session};
 pub const COOKIE_NAME: &str = "mf_session";
 const LIFETIME_HOURS: i64 = 12;
 
-fn token_hash(token: &str) -> String {
+pub(crate) fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -33,7 +33,7 @@ pub async fn create(
     let token = hex::encode(bytes);
     let now = Utc::now();
     session::ActiveModel {
-        token_hash: Set(token_hash(&token)),
+        token_hash: Set(hash_token(&token)),
         admin_id: Set(admin_id),
         created_at: Set(now),
         expires_at: Set(now + Duration::hours(LIFETIME_HOURS)),
@@ -84,7 +84,7 @@ pub async fn admin_for(
     idle: std::time::Duration,
 ) -> Result<Option<admin::Model>, DbErr> {
     let Some(found) = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(token_hash(token)))
+        .filter(session::Column::TokenHash.eq(hash_token(token)))
         .one(db)
         .await?
     else {
@@ -117,7 +117,7 @@ pub async fn is_live(
     idle: std::time::Duration,
 ) -> Result<bool, DbErr> {
     let found = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(token_hash(token)))
+        .filter(session::Column::TokenHash.eq(hash_token(token)))
         .one(db)
         .await?;
     Ok(found.is_some_and(|s| lasts(&s, idle)))
@@ -134,7 +134,7 @@ pub async fn delete_all_of(db: &DatabaseConnection, admin_id: i64) -> Result<u64
 
 pub async fn delete(db: &DatabaseConnection, token: &str) -> Result<(), DbErr> {
     session::Entity::delete_many()
-        .filter(session::Column::TokenHash.eq(token_hash(token)))
+        .filter(session::Column::TokenHash.eq(hash_token(token)))
         .exec(db)
         .await?;
     Ok(())

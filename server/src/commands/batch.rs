@@ -1,5 +1,6 @@
 //! `mailferry batch …`: list, run, stop, resume, delete, retry failed rows, pre-flight.
 
+use app::model::audit::AuditAction;
 use std::io::Write;
 
 use sea_orm::{EntityTrait, QueryOrder};
@@ -169,10 +170,40 @@ pub async fn run(action: BatchAction, config: Config) -> Result<u8, BatchCommand
     }
     let runtime = crate::runtime::open(config).await?;
     let (db, cipher) = (&runtime.db, &runtime.cipher);
+    let audited = audited(&action);
+    let done = act(db, cipher, &runtime.config, action).await;
+    if let (Ok(_), Some((what, id))) = (&done, audited) {
+        let actor = crate::audit::Actor::CommandLine;
+        crate::audit::record(db, actor, None, what, Some(id), "").await;
+    }
+    done
+}
+
+/// What the audit trail records of an action that changes a batch.
+fn audited(action: &BatchAction) -> Option<(AuditAction, i64)> {
+    Some(match action {
+        BatchAction::Start { id } => (AuditAction::BatchStarted, *id),
+        BatchAction::Stop { id } => (AuditAction::BatchStopped, *id),
+        BatchAction::Resume { id } => (AuditAction::BatchResumed, *id),
+        BatchAction::SyncNow { id } => (AuditAction::BatchSyncNow, *id),
+        BatchAction::Complete { id } => (AuditAction::BatchCompleted, *id),
+        BatchAction::Delete { id } => (AuditAction::BatchDeleted, *id),
+        BatchAction::Retry { id } => (AuditAction::BatchFromFailed, *id),
+        BatchAction::FailedRows { id, .. } => (AuditAction::Downloaded, *id),
+        _ => return None,
+    })
+}
+
+async fn act(
+    db: &sea_orm::DatabaseConnection,
+    cipher: &crate::secrets::Cipher,
+    config: &Config,
+    action: BatchAction,
+) -> Result<u8, BatchCommandError> {
     match action {
         BatchAction::List => list(db).await,
         BatchAction::Run { .. } => unreachable!("run above"),
-        BatchAction::Create(args) => create(db, cipher, &runtime.config, *args).await,
+        BatchAction::Create(args) => create(db, cipher, config, *args).await,
         BatchAction::SyncNow { id } => {
             let queued = lifecycle::sync_now(db, id).await?;
             println!("batch {id}: delta sync of {queued} mailboxes started");

@@ -4,6 +4,9 @@
 
 use std::path::PathBuf;
 
+use app::model::audit::AuditAction;
+
+use crate::audit::Actor;
 use crate::config::Config;
 use crate::secrets::rotate::{RotateError, rotate};
 use crate::secrets::{Cipher, key_file};
@@ -31,6 +34,13 @@ pub async fn run(new_key_file: PathBuf, config: Config) -> Result<u8, RotateKeyE
     let new = Cipher::new(&new_key);
     match rotate(&runtime.db, &runtime.cipher, &new).await {
         Ok(count) => {
+            let detail = format!(
+                "{count} secrets resealed from key {} to key {}",
+                runtime.cipher.key_id(),
+                new.key_id()
+            );
+            let (actor, action) = (Actor::CommandLine, AuditAction::KeyRotated);
+            crate::audit::record(&runtime.db, actor, None, action, None, &detail).await;
             println!(
                 "re-encrypted {count} stored secrets with the new key {}.\n\
                  Point secret_key_file at it (or move it over {}) before starting Mailferry again;\n\

@@ -2,14 +2,16 @@
 //! functions: MigrationErrors.csv (whole or filtered), MigrationStatistics.csv and the failed rows.
 
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::TryStreamExt as _;
 use serde::Deserialize;
 
 use app::ErrorKind;
+use app::backend::ClientAddr;
 use app::ids::BatchId;
+use app::model::audit::AuditAction;
 use app::model::report::ErrorFilter;
 
 use super::state::AppState;
@@ -49,7 +51,27 @@ impl DownloadQuery {
 /// Why a download is refused before anything is written.
 type Refusal = (StatusCode, &'static str);
 
-async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<(), Refusal> {
+/// Who downloads what, from where: checked, then recorded in the audit trail.
+struct Download<'a> {
+    headers: &'a HeaderMap,
+    client: Option<Extension<ClientAddr>>,
+    file: &'static str,
+}
+
+async fn signed_in(
+    state: &AppState,
+    download: Download<'_>,
+    batch: Option<i64>,
+) -> Result<(), Refusal> {
+    let admin = session_admin(state, download.headers).await?;
+    let client = download.client.map(|c| c.0.0).unwrap_or_default();
+    let actor = crate::audit::Actor::Admin(&admin);
+    let action = AuditAction::Downloaded;
+    crate::audit::record(&state.db, actor, client, action, batch, download.file).await;
+    Ok(())
+}
+
+async fn session_admin(state: &AppState, headers: &HeaderMap) -> Result<String, Refusal> {
     let token = sessions::token_from_headers(headers);
     let admin = match token {
         Some(token) if state.allowed_origins.permits(headers) => {
@@ -66,7 +88,7 @@ async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<(), Refusal>
         _ => None,
     };
     match admin {
-        Some(_) => Ok(()),
+        Some(admin) => Ok(admin.username),
         None => Err((StatusCode::UNAUTHORIZED, "Please sign in.")),
     }
 }
@@ -94,13 +116,14 @@ fn csv_file(name: &str, body: impl Into<Body>) -> Response {
 /// A signed-in caller and the batch a per-batch download is for.
 async fn signed_in_for_batch(
     state: &AppState,
-    headers: &HeaderMap,
+    download: Download<'_>,
     query: &DownloadQuery,
 ) -> Result<i64, Refusal> {
-    signed_in(state, headers).await?;
-    query
+    let batch = query
         .batch
-        .ok_or((StatusCode::BAD_REQUEST, "Name a batch: ?batch=ID"))
+        .ok_or((StatusCode::BAD_REQUEST, "Name a batch: ?batch=ID"));
+    signed_in(state, download, query.batch).await?;
+    batch
 }
 
 fn failed(what: &str, error: impl std::fmt::Display) -> Response {
@@ -114,10 +137,17 @@ fn failed(what: &str, error: impl std::fmt::Display) -> Response {
 
 pub async fn errors_csv(
     State(state): State<AppState>,
+    client: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
     Query(query): Query<DownloadQuery>,
 ) -> Response {
-    if let Err(refused) = signed_in(&state, &headers).await {
+    let file = "MigrationErrors.csv";
+    let download = Download {
+        headers: &headers,
+        client,
+        file,
+    };
+    if let Err(refused) = signed_in(&state, download, query.batch).await {
         return refused.into_response();
     }
     // Streamed page by page: 100,000 rows never sit in memory at once. A database error after
@@ -130,10 +160,17 @@ pub async fn errors_csv(
 
 pub async fn statistics_csv(
     State(state): State<AppState>,
+    client: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
     Query(query): Query<DownloadQuery>,
 ) -> Response {
-    let batch = match signed_in_for_batch(&state, &headers, &query).await {
+    let file = "MigrationStatistics.csv";
+    let download = Download {
+        headers: &headers,
+        client,
+        file,
+    };
+    let batch = match signed_in_for_batch(&state, download, &query).await {
         Ok(batch) => batch,
         Err(refused) => return refused.into_response(),
     };
@@ -145,10 +182,17 @@ pub async fn statistics_csv(
 
 pub async fn failed_rows_csv(
     State(state): State<AppState>,
+    client: Option<Extension<ClientAddr>>,
     headers: HeaderMap,
     Query(query): Query<DownloadQuery>,
 ) -> Response {
-    let batch = match signed_in_for_batch(&state, &headers, &query).await {
+    let file = "FailedRows.csv";
+    let download = Download {
+        headers: &headers,
+        client,
+        file,
+    };
+    let batch = match signed_in_for_batch(&state, download, &query).await {
         Ok(batch) => batch,
         Err(refused) => return refused.into_response(),
     };

@@ -13,6 +13,8 @@ use super::reply::{Reply, TaggedStatus};
 use super::response_code::ResponseCode;
 use super::stream::{BufferedStream, ImapStream};
 
+pub use super::quote::quote;
+
 /// Message bodies from this size on are handed over in the buffer they were read into.
 const SHARE_BODIES_FROM: usize = 64 * 1024;
 
@@ -453,33 +455,8 @@ pub fn clip(text: &str) -> String {
     }
 }
 
-/// Quotes a string for an IMAP command (RFC 3501 quoted string); refuses CR/LF, which a quoted
-/// string cannot hold (the caller uses a literal then).
-pub fn quote(text: &str) -> Option<String> {
-    if text.contains(['\r', '\n', '\0']) {
-        return None;
-    }
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        if c == '"' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn quoting() {
-        assert_eq!(super::quote(r#"a"b\c"#).unwrap(), r#""a\"b\\c""#);
-        assert_eq!(super::quote("INBOX/Sub").unwrap(), "\"INBOX/Sub\"");
-        assert!(super::quote("x\r\ny").is_none());
-    }
-
     #[tokio::test]
     async fn raw_lines_inline_literals_and_stop_where_told() {
         use super::{RawError, RawLines};

@@ -8,8 +8,24 @@ use crate::model::batch::{ActionOutcome, BatchAction};
 /// browser to the batch to show next (the list after a delete).
 #[server(endpoint = "batches/action")]
 pub async fn act_on_batch(batch: BatchId, action: BatchAction) -> Result<ActionOutcome, AppError> {
-    let (backend, _admin) = crate::backend::require_admin().await?;
+    use crate::model::audit::AuditAction;
+    let (backend, admin) = crate::backend::require_admin().await?;
     let outcome = backend.batch_action(batch, action).await?;
+    let audited = match action {
+        BatchAction::Start => AuditAction::BatchStarted,
+        BatchAction::Stop => AuditAction::BatchStopped,
+        BatchAction::Resume => AuditAction::BatchResumed,
+        BatchAction::SyncNow => AuditAction::BatchSyncNow,
+        BatchAction::Complete => AuditAction::BatchCompleted,
+        BatchAction::RetryFailed => AuditAction::BatchRetried,
+        BatchAction::NewBatchFromFailed => AuditAction::BatchFromFailed,
+        BatchAction::Delete => AuditAction::BatchDeleted,
+    };
+    let detail = match outcome.show {
+        Some(new) if new != batch => format!("new batch {new}"),
+        _ => String::new(),
+    };
+    crate::backend::record(&backend, &admin, audited, Some(batch), detail).await;
     match outcome.show {
         Some(next) if next != batch => leptos_axum::redirect(&format!("/batches/{next}")),
         Some(_) => {}

@@ -12,7 +12,7 @@ pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 /// problem of the file with its row and column and stores nothing.
 #[server(input = MultipartFormData, endpoint = "batches/upload")]
 pub async fn upload_batch(data: MultipartData) -> Result<UploadOutcome, AppError> {
-    let (backend, _admin) = crate::backend::require_admin().await?;
+    let (backend, admin) = crate::backend::require_admin().await?;
     let mut multipart = data.into_inner().ok_or(AppError::Internal)?;
     let mut fields = std::collections::HashMap::new();
     let mut csv = Vec::new();
@@ -39,5 +39,12 @@ pub async fn upload_batch(data: MultipartData) -> Result<UploadOutcome, AppError
         }
     }
     let upload = crate::model::batch_upload::BatchUpload::from_fields(&fields, csv)?;
-    backend.create_batch(upload).await
+    let name = upload.name.clone();
+    let outcome = backend.create_batch(upload).await?;
+    if let crate::model::batch::UploadOutcome::Created { batch, rows } = &outcome {
+        let action = crate::model::audit::AuditAction::BatchCreated;
+        let detail = format!("{name}: {rows} rows");
+        crate::backend::record(&backend, &admin, action, Some(*batch), detail).await;
+    }
+    Ok(outcome)
 }

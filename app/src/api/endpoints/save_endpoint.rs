@@ -24,7 +24,7 @@ pub async fn save_endpoint(
     insecure_skip_verify: Option<String>,
     max_concurrent: String,
 ) -> Result<EndpointId, AppError> {
-    let (backend, _admin) = crate::backend::require_admin().await?;
+    let (backend, admin) = crate::backend::require_admin().await?;
     let form = crate::model::endpoint_form::EndpointFields {
         id,
         name,
@@ -41,5 +41,20 @@ pub async fn save_endpoint(
         max_concurrent,
     }
     .check()?;
-    backend.save_endpoint(form).await
+    let detail = format!(
+        "{} ({}:{}){}",
+        form.name,
+        form.host,
+        form.port,
+        if form.admin_password.is_empty() {
+            ""
+        } else {
+            ", admin password typed"
+        }
+    );
+    let id = backend.save_endpoint(form).await?;
+    use crate::model::audit::AuditAction;
+    let detail = format!("endpoint {id}: {detail}");
+    crate::backend::record(&backend, &admin, AuditAction::EndpointSaved, None, detail).await;
+    Ok(id)
 }

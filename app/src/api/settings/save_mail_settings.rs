@@ -14,7 +14,7 @@ pub async fn save_mail_settings(
     notify_emails: String,
 ) -> Result<(), AppError> {
     use crate::model::settings::{MailSettingsView, SmtpSecurity};
-    let (backend, _admin) = crate::backend::require_admin().await?;
+    let (backend, admin) = crate::backend::require_admin().await?;
     let smtp_port = match smtp_port.trim() {
         "" => 0,
         port => port
@@ -57,5 +57,19 @@ pub async fn save_mail_settings(
         saved_in_app: true,
     };
     let password = (!smtp_password.is_empty()).then_some(smtp_password);
-    backend.save_mail_settings(settings, password).await
+    let detail = format!(
+        "SMTP {}:{}{}, {} recipients",
+        settings.smtp_host,
+        settings.smtp_port,
+        if password.is_some() {
+            ", password typed"
+        } else {
+            ""
+        },
+        settings.notify_emails.len()
+    );
+    backend.save_mail_settings(settings, password).await?;
+    let action = crate::model::audit::AuditAction::SettingsSaved;
+    crate::backend::record(&backend, &admin, action, None, detail).await;
+    Ok(())
 }

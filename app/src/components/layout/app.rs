@@ -7,6 +7,8 @@ use leptos_router::{
     components::{Route, Router, Routes},
 };
 
+use crate::components::admins::{admins_page::AdminsPage, invite_page::InvitePage};
+use crate::components::audit::audit_page::AuditTrailPage;
 use crate::components::auth::{setup_page::SetupPage, sign_in_page::SignInPage};
 use crate::components::batches::{batch_page::BatchPage, new_batch_page::NewBatchPage};
 use crate::components::dashboard::dashboard_page::DashboardPage;
@@ -54,6 +56,9 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("errors") view=ErrorsPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("endpoints") view=EndpointsPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("admins") view=AdminsPage ssr=SsrMode::Async/>
+                <Route path=StaticSegment("audit") view=AuditTrailPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("invite"), ParamSegment("token")) view=InvitePage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("sign-in") view=SignInPage ssr=SsrMode::InOrder/>
                 <Route path=StaticSegment("setup") view=SetupPage ssr=SsrMode::InOrder/>
             </Routes>

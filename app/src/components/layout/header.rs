@@ -19,6 +19,8 @@ pub fn Header(admin: AdminView) -> impl IntoView {
                 <A href="/errors">"Error report"</A>
                 <A href="/endpoints">"Endpoints"</A>
                 <A href="/settings">"Settings"</A>
+                <A href="/admins">"Admins"</A>
+                <A href="/audit">"Audit"</A>
             </nav>
             <div class="whoami">
                 <span class="admin-name" data-testid="admin-name">{admin.username}</span>

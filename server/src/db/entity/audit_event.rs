@@ -11,6 +11,8 @@ pub struct Model {
     pub actor: String,
     pub action: String,
     pub detail: String,
+    pub client_addr: Option<String>,
+    pub batch_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

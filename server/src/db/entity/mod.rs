@@ -1,6 +1,7 @@
 //! sea-orm entities, one table per file.
 
 pub mod admin;
+pub mod admin_invite;
 pub mod append_journal;
 pub mod audit_event;
 pub mod batch;

@@ -14,6 +14,7 @@ mod m0009_resolved_errors;
 mod m0010_staged_batches;
 mod m0011_sign_in_attempts;
 mod m0012_session_activity;
+mod m0013_admins_and_audit;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_staged_batches::Migration),
             Box::new(m0011_sign_in_attempts::Migration),
             Box::new(m0012_session_activity::Migration),
+            Box::new(m0013_admins_and_audit::Migration),
         ]
     }
 }

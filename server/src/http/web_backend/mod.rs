@@ -7,6 +7,7 @@ mod endpoints;
 mod live;
 mod report;
 mod settings;
+mod team;
 
 use async_trait::async_trait;
 use http::HeaderMap;
@@ -15,7 +16,8 @@ use sea_orm::{DbErr, EntityTrait, QueryOrder};
 use app::api::AppError;
 use app::backend::{Backend, ClientAddr, LiveStream, SessionCookie};
 use app::ids::{AdminId, BatchId, EndpointId};
-use app::model::admin::{AdminView, SetupState};
+use app::model::admin::{AdminAdded, AdminList, AdminView, NewAdmin, SetupState};
+use app::model::audit::{AuditAction, AuditFilter, AuditPage};
 use app::model::batch::{ActionOutcome, BatchAction, BatchDetail, PreflightRowView, UploadOutcome};
 use app::model::batch_upload::BatchUpload;
 use app::model::dashboard::Dashboard;
@@ -59,7 +61,7 @@ impl WebBackend {
             .map_err(internal)?;
         Ok(SessionCookie(sessions::cookie(
             Some(&token),
-            self.state.config.secure_cookies,
+            self.state.config.cookies_secure(),
         )))
     }
 }
@@ -118,6 +120,15 @@ impl Backend for WebBackend {
             Err(admins::AdminError::Db(e)) => return Err(internal(e)),
         };
         tracing::info!(admin = %admin.username, "first administrator created");
+        let client = app::backend::client_addr();
+        self.note(
+            &admin.username,
+            client,
+            AuditAction::SetUp,
+            None,
+            "first administrator",
+        )
+        .await;
         self.start_session(admin.id).await
     }
 
@@ -145,16 +156,26 @@ impl Backend for WebBackend {
         {
             Some(admin) => {
                 tracing::info!(admin = %admin.username, "signed in");
+                self.note(&admin.username, client, AuditAction::SignedIn, None, "")
+                    .await;
                 self.start_session(admin.id).await
             }
             None => {
                 tracing::warn!(username, "failed sign-in");
+                let detail = "wrong user name or password";
+                self.note(username, client, AuditAction::SignInFailed, None, detail)
+                    .await;
                 Err(AppError::BadCredentials)
             }
         }
     }
 
     async fn sign_out(&self, headers: &HeaderMap) -> Result<SessionCookie, AppError> {
+        if let Ok(admin) = self.authenticate(headers).await {
+            let client = app::backend::client_addr();
+            self.note(&admin.username, client, AuditAction::SignedOut, None, "")
+                .await;
+        }
         if let Some(token) = sessions::token_from_headers(headers) {
             sessions::delete(&self.state.db, &token)
                 .await
@@ -162,7 +183,7 @@ impl Backend for WebBackend {
         }
         Ok(SessionCookie(sessions::cookie(
             None,
-            self.state.config.secure_cookies,
+            self.state.config.cookies_secure(),
         )))
     }
 
@@ -171,9 +192,19 @@ impl Backend for WebBackend {
             .await
             .map_err(internal)?;
         tracing::info!(admin = %admin.username, sessions = ended, "signed out everywhere");
+        let detail = format!("{ended} sessions ended");
+        let client = app::backend::client_addr();
+        self.note(
+            &admin.username,
+            client,
+            AuditAction::SignedOutEverywhere,
+            None,
+            &detail,
+        )
+        .await;
         Ok(SessionCookie(sessions::cookie(
             None,
-            self.state.config.secure_cookies,
+            self.state.config.cookies_secure(),
         )))
     }
 
@@ -272,5 +303,68 @@ impl Backend for WebBackend {
 
     async fn send_test_email(&self, to: String) -> Result<(), AppError> {
         self.test_mail(to).await
+    }
+
+    async fn admins(&self, me: &AdminView) -> Result<AdminList, AppError> {
+        self.list_admins(me).await
+    }
+
+    async fn add_admin(
+        &self,
+        me: &AdminView,
+        client: ClientAddr,
+        new: NewAdmin,
+    ) -> Result<AdminAdded, AppError> {
+        self.add(me, client, new).await
+    }
+
+    async fn remove_admin(
+        &self,
+        me: &AdminView,
+        client: ClientAddr,
+        id: AdminId,
+    ) -> Result<(), AppError> {
+        self.remove(me, client, id).await
+    }
+
+    async fn change_password(
+        &self,
+        me: &AdminView,
+        client: ClientAddr,
+        headers: &HeaderMap,
+        current: &str,
+        new: &str,
+    ) -> Result<(), AppError> {
+        self.new_password(me, client, headers, current, new).await
+    }
+
+    async fn invite_for(&self, token: &str) -> Result<String, AppError> {
+        self.invited_name(token).await
+    }
+
+    async fn accept_invite(
+        &self,
+        headers: &HeaderMap,
+        client: ClientAddr,
+        token: &str,
+        password: &str,
+    ) -> Result<SessionCookie, AppError> {
+        self.accept(headers, client, token, password).await
+    }
+
+    async fn audit(&self, filter: AuditFilter) -> Result<AuditPage, AppError> {
+        self.audit_page(filter).await
+    }
+
+    async fn record(
+        &self,
+        admin: &AdminView,
+        client: ClientAddr,
+        action: AuditAction,
+        batch: Option<BatchId>,
+        detail: String,
+    ) {
+        self.note(&admin.username, client, action, batch, &detail)
+            .await;
     }
 }

@@ -1,0 +1,5 @@
+//! The audit trail, filtered.
+
+mod get_audit;
+
+pub use get_audit::*;
