@@ -43,6 +43,8 @@ pub struct FaultProxy {
     port: u16,
     fault: Arc<watch::Sender<Fault>>,
     connections: Arc<AtomicUsize>,
+    /// Connections open now, and the most that were open at once.
+    open: Arc<(AtomicUsize, AtomicUsize)>,
     sent: Sent,
     task: JoinHandle<()>,
 }
@@ -54,18 +56,20 @@ impl FaultProxy {
         let port = listener.local_addr()?.port();
         let fault = Arc::new(watch::channel(Fault::None).0);
         let connections = Arc::new(AtomicUsize::new(0));
+        let open = Arc::new((AtomicUsize::new(0), AtomicUsize::new(0)));
         let sent = Sent::default();
         let task = tokio::spawn(accept_loop(
             listener,
             target,
             Arc::clone(&fault),
-            Arc::clone(&connections),
+            (Arc::clone(&connections), Arc::clone(&open)),
             Arc::clone(&sent),
         ));
         Ok(FaultProxy {
             port,
             fault,
             connections,
+            open,
             sent,
             task,
         })
@@ -96,6 +100,11 @@ impl FaultProxy {
         self.connections.load(Ordering::SeqCst)
     }
 
+    /// The most client connections that were open at the same time.
+    pub fn peak_open(&self) -> usize {
+        self.open.1.load(Ordering::SeqCst)
+    }
+
     /// What clients sent since the last call (the first 4 MiB), as text.
     pub fn take_sent(&self) -> String {
         let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
@@ -114,7 +123,7 @@ async fn accept_loop(
     listener: TcpListener,
     target: SocketAddr,
     fault: Arc<watch::Sender<Fault>>,
-    connections: Arc<AtomicUsize>,
+    (connections, open): (Arc<AtomicUsize>, Arc<(AtomicUsize, AtomicUsize)>),
     sent: Sent,
 ) {
     let mut forwarders = JoinSet::new();
@@ -124,11 +133,14 @@ async fn accept_loop(
             drop(client);
             continue;
         }
-        let (fault, sent) = (Arc::clone(&fault), Arc::clone(&sent));
+        let (fault, sent, open) = (Arc::clone(&fault), Arc::clone(&sent), Arc::clone(&open));
         forwarders.spawn(async move {
+            let now = open.0.fetch_add(1, Ordering::SeqCst) + 1;
+            open.1.fetch_max(now, Ordering::SeqCst);
             if let Ok(server) = TcpStream::connect(target).await {
                 let _ = forward(client, server, &fault, &sent).await;
             }
+            open.0.fetch_sub(1, Ordering::SeqCst);
         });
         while forwarders.try_join_next().is_some() {}
     }

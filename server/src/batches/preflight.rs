@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use futures::StreamExt as _;
+
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
 use app::ErrorKind;
@@ -212,9 +214,26 @@ pub async fn preflight(
         options: batch.options,
         rate: measured_rate(db).await?,
     };
-    let mut out = Vec::new();
-    for row in mailbox::of_batch(db, batch_id).await? {
-        out.push(checks.row(&row).await);
+    // Rows in parallel, in their order, within the endpoints' limits: a row holds at most one
+    // connection to each side at a time.
+    let at_once = checks
+        .source
+        .max_concurrent
+        .min(checks.destination.max_concurrent)
+        .clamp(1, 16) as usize;
+    let rows = mailbox::of_batch(db, batch_id).await?;
+    let mut running = futures::stream::FuturesOrdered::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if running.len() >= at_once
+            && let Some(done) = running.next().await
+        {
+            out.push(done);
+        }
+        running.push_back(checks.row(row));
+    }
+    while let Some(done) = running.next().await {
+        out.push(done);
     }
     Ok(out)
 }

@@ -16,7 +16,7 @@ use super::config::{self, ConfigInputs};
 use super::users::{self, UserFile};
 use crate::binaries::require_binary;
 use crate::child_process::stop_child;
-use crate::ports::free_port;
+use crate::ports::free_ports;
 use crate::system_accounts::account;
 use crate::tls::TestCa;
 
@@ -233,8 +233,7 @@ impl Dovecot {
     fn start_on_free_ports(&mut self) -> anyhow::Result<()> {
         let mut last_error = None;
         for _ in 0..PORT_ATTEMPTS {
-            self.inputs.imap_port = free_port();
-            self.inputs.imaps_port = free_port();
+            [self.inputs.imap_port, self.inputs.imaps_port] = free_ports();
             match self.spawn_and_wait() {
                 Ok(()) => return Ok(()),
                 Err(error) if self.log_text().contains("Address already in use") => {

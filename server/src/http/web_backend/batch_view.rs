@@ -3,19 +3,25 @@
 use app::ids::{BatchId, MailboxId};
 use app::model::batch::{BatchSummary, MailboxRow, MailboxState};
 
+use crate::batches::counts::MailboxCounts;
 use crate::db::entity::{batch, mailbox};
 
 pub fn summary(batch: &batch::Model, rows: &[&mailbox::Model]) -> BatchSummary {
-    let count = |state: MailboxState| rows.iter().filter(|m| m.state == state).count();
+    summary_of(batch, MailboxCounts::of(rows))
+}
+
+/// The summary of a batch from its counts (the dashboard's, counted by the database).
+pub fn summary_of(batch: &batch::Model, counts: MailboxCounts) -> BatchSummary {
+    let n = |v: i64| v.max(0) as u64;
     BatchSummary {
         id: BatchId(batch.id),
         name: batch.name.clone(),
         state: batch.state,
-        mailboxes_total: rows.len() as u64,
-        mailboxes_done: count(MailboxState::Synced) as u64,
-        mailboxes_failed: count(MailboxState::Failed) as u64,
-        messages_copied: rows.iter().map(|m| m.messages_copied.max(0) as u64).sum(),
-        errors: rows.iter().filter(|m| m.error_kind.is_some()).count() as u64,
+        mailboxes_total: n(counts.total),
+        mailboxes_done: n(counts.synced),
+        mailboxes_failed: n(counts.failed),
+        messages_copied: n(counts.messages_copied),
+        errors: n(counts.errors),
         created_at: batch.created_at,
         last_synced_at: batch.last_synced_at,
         next_sync_at: batch.next_sync_at,
