@@ -24,6 +24,13 @@ fn attachment(mail: &mailparse::ParsedMail<'_>, name: &str) -> Option<String> {
     mail.subparts.iter().find_map(|part| attachment(part, name))
 }
 
+fn text_part(mail: &mailparse::ParsedMail<'_>) -> Option<String> {
+    if mail.ctype.mimetype == "text/plain" && mail.subparts.is_empty() {
+        return mail.get_body().ok();
+    }
+    mail.subparts.iter().find_map(text_part)
+}
+
 // Multi-threaded: the SMTP receiver's task must run while this thread waits for the CLI.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_finished_batch_sends_one_status_email_whose_csv_matches_the_report() {
@@ -121,6 +128,22 @@ fn assert_status_email(data: &[u8], errors_path: &std::path::Path) {
             ("3", "destination_mailbox_not_found")
         ]
     );
+    // The text counts what the database counts: mailboxes by state, current errors by kind.
+    let text = text_part(&parsed)
+        .expect("a text part")
+        .replace("\r\n", "\n");
+    for expected in [
+        "Mailboxes: 3\n".to_string(),
+        "  Failed: 2\n".into(),
+        "  Synced: 1\n".into(),
+        format!("  {}: 1 — ", app::ErrorKind::SourceSignInFailed.title()),
+        format!(
+            "  {}: 1 — ",
+            app::ErrorKind::DestinationMailboxNotFound.title()
+        ),
+    ] {
+        assert!(text.contains(&expected), "{expected:?} missing in:\n{text}");
+    }
     let statistics = attachment(&parsed, "MigrationStatistics.csv").expect("statistics attached");
     let stats = rows(&statistics);
     assert_eq!(stats.len(), 3);

@@ -1,10 +1,13 @@
-//! How many mailboxes of each batch are where, counted by the database (one grouped query)
-//! instead of by loading every mailbox row: the dashboard of 20 batches of 5,000 rows.
+//! How many mailboxes of each batch are where, counted by the database (grouped queries)
+//! instead of by loading every mailbox row: the dashboard of 20 batches of 5,000 rows, the
+//! status e-mail of a batch of 5,000.
 
 use std::collections::HashMap;
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+};
 
 use app::model::batch::MailboxState;
 
@@ -17,6 +20,7 @@ pub struct MailboxCounts {
     pub synced: i64,
     pub failed: i64,
     pub messages_copied: i64,
+    pub bytes_copied: i64,
     /// Mailboxes with an error.
     pub errors: i64,
 }
@@ -30,6 +34,7 @@ impl MailboxCounts {
             synced: count(MailboxState::Synced),
             failed: count(MailboxState::Failed),
             messages_copied: rows.iter().map(|m| m.messages_copied.max(0)).sum(),
+            bytes_copied: rows.iter().map(|m| m.bytes_copied.max(0)).sum(),
             errors: rows.iter().filter(|m| m.error_kind.is_some()).count() as i64,
         }
     }
@@ -42,11 +47,41 @@ struct Grouped {
     synced: i64,
     failed: i64,
     messages_copied: i64,
+    bytes_copied: i64,
     errors: i64,
 }
 
 /// The counts of every batch that has mailboxes, by batch id.
 pub async fn per_batch(db: &impl ConnectionTrait) -> Result<HashMap<i64, MailboxCounts>, DbErr> {
+    grouped(db, None).await
+}
+
+/// The counts of one batch (all zero without mailboxes).
+pub async fn of_batch(db: &impl ConnectionTrait, batch_id: i64) -> Result<MailboxCounts, DbErr> {
+    let counts = grouped(db, Some(batch_id)).await?;
+    Ok(counts.get(&batch_id).copied().unwrap_or_default())
+}
+
+/// How many mailboxes of `batch_id` are in each state.
+pub async fn by_state(
+    db: &impl ConnectionTrait,
+    batch_id: i64,
+) -> Result<Vec<(MailboxState, i64)>, DbErr> {
+    mailbox::Entity::find()
+        .select_only()
+        .column(mailbox::Column::State)
+        .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "n")
+        .filter(mailbox::Column::BatchId.eq(batch_id))
+        .group_by(mailbox::Column::State)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+async fn grouped(
+    db: &impl ConnectionTrait,
+    batch: Option<i64>,
+) -> Result<HashMap<i64, MailboxCounts>, DbErr> {
     let in_state = |state: MailboxState| {
         // The codes are the enum's own constants, never user input.
         Expr::cust(format!(
@@ -54,7 +89,11 @@ pub async fn per_batch(db: &impl ConnectionTrait) -> Result<HashMap<i64, Mailbox
             state.as_str()
         ))
     };
-    let rows = mailbox::Entity::find()
+    let mut query = mailbox::Entity::find();
+    if let Some(batch) = batch {
+        query = query.filter(mailbox::Column::BatchId.eq(batch));
+    }
+    let rows = query
         .select_only()
         .column(mailbox::Column::BatchId)
         .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "total")
@@ -63,6 +102,10 @@ pub async fn per_batch(db: &impl ConnectionTrait) -> Result<HashMap<i64, Mailbox
         .column_as(
             Expr::cust("CAST(COALESCE(SUM(messages_copied), 0) AS BIGINT)"),
             "messages_copied",
+        )
+        .column_as(
+            Expr::cust("CAST(COALESCE(SUM(bytes_copied), 0) AS BIGINT)"),
+            "bytes_copied",
         )
         .column_as(
             Expr::cust("CAST(SUM(CASE WHEN error_kind IS NULL THEN 0 ELSE 1 END) AS BIGINT)"),
@@ -80,6 +123,7 @@ pub async fn per_batch(db: &impl ConnectionTrait) -> Result<HashMap<i64, Mailbox
                 synced: g.synced,
                 failed: g.failed,
                 messages_copied: g.messages_copied.max(0),
+                bytes_copied: g.bytes_copied.max(0),
                 errors: g.errors,
             };
             (g.batch_id, counts)
