@@ -129,6 +129,20 @@ fn administrators_are_added_with_a_password_or_a_link_used_once() {
             "{list}"
         );
     }
+
+    // Ann invites Erin, then Ann is removed: her waiting invitation ends with her.
+    let erin = invite(&server, &ann, "erin");
+    let list = call(&server, "admins/list", Some(&admin), "");
+    let removed = call(
+        &server,
+        "admins/remove",
+        Some(&admin),
+        &form(&[("id", &id_of(&list, "ann"))]),
+    );
+    assert_eq!(status(&removed), 200, "{removed}");
+    let gone = call(&server, "admins/invite", None, &form(&[("token", &erin)]));
+    assert!(gone.contains("NotFound"), "{gone}");
+    assert!(call(&server, "admins/list", Some(&ann), "").contains("Unauthorized"));
 }
 
 /// Nobody removes themselves; two removing each other at once leave one; a new password ends
@@ -218,6 +232,9 @@ fn the_trail_records_who_did_what_from_where_and_no_secret() {
         &form(&[("username", "admin"), ("password", "a wrong guess")]),
     );
     assert!(status(&failed) >= 300, "{failed}");
+    // A password typed into the name field is not kept: the name is no administrator's.
+    let typed = [("username", "Typed-Password-In-Name"), ("password", "x")];
+    call(&server, "auth/sign_in", None, &form(&typed));
 
     let all = audit(&server, &["--limit", "200"]);
     for expected in [
@@ -247,7 +264,16 @@ fn the_trail_records_who_did_what_from_where_and_no_secret() {
         "{by_bob}"
     );
     let db = std::fs::read(server.data_dir.path().join("mailferry.db")).unwrap();
-    for secret in [ANN_PASSWORD, BOB_PASSWORD, "a wrong guess", token.as_str()] {
+    let unknown = audit(&server, &["--admin", "(unknown name)"]);
+    assert!(unknown.contains("sign_in_failed"), "{unknown}");
+    let typed = "Typed-Password-In-Name";
+    for secret in [
+        ANN_PASSWORD,
+        BOB_PASSWORD,
+        "a wrong guess",
+        typed,
+        token.as_str(),
+    ] {
         assert!(
             !all.contains(secret),
             "a secret in the trail: {secret}\n{all}"

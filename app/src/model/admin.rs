@@ -51,9 +51,21 @@ impl std::fmt::Debug for NewAdmin {
 }
 
 /// The answer to adding an administrator: the invitation link (shown once) when invited.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminAdded {
     pub invite_path: Option<String>,
+}
+
+/// The link is a key: never printed.
+impl std::fmt::Debug for AdminAdded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let link = if self.invite_path.is_some() {
+            "Some(***)"
+        } else {
+            "None"
+        };
+        write!(f, "AdminAdded {{ invite_path: {link} }}")
+    }
 }
 
 /// What the sign-in page needs to know before anyone is signed in.

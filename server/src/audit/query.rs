@@ -9,8 +9,10 @@ use app::model::audit::{AuditAction, AuditEntry, AuditFilter, AuditPage};
 
 use crate::db::entity::audit_event;
 
-/// At most this many entries per page.
+/// Entries per page of the Audit page.
 pub const PAGE: u64 = 200;
+/// The most one call returns (`mailferry audit --limit`).
+pub const MOST: u64 = 100_000;
 
 pub async fn page(
     db: &impl ConnectionTrait,
@@ -36,7 +38,7 @@ pub async fn page(
     if let Some(before) = filter.before {
         query = query.filter(audit_event::Column::Id.lt(before));
     }
-    let limit = limit.clamp(1, PAGE);
+    let limit = limit.clamp(1, MOST);
     let mut rows = query
         .order_by_desc(audit_event::Column::Id)
         .limit(limit + 1)

@@ -72,6 +72,15 @@ pub async fn create_first(
     Ok(model)
 }
 
+/// Whether an administrator has this name.
+pub async fn exists(db: &DatabaseConnection, username: &str) -> Result<bool, DbErr> {
+    Ok(admin::Entity::find()
+        .filter(admin::Column::Username.eq(username))
+        .count(db)
+        .await?
+        > 0)
+}
+
 /// The settings row that marks the first-run set-up as done.
 const FIRST_ADMIN_KEY: &str = "first_admin";
 

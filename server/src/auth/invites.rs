@@ -10,7 +10,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use super::team::{TeamError, check_new_name, hash};
+use super::team::{TeamError, check_new_name, hash, taken_or};
 use super::{password_policy, sessions};
 use crate::db::entity::{admin, admin_invite};
 
@@ -76,7 +76,7 @@ pub async fn accept(
 ) -> Result<admin::Model, TeamError> {
     password_policy::check(password).map_err(TeamError::WeakPassword)?;
     let invite = find(db, token).await?.ok_or(TeamError::NotFound)?;
-    let hash = hash(password).await;
+    let hash = hash(password).await?;
     let txn = db.begin().await?;
     let taken = admin_invite::Entity::update_many()
         .col_expr(admin_invite::Column::UsedAt, Expr::value(Utc::now()))
@@ -96,7 +96,7 @@ pub async fn accept(
     }
     .insert(&txn)
     .await
-    .map_err(|_| TeamError::Taken(invite.username.clone()))?;
+    .map_err(|e| taken_or(e, &invite.username))?;
     txn.commit().await?;
     Ok(created)
 }

@@ -84,7 +84,7 @@ pub(crate) async fn limited<T: Send + 'static>(
 /// The job panicked before it answered.
 #[derive(Debug, thiserror::Error)]
 #[error("the password hash failed")]
-pub(crate) struct HashThreadGone;
+pub struct HashThreadGone;
 
 pub fn hash(password: &str) -> String {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);

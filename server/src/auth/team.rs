@@ -28,6 +28,8 @@ pub enum TeamError {
     #[error("no such administrator")]
     NotFound,
     #[error(transparent)]
+    Hash(#[from] password_hash::HashThreadGone),
+    #[error(transparent)]
     Db(#[from] DbErr),
 }
 
@@ -70,7 +72,7 @@ pub async fn add(
 ) -> Result<admin::Model, TeamError> {
     check_new_name(db, username).await?;
     password_policy::check(password).map_err(TeamError::WeakPassword)?;
-    let hash = hash(password).await;
+    let hash = hash(password).await?;
     admin::ActiveModel {
         username: Set(username.to_string()),
         password_hash: Set(hash),
@@ -79,18 +81,28 @@ pub async fn add(
     }
     .insert(db)
     .await
-    // The unique name: a second add of the same name at the same moment.
-    .map_err(|_| TeamError::Taken(username.to_string()))
+    .map_err(|e| taken_or(e, username))
 }
 
 /// An Argon2 hash, computed on the hash threads.
-pub(crate) async fn hash(password: &str) -> String {
+pub(crate) async fn hash(password: &str) -> Result<String, TeamError> {
     let password = password.to_string();
-    password_hash::limited(password_hash::Priority::KnownName, move || {
+    let hashed = password_hash::limited(password_hash::Priority::KnownName, move || {
         password_hash::hash(&password)
     })
-    .await
-    .unwrap_or_else(|_| password_hash::hash("unusable after a failed hash"))
+    .await?;
+    Ok(hashed)
+}
+
+/// A unique-name violation is a name taken (by an add at the same moment); anything else is
+/// the database's error.
+pub(crate) fn taken_or(error: DbErr, username: &str) -> TeamError {
+    match error.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            TeamError::Taken(username.to_string())
+        }
+        _ => TeamError::Db(error),
+    }
 }
 
 /// Removes administrator `id` and ends their sessions; never the last one, never `me`.
@@ -119,6 +131,12 @@ pub async fn remove(db: &DatabaseConnection, me: i64, id: i64) -> Result<String,
         .ok_or(TeamError::NotFound)?;
     session::Entity::delete_many()
         .filter(session::Column::AdminId.eq(id))
+        .exec(&txn)
+        .await?;
+    // Invitations they sent and nobody used yet end with them.
+    admin_invite::Entity::delete_many()
+        .filter(admin_invite::Column::InvitedBy.eq(removed.username.as_str()))
+        .filter(admin_invite::Column::UsedAt.is_null())
         .exec(&txn)
         .await?;
     admin::Entity::delete_by_id(id).exec(&txn).await?;
@@ -151,7 +169,7 @@ pub async fn change_password(
         return Err(TeamError::WrongPassword);
     }
     password_policy::check(new).map_err(TeamError::WeakPassword)?;
-    let hash = hash(new).await;
+    let hash = hash(new).await?;
     let txn = db.begin().await?;
     admin::Entity::update_many()
         .col_expr(

@@ -431,9 +431,7 @@ async fn pipeline(
         for batch in batches {
             let bytes = batch.iter().map(|m| u64::from(m.size)).sum();
             let reservation = MemoryBudget::process().reserve(bytes).await;
-            let uids: UidSet = batch.iter().map(|m| m.uid).collect();
-            let largest = batch.iter().map(|m| m.size).max().unwrap_or(0);
-            let bodies = fetch_bodies(src, &uids, largest)
+            let bodies = fetch_bodies(src, &batch)
                 .await
                 .map_err(Halt::at(Stage::SourceRead))?;
             if tx.send((batch, bodies, reservation)).await.is_err() {

@@ -10,10 +10,20 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
 use super::ImapError;
-use super::fetch::{MessageIds, fetch_bodies, fetch_meta};
+use super::fetch::{MessageIds, MessageMeta, fetch_bodies, fetch_meta};
 use super::session::ImapSession;
 use super::stream::ImapStream;
-use super::uid_set::UidSet;
+
+/// A message as the metadata pass saw it.
+fn meta(uid: u32, size: u32) -> MessageMeta {
+    MessageMeta {
+        uid,
+        size,
+        flags: Vec::new(),
+        internal_date: String::new(),
+        message_id: None,
+    }
+}
 
 /// A session whose server answers each command line (tag, rest) with `answer`; the count of
 /// command lines it was sent.
@@ -59,8 +69,9 @@ async fn a_body_sent_again_and_again_is_kept_once_then_refused() {
         wire
     })
     .await;
-    let uids: UidSet = [7u32].into_iter().collect();
-    let error = fetch_bodies(&mut session, &uids, 100).await.unwrap_err();
+    let error = fetch_bodies(&mut session, &[&meta(7, 100)])
+        .await
+        .unwrap_err();
     assert!(
         matches!(&error, ImapError::Protocol(text) if text.contains("again and again")),
         "{error}"
@@ -75,7 +86,7 @@ async fn a_body_sent_again_and_again_is_kept_once_then_refused() {
         wire
     })
     .await;
-    let bodies = fetch_bodies(&mut session, &uids, 5).await.unwrap();
+    let bodies = fetch_bodies(&mut session, &[&meta(7, 5)]).await.unwrap();
     assert_eq!(bodies.len(), 1);
 }
 

@@ -3,6 +3,7 @@
 //! silently short folder.
 
 use super::error::ImapError;
+use super::literal_guard::ResetOnDrop;
 use super::reply::{FetchData, Reply, StatusData, UntaggedCode};
 use super::session::{ImapSession, quote};
 use super::uid_set::UidSet;
@@ -320,18 +321,19 @@ pub fn body_allowance(size: u32) -> u64 {
     (u64::from(size) * 2).max(u64::from(size) + (1 << 20))
 }
 
-/// The full bytes of the messages in `uids` (one command; keep sets small), the largest of which
-/// the server announced as `largest` bytes: a literal over its allowance fails the command
-/// before its memory is taken.
+/// The full bytes of `messages` (one command; keep sets small). Each literal may take its
+/// message's allowance at most, and all of them together the sum of their allowances: a literal
+/// over that fails the command before its memory is taken.
 pub async fn fetch_bodies(
     session: &mut ImapSession,
-    uids: &UidSet,
-    largest: u32,
+    messages: &[&MessageMeta],
 ) -> Result<Vec<FetchedBody>, ImapError> {
-    session.literal_limit.set(body_allowance(largest));
-    let fetched = fetch_bodies_within_limit(session, uids).await;
-    session.literal_limit.reset();
-    fetched
+    let uids: UidSet = messages.iter().map(|m| m.uid).collect();
+    let largest = messages.iter().map(|m| m.size).max().unwrap_or(0);
+    let total = messages.iter().map(|m| body_allowance(m.size)).sum();
+    session.literal_limit.set(body_allowance(largest), total);
+    let _reset = ResetOnDrop(session.literal_limit.clone());
+    fetch_bodies_within_limit(session, &uids).await
 }
 
 async fn fetch_bodies_within_limit(

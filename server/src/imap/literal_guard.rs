@@ -10,35 +10,71 @@ use std::task::{Context, Poll, ready};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// The largest literal a session takes now: [`LiteralLimit::DEFAULT`] except while a command
-/// that fetches message bodies runs (see `fetch::fetch_bodies`).
+/// What a session takes now: the largest literal, and how many literal bytes in all for the
+/// command that runs ([`LiteralLimit::DEFAULT`] each, and no total, except while a command that
+/// fetches message bodies runs: see `fetch::fetch_bodies`).
 #[derive(Clone, Debug)]
-pub struct LiteralLimit(Arc<AtomicU64>);
+pub struct LiteralLimit(Arc<(AtomicU64, AtomicU64)>);
 
 impl LiteralLimit {
     /// Enough for any header field, folder name or answer other than a message body.
     pub const DEFAULT: u64 = 1 << 20;
 
     pub fn new() -> Self {
-        LiteralLimit(Arc::new(AtomicU64::new(Self::DEFAULT)))
+        LiteralLimit(Arc::new((
+            AtomicU64::new(Self::DEFAULT),
+            AtomicU64::new(u64::MAX),
+        )))
     }
 
+    /// The largest literal taken now.
     pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+        self.0.0.load(Ordering::Relaxed)
     }
 
-    pub fn set(&self, bytes: u64) {
-        self.0.store(bytes.max(Self::DEFAULT), Ordering::Relaxed);
+    /// Literals up to `largest` bytes each and `total` bytes in all (never below the default).
+    pub fn set(&self, largest: u64, total: u64) {
+        self.0
+            .0
+            .store(largest.max(Self::DEFAULT), Ordering::Relaxed);
+        self.0.1.store(total.max(Self::DEFAULT), Ordering::Relaxed);
     }
 
     pub fn reset(&self) {
-        self.0.store(Self::DEFAULT, Ordering::Relaxed);
+        self.0.0.store(Self::DEFAULT, Ordering::Relaxed);
+        self.0.1.store(u64::MAX, Ordering::Relaxed);
+    }
+
+    /// Takes an announced literal of `bytes`, or refuses it.
+    fn take(&self, bytes: u64) -> Result<(), LiteralTooLarge> {
+        let largest = self.get();
+        let left = self.0.1.load(Ordering::Relaxed);
+        let limit = largest.min(left);
+        if bytes > limit {
+            return Err(LiteralTooLarge {
+                announced: bytes,
+                limit,
+            });
+        }
+        if left != u64::MAX {
+            self.0.1.store(left - bytes, Ordering::Relaxed);
+        }
+        Ok(())
     }
 }
 
 impl Default for LiteralLimit {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// Puts the limit back to the default when dropped (a cancelled fetch included).
+pub struct ResetOnDrop(pub LiteralLimit);
+
+impl Drop for ResetOnDrop {
+    fn drop(&mut self) {
+        self.0.reset();
     }
 }
 
@@ -55,7 +91,7 @@ pub struct LiteralTooLarge {
 /// Where the scan is in the server's bytes: in text, inside `{digits`, after `}` or `}\r`, or
 /// inside a literal with so many bytes left.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Scan {
+enum State {
     Text,
     Open(u64),
     Closed(u64),
@@ -63,37 +99,88 @@ enum Scan {
     Literal(u64),
 }
 
+/// The scan of the server's bytes, with what it knows of the line it is in: a status line
+/// (`* OK …`, `tag NO …`, `+ …`) holds text only, so a `{N}` at its end is no literal (as
+/// the parser sees it); a hostile server must not make the guard skip bytes the parser reads.
+#[derive(Debug)]
+struct Scan {
+    state: State,
+    /// The line's first bytes, until its kind is known.
+    head: Vec<u8>,
+    status_line: Option<bool>,
+}
+
+/// The second token of a status line.
+const STATUS: [&[u8]; 5] = [b"OK", b"NO", b"BAD", b"BYE", b"PREAUTH"];
+
 impl Scan {
-    fn feed(&mut self, mut bytes: &[u8], limit: u64) -> Result<(), LiteralTooLarge> {
+    fn new() -> Self {
+        Scan {
+            state: State::Text,
+            head: Vec::with_capacity(24),
+            status_line: None,
+        }
+    }
+
+    fn new_line(&mut self) {
+        self.head.clear();
+        self.status_line = None;
+    }
+
+    /// Learns the line's kind from its first bytes (decided at the second space, a CR, or 24
+    /// bytes).
+    fn classify(&mut self, byte: u8) {
+        if self.status_line.is_some() {
+            return;
+        }
+        if byte != b'\r' {
+            self.head.push(byte);
+        }
+        let spaces = self.head.iter().filter(|b| **b == b' ').count();
+        if byte == b'\r' || spaces >= 2 || self.head.len() >= 24 {
+            let mut tokens = self.head.split(|b| *b == b' ');
+            let first = tokens.next().unwrap_or_default();
+            let second = tokens.next().unwrap_or_default();
+            let status = first == b"+" || STATUS.iter().any(|s| second.eq_ignore_ascii_case(s));
+            self.status_line = Some(status);
+        }
+    }
+
+    fn feed(&mut self, mut bytes: &[u8], limit: &LiteralLimit) -> Result<(), LiteralTooLarge> {
         while let Some((&byte, rest)) = bytes.split_first() {
-            if let Scan::Literal(left) = *self {
+            if let State::Literal(left) = self.state {
                 // A literal's content is data, whatever it looks like.
                 let skip = left.min(bytes.len() as u64);
                 bytes = &bytes[skip as usize..];
-                *self = if skip == left {
-                    Scan::Text
+                self.state = if skip == left {
+                    State::Text
                 } else {
-                    Scan::Literal(left - skip)
+                    State::Literal(left - skip)
                 };
                 continue;
             }
             bytes = rest;
-            *self = match (*self, byte) {
-                (_, b'{') => Scan::Open(0),
-                (Scan::Open(n), b'0'..=b'9') => {
-                    Scan::Open(n.saturating_mul(10).saturating_add(u64::from(byte - b'0')))
+            self.classify(byte);
+            self.state = match (self.state, byte) {
+                (_, b'{') => State::Open(0),
+                (State::Open(n), b'0'..=b'9') => {
+                    State::Open(n.saturating_mul(10).saturating_add(u64::from(byte - b'0')))
                 }
-                (Scan::Open(n), b'}') => Scan::Closed(n),
-                (Scan::Closed(n), b'\r') => Scan::ClosedCr(n),
-                (Scan::ClosedCr(n), b'\n') if n > limit => {
-                    return Err(LiteralTooLarge {
-                        announced: n,
-                        limit,
-                    });
+                (State::Open(n), b'}') => State::Closed(n),
+                (State::Closed(n), b'\r') => State::ClosedCr(n),
+                (State::ClosedCr(n), b'\n') if self.status_line != Some(true) => {
+                    limit.take(n)?;
+                    if n == 0 {
+                        State::Text
+                    } else {
+                        State::Literal(n)
+                    }
                 }
-                (Scan::ClosedCr(0), b'\n') => Scan::Text,
-                (Scan::ClosedCr(n), b'\n') => Scan::Literal(n),
-                _ => Scan::Text,
+                (_, b'\n') => {
+                    self.new_line();
+                    State::Text
+                }
+                _ => State::Text,
             };
         }
         Ok(())
@@ -115,7 +202,7 @@ impl<S> LiteralGuard<S> {
         LiteralGuard {
             inner,
             limit,
-            scan: Scan::Text,
+            scan: Scan::new(),
             tripped: None,
         }
     }
@@ -141,7 +228,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for LiteralGuard<S> {
         }
         let before = buf.filled().len();
         ready!(Pin::new(&mut this.inner).poll_read(cx, buf))?;
-        if let Err(too_large) = this.scan.feed(&buf.filled()[before..], this.limit.get()) {
+        if let Err(too_large) = this.scan.feed(&buf.filled()[before..], &this.limit) {
             this.tripped = Some(too_large);
             buf.set_filled(before);
             return Poll::Ready(Err(refused(too_large)));
@@ -180,24 +267,32 @@ pub fn too_large_in(error: &std::io::Error) -> Option<LiteralTooLarge> {
 mod tests {
     use super::*;
 
-    fn scan(chunks: &[&[u8]], limit: u64) -> Result<Scan, LiteralTooLarge> {
-        let mut scan = Scan::Text;
+    fn limit_of(largest: u64, total: u64) -> LiteralLimit {
+        let limit = LiteralLimit::new();
+        limit.0.0.store(largest, Ordering::Relaxed);
+        limit.0.1.store(total, Ordering::Relaxed);
+        limit
+    }
+
+    /// Feeds `chunks` to a new scan; whether it ends in text (not in a literal).
+    fn scan(chunks: &[&[u8]], limit: &LiteralLimit) -> Result<bool, LiteralTooLarge> {
+        let mut scan = Scan::new();
         for chunk in chunks {
             scan.feed(chunk, limit)?;
         }
-        Ok(scan)
+        Ok(scan.state == State::Text)
     }
 
     #[test]
     fn literals_under_the_limit_pass_and_their_content_is_not_read_as_text() {
         // The body holds "{999}\r\n", which is data, not an announcement.
         let wire: &[u8] = b"* 1 FETCH (UID 5 BODY[] {9}\r\n{999}\r\nab)\r\nmf1 OK done\r\n";
-        assert_eq!(scan(&[wire], 10), Ok(Scan::Text));
-        // The same, cut anywhere.
+        assert_eq!(scan(&[wire], &limit_of(10, u64::MAX)), Ok(true));
         for at in 0..wire.len() {
+            let limit = limit_of(10, u64::MAX);
             assert_eq!(
-                scan(&[&wire[..at], &wire[at..]], 10),
-                Ok(Scan::Text),
+                scan(&[&wire[..at], &wire[at..]], &limit),
+                Ok(true),
                 "cut at {at}"
             );
         }
@@ -208,7 +303,7 @@ mod tests {
         let wire: &[u8] = b"* 1 FETCH (UID 5 BODY[] {500000000}\r\n";
         for at in 0..wire.len() {
             assert_eq!(
-                scan(&[&wire[..at], &wire[at..]], 1 << 20),
+                scan(&[&wire[..at], &wire[at..]], &LiteralLimit::new()),
                 Err(LiteralTooLarge {
                     announced: 500_000_000,
                     limit: 1 << 20
@@ -218,9 +313,55 @@ mod tests {
         }
         // Digits beyond u64 saturate: refused, not wrapped to something small.
         let endless = b"* 1 FETCH (BODY[] {99999999999999999999999999}\r\n";
-        assert!(scan(&[endless], u64::MAX - 1).is_err());
+        assert!(scan(&[endless], &limit_of(u64::MAX - 1, u64::MAX)).is_err());
         // Literal8 (`~{N}`) is a literal too.
-        assert!(scan(&[b"* 1 FETCH (BINARY[] ~{2000000}\r\n"], 1 << 20).is_err());
+        assert!(
+            scan(
+                &[b"* 1 FETCH (BINARY[] ~{2000000}\r\n"],
+                &LiteralLimit::new()
+            )
+            .is_err()
+        );
+    }
+
+    /// A status line ends in text: a `{N}` there is no literal, so the guard does not skip the
+    /// next line (which the parser reads), and its oversized announcement is caught.
+    #[test]
+    fn a_status_line_cannot_blind_the_guard() {
+        for line in [
+            &b"* OK {64}\r\n"[..],
+            b"+ {64}\r\n",
+            b"mf3 NO {64}\r\n",
+            b"* BYE {64}\r\n",
+        ] {
+            let mut wire = line.to_vec();
+            wire.extend(b"* 1 FETCH (BODY[] {2000000}\r\n");
+            for at in 0..wire.len() {
+                let got = scan(&[&wire[..at], &wire[at..]], &LiteralLimit::new());
+                assert_eq!(
+                    got.map_err(|e| e.announced),
+                    Err(2_000_000),
+                    "{line:?} cut at {at}"
+                );
+            }
+        }
+        // A data line's literal still counts as one.
+        let list: &[u8] = b"* LIST () \"/\" {4}\r\nabcd\r\n";
+        assert_eq!(scan(&[list], &LiteralLimit::new()), Ok(true));
+    }
+
+    /// The bodies of one command share a total: each may be up to the largest, not all of them.
+    #[test]
+    fn the_bodies_of_a_command_share_a_total() {
+        let limit = limit_of(10, 15);
+        let wire: &[u8] = b"* 1 FETCH (BODY[] {10}\r\n0123456789)\r\n* 2 FETCH (BODY[] {10}\r\n";
+        assert_eq!(
+            scan(&[wire], &limit),
+            Err(LiteralTooLarge {
+                announced: 10,
+                limit: 5
+            })
+        );
     }
 
     #[tokio::test]
@@ -241,11 +382,12 @@ mod tests {
             guard.read(&mut [0u8; 16]).await.is_err(),
             "and it stays refused"
         );
-        // A limit raised for a body fetch lets the same answer through; never below the default.
-        limit.set(4 << 20);
+        // A limit raised for a body fetch lets the same answer through, until reset.
+        limit.set(4 << 20, 4 << 20);
+        let reset = ResetOnDrop(limit.clone());
         let mut guard = LiteralGuard::new(wire, limit.clone());
         assert!(guard.read_to_end(&mut Vec::new()).await.is_ok());
-        limit.set(0);
+        drop(reset);
         assert_eq!(limit.get(), LiteralLimit::DEFAULT);
     }
 }

@@ -23,6 +23,8 @@ pub enum CipherError {
     UnknownKey(String),
     #[error("stored secret does not belong here (it was sealed for another row or column)")]
     WrongSlot,
+    #[error("stored secret predates key ids; it is resealed when Mailferry starts")]
+    Legacy,
 }
 
 /// An encrypted secret as stored in the database.
@@ -120,7 +122,21 @@ impl Cipher {
         EncryptedSecret(format!("v2:{}:{}", self.key_id, B64.encode(out)))
     }
 
+    /// Opens a secret sealed for `slot` with this key. A `v1:` text (bound to no row) is
+    /// refused: copied into any row it would open there; only the reseal reads it.
     pub fn decrypt(
+        &self,
+        stored: &EncryptedSecret,
+        slot: &Slot<'_>,
+    ) -> Result<String, CipherError> {
+        if stored.0.starts_with("v1:") {
+            return Err(CipherError::Legacy);
+        }
+        self.decrypt_legacy_too(stored, slot)
+    }
+
+    /// [`Cipher::decrypt`], and `v1:` texts too: for resealing them (`rotate`).
+    pub fn decrypt_legacy_too(
         &self,
         stored: &EncryptedSecret,
         slot: &Slot<'_>,
@@ -224,7 +240,7 @@ mod tests {
     }
 
     #[test]
-    fn version_1_texts_are_still_read() {
+    fn version_1_texts_are_read_only_to_reseal_them() {
         // As the earlier code wrote them: no key id, no associated data.
         let key = [7u8; 32];
         let aead = XChaCha20Poly1305::new((&key).into());
@@ -236,9 +252,14 @@ mod tests {
         );
         let stored = EncryptedSecret(format!("v1:{}", B64.encode(bytes)));
         assert_eq!(stored.key_id(), None);
-        assert_eq!(Cipher::new(&key).decrypt(&stored, &ROW).unwrap(), "old");
+        let cipher = Cipher::new(&key);
         assert!(matches!(
-            Cipher::new(&[8u8; 32]).decrypt(&stored, &ROW),
+            cipher.decrypt(&stored, &ROW),
+            Err(CipherError::Legacy)
+        ));
+        assert_eq!(cipher.decrypt_legacy_too(&stored, &ROW).unwrap(), "old");
+        assert!(matches!(
+            Cipher::new(&[8u8; 32]).decrypt_legacy_too(&stored, &ROW),
             Err(CipherError::WrongKey)
         ));
     }

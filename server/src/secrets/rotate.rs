@@ -31,7 +31,7 @@ fn again(
     what: impl FnOnce() -> String,
 ) -> Result<String, RotateError> {
     let plain = old
-        .decrypt(&EncryptedSecret(stored.to_string()), slot)
+        .decrypt_legacy_too(&EncryptedSecret(stored.to_string()), slot)
         .map_err(|source| RotateError::Decrypt {
             what: what(),
             source,

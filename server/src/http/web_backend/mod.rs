@@ -30,6 +30,9 @@ use super::state::AppState;
 use crate::auth::{admins, sessions};
 use crate::db::entity::batch;
 
+/// The audit trail's actor of a failed sign-in with a name no administrator has.
+const UNKNOWN_NAME: &str = "(unknown name)";
+
 pub struct WebBackend {
     pub state: AppState,
 }
@@ -162,8 +165,16 @@ impl Backend for WebBackend {
             }
             None => {
                 tracing::warn!(username, "failed sign-in");
-                let detail = "wrong user name or password";
-                self.note(username, client, AuditAction::SignInFailed, None, detail)
+                // A name that is no administrator's is not kept: people type their password
+                // into the name field, and a flood of made-up names would fill the filter.
+                let known = admins::exists(&self.state.db, username)
+                    .await
+                    .unwrap_or(false);
+                let (actor, detail) = match known {
+                    true => (username, "wrong password"),
+                    false => (UNKNOWN_NAME, "no administrator has the name typed"),
+                };
+                self.note(actor, client, AuditAction::SignInFailed, None, detail)
                     .await;
                 Err(AppError::BadCredentials)
             }

@@ -23,6 +23,10 @@ fn team_error(error: TeamError) -> AppError {
         TeamError::LastAdmin | TeamError::Yourself => AppError::Conflict(error.to_string()),
         TeamError::NotFound => AppError::NotFound,
         TeamError::Db(e) => internal(e),
+        TeamError::Hash(e) => {
+            tracing::error!(error = %e, "a password hash failed");
+            AppError::Internal
+        }
     }
 }
 
