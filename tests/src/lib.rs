@@ -14,6 +14,7 @@ pub mod imap;
 pub mod mailferry_server;
 pub mod ports;
 pub mod postgres;
+pub mod process_memory;
 pub mod seed;
 pub mod server;
 pub mod smtp;

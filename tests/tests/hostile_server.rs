@@ -257,7 +257,7 @@ async fn eight_mailboxes_of_500_mb_literals_take_no_such_memory() {
             started.elapsed() < Duration::from_secs(300),
             "migrate never ends"
         );
-        peak_kib = peak_kib.max(vm_hwm_kib(pid));
+        peak_kib = peak_kib.max(mailferry_tests::process_memory::peak_kib(pid));
         std::thread::sleep(Duration::from_millis(10));
     }
     let output = child.wait_with_output().unwrap();
@@ -284,14 +284,4 @@ async fn eight_mailboxes_of_500_mb_literals_take_no_such_memory() {
             "{user}: nothing taken"
         );
     }
-}
-
-/// Peak resident memory of a running process (VmHWM), in KiB; 0 once it is gone.
-fn vm_hwm_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }

@@ -7,6 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 
 use mailferry_tests::Postgres;
 use mailferry_tests::mailferry_server::MailferryServer;
+use mailferry_tests::process_memory::peak_kib;
 
 /// One sign-in attempt as `username`/`password` from `client` (an `X-Forwarded-For` value, or
 /// none); true when it was refused for being over the limit.
@@ -83,16 +84,6 @@ fn two_processes_on_one_postgres_count_the_same_attempts() {
     }
     assert!(over_limit(&first, None, "admin"), "the eleventh, on either");
     assert!(over_limit(&second, None, "admin"), "the twelfth, on either");
-}
-
-/// Peak resident memory of a process so far (VmHWM), in KiB.
-fn peak_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 /// 500 sign-ins at once with random 128-byte names from 500 addresses (behind a trusted proxy,

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::components::report::report_query::encode;
 use crate::ids::BatchId;
 use crate::model::audit::{AuditAction, AuditFilter};
 
@@ -33,7 +34,7 @@ pub fn filter_from(param: impl Fn(&str) -> Option<String>) -> AuditFilter {
 pub fn href(filter: &AuditFilter, before: Option<i64>) -> String {
     let mut parts = Vec::new();
     let mut add = |name: &str, value: String| {
-        parts.push(format!("{name}={}", urlencoding_min(&value)));
+        parts.push(format!("{name}={}", encode(&value)));
     };
     if let Some(admin) = &filter.admin {
         add("admin", admin.clone());
@@ -58,19 +59,6 @@ pub fn href(filter: &AuditFilter, before: Option<i64>) -> String {
         true => "/audit".into(),
         false => format!("/audit?{}", parts.join("&")),
     }
-}
-
-/// Percent-encodes what is not a plain URL character (names may hold `@`, spaces).
-fn urlencoding_min(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -1,0 +1,11 @@
+//! What a process started by a test holds in memory, for the printed figures.
+
+/// The peak resident memory of a running process so far (VmHWM), in KiB; 0 once it is gone.
+pub fn peak_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
