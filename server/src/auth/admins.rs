@@ -72,15 +72,6 @@ pub async fn create_first(
     Ok(model)
 }
 
-/// Whether an administrator has this name.
-pub async fn exists(db: &DatabaseConnection, username: &str) -> Result<bool, DbErr> {
-    Ok(admin::Entity::find()
-        .filter(admin::Column::Username.eq(username))
-        .count(db)
-        .await?
-        > 0)
-}
-
 /// The settings row that marks the first-run set-up as done.
 const FIRST_ADMIN_KEY: &str = "first_admin";
 
@@ -88,16 +79,38 @@ const FIRST_ADMIN_KEY: &str = "first_admin";
 pub const MAX_USERNAME_BYTES: usize = 128;
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 
-/// The admin with these credentials, or `None`; takes the same time either way (but names and
-/// passwords over the limits are refused at once).
+/// What a sign-in's credentials are.
+#[derive(Debug)]
+pub enum Checked {
+    Admin(admin::Model),
+    /// The name is an administrator's, the password is not theirs.
+    WrongPassword,
+    /// No administrator has the name (or it is longer than any may be).
+    UnknownName,
+}
+
+/// The admin with these credentials, or `None`.
 pub async fn check_credentials(
     db: &DatabaseConnection,
     username: &str,
     password: &str,
 ) -> Result<Option<admin::Model>, DbErr> {
+    Ok(match check(db, username, password).await? {
+        Checked::Admin(admin) => Some(admin),
+        Checked::WrongPassword | Checked::UnknownName => None,
+    })
+}
+
+/// Checks the credentials; takes the same time whatever the answer (but names and passwords
+/// over the limits are refused at once).
+pub async fn check(
+    db: &DatabaseConnection,
+    username: &str,
+    password: &str,
+) -> Result<Checked, DbErr> {
     // Longer than any real one: refused before the database or a hash is asked.
     if username.len() > MAX_USERNAME_BYTES || password.len() > MAX_PASSWORD_BYTES {
-        return Ok(None);
+        return Ok(Checked::UnknownName);
     }
     let found = admin::Entity::find()
         .filter(admin::Column::Username.eq(username))
@@ -109,11 +122,13 @@ pub async fn check_credentials(
         None => password_hash::Priority::UnknownName,
     };
     let checked = password_hash::limited(priority, move || match found {
-        Some(admin) if password_hash::verify(&password, &admin.password_hash) => Some(admin),
-        Some(_) => None,
+        Some(admin) if password_hash::verify(&password, &admin.password_hash) => {
+            Checked::Admin(admin)
+        }
+        Some(_) => Checked::WrongPassword,
         None => {
             password_hash::verify_dummy(&password);
-            None
+            Checked::UnknownName
         }
     })
     .await

@@ -9,18 +9,15 @@ use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
 use app::model::batch::{BatchState, EmailStatus};
 
-use app::ErrorKind;
 use app::ids::BatchId;
 use app::model::report::ErrorFilter;
 
 use super::smtp::{SendError, SmtpSettings};
-use crate::db::entity::{batch, migration_error};
+use crate::db::entity::batch;
 use crate::report::export;
 
 #[derive(Debug, thiserror::Error)]
@@ -42,19 +39,12 @@ pub async fn body_text(db: &DatabaseConnection, batch: &batch::Model) -> Result<
         .into_iter()
         .map(|(state, n)| (state.as_str(), n))
         .collect();
-    // Current errors only: what a later pass overcame is in the report behind its filter.
-    let kinds: BTreeMap<ErrorKind, i64> = migration_error::Entity::find()
-        .select_only()
-        .column(migration_error::Column::Kind)
-        .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "n")
-        .filter(migration_error::Column::BatchId.eq(batch.id))
-        .filter(migration_error::Column::ResolvedAt.is_null())
-        .group_by(migration_error::Column::Kind)
-        .into_tuple::<(ErrorKind, i64)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    // Current errors only (the filter's default): what a later pass overcame is in the report.
+    let current = ErrorFilter {
+        batch: Some(BatchId(batch.id)),
+        ..ErrorFilter::default()
+    };
+    let kinds = crate::report::error_query::kind_counts(db, &current).await?;
     let (copied, bytes) = (counts.messages_copied, counts.bytes_copied);
     let end = batch.ended_at.or(batch.last_synced_at);
     let duration = match (batch.started_at, end) {

@@ -121,6 +121,18 @@ pub async fn query(db: &DatabaseConnection, filter: &ErrorFilter) -> Result<Erro
         .limit(per_page)
         .all(db)
         .await?;
+    Ok(ErrorPage {
+        rows: rows.into_iter().map(to_row).collect(),
+        total,
+        counts: kind_counts(db, filter).await?,
+    })
+}
+
+/// How many errors of each kind match the filter (its kind selection left out), by kind.
+pub async fn kind_counts(
+    db: &DatabaseConnection,
+    filter: &ErrorFilter,
+) -> Result<Vec<(ErrorKind, u64)>, DbErr> {
     let counts: Vec<KindCount> = migration_error::Entity::find()
         .select_only()
         .column(Column::Kind)
@@ -135,9 +147,5 @@ pub async fn query(db: &DatabaseConnection, filter: &ErrorFilter) -> Result<Erro
         .map(|c| (c.kind, c.count.max(0) as u64))
         .collect();
     counts.sort_by_key(|(k, _)| *k);
-    Ok(ErrorPage {
-        rows: rows.into_iter().map(to_row).collect(),
-        total,
-        counts,
-    })
+    Ok(counts)
 }

@@ -153,32 +153,28 @@ impl Backend for WebBackend {
                 tracing::warn!(client = ?client.0, "sign-in attempts over the limit");
                 AppError::RateLimited { retry_after_secs }
             })?;
-        match admins::check_credentials(&self.state.db, username, password)
+        let checked = admins::check(&self.state.db, username, password)
             .await
-            .map_err(internal)?
-        {
-            Some(admin) => {
-                tracing::info!(admin = %admin.username, "signed in");
-                self.note(&admin.username, client, AuditAction::SignedIn, None, "")
-                    .await;
-                self.start_session(admin.id).await
-            }
-            None => {
+            .map_err(internal)?;
+        let admin = match checked {
+            admins::Checked::Admin(admin) => admin,
+            failed => {
                 tracing::warn!(username, "failed sign-in");
                 // A name that is no administrator's is not kept: people type their password
                 // into the name field, and a flood of made-up names would fill the filter.
-                let known = admins::exists(&self.state.db, username)
-                    .await
-                    .unwrap_or(false);
-                let (actor, detail) = match known {
-                    true => (username, "wrong password"),
-                    false => (UNKNOWN_NAME, "no administrator has the name typed"),
+                let (actor, detail) = match failed {
+                    admins::Checked::WrongPassword => (username, "wrong password"),
+                    _ => (UNKNOWN_NAME, "no administrator has the name typed"),
                 };
                 self.note(actor, client, AuditAction::SignInFailed, None, detail)
                     .await;
-                Err(AppError::BadCredentials)
+                return Err(AppError::BadCredentials);
             }
-        }
+        };
+        tracing::info!(admin = %admin.username, "signed in");
+        self.note(&admin.username, client, AuditAction::SignedIn, None, "")
+            .await;
+        self.start_session(admin.id).await
     }
 
     async fn sign_out(&self, headers: &HeaderMap) -> Result<SessionCookie, AppError> {
