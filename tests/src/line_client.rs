@@ -10,6 +10,8 @@ use anyhow::{Context, bail};
 pub(crate) struct LineClient {
     reader: BufReader<TcpStream>,
     next: u32,
+    /// The server's `* OK` greeting.
+    pub(crate) greeting: String,
 }
 
 impl LineClient {
@@ -21,9 +23,11 @@ impl LineClient {
         let mut client = LineClient {
             reader: BufReader::new(stream),
             next: 0,
+            greeting: String::new(),
         };
         let greeting = client.line()?;
         anyhow::ensure!(greeting.starts_with("* OK"), "greeting: {greeting}");
+        client.greeting = greeting;
         Ok(client)
     }
 

@@ -34,6 +34,18 @@ const FOLDERS: [&str; 12] = [
 
 /// Writes the configuration for `port` (Debian's namespace: personal folders under `INBOX.`
 /// with `.` as separator; `user@domain` logins; the admin `admin`).
+/// The instance's own server name, in its greeting: a port another test's server took between
+/// choosing it and binding it answers with another name (seen with tests in parallel processes).
+pub(super) fn server_name(root: &Path) -> String {
+    let dir = root.file_name().map(|n| n.to_string_lossy().to_lowercase());
+    let name: String = dir
+        .unwrap_or_default()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    format!("{name}.localhost")
+}
+
 pub(super) fn write(
     root: &Path,
     port: u16,
@@ -50,13 +62,14 @@ pub(super) fn write(
         "configdirectory: {r}/conf\npartition-default: {r}/spool\ndefaultpartition: default\n\
          proc_path: {r}/conf/proc\nmboxname_lockpath: {r}/conf/lock\n\
          idlesocket: {r}/conf/socket/idle\nnotifysocket: {r}/conf/socket/notify\n\
-         lmtpsocket: {r}/conf/socket/lmtp\nservername: localhost\nsyslog_prefix: cyrus-testbed\n\
+         lmtpsocket: {r}/conf/socket/lmtp\nservername: {name}\nsyslog_prefix: cyrus-testbed\n\
          altnamespace: no\nunixhierarchysep: no\nvirtdomains: userid\nadmins: {admin}\n\
          allowplaintext: yes\nsasl_pwcheck_method: auxprop\nsasl_auxprop_plugin: sasldb\n\
          sasl_sasldb_path: {r}/conf/sasldb2\nsasl_mech_list: PLAIN LOGIN\nfailedloginpause: 0\n\
          munge8bit: {munge}\nreject8bit: no\numask: 077\n\
          tls_server_cert: {r}/tls/cert.pem\ntls_server_key: {r}/tls/key.pem\n",
         admin = super::CYRUS_ADMIN,
+        name = server_name(root),
         munge = if options.munge8bit { "yes" } else { "no" },
     );
     std::fs::write(root.join("imapd.conf"), conf)?;
@@ -73,7 +86,9 @@ pub(super) fn write(
 
 /// Sets a user's password in the SASL database (`name@domain` in realm `domain`).
 pub(super) fn set_password(root: &Path, user: &str, password: &str) -> anyhow::Result<()> {
-    let (name, realm) = user.split_once('@').unwrap_or((user, "localhost"));
+    // A name without a domain is in the server's own realm (its `servername`).
+    let own = server_name(root);
+    let (name, realm) = user.split_once('@').unwrap_or((user, own.as_str()));
     let mut child = Command::new("saslpasswd2")
         .args(["-p", "-c", "-f"])
         .arg(root.join("conf/sasldb2"))

@@ -46,6 +46,9 @@ fn inbox_of(user: &str) -> String {
     format!("user.{user}")
 }
 
+/// What a port taken by another server (another test's) answers as.
+const ANOTHER_SERVER: &str = "another server answers on";
+
 impl Cyrus {
     /// Writes the instance's configuration into a new temp dir and starts it on a free port.
     pub fn start(options: CyrusOptions) -> anyhow::Result<Cyrus> {
@@ -75,7 +78,10 @@ impl Cyrus {
             config::write(&cyrus.root, cyrus.port, &imapd, &cyrus.options)?;
             match cyrus.spawn_and_wait() {
                 Ok(()) => return Ok(cyrus),
-                Err(error) if cyrus.log_text().contains("Address already in use") => {
+                Err(error)
+                    if cyrus.log_text().contains("Address already in use")
+                        || format!("{error:#}").contains(ANOTHER_SERVER) =>
+                {
                     cyrus.stop()?;
                     let _ = error;
                 }
@@ -197,8 +203,16 @@ impl Cyrus {
                 self.child = None;
                 bail!("Cyrus's master exited with {status}");
             }
-            if LineClient::connect(self.port).is_ok() {
-                return Ok(());
+            if let Ok(client) = LineClient::connect(self.port) {
+                if client.greeting.contains(&config::server_name(&self.root)) {
+                    return Ok(());
+                }
+                self.stop()?;
+                bail!(
+                    "{ANOTHER_SERVER} 127.0.0.1:{}: {}",
+                    self.port,
+                    client.greeting
+                );
             }
             if Instant::now() > deadline {
                 self.stop()?;

@@ -75,6 +75,12 @@ pub(crate) fn render(inputs: &ConfigInputs) -> String {
         conf.push('\n');
     };
     line(format!("instance_name = {}", inputs.instance_name));
+    // The instance's name in its greeting: a port another test's server took between choosing
+    // it and binding it answers with another (tests run in parallel processes).
+    line(format!(
+        "login_greeting = Dovecot ready ({}).",
+        inputs.instance_name
+    ));
     line(format!("base_dir = {}", inputs.base_dir().display()));
     line(format!("state_dir = {}", inputs.state_dir().display()));
     line(format!("log_path = {}", inputs.log_path().display()));

@@ -276,7 +276,7 @@ impl Dovecot {
                 self.child = None;
                 bail!("dovecot exited with {status}");
             }
-            if greets(self.imap_port()) && accepts(self.imaps_port()) {
+            if greets(self.imap_port(), &self.inputs.instance_name) && accepts(self.imaps_port()) {
                 return Ok(());
             }
             if Instant::now() > deadline {
@@ -307,7 +307,8 @@ fn accepts(port: u16) -> bool {
     .is_ok()
 }
 
-fn greets(port: u16) -> bool {
+/// Whether this instance (named `name`) greets on `port`, not another server.
+fn greets(port: u16, name: &str) -> bool {
     let Ok(stream) = TcpStream::connect_timeout(
         &(Ipv4Addr::LOCALHOST, port).into(),
         Duration::from_millis(500),
@@ -321,5 +322,7 @@ fn greets(port: u16) -> bool {
         return false;
     }
     let mut line = String::new();
-    BufReader::new(stream).read_line(&mut line).is_ok() && line.starts_with("* OK")
+    BufReader::new(stream).read_line(&mut line).is_ok()
+        && line.starts_with("* OK")
+        && line.contains(&format!("({name})"))
 }
