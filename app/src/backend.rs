@@ -11,8 +11,9 @@ use crate::ids::{AdminId, BatchId, EndpointId};
 use crate::model::admin::{AdminAdded, AdminList, AdminView, NewAdmin, SetupState};
 use crate::model::audit::{AuditAction, AuditFilter, AuditPage};
 use crate::model::batch::{
-    ActionOutcome, BatchAction, BatchDetail, BatchLive, PreflightRowView, UploadOutcome,
+    ActionOutcome, BatchAction, BatchDetail, BatchLive, BatchWatch, PreflightRowView, UploadOutcome,
 };
+use crate::model::batch_rows::RowFilter;
 use crate::model::batch_upload::BatchUpload;
 use crate::model::dashboard::Dashboard;
 use crate::model::endpoint::{EndpointTestResult, EndpointView};
@@ -60,10 +61,15 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Parses the CSV and stores a batch in state Created, or answers every problem of the file.
     async fn create_batch(&self, upload: BatchUpload) -> Result<UploadOutcome, AppError>;
-    async fn batch(&self, id: BatchId) -> Result<BatchDetail, AppError>;
+    /// A batch with one page of its rows.
+    async fn batch(&self, id: BatchId, filter: RowFilter) -> Result<BatchDetail, AppError>;
     /// Progress of a batch as it happens (from every process sharing the database), for as
     /// long as the session of `headers` lasts: its end closes the stream with `Unauthorized`.
-    async fn watch_batch(&self, headers: &HeaderMap, id: BatchId) -> Result<LiveStream, AppError>;
+    async fn watch_batch(
+        &self,
+        headers: &HeaderMap,
+        watch: BatchWatch,
+    ) -> Result<LiveStream, AppError>;
     async fn batch_action(
         &self,
         id: BatchId,

@@ -11,7 +11,7 @@ pub mod csv_import;
 pub mod db;
 pub mod endpoints;
 pub mod engine;
-pub(crate) mod http;
+pub mod http;
 pub mod imap;
 pub mod mail;
 

@@ -115,6 +115,11 @@ async fn serve_web(
         .map_err(|e| ServeError::Leptos(e.to_string()))?
         .leptos_options;
     leptos_options.site_addr = addr;
+    // The live pages hear of changes from every process sharing PostgreSQL (SQLite's writers
+    // are in this process, seen by its update hook).
+    if runtime.config.database_kind()? == crate::config::DatabaseKind::Postgres {
+        crate::db::changes::follow_postgres(runtime.config.database_url.0.clone());
+    }
     let state = AppState {
         leptos_options,
         db: runtime.db.clone(),

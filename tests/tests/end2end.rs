@@ -236,7 +236,7 @@ async fn an_admin_migrates_a_csv_in_the_browser() {
     tokio::task::block_in_place(|| {
         run_specs(
             &server,
-            "03-migration,04-no-javascript",
+            "03-migration,04-no-javascript,08-batch-rows",
             &testbed,
             |request| {
                 assert_eq!(request, "fix-testbed");

@@ -161,19 +161,34 @@ pub struct BatchDetail {
     pub email_status: Option<EmailStatus>,
     pub bytes_copied: u64,
     pub messages_total: u64,
+    /// The rows asked for, one page of them.
+    pub filter: super::batch_rows::RowFilter,
     pub mailboxes: Vec<MailboxRow>,
+    /// Rows matching the filter (all pages).
+    pub rows_matching: u64,
+    pub state_counts: super::batch_rows::StateCounts,
 }
 
-/// One message of the batch page's live channel: the batch's counts and the rows that changed
-/// since the previous message (all rows in the first).
+/// What a batch page watches: the batch, and the rows of its filter.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct BatchWatch {
+    pub id: crate::ids::BatchId,
+    pub filter: super::batch_rows::RowFilter,
+}
+
+/// One message of the batch page's live channel: the batch's counts and the rows of the page
+/// that changed since the previous message (the whole page in the first, and whenever the page
+/// holds other rows or another order).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BatchLive {
     pub summary: BatchSummary,
     pub bytes_copied: u64,
     pub messages_total: u64,
     pub email_status: Option<EmailStatus>,
+    pub rows_matching: u64,
+    pub state_counts: super::batch_rows::StateCounts,
     pub changed: Vec<MailboxRow>,
-    /// The rows are complete: replace the table rather than merge.
+    /// The rows are the whole page: replace the table rather than merge.
     pub full: bool,
     pub at: chrono::DateTime<chrono::Utc>,
 }
@@ -185,14 +200,16 @@ impl BatchDetail {
         self.bytes_copied = live.bytes_copied;
         self.messages_total = live.messages_total;
         self.email_status = live.email_status;
+        self.rows_matching = live.rows_matching;
+        self.state_counts = live.state_counts;
         if live.full {
             self.mailboxes = live.changed;
             return;
         }
+        // A row not on the page never comes without `full`.
         for row in live.changed {
-            match self.mailboxes.iter_mut().find(|m| m.id == row.id) {
-                Some(existing) => *existing = row,
-                None => self.mailboxes.push(row),
+            if let Some(existing) = self.mailboxes.iter_mut().find(|m| m.id == row.id) {
+                *existing = row;
             }
         }
     }

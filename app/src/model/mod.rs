@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod batch;
 pub mod batch_options;
+pub mod batch_rows;
 pub mod batch_upload;
 pub mod dashboard;
 pub mod endpoint;

@@ -20,6 +20,7 @@ pub struct MailboxCounts {
     pub synced: i64,
     pub failed: i64,
     pub messages_copied: i64,
+    pub messages_total: i64,
     pub bytes_copied: i64,
     /// Mailboxes with an error.
     pub errors: i64,
@@ -34,6 +35,7 @@ impl MailboxCounts {
             synced: count(MailboxState::Synced),
             failed: count(MailboxState::Failed),
             messages_copied: rows.iter().map(|m| m.messages_copied.max(0)).sum(),
+            messages_total: rows.iter().map(|m| m.messages_total.max(0)).sum(),
             bytes_copied: rows.iter().map(|m| m.bytes_copied.max(0)).sum(),
             errors: rows.iter().filter(|m| m.error_kind.is_some()).count() as i64,
         }
@@ -47,6 +49,7 @@ struct Grouped {
     synced: i64,
     failed: i64,
     messages_copied: i64,
+    messages_total: i64,
     bytes_copied: i64,
     errors: i64,
 }
@@ -104,6 +107,10 @@ async fn grouped(
             "messages_copied",
         )
         .column_as(
+            Expr::cust("CAST(COALESCE(SUM(messages_total), 0) AS BIGINT)"),
+            "messages_total",
+        )
+        .column_as(
             Expr::cust("CAST(COALESCE(SUM(bytes_copied), 0) AS BIGINT)"),
             "bytes_copied",
         )
@@ -123,6 +130,7 @@ async fn grouped(
                 synced: g.synced,
                 failed: g.failed,
                 messages_copied: g.messages_copied.max(0),
+                messages_total: g.messages_total.max(0),
                 bytes_copied: g.bytes_copied.max(0),
                 errors: g.errors,
             };

@@ -9,5 +9,6 @@ pub(crate) mod mailbox_run;
 pub(crate) mod membership;
 pub(crate) mod preflight;
 pub(crate) mod record;
+pub mod row_page;
 pub mod run_batch;
 pub mod run_settings;

@@ -1,5 +1,6 @@
 //! Storage: connecting to SQLite (default) or PostgreSQL and bringing the schema up to date.
 
+pub mod changes;
 pub mod claim;
 pub mod entity;
 pub(crate) mod migration;
@@ -65,6 +66,8 @@ pub async fn open(config: &Config) -> Result<DatabaseConnection, DbError> {
                 // then wakes the reader per batch of rows instead of per row.
                 .row_buffer_size(1024)
         });
+        // Every pooled connection tells the live pages what it writes.
+        options.map_sqlx_sqlite_pool_opts(|pool| pool.after_connect(changes::hook_sqlite));
     } else {
         options.max_connections(20);
     }

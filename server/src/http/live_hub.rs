@@ -1,33 +1,30 @@
-//! One database poll per watched batch, shared by every open page of it in this process: a
-//! hundred tabs on one batch cost one query a second, not a hundred. The poll reads the rows
-//! every process writes, so the progress of all of them shows; it stops when the last page goes.
+//! One reader per watched page of a batch (batch and row filter), shared by every open page
+//! alike in this process: a hundred tabs on one batch cost one read per change, not a hundred.
+//! Reads happen when the database says something changed (`db::changes`: SQLite's update hook,
+//! PostgreSQL's NOTIFY from every process), at most once a second, and every [`FALLBACK`] in
+//! case a change came from a process that cannot tell us (another process writing the same
+//! SQLite file). The reader stops when the last page goes.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
+use tokio::time::Instant;
 
-use app::ids::BatchId;
-use app::model::batch::{BatchSummary, EmailStatus, MailboxRow};
+use app::model::batch::BatchWatch;
 
-use super::web_backend::batch_view::{mailbox_row, summary};
-use crate::db::entity::{batch, mailbox};
+pub use super::web_backend::batch_view::BatchSnapshot;
+use super::web_backend::batch_view::load;
+use crate::db::changes;
 
-const POLL: Duration = Duration::from_secs(1);
+/// The shortest time between two reads of one page: changes in between are read together.
+const MIN_GAP: Duration = Duration::from_secs(1);
+/// Read even without a change event this often.
+const FALLBACK: Duration = Duration::from_secs(10);
 
-/// A batch as read at one moment.
-#[derive(Clone, Debug, PartialEq)]
-pub struct BatchSnapshot {
-    pub summary: BatchSummary,
-    pub bytes_copied: u64,
-    pub messages_total: u64,
-    pub email_status: Option<EmailStatus>,
-    pub rows: Vec<MailboxRow>,
-}
-
-/// What a poll found: the batch, or that it is gone (deleted) or could not be read.
+/// What a read found: the batch, or that it is gone (deleted) or could not be read.
 #[derive(Clone, Debug)]
 pub enum Polled {
     Batch(Arc<BatchSnapshot>),
@@ -39,57 +36,57 @@ type Feed = watch::Receiver<Option<Polled>>;
 
 pub struct LiveHub {
     db: DatabaseConnection,
-    polls: Mutex<HashMap<BatchId, Feed>>,
+    readers: Mutex<HashMap<BatchWatch, Feed>>,
 }
 
-async fn read(db: &DatabaseConnection, id: BatchId) -> Result<Option<BatchSnapshot>, DbErr> {
-    let Some(found) = batch::find(db, id.0).await? else {
-        return Ok(None);
-    };
-    let models = mailbox::of_batch(db, found.id).await?;
-    let refs: Vec<&mailbox::Model> = models.iter().collect();
-    Ok(Some(BatchSnapshot {
-        summary: summary(&found, &refs),
-        bytes_copied: models.iter().map(|m| m.bytes_copied.max(0) as u64).sum(),
-        messages_total: models.iter().map(|m| m.messages_total.max(0) as u64).sum(),
-        email_status: found.email_status,
-        rows: models.iter().map(mailbox_row).collect(),
-    }))
+/// Waits for the next change (or the fallback), keeping reads at least [`MIN_GAP`] apart.
+async fn next_change(changes: &mut watch::Receiver<u64>, last_read: Instant) {
+    let _ = tokio::time::timeout(FALLBACK, changes.changed()).await;
+    tokio::time::sleep_until(last_read + MIN_GAP).await;
+    // What changed during the gap is read now, not woken for again.
+    changes.borrow_and_update();
 }
 
 impl LiveHub {
     pub fn new(db: DatabaseConnection) -> Arc<LiveHub> {
         Arc::new(LiveHub {
             db,
-            polls: Mutex::default(),
+            readers: Mutex::default(),
         })
     }
 
-    fn polls(&self) -> std::sync::MutexGuard<'_, HashMap<BatchId, Feed>> {
-        self.polls.lock().unwrap_or_else(PoisonError::into_inner)
+    fn readers(&self) -> std::sync::MutexGuard<'_, HashMap<BatchWatch, Feed>> {
+        self.readers.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The batch's feed, starting its poll if no page watches it yet.
-    pub fn subscribe(self: &Arc<Self>, id: BatchId) -> Feed {
-        let mut polls = self.polls();
-        if let Some(feed) = polls.get(&id)
+    async fn read(&self, watch: &BatchWatch) -> Polled {
+        match load(&self.db, watch.id, &watch.filter).await {
+            Ok(Some((_, snapshot))) => Polled::Batch(Arc::new(snapshot)),
+            Ok(None) => Polled::Gone,
+            Err(error) => {
+                tracing::warn!(batch = %watch.id, %error, "reading a batch for its live pages");
+                Polled::Failed
+            }
+        }
+    }
+
+    /// The page's feed, starting its reader if no page like it is watched yet.
+    pub fn subscribe(self: &Arc<Self>, watch: BatchWatch) -> Feed {
+        let mut readers = self.readers();
+        if let Some(feed) = readers.get(&watch)
             && feed.has_changed().is_ok()
         {
             return feed.clone();
         }
         let (sender, feed) = watch::channel(None);
-        polls.insert(id, feed.clone());
+        readers.insert(watch.clone(), feed.clone());
         let hub = self.clone();
+        // Subscribed before the first read: a change during it is read again.
+        let mut changes = changes::subscribe();
         tokio::spawn(async move {
             loop {
-                let polled = match read(&hub.db, id).await {
-                    Ok(Some(snapshot)) => Polled::Batch(Arc::new(snapshot)),
-                    Ok(None) => Polled::Gone,
-                    Err(error) => {
-                        tracing::warn!(batch = %id, %error, "reading a batch for its live pages");
-                        Polled::Failed
-                    }
-                };
+                let read_at = Instant::now();
+                let polled = hub.read(&watch).await;
                 sender.send_if_modified(|current| {
                     let changed = match (&*current, &polled) {
                         (Some(Polled::Batch(a)), Polled::Batch(b)) => a != b,
@@ -100,11 +97,11 @@ impl LiveHub {
                     }
                     changed
                 });
-                tokio::time::sleep(POLL).await;
+                next_change(&mut changes, read_at).await;
                 // The hub's own copy is the only one left: no page watches any more.
-                let mut polls = hub.polls();
+                let mut readers = hub.readers();
                 if sender.receiver_count() <= 1 {
-                    polls.remove(&id);
+                    readers.remove(&watch);
                     return;
                 }
             }

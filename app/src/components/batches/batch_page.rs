@@ -2,19 +2,21 @@
 //! started also shows its pre-flight check.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::batch_actions::BatchActions;
 use super::batch_summary::BatchSummaryPanel;
 use super::live_channel::{LiveStatus, keep_live};
 use super::mailbox_table::MailboxTable;
 use super::preflight_panel::PreflightPanel;
+use super::row_filters::{RowFilters, RowPager, StateChips};
 use super::throughput_chart::{KEEP, Sample, ThroughputChart};
 use crate::api::batches::get_batch;
 use crate::components::common::error_notice::ErrorNotice;
 use crate::components::layout::page::AdminPage;
 use crate::ids::BatchId;
-use crate::model::batch::{BatchDetail, BatchState};
+use crate::model::batch::{BatchDetail, BatchState, BatchWatch};
+use crate::model::batch_rows::RowFilter;
 
 #[component]
 pub fn BatchPage() -> impl IntoView {
@@ -22,10 +24,15 @@ pub fn BatchPage() -> impl IntoView {
         <AdminPage testid="batch">
             {
                 let params = use_params_map();
+                let query = use_query_map();
                 let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).map(BatchId);
-                let batch = Resource::new(id, |id| async move {
+                let filter = Memo::new(move |_| {
+                    let map = query.read();
+                    RowFilter::from_params(|name| map.get(name))
+                });
+                let batch = Resource::new(move || (id(), filter.get()), |(id, filter)| async move {
                     match id {
-                        Some(id) => get_batch(id).await,
+                        Some(id) => get_batch(id, filter).await,
                         None => Err(crate::api::AppError::NotFound),
                     }
                 });
@@ -54,9 +61,14 @@ fn seconds(at: chrono::DateTime<chrono::Utc>) -> f64 {
 fn LiveBatch(initial: BatchDetail) -> impl IntoView {
     let id = initial.summary.id;
     let name = initial.summary.name.clone();
+    let filter = initial.filter.clone();
+    let watch = BatchWatch {
+        id,
+        filter: filter.clone(),
+    };
     let detail = RwSignal::new(initial);
     let samples = RwSignal::new(Vec::<Sample>::new());
-    let channel = keep_live(id, move |live| {
+    let channel = keep_live(watch, move |live| {
         samples.try_update(|s| {
             s.push(Sample {
                 at: seconds(live.at),
@@ -70,6 +82,9 @@ fn LiveBatch(initial: BatchDetail) -> impl IntoView {
     });
     let summary = Signal::derive(move || detail.read().summary.clone());
     let rows = Signal::derive(move || detail.read().mailboxes.clone());
+    let counts = Signal::derive(move || detail.read().state_counts.clone());
+    let matching = Signal::derive(move || detail.read().rows_matching);
+    let path = format!("/batches/{id}");
     let not_started = move || detail.read().summary.state == BatchState::Created;
     view! {
         <div class="page-head">
@@ -93,7 +108,10 @@ fn LiveBatch(initial: BatchDetail) -> impl IntoView {
         {move || not_started().then(|| view! { <PreflightPanel id=id/> })}
         <ThroughputChart samples=samples.into()/>
         <h2>"Mailboxes"</h2>
+        <StateChips filter=filter.clone() path=path.clone() counts=counts/>
+        <RowFilters filter=filter.clone() path=path.clone()/>
         <MailboxTable rows=rows/>
+        <RowPager filter=filter path=path matching=matching/>
     }
     .into_any()
 }

@@ -9,8 +9,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::batches::watch_batch;
-use crate::ids::BatchId;
-use crate::model::batch::BatchLive;
+use crate::model::batch::{BatchLive, BatchWatch};
 
 /// What the page shows about its live channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,7 +42,10 @@ pub struct LiveChannel {
 
 /// Starts the channel in the browser (an effect, so never on the server) and stops it when the
 /// page goes away.
-pub fn keep_live(id: BatchId, on_message: impl Fn(BatchLive) + Clone + 'static) -> LiveChannel {
+pub fn keep_live(
+    watch: BatchWatch,
+    on_message: impl Fn(BatchLive) + Clone + 'static,
+) -> LiveChannel {
     let channel = LiveChannel {
         status: RwSignal::new(LiveStatus::Connecting),
         reconnects: RwSignal::new(0),
@@ -51,6 +53,7 @@ pub fn keep_live(id: BatchId, on_message: impl Fn(BatchLive) + Clone + 'static) 
     let LiveChannel { status, reconnects } = channel;
     Effect::new(move |_| {
         let on_message = on_message.clone();
+        let watch = watch.clone();
         let (abort, registration) = AbortHandle::new_pair();
         let run = async move {
             let mut backoff = Duration::from_millis(500);
@@ -58,7 +61,7 @@ pub fn keep_live(id: BatchId, on_message: impl Fn(BatchLive) + Clone + 'static) 
                 // The sender stays alive while the channel is open: its end tells the server
                 // the page is gone.
                 let (sender, input) = futures::channel::mpsc::unbounded();
-                let _ = sender.unbounded_send(Ok(id));
+                let _ = sender.unbounded_send(Ok(watch.clone()));
                 if let Ok(mut stream) = watch_batch(input.into()).await {
                     while let Some(message) = stream.next().await {
                         match message {

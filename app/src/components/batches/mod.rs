@@ -7,4 +7,5 @@ pub mod live_channel;
 pub mod mailbox_table;
 pub mod new_batch_page;
 pub mod preflight_panel;
+pub mod row_filters;
 pub mod throughput_chart;

@@ -134,17 +134,7 @@ impl ReportQuery {
     }
 }
 
-/// Percent-encodes a query value (everything but unreserved characters).
-pub(crate) fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+pub(crate) use crate::model::batch_rows::encode;
 
 #[cfg(test)]
 mod tests {

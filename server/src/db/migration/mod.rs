@@ -15,6 +15,7 @@ mod m0010_staged_batches;
 mod m0011_sign_in_attempts;
 mod m0012_session_activity;
 mod m0013_admins_and_audit;
+mod m0014_change_notifications;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_sign_in_attempts::Migration),
             Box::new(m0012_session_activity::Migration),
             Box::new(m0013_admins_and_audit::Migration),
+            Box::new(m0014_change_notifications::Migration),
         ]
     }
 }

@@ -1,13 +1,51 @@
 //! Database rows of a batch turned into what the pages show.
 
-use app::ids::{BatchId, MailboxId};
-use app::model::batch::{BatchSummary, MailboxRow, MailboxState};
+use sea_orm::{ConnectionTrait, DbErr};
 
-use crate::batches::counts::MailboxCounts;
+use app::ids::{BatchId, MailboxId};
+use app::model::batch::{BatchSummary, EmailStatus, MailboxRow, MailboxState};
+use app::model::batch_rows::{RowFilter, StateCounts};
+
+use crate::batches::counts::{self, MailboxCounts};
+use crate::batches::row_page;
 use crate::db::entity::{batch, mailbox};
 
-pub fn summary(batch: &batch::Model, rows: &[&mailbox::Model]) -> BatchSummary {
-    summary_of(batch, MailboxCounts::of(rows))
+/// A batch as its page shows it at one moment: the counts of all its rows, one page of them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BatchSnapshot {
+    pub summary: BatchSummary,
+    pub bytes_copied: u64,
+    pub messages_total: u64,
+    pub email_status: Option<EmailStatus>,
+    pub state_counts: StateCounts,
+    pub rows_matching: u64,
+    pub rows: Vec<MailboxRow>,
+}
+
+/// Reads a batch's page: grouped counts and one page of rows (never every row).
+pub async fn load(
+    db: &impl ConnectionTrait,
+    id: BatchId,
+    filter: &RowFilter,
+) -> Result<Option<(batch::Model, BatchSnapshot)>, DbErr> {
+    let Some(found) = batch::find(db, id.0).await? else {
+        return Ok(None);
+    };
+    let counts = counts::of_batch(db, id.0).await?;
+    let by_state = counts::by_state(db, id.0).await?;
+    let page = row_page::page(db, id.0, filter).await?;
+    let snapshot = BatchSnapshot {
+        summary: summary_of(&found, counts),
+        bytes_copied: counts.bytes_copied.max(0) as u64,
+        messages_total: counts.messages_total.max(0) as u64,
+        email_status: found.email_status,
+        state_counts: StateCounts::from_pairs(
+            by_state.into_iter().map(|(s, n)| (s, n.max(0) as u64)),
+        ),
+        rows_matching: page.matching,
+        rows: page.rows.iter().map(mailbox_row).collect(),
+    };
+    Ok(Some((found, snapshot)))
 }
 
 /// The summary of a batch from its counts (the dashboard's, counted by the database).

@@ -7,17 +7,18 @@ use app::ids::{BatchId, EndpointId};
 use app::model::batch::{
     ActionOutcome, BatchAction, BatchDetail, CsvProblemView, PreflightRowView, UploadOutcome,
 };
+use app::model::batch_rows::RowFilter;
 use app::model::batch_upload::BatchUpload;
 use app::model::endpoint::EndpointRole;
 
-use super::batch_view::{mailbox_row, summary};
+use super::batch_view::load;
 use super::{WebBackend, internal};
 use crate::batches::actions::{self, ActionError};
 use crate::batches::create_batch::{CreateBatchError, NewBatch, Schedule, create_batch};
 use crate::batches::lifecycle;
 use crate::batches::preflight::{PreflightError, preflight};
 use crate::csv_import::parse_csv;
-use crate::db::entity::{batch, endpoint, mailbox};
+use crate::db::entity::endpoint;
 
 fn action_error(error: ActionError) -> AppError {
     match error {
@@ -117,13 +118,16 @@ impl WebBackend {
         })
     }
 
-    pub(super) async fn batch_detail(&self, id: BatchId) -> Result<BatchDetail, AppError> {
+    pub(super) async fn batch_detail(
+        &self,
+        id: BatchId,
+        filter: RowFilter,
+    ) -> Result<BatchDetail, AppError> {
         let db = &self.state.db;
-        let found = batch::find(db, id.0)
+        let (found, snapshot) = load(db, id, &filter)
             .await
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
-        let rows = self.mailbox_models(id).await?;
         let endpoint_name = |endpoint_id: Option<i64>| async move {
             match endpoint_id {
                 Some(eid) => endpoint::Entity::find_by_id(eid)
@@ -134,9 +138,8 @@ impl WebBackend {
                 None => Ok("(none)".into()),
             }
         };
-        let refs: Vec<&mailbox::Model> = rows.iter().collect();
         Ok(BatchDetail {
-            summary: summary(&found, &refs),
+            summary: snapshot.summary,
             source: endpoint_name(found.source_endpoint_id).await?,
             destination: endpoint_name(found.destination_endpoint_id).await?,
             options: found.options.clone(),
@@ -144,19 +147,13 @@ impl WebBackend {
             started_at: found.started_at,
             ended_at: found.ended_at,
             email_status: found.email_status,
-            bytes_copied: rows.iter().map(|m| m.bytes_copied.max(0) as u64).sum(),
-            messages_total: rows.iter().map(|m| m.messages_total.max(0) as u64).sum(),
-            mailboxes: rows.iter().map(mailbox_row).collect(),
+            bytes_copied: snapshot.bytes_copied,
+            messages_total: snapshot.messages_total,
+            filter,
+            mailboxes: snapshot.rows,
+            rows_matching: snapshot.rows_matching,
+            state_counts: snapshot.state_counts,
         })
-    }
-
-    pub(super) async fn mailbox_models(
-        &self,
-        id: BatchId,
-    ) -> Result<Vec<mailbox::Model>, AppError> {
-        mailbox::of_batch(&self.state.db, id.0)
-            .await
-            .map_err(internal)
     }
 
     pub(super) async fn act(

@@ -1,15 +1,13 @@
 //! The batch page's live channel: follows the batch's shared poll (`http::live_hub`) and sends
 //! each page only what changed since its last message, with a heartbeat.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use tokio::sync::watch;
 
 use app::api::AppError;
 use app::backend::LiveStream;
-use app::ids::{BatchId, MailboxId};
-use app::model::batch::{BatchLive, MailboxRow};
+use app::model::batch::{BatchLive, BatchWatch, MailboxRow};
 
 use super::WebBackend;
 use crate::http::live_hub::Polled;
@@ -54,30 +52,34 @@ async fn signed_in(db: &sea_orm::DatabaseConnection, token: &str, idle: Duration
 /// What one page has been sent so far.
 struct Page {
     feed: watch::Receiver<Option<Polled>>,
-    seen: Option<HashMap<MailboxId, MailboxRow>>,
+    seen: Option<Vec<MailboxRow>>,
 }
 
-/// The rows a page has not seen as they are now (all of them on its first message).
-fn changed_rows(
-    seen: Option<&HashMap<MailboxId, MailboxRow>>,
-    rows: &[MailboxRow],
-) -> Vec<MailboxRow> {
+/// The rows a page has not seen as they are now, and whether they are the whole page: on its
+/// first message, and when the page holds other rows or another order than it has seen.
+fn changed_rows(seen: Option<&[MailboxRow]>, rows: &[MailboxRow]) -> (Vec<MailboxRow>, bool) {
+    let same_rows = |seen: &[MailboxRow]| {
+        seen.len() == rows.len() && seen.iter().zip(rows).all(|(a, b)| a.id == b.id)
+    };
     match seen {
-        None => rows.to_vec(),
-        Some(seen) => rows
-            .iter()
-            .filter(|row| seen.get(&row.id) != Some(*row))
-            .cloned()
-            .collect(),
+        Some(seen) if same_rows(seen) => {
+            let changed = rows
+                .iter()
+                .zip(seen)
+                .filter(|(now, before)| now != before)
+                .map(|(now, _)| now.clone())
+                .collect();
+            (changed, false)
+        }
+        _ => (rows.to_vec(), true),
     }
 }
 
 impl Page {
-    /// The next message for this page: every row first, then the rows that changed (or nothing
-    /// new but the counts, as a heartbeat).
+    /// The next message for this page: the whole page first, then the rows that changed (or
+    /// nothing new but the counts, as a heartbeat).
     async fn next(&mut self) -> Option<Result<BatchLive, AppError>> {
-        let first = self.seen.is_none();
-        if !first {
+        if self.seen.is_some() {
             // A heartbeat when the feed stays quiet; `Err` when the poll has ended.
             if let Ok(Err(_)) = tokio::time::timeout(HEARTBEAT, self.feed.changed()).await {
                 return None;
@@ -94,24 +96,26 @@ impl Page {
             Polled::Gone => return Some(Err(AppError::NotFound)),
             Polled::Failed => return Some(Err(AppError::Internal)),
         };
-        let changed = changed_rows(self.seen.as_ref(), &snapshot.rows);
-        self.seen = Some(snapshot.rows.iter().map(|r| (r.id, r.clone())).collect());
+        let (changed, full) = changed_rows(self.seen.as_deref(), &snapshot.rows);
+        self.seen = Some(snapshot.rows.clone());
         Some(Ok(BatchLive {
             summary: snapshot.summary.clone(),
             bytes_copied: snapshot.bytes_copied,
             messages_total: snapshot.messages_total,
             email_status: snapshot.email_status,
+            rows_matching: snapshot.rows_matching,
+            state_counts: snapshot.state_counts.clone(),
             changed,
-            full: first,
+            full,
             at: chrono::Utc::now(),
         }))
     }
 }
 
 impl WebBackend {
-    pub(super) async fn live(&self, id: BatchId) -> Result<LiveStream, AppError> {
+    pub(super) async fn live(&self, watch: BatchWatch) -> Result<LiveStream, AppError> {
         let mut page = Page {
-            feed: self.state.live.subscribe(id),
+            feed: self.state.live.subscribe(watch),
             seen: None,
         };
         // The first message answers at once (and a missing batch fails the call itself).
@@ -135,6 +139,7 @@ impl WebBackend {
 mod tests {
     use std::sync::Arc;
 
+    use app::ids::{BatchId, MailboxId};
     use app::model::batch::{BatchState, BatchSummary, MailboxState};
 
     use super::*;
@@ -180,6 +185,8 @@ mod tests {
             bytes_copied: 0,
             messages_total: 0,
             email_status: None,
+            state_counts: Default::default(),
+            rows_matching: rows.len() as u64,
             rows,
         }))
     }
@@ -192,16 +199,19 @@ mod tests {
         assert!(first.full);
         assert_eq!(first.changed.len(), 2);
 
-        sender.send_replace(Some(snapshot(vec![row(1, 0), row(2, 5), row(3, 0)])));
+        sender.send_replace(Some(snapshot(vec![row(1, 0), row(2, 5)])));
         let next = page.next().await.unwrap().unwrap();
         assert!(!next.full);
         let ids: Vec<i64> = next.changed.iter().map(|r| r.id.0).collect();
-        assert_eq!(
-            ids,
-            vec![2, 3],
-            "the changed row and the new one, not the same one"
-        );
+        assert_eq!(ids, vec![2], "the changed row, not the same one");
         assert_eq!(next.changed[0].messages_copied, 5);
+
+        // Another row on the page (a new order, a row filtered in): the whole page again.
+        sender.send_replace(Some(snapshot(vec![row(2, 5), row(3, 0)])));
+        let next = page.next().await.unwrap().unwrap();
+        assert!(next.full);
+        let ids: Vec<i64> = next.changed.iter().map(|r| r.id.0).collect();
+        assert_eq!(ids, vec![2, 3]);
 
         sender.send_replace(Some(Polled::Gone));
         assert!(matches!(page.next().await, Some(Err(AppError::NotFound))));

@@ -18,7 +18,10 @@ use app::backend::{Backend, ClientAddr, LiveStream, SessionCookie};
 use app::ids::{AdminId, BatchId, EndpointId};
 use app::model::admin::{AdminAdded, AdminList, AdminView, NewAdmin, SetupState};
 use app::model::audit::{AuditAction, AuditFilter, AuditPage};
-use app::model::batch::{ActionOutcome, BatchAction, BatchDetail, PreflightRowView, UploadOutcome};
+use app::model::batch::{
+    ActionOutcome, BatchAction, BatchDetail, BatchWatch, PreflightRowView, UploadOutcome,
+};
+use app::model::batch_rows::RowFilter;
 use app::model::batch_upload::BatchUpload;
 use app::model::dashboard::Dashboard;
 use app::model::endpoint::{EndpointTestResult, EndpointView};
@@ -267,13 +270,17 @@ impl Backend for WebBackend {
         self.create_from_upload(upload).await
     }
 
-    async fn batch(&self, id: BatchId) -> Result<BatchDetail, AppError> {
-        self.batch_detail(id).await
+    async fn batch(&self, id: BatchId, filter: RowFilter) -> Result<BatchDetail, AppError> {
+        self.batch_detail(id, filter).await
     }
 
-    async fn watch_batch(&self, headers: &HeaderMap, id: BatchId) -> Result<LiveStream, AppError> {
+    async fn watch_batch(
+        &self,
+        headers: &HeaderMap,
+        watch: BatchWatch,
+    ) -> Result<LiveStream, AppError> {
         let token = sessions::token_from_headers(headers).ok_or(AppError::Unauthorized)?;
-        let live = self.live(id).await?;
+        let live = self.live(watch).await?;
         Ok(live::while_signed_in(
             live,
             self.state.db.clone(),
