@@ -202,3 +202,57 @@ async fn a_live_page_follows_changes_from_another_process_postgres() {
     let other = Database::connect(pg.url()).await.unwrap();
     live_page_follows_changes(db, &other, "PostgreSQL (NOTIFY)").await;
 }
+
+/// The batch page's data for 5,000 rows with 1,000 syncing: one page as it is read now against
+/// every row as it was read before (time and JSON bytes printed, the figures in
+/// docs/performance.md; asserted: the page holds one page of rows, counts all of them).
+async fn page_of_5000(db: &DatabaseConnection, label: &str) {
+    use mailferry::http::web_backend::batch_view::{load, mailbox_row};
+    let cipher = Cipher::new(&[5u8; 32]);
+    let source = common::endpoint(EndpointRole::Source, 1);
+    let destination = common::endpoint(EndpointRole::Destination, 2);
+    let csv: String = std::iter::once("EmailAddress,UserName,Password\n".to_string())
+        .chain((0..5_000).map(|r| format!("mailbox{r:04}@example.test,mailbox{r:04},pw\n")))
+        .collect();
+    let id = common::stored_batch(db, &cipher, &source, &destination, &csv).await;
+    db.execute_unprepared(
+        "UPDATE mailboxes SET state = 'Syncing', messages_total = 5000, \
+         messages_copied = row_index, bytes_copied = row_index * 4096 WHERE row_index % 5 = 0",
+    )
+    .await
+    .unwrap();
+    let filter = RowFilter {
+        sort: RowSort::Progress,
+        ..RowFilter::default()
+    };
+    let started = Instant::now();
+    let (_, snapshot) = load(db, BatchId(id), &filter).await.unwrap().unwrap();
+    let paged = started.elapsed();
+    let page_json = serde_json::to_vec(&snapshot.rows).unwrap().len();
+    assert_eq!(snapshot.rows.len(), ROWS_PER_PAGE as usize);
+    assert_eq!(snapshot.summary.mailboxes_total, 5_000);
+    assert!(snapshot.state_counts.0.contains(&(MailboxState::Syncing, 1_000)));
+
+    let started = Instant::now();
+    let all = mailferry::db::entity::mailbox::of_batch(db, id).await.unwrap();
+    let rows: Vec<_> = all.iter().map(mailbox_row).collect();
+    let loading = started.elapsed();
+    let all_json = serde_json::to_vec(&rows).unwrap().len();
+    println!(
+        "{label}, 5,000 rows (1,000 syncing), sorted by progress: one page {paged:?}, \
+         {page_json} bytes of rows; every row {loading:?}, {all_json} bytes"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_of_a_5000_row_batch_sqlite() {
+    let (_dir, db) = common::sqlite().await;
+    page_of_5000(&db, "SQLite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_of_a_5000_row_batch_postgres() {
+    let pg = Postgres::start().unwrap();
+    let db = common::database(pg.url()).await;
+    page_of_5000(&db, "PostgreSQL").await;
+}

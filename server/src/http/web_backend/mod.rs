@@ -1,7 +1,7 @@
 //! The server's implementation of `app::backend::Backend`: what server functions call. Sign-in
 //! and the dashboard live here; each page's other calls in a module of their own.
 
-pub(crate) mod batch_view;
+pub mod batch_view;
 mod batches;
 mod endpoints;
 mod live;
