@@ -231,10 +231,17 @@ async fn page_of_5000(db: &DatabaseConnection, label: &str) {
     let page_json = serde_json::to_vec(&snapshot.rows).unwrap().len();
     assert_eq!(snapshot.rows.len(), ROWS_PER_PAGE as usize);
     assert_eq!(snapshot.summary.mailboxes_total, 5_000);
-    assert!(snapshot.state_counts.0.contains(&(MailboxState::Syncing, 1_000)));
+    assert!(
+        snapshot
+            .state_counts
+            .0
+            .contains(&(MailboxState::Syncing, 1_000))
+    );
 
     let started = Instant::now();
-    let all = mailferry::db::entity::mailbox::of_batch(db, id).await.unwrap();
+    let all = mailferry::db::entity::mailbox::of_batch(db, id)
+        .await
+        .unwrap();
     let rows: Vec<_> = all.iter().map(mailbox_row).collect();
     let loading = started.elapsed();
     let all_json = serde_json::to_vec(&rows).unwrap().len();

@@ -14,9 +14,11 @@ use crate::db::entity::{batch, mailbox};
 use crate::endpoints::{EndpointSettings, store};
 use crate::engine::classify::{Stage, classify};
 use crate::engine::options::BatchOptions;
+use crate::imap::append::AppendCapabilities;
 use crate::imap::connect::open;
 use crate::imap::fetch::{MessageIds, fetch_meta, open_folder};
 use crate::imap::folders::{self, SpecialUse, is_selectable, special_use};
+use crate::imap::quota;
 use crate::imap::{ImapError, ImapSession};
 use crate::secrets::{Cipher, EncryptedSecret, Slot};
 
@@ -31,7 +33,18 @@ pub struct PreflightRow {
     pub folders: u32,
     pub messages: u64,
     pub bytes: u64,
+    /// The largest message's size.
+    pub largest: u64,
     pub estimate: Duration,
+}
+
+/// What the destination mailbox can take.
+#[derive(Clone, Copy, Debug, Default)]
+struct Room {
+    /// Bytes left under its storage quota (GETQUOTAROOT).
+    free: Option<u64>,
+    /// The largest message it accepts (APPENDLIMIT).
+    max_message: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,16 +80,17 @@ pub async fn measured_rate(db: &DatabaseConnection) -> Result<f64, DbErr> {
     })
 }
 
+/// Folders, messages, bytes and the largest message's size of what a batch would copy.
 async fn count(
     src: &mut ImapSession,
     options: &BatchOptions,
-) -> Result<(u32, u64, u64), ImapError> {
+) -> Result<(u32, u64, u64, u64), ImapError> {
     let list = folders::list(src).await?;
     let delimiter = list
         .iter()
         .find_map(|f| f.delimiter.as_deref().and_then(|d| d.chars().next()))
         .unwrap_or('/');
-    let (mut folders_n, mut messages, mut bytes) = (0u32, 0u64, 0u64);
+    let (mut folders_n, mut messages, mut bytes, mut largest) = (0u32, 0u64, 0u64, 0u64);
     for entry in list.iter().filter(|f| is_selectable(f)) {
         if matches!(
             special_use(entry),
@@ -94,9 +108,11 @@ async fn count(
             let (metas, _) = fetch_meta(src, status.exists, 5000, MessageIds::Skip).await?;
             messages += metas.len() as u64;
             bytes += metas.iter().map(|m| u64::from(m.size)).sum::<u64>();
+            let most = metas.iter().map(|m| u64::from(m.size)).max().unwrap_or(0);
+            largest = largest.max(most);
         }
     }
-    Ok((folders_n, messages, bytes))
+    Ok((folders_n, messages, bytes, largest))
 }
 
 /// What every row's check needs.
@@ -119,17 +135,20 @@ fn stage_of(error: &ImapError, connect: Stage, sign_in: Stage) -> Stage {
 }
 
 impl Checks<'_> {
-    /// The destination mailbox is reachable on the user's behalf.
-    async fn destination(&self, row: &mailbox::Model) -> Option<(ErrorKind, String)> {
+    /// The destination mailbox is reachable on the user's behalf, and how much it can take.
+    async fn destination(&self, row: &mailbox::Model) -> Result<Room, (ErrorKind, String)> {
         let credentials = self.destination.credentials_for(&row.email_address, None);
         match open(&self.destination.address(), &credentials, "destination").await {
-            Ok(session) => {
+            Ok(mut session) => {
+                let max_message = AppendCapabilities::of(&session).max_message;
+                // A quota the server will not tell is no reason to fail the row.
+                let free = quota::storage_left(&mut session).await.ok().flatten();
                 session.logout().await;
-                None
+                Ok(Room { free, max_message })
             }
             Err(e) => {
                 let stage = stage_of(&e, Stage::DestinationConnect, Stage::DestinationSignIn);
-                Some((classify(stage, &e), e.to_string()))
+                Err((classify(stage, &e), e.to_string()))
             }
         }
     }
@@ -149,10 +168,11 @@ impl Checks<'_> {
             }
         };
         match count(&mut session, &self.options).await {
-            Ok((folders, messages, bytes)) => {
+            Ok((folders, messages, bytes, largest)) => {
                 result.folders = folders;
                 result.messages = messages;
                 result.bytes = bytes;
+                result.largest = largest;
                 result.estimate = Duration::from_secs_f64(bytes as f64 / self.rate);
             }
             Err(e) => {
@@ -173,6 +193,7 @@ impl Checks<'_> {
             folders: 0,
             messages: 0,
             bytes: 0,
+            largest: 0,
             estimate: Duration::ZERO,
         };
         let password = match self.cipher.decrypt(
@@ -188,9 +209,39 @@ impl Checks<'_> {
                 return result;
             }
         };
-        result.problem = self.destination(row).await;
+        let room = self.destination(row).await;
+        result.problem = room.as_ref().err().cloned();
         self.source(row, &password, &mut result).await;
+        if let (Ok(room), None) = (room, &result.problem) {
+            result.problem = room.predicts(&result);
+        }
         result
+    }
+}
+
+impl Room {
+    /// What copying `row` would run into: a mailbox too small for what the source holds, or a
+    /// message over the destination's size limit.
+    fn predicts(&self, row: &PreflightRow) -> Option<(ErrorKind, String)> {
+        if let Some(free) = self.free.filter(|free| row.bytes > *free) {
+            return Some((
+                ErrorKind::DestinationMailboxFull,
+                format!(
+                    "the source holds {} bytes; the destination mailbox has {free} bytes left \
+                     under its quota",
+                    row.bytes
+                ),
+            ));
+        }
+        let max = self.max_message.filter(|max| row.largest > *max)?;
+        Some((
+            ErrorKind::MessageTooLarge,
+            format!(
+                "the largest message ({} bytes) is over the destination's limit of {max} bytes \
+                 (APPENDLIMIT): it would be skipped",
+                row.largest
+            ),
+        ))
     }
 }
 
@@ -236,4 +287,38 @@ pub async fn preflight(
         out.push(done);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(bytes: u64, largest: u64) -> PreflightRow {
+        PreflightRow {
+            row_index: 2,
+            email: "a@example.test".into(),
+            problem: None,
+            folders: 1,
+            messages: 10,
+            bytes,
+            largest,
+            estimate: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn room_predicts_a_full_mailbox_then_a_message_too_large() {
+        let room = Room {
+            free: Some(1_000),
+            max_message: Some(500),
+        };
+        let kind = |r: &PreflightRow| room.predicts(r).map(|(k, _)| k);
+        assert_eq!(
+            kind(&row(2_000, 100)),
+            Some(ErrorKind::DestinationMailboxFull)
+        );
+        assert_eq!(kind(&row(900, 600)), Some(ErrorKind::MessageTooLarge));
+        assert_eq!(kind(&row(900, 500)), None, "at the limit is allowed");
+        assert_eq!(Room::default().predicts(&row(u64::MAX, u64::MAX)), None);
+    }
 }

@@ -12,6 +12,7 @@ pub(crate) mod folders;
 pub(crate) mod literal_guard;
 pub(crate) mod namespace;
 pub(crate) mod provider;
+pub(crate) mod quota;
 pub(crate) mod quote;
 pub(crate) mod reply;
 

@@ -76,6 +76,11 @@ pub enum Reply {
     Status(StatusData),
     /// `* ACL name identifier rights …`: the identifiers.
     Acl(Vec<String>),
+    /// `* QUOTA root (STORAGE used limit …)`: the storage resource, in KiB (RFC 9208).
+    Quota {
+        storage_used_kib: Option<u64>,
+        storage_limit_kib: Option<u64>,
+    },
     Other,
 }
 
@@ -311,6 +316,18 @@ impl Reply {
                 earlier: *earlier,
                 uids: uids.clone(),
             },
+            Response::Quota(quota) => {
+                let storage = quota.resources.iter().find(|r| {
+                    matches!(
+                        r.name,
+                        async_imap::imap_proto::rfc2087::QuotaResourceName::Storage
+                    )
+                });
+                Reply::Quota {
+                    storage_used_kib: storage.map(|r| r.usage),
+                    storage_limit_kib: storage.map(|r| r.limit),
+                }
+            }
             Response::Acl(acl) => {
                 Reply::Acl(acl.acls.iter().map(|a| a.identifier.to_string()).collect())
             }
