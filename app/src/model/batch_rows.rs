@@ -58,8 +58,9 @@ impl RowSort {
     }
 }
 
-/// The rows a batch page asks for.
+/// The rows a batch page asks for (`default`: a form-encoded filter may leave fields out).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RowFilter {
     pub state: Option<MailboxState>,
     /// Part of the e-mail address or the source user name (case-insensitive); empty = all.
