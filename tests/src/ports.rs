@@ -10,12 +10,8 @@ use std::net::{Ipv4Addr, TcpListener};
 /// # Panics
 /// Panics when the loopback interface cannot bind at all (the test bed cannot work then).
 pub fn free_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .expect("binding 127.0.0.1:0 must work for the test bed");
-    listener
-        .local_addr()
-        .expect("a bound listener has a local address")
-        .port()
+    let [port] = free_ports::<1>();
+    port
 }
 
 /// `N` distinct ports on 127.0.0.1 that were free a moment ago: all are held while they are

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use app::ids::BatchId;
 use app::model::batch::{BatchWatch, MailboxState};
 use app::model::batch_rows::{ROWS_PER_PAGE, RowFilter, RowSort};
-use mailferry::batches::row_page::page;
+use mailferry::batches::counts;
+use mailferry::batches::row_page::{self, RowPage};
 use mailferry::endpoints::EndpointRole;
 use mailferry::http::live_hub::{LiveHub, Polled};
 use mailferry::secrets::Cipher;
@@ -37,6 +38,16 @@ async fn batch(db: &DatabaseConnection) -> i64 {
     .await
     .unwrap();
     id
+}
+
+/// A page as the batch page reads it: with the batch's counts.
+async fn page(
+    db: &DatabaseConnection,
+    id: i64,
+    filter: &RowFilter,
+) -> Result<RowPage, sea_orm::DbErr> {
+    let (_, states) = counts::of_batch(db, id).await?;
+    row_page::page(db, id, filter, &states).await
 }
 
 fn filter(state: Option<MailboxState>, text: &str, sort: RowSort, page: u32) -> RowFilter {

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::batch::MailboxState;
+use super::query_string::{contains_pattern, encode, href};
 
 /// Rows per page of the batch page.
 pub const ROWS_PER_PAGE: u32 = 100;
@@ -77,17 +78,26 @@ impl RowFilter {
     pub fn from_params(get: impl Fn(&str) -> Option<String>) -> RowFilter {
         RowFilter {
             state: get("state").as_deref().and_then(MailboxState::parse),
-            text: get("q")
-                .unwrap_or_default()
-                .trim()
-                .chars()
-                .take(MAX_TEXT)
-                .collect(),
+            text: get("q").unwrap_or_default(),
             sort: get("sort")
                 .as_deref()
                 .and_then(RowSort::parse)
                 .unwrap_or_default(),
             page: get("page").and_then(|p| p.parse().ok()).unwrap_or(0),
+        }
+        .bounded()
+    }
+
+    /// The filter with its text trimmed and cut to [`MAX_TEXT`] characters: what the server
+    /// uses, whoever built the filter.
+    pub fn bounded(self) -> RowFilter {
+        let text = self.text.trim();
+        RowFilter {
+            text: match text.char_indices().nth(MAX_TEXT) {
+                Some((cut, _)) => text[..cut].to_string(),
+                None => text.to_string(),
+            },
+            ..self
         }
     }
 
@@ -110,10 +120,7 @@ impl RowFilter {
     }
 
     pub fn href(&self, path: &str) -> String {
-        match self.to_query() {
-            query if query.is_empty() => path.to_string(),
-            query => format!("{path}?{query}"),
-        }
+        href(path, &self.to_query())
     }
 
     /// The same filter on another page.
@@ -133,33 +140,10 @@ impl RowFilter {
         }
     }
 
-    /// The text as a LIKE pattern: lower case, `%`, `_` and `\` escaped (with `\`).
+    /// The text as a LIKE pattern (see [`contains_pattern`]).
     pub fn like_pattern(&self) -> Option<String> {
-        if self.text.is_empty() {
-            return None;
-        }
-        let mut pattern = String::from("%");
-        for c in self.text.to_lowercase().chars() {
-            if matches!(c, '%' | '_' | '\\') {
-                pattern.push('\\');
-            }
-            pattern.push(c);
-        }
-        pattern.push('%');
-        Some(pattern)
+        contains_pattern(&self.text)
     }
-}
-
-/// Percent-encodes a query value (everything but unreserved characters).
-pub fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// How many rows of a batch are in each state (every state, zeros included, in `ALL` order).
@@ -182,6 +166,10 @@ impl StateCounts {
 
     pub fn total(&self) -> u64 {
         self.0.iter().map(|(_, n)| n).sum()
+    }
+
+    pub fn of(&self, state: MailboxState) -> u64 {
+        self.0.iter().filter(|(s, _)| *s == state).map(|(_, n)| n).sum()
     }
 }
 
@@ -237,16 +225,6 @@ mod tests {
         assert_eq!(parsed.sort, RowSort::Row);
         assert_eq!(parsed.page, 0);
         assert_eq!(parsed.text.len(), MAX_TEXT);
-    }
-
-    #[test]
-    fn like_patterns_escape_wildcards() {
-        let filter = RowFilter {
-            text: "50%_A\\".into(),
-            ..RowFilter::default()
-        };
-        assert_eq!(filter.like_pattern().as_deref(), Some("%50\\%\\_a\\\\%"));
-        assert_eq!(RowFilter::default().like_pattern(), None);
     }
 
     #[test]

@@ -10,5 +10,6 @@ pub mod dashboard;
 pub mod endpoint;
 pub mod endpoint_form;
 pub mod provider;
+pub mod query_string;
 pub mod report;
 pub mod settings;

@@ -17,7 +17,7 @@ use super::create_batch::QueuedMailbox;
 use super::membership::{self, Conflict};
 use crate::db::entity::{batch, mailbox, migration_error};
 use crate::report::errors_csv::escape_cell;
-use crate::secrets::{Cipher, CipherError, EncryptedSecret, Slot};
+use crate::secrets::{Cipher, CipherError, Slot};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ActionError {
@@ -257,32 +257,28 @@ fn reseal_for(
     batch_id: i64,
 ) -> Result<(String, Option<String>), CipherError> {
     let email = row.email_address.as_str();
-    let source = cipher.decrypt(
-        &EncryptedSecret(row.source_secret.clone()),
+    let from = row.batch_id;
+    let source = cipher.reseal(
+        &row.source_secret,
         &Slot::MailboxSource {
-            batch_id: row.batch_id,
+            batch_id: from,
             email,
         },
+        &Slot::MailboxSource { batch_id, email },
     )?;
     let destination = row
         .destination_secret
-        .as_ref()
+        .as_deref()
         .map(|stored| {
-            let slot = Slot::MailboxDestination {
-                batch_id: row.batch_id,
-                email,
-            };
-            cipher.decrypt(&EncryptedSecret(stored.clone()), &slot)
+            cipher.reseal(
+                stored,
+                &Slot::MailboxDestination {
+                    batch_id: from,
+                    email,
+                },
+                &Slot::MailboxDestination { batch_id, email },
+            )
         })
         .transpose()?;
-    Ok((
-        cipher
-            .encrypt(&source, &Slot::MailboxSource { batch_id, email })
-            .0,
-        destination.map(|d| {
-            cipher
-                .encrypt(&d, &Slot::MailboxDestination { batch_id, email })
-                .0
-        }),
-    ))
+    Ok((source.0, destination.map(|d| d.0)))
 }

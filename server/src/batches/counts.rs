@@ -1,6 +1,6 @@
-//! How many mailboxes of each batch are where, counted by the database (grouped queries)
-//! instead of by loading every mailbox row: the dashboard of 20 batches of 5,000 rows, the
-//! status e-mail of a batch of 5,000.
+//! How many mailboxes of each batch are where, counted by the database (one query grouped by
+//! batch and state) instead of by loading every mailbox row: the dashboard of 20 batches of
+//! 5,000 rows, a batch page, the status e-mail of a batch of 5,000.
 
 use std::collections::HashMap;
 
@@ -10,11 +10,12 @@ use sea_orm::{
 };
 
 use app::model::batch::MailboxState;
+use app::model::batch_rows::StateCounts;
 
 use crate::db::entity::mailbox;
 
 /// The counts of one batch's mailboxes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, FromQueryResult)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MailboxCounts {
     pub total: i64,
     pub synced: i64,
@@ -26,115 +27,84 @@ pub struct MailboxCounts {
     pub errors: i64,
 }
 
-impl MailboxCounts {
-    /// The same counts over rows already loaded (the batch page has them).
-    pub fn of(rows: &[&mailbox::Model]) -> Self {
-        let count = |state: MailboxState| rows.iter().filter(|m| m.state == state).count() as i64;
-        MailboxCounts {
-            total: rows.len() as i64,
-            synced: count(MailboxState::Synced),
-            failed: count(MailboxState::Failed),
-            messages_copied: rows.iter().map(|m| m.messages_copied.max(0)).sum(),
-            messages_total: rows.iter().map(|m| m.messages_total.max(0)).sum(),
-            bytes_copied: rows.iter().map(|m| m.bytes_copied.max(0)).sum(),
-            errors: rows.iter().filter(|m| m.error_kind.is_some()).count() as i64,
-        }
-    }
-}
-
+/// The mailboxes of one batch in one state.
 #[derive(FromQueryResult)]
 struct Grouped {
     batch_id: i64,
-    total: i64,
-    synced: i64,
-    failed: i64,
+    state: MailboxState,
+    n: i64,
     messages_copied: i64,
     messages_total: i64,
     bytes_copied: i64,
     errors: i64,
 }
 
+/// A batch's counts and its counts per state, from its groups.
+fn fold(groups: &[Grouped]) -> (MailboxCounts, StateCounts) {
+    let mut counts = MailboxCounts::default();
+    for g in groups {
+        counts.total += g.n;
+        match g.state {
+            MailboxState::Synced => counts.synced += g.n,
+            MailboxState::Failed => counts.failed += g.n,
+            _ => {}
+        }
+        counts.messages_copied += g.messages_copied.max(0);
+        counts.messages_total += g.messages_total.max(0);
+        counts.bytes_copied += g.bytes_copied.max(0);
+        counts.errors += g.errors;
+    }
+    let states = StateCounts::from_pairs(groups.iter().map(|g| (g.state, g.n.max(0) as u64)));
+    (counts, states)
+}
+
 /// The counts of every batch that has mailboxes, by batch id.
 pub async fn per_batch(db: &impl ConnectionTrait) -> Result<HashMap<i64, MailboxCounts>, DbErr> {
-    grouped(db, None).await
+    Ok(grouped(db, None)
+        .await?
+        .into_iter()
+        .map(|(batch, groups)| (batch, fold(&groups).0))
+        .collect())
 }
 
-/// The counts of one batch (all zero without mailboxes).
-pub async fn of_batch(db: &impl ConnectionTrait, batch_id: i64) -> Result<MailboxCounts, DbErr> {
-    let counts = grouped(db, Some(batch_id)).await?;
-    Ok(counts.get(&batch_id).copied().unwrap_or_default())
-}
-
-/// How many mailboxes of `batch_id` are in each state.
-pub async fn by_state(
+/// The counts of one batch and its counts per state (all zero without mailboxes).
+pub async fn of_batch(
     db: &impl ConnectionTrait,
     batch_id: i64,
-) -> Result<Vec<(MailboxState, i64)>, DbErr> {
-    mailbox::Entity::find()
-        .select_only()
-        .column(mailbox::Column::State)
-        .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "n")
-        .filter(mailbox::Column::BatchId.eq(batch_id))
-        .group_by(mailbox::Column::State)
-        .into_tuple()
-        .all(db)
-        .await
+) -> Result<(MailboxCounts, StateCounts), DbErr> {
+    let groups = grouped(db, Some(batch_id)).await?.remove(&batch_id);
+    Ok(fold(groups.as_deref().unwrap_or_default()))
 }
 
 async fn grouped(
     db: &impl ConnectionTrait,
     batch: Option<i64>,
-) -> Result<HashMap<i64, MailboxCounts>, DbErr> {
-    let in_state = |state: MailboxState| {
-        // The codes are the enum's own constants, never user input.
-        Expr::cust(format!(
-            "CAST(SUM(CASE WHEN state = '{}' THEN 1 ELSE 0 END) AS BIGINT)",
-            state.as_str()
-        ))
-    };
+) -> Result<HashMap<i64, Vec<Grouped>>, DbErr> {
     let mut query = mailbox::Entity::find();
     if let Some(batch) = batch {
         query = query.filter(mailbox::Column::BatchId.eq(batch));
     }
+    let sum = |column: &str| Expr::cust(format!("CAST(COALESCE(SUM({column}), 0) AS BIGINT)"));
     let rows = query
         .select_only()
         .column(mailbox::Column::BatchId)
-        .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "total")
-        .column_as(in_state(MailboxState::Synced), "synced")
-        .column_as(in_state(MailboxState::Failed), "failed")
+        .column(mailbox::Column::State)
+        .column_as(Expr::cust("CAST(COUNT(*) AS BIGINT)"), "n")
+        .column_as(sum("messages_copied"), "messages_copied")
+        .column_as(sum("messages_total"), "messages_total")
+        .column_as(sum("bytes_copied"), "bytes_copied")
         .column_as(
-            Expr::cust("CAST(COALESCE(SUM(messages_copied), 0) AS BIGINT)"),
-            "messages_copied",
-        )
-        .column_as(
-            Expr::cust("CAST(COALESCE(SUM(messages_total), 0) AS BIGINT)"),
-            "messages_total",
-        )
-        .column_as(
-            Expr::cust("CAST(COALESCE(SUM(bytes_copied), 0) AS BIGINT)"),
-            "bytes_copied",
-        )
-        .column_as(
-            Expr::cust("CAST(SUM(CASE WHEN error_kind IS NULL THEN 0 ELSE 1 END) AS BIGINT)"),
+            sum("CASE WHEN error_kind IS NULL THEN 0 ELSE 1 END"),
             "errors",
         )
         .group_by(mailbox::Column::BatchId)
+        .group_by(mailbox::Column::State)
         .into_model::<Grouped>()
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|g| {
-            let counts = MailboxCounts {
-                total: g.total,
-                synced: g.synced,
-                failed: g.failed,
-                messages_copied: g.messages_copied.max(0),
-                messages_total: g.messages_total.max(0),
-                bytes_copied: g.bytes_copied.max(0),
-                errors: g.errors,
-            };
-            (g.batch_id, counts)
-        })
-        .collect())
+    let mut by_batch: HashMap<i64, Vec<Grouped>> = HashMap::new();
+    for row in rows {
+        by_batch.entry(row.batch_id).or_default().push(row);
+    }
+    Ok(by_batch)
 }

@@ -273,20 +273,13 @@ pub async fn preflight(
         .min(checks.destination.max_concurrent)
         .clamp(1, 16) as usize;
     let rows = mailbox::of_batch(db, batch_id).await?;
-    let mut running = futures::stream::FuturesOrdered::new();
-    let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
-        if running.len() >= at_once
-            && let Some(done) = running.next().await
-        {
-            out.push(done);
-        }
-        running.push_back(checks.row(row));
-    }
-    while let Some(done) = running.next().await {
-        out.push(done);
-    }
-    Ok(out)
+    // The checks made up front (each starts when polled): a closure in the stream would make
+    // the future too general for `Send` across the server functions' `async_trait`.
+    let checks: Vec<_> = rows.iter().map(|row| checks.row(row)).collect();
+    Ok(futures::stream::iter(checks)
+        .buffered(at_once)
+        .collect()
+        .await)
 }
 
 #[cfg(test)]

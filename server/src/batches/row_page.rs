@@ -8,7 +8,8 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect,
 };
 
-use app::model::batch_rows::{ROWS_PER_PAGE, RowFilter, RowSort};
+use app::model::batch::MailboxState;
+use app::model::batch_rows::{ROWS_PER_PAGE, RowFilter, RowSort, StateCounts};
 
 use crate::db::entity::mailbox;
 
@@ -38,38 +39,63 @@ fn condition(batch_id: i64, filter: &RowFilter) -> Condition {
     condition
 }
 
-/// The order of a sort, as SQL over the table's own columns (constants only, no input).
-fn order(sort: RowSort) -> Vec<(&'static str, Order)> {
+/// The states in the order "by state" shows them: what needs the admin first.
+const STATE_ORDER: [MailboxState; 5] = [
+    MailboxState::Failed,
+    MailboxState::Syncing,
+    MailboxState::Queued,
+    MailboxState::Stopped,
+    MailboxState::Synced,
+];
+
+/// The order of a sort, as SQL over the table's own columns (the enum's own codes, no input).
+fn order(sort: RowSort) -> Vec<(String, Order)> {
     match sort {
         RowSort::Row => vec![],
-        RowSort::State => vec![(
-            "CASE state WHEN 'Failed' THEN 0 WHEN 'Syncing' THEN 1 WHEN 'Queued' THEN 2 \
-             WHEN 'Stopped' THEN 3 ELSE 4 END",
-            Order::Asc,
-        )],
+        RowSort::State => {
+            let ranks: String = STATE_ORDER
+                .iter()
+                .enumerate()
+                .map(|(rank, state)| format!(" WHEN '{}' THEN {rank}", state.as_str()))
+                .collect();
+            vec![(format!("CASE state{ranks} END"), Order::Asc)]
+        }
         RowSort::Progress => vec![(
             "CASE WHEN messages_total > 0 THEN CAST(messages_copied AS REAL) / messages_total \
-             ELSE 0 END",
+             ELSE 0 END"
+                .into(),
             Order::Asc,
         )],
-        RowSort::Size => vec![("bytes_copied", Order::Desc)],
+        RowSort::Size => vec![("bytes_copied".into(), Order::Desc)],
         RowSort::Errors => vec![
-            ("CASE WHEN error_kind IS NULL THEN 1 ELSE 0 END", Order::Asc),
-            ("COALESCE(error_kind, '')", Order::Asc),
+            (
+                "CASE WHEN error_kind IS NULL THEN 1 ELSE 0 END".into(),
+                Order::Asc,
+            ),
+            ("COALESCE(error_kind, '')".into(), Order::Asc),
         ],
     }
 }
 
+/// One page of the rows `filter` asks for, and how many match in all: known already from the
+/// batch's counts unless the filter has text (then counted here).
 pub async fn page(
     db: &impl ConnectionTrait,
     batch_id: i64,
     filter: &RowFilter,
+    states: &StateCounts,
 ) -> Result<RowPage, DbErr> {
     let condition = condition(batch_id, filter);
-    let matching = mailbox::Entity::find()
-        .filter(condition.clone())
-        .count(db)
-        .await?;
+    let matching = match (filter.text.is_empty(), filter.state) {
+        (true, None) => states.total(),
+        (true, Some(state)) => states.of(state),
+        (false, _) => {
+            mailbox::Entity::find()
+                .filter(condition.clone())
+                .count(db)
+                .await?
+        }
+    };
     let mut query = mailbox::Entity::find().filter(condition);
     for (expr, direction) in order(filter.sort) {
         query = query.order_by(Expr::cust(expr), direction);

@@ -7,14 +7,13 @@ use sea_orm::{EntityTrait, QueryOrder};
 
 use crate::batches::actions::{self, ActionError};
 use crate::batches::lifecycle;
-use app::model::batch::MailboxState;
 
 use super::output;
 use crate::batches::preflight::{PreflightError, preflight};
 use crate::batches::run_batch::{RunBatchError, RunSettings, run_batch};
 use crate::cli::BatchAction;
 use crate::config::Config;
-use crate::db::entity::{batch, mailbox};
+use crate::db::entity::batch;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BatchCommandError {
@@ -141,21 +140,21 @@ async fn list(db: &sea_orm::DatabaseConnection) -> Result<u8, BatchCommandError>
             |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
         )
     };
+    let counts = crate::batches::counts::per_batch(db).await?;
     for b in batch::Entity::find()
         .order_by_asc(batch::Column::Id)
         .all(db)
         .await?
     {
-        let counts = mailbox::counts_by_state(db, b.id).await?;
-        let count = |s: MailboxState| counts.get(&s).copied().unwrap_or(0);
+        let counts = counts.get(&b.id).copied().unwrap_or_default();
         println!(
             "{:>5}  {:<20} {:<40} {:>9} {:>7} {:>7}  {:<20} {:<20}",
             b.id,
             b.state,
             b.name,
-            counts.values().sum::<u64>(),
-            count(MailboxState::Synced),
-            count(MailboxState::Failed),
+            counts.total,
+            counts.synced,
+            counts.failed,
             at(b.last_synced_at),
             at(b.next_sync_at)
         );

@@ -39,12 +39,21 @@ pub struct LiveHub {
     readers: Mutex<HashMap<BatchWatch, Feed>>,
 }
 
-/// Waits for the next change (or the fallback), keeping reads at least [`MIN_GAP`] apart.
-async fn next_change(changes: &mut watch::Receiver<u64>, last_read: Instant) {
-    let _ = tokio::time::timeout(FALLBACK, changes.changed()).await;
+/// Waits for the next read, at least [`MIN_GAP`] after the last: after a change, or the
+/// fallback — and always once more after a read a change woke, because SQLite tells of a write
+/// while it runs, before its commit, so that read may not see it yet. Returns whether a change
+/// came.
+async fn next_read(changes: &mut watch::Receiver<u64>, last_read: Instant, follow_up: bool) -> bool {
+    let mut changed = false;
+    if !follow_up {
+        let woken = tokio::time::timeout(FALLBACK, changes.changed()).await;
+        changed = matches!(woken, Ok(Ok(())));
+    }
     tokio::time::sleep_until(last_read + MIN_GAP).await;
-    // What changed during the gap is read now, not woken for again.
+    // What changed until now is read now, not woken for again.
+    changed |= changes.has_changed().unwrap_or(false);
     changes.borrow_and_update();
+    changed
 }
 
 impl LiveHub {
@@ -84,6 +93,7 @@ impl LiveHub {
         // Subscribed before the first read: a change during it is read again.
         let mut changes = changes::subscribe();
         tokio::spawn(async move {
+            let mut follow_up = false;
             loop {
                 let read_at = Instant::now();
                 let polled = hub.read(&watch).await;
@@ -97,7 +107,7 @@ impl LiveHub {
                     }
                     changed
                 });
-                next_change(&mut changes, read_at).await;
+                follow_up = next_read(&mut changes, read_at, follow_up).await;
                 // The hub's own copy is the only one left: no page watches any more.
                 let mut readers = hub.readers();
                 if sender.receiver_count() <= 1 {

@@ -33,10 +33,11 @@ pub enum StatusEmailError {
 /// The e-mail's text (no secrets: only addresses, counts and error kinds).
 pub async fn body_text(db: &DatabaseConnection, batch: &batch::Model) -> Result<String, DbErr> {
     // Counted by the database: a batch of 5,000 rows and 100,000 errors is not loaded.
-    let counts = crate::batches::counts::of_batch(db, batch.id).await?;
-    let states: BTreeMap<&str, i64> = crate::batches::counts::by_state(db, batch.id)
-        .await?
+    let (counts, by_state) = crate::batches::counts::of_batch(db, batch.id).await?;
+    let states: BTreeMap<&str, u64> = by_state
+        .0
         .into_iter()
+        .filter(|(_, n)| *n > 0)
         .map(|(state, n)| (state.as_str(), n))
         .collect();
     // Current errors only (the filter's default): what a later pass overcame is in the report.

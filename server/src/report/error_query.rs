@@ -26,7 +26,7 @@ pub fn condition(filter: &ErrorFilter, with_kinds: bool) -> Condition {
         .mailbox
         .as_deref()
         .map(str::trim)
-        .filter(|t| !t.is_empty());
+        .and_then(app::model::query_string::contains_pattern);
     // With a mailbox search the batch narrows the mailboxes instead: the errors are then read
     // by (mailbox, kind), an index that a batch condition on the errors would make SQLite skip.
     if let Some(batch) = filter.batch.filter(|_| search.is_none()) {
@@ -35,14 +35,7 @@ pub fn condition(filter: &ErrorFilter, with_kinds: bool) -> Condition {
     if with_kinds && !filter.kinds.is_empty() {
         condition = condition.add(Column::Kind.is_in(filter.kinds.iter().copied()));
     }
-    if let Some(text) = search {
-        let pattern = format!(
-            "%{}%",
-            text.to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+    if let Some(pattern) = search {
         let mut mailboxes = Query::select()
             .column(mailbox::Column::Id)
             .from(mailbox::Entity)

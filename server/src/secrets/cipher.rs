@@ -135,6 +135,18 @@ impl Cipher {
         self.decrypt_legacy_too(stored, slot)
     }
 
+    /// A secret sealed for `from` opened and sealed again for `to` (a row copied into another
+    /// batch).
+    pub fn reseal(
+        &self,
+        stored: &str,
+        from: &Slot<'_>,
+        to: &Slot<'_>,
+    ) -> Result<EncryptedSecret, CipherError> {
+        let plain = self.decrypt(&EncryptedSecret(stored.to_string()), from)?;
+        Ok(self.encrypt(&plain, to))
+    }
+
     /// [`Cipher::decrypt`], and `v1:` texts too: for resealing them (`rotate`).
     pub fn decrypt_legacy_too(
         &self,

@@ -5,6 +5,8 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub use mailferry_tests::process_memory::status_kib;
+
 /// The cost of one run of a tool (one or several processes started together).
 #[derive(Clone, Debug, Default)]
 pub struct Cost {
@@ -45,17 +47,6 @@ pub fn children_cpu(pid: Option<u32>) -> Duration {
 struct Finished {
     status: i32,
     cpu: Duration,
-}
-
-/// A kB figure of a live process's `/proc/PID/status` (e.g. `VmHWM:`, its peak resident
-/// memory); 0 once it has exited.
-pub fn status_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 /// Waits for `child` with `wait4`, which hands back its own resource usage.

@@ -32,8 +32,6 @@ const FOLDERS: [&str; 12] = [
     "tls",
 ];
 
-/// Writes the configuration for `port` (Debian's namespace: personal folders under `INBOX.`
-/// with `.` as separator; `user@domain` logins; the admin `admin`).
 /// The instance's own server name, in its greeting: a port another test's server took between
 /// choosing it and binding it answers with another name (seen with tests in parallel processes).
 pub(super) fn server_name(root: &Path) -> String {
@@ -46,6 +44,8 @@ pub(super) fn server_name(root: &Path) -> String {
     format!("{name}.localhost")
 }
 
+/// Writes the configuration for `port` (Debian's namespace: personal folders under `INBOX.`
+/// with `.` as separator; `user@domain` logins; the admin `admin`).
 pub(super) fn write(
     root: &Path,
     port: u16,

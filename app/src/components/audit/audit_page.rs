@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::audit_query::{filter_from, href};
+use super::audit_query::{filter_from, href, last_day};
 use crate::api::audit::get_audit;
 use crate::components::common::error_notice::ErrorNotice;
 use crate::components::common::format::time;
@@ -67,7 +67,7 @@ fn Trail(filter: AuditFilter, page: AuditPage) -> impl IntoView {
 fn Filters(filter: AuditFilter, admins: Vec<String>) -> impl IntoView {
     let day =
         |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.format("%Y-%m-%d").to_string());
-    let to = filter.until.map(|t| t - chrono::Duration::days(1));
+    let to = last_day(&filter);
     view! {
         <form method="get" action="/audit" class="filters" data-testid="audit-filters">
             <label>"Administrator "

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::components::report::report_query::encode;
+use crate::model::query_string::encode;
 use crate::ids::BatchId;
 use crate::model::audit::{AuditAction, AuditFilter};
 
@@ -30,6 +30,11 @@ pub fn filter_from(param: impl Fn(&str) -> Option<String>) -> AuditFilter {
     }
 }
 
+/// The last day the filter includes (its `to`): `until` is the start of the day after.
+pub fn last_day(filter: &AuditFilter) -> Option<DateTime<Utc>> {
+    filter.until.map(|until| until - chrono::Duration::days(1))
+}
+
 /// The address of `filter` (without `before`), for links.
 pub fn href(filter: &AuditFilter, before: Option<i64>) -> String {
     let mut parts = Vec::new();
@@ -48,17 +53,13 @@ pub fn href(filter: &AuditFilter, before: Option<i64>) -> String {
     if let Some(since) = filter.since {
         add("from", since.format("%Y-%m-%d").to_string());
     }
-    if let Some(until) = filter.until {
-        let day = until - chrono::Duration::days(1);
+    if let Some(day) = last_day(filter) {
         add("to", day.format("%Y-%m-%d").to_string());
     }
     if let Some(before) = before {
         add("before", before.to_string());
     }
-    match parts.is_empty() {
-        true => "/audit".into(),
-        false => format!("/audit?{}", parts.join("&")),
-    }
+    crate::model::query_string::href("/audit", &parts.join("&"))
 }
 
 #[cfg(test)]

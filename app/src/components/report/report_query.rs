@@ -3,6 +3,7 @@
 
 use crate::ErrorKind;
 use crate::ids::BatchId;
+use crate::model::query_string::encode;
 use crate::model::report::{ErrorFilter, ErrorSort};
 
 pub const PER_PAGE: u32 = 50;
@@ -74,10 +75,7 @@ impl ReportQuery {
     }
 
     pub fn href(&self, path: &str) -> String {
-        match self.to_query() {
-            query if query.is_empty() => path.to_string(),
-            query => format!("{path}?{query}"),
-        }
+        crate::model::query_string::href(path, &self.to_query())
     }
 
     /// `batch`, `kind` and the search (named `search_key`) as query parameters.
@@ -133,8 +131,6 @@ impl ReportQuery {
         sort_code(self.sort)
     }
 }
-
-pub(crate) use crate::model::batch_rows::encode;
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::Expr;
-use sea_orm::{Condition, QueryOrder, QuerySelect};
+use sea_orm::{Condition, QueryOrder};
 
 use app::ErrorKind;
 use app::model::batch::MailboxState;
@@ -126,24 +126,4 @@ pub async fn queue<C: ConnectionTrait>(
         .exec(db)
         .await?
         .rows_affected)
-}
-
-/// How many rows of a batch are in each state.
-pub async fn counts_by_state<C: ConnectionTrait>(
-    db: &C,
-    batch_id: i64,
-) -> Result<std::collections::HashMap<MailboxState, u64>, DbErr> {
-    let rows: Vec<(MailboxState, i64)> = Entity::find()
-        .select_only()
-        .column(Column::State)
-        .column_as(Column::Id.count(), "count")
-        .filter(Column::BatchId.eq(batch_id))
-        .group_by(Column::State)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(state, n)| (state, n.max(0) as u64))
-        .collect())
 }

@@ -22,7 +22,7 @@ pub struct BatchSnapshot {
     pub rows: Vec<MailboxRow>,
 }
 
-/// Reads a batch's page: grouped counts and one page of rows (never every row).
+/// Reads a batch's page: its counts (one grouped query) and one page of rows (never every row).
 pub async fn load(
     db: &impl ConnectionTrait,
     id: BatchId,
@@ -31,17 +31,14 @@ pub async fn load(
     let Some(found) = batch::find(db, id.0).await? else {
         return Ok(None);
     };
-    let counts = counts::of_batch(db, id.0).await?;
-    let by_state = counts::by_state(db, id.0).await?;
-    let page = row_page::page(db, id.0, filter).await?;
+    let (counts, state_counts) = counts::of_batch(db, id.0).await?;
+    let page = row_page::page(db, id.0, filter, &state_counts).await?;
     let snapshot = BatchSnapshot {
         summary: summary_of(&found, counts),
         bytes_copied: counts.bytes_copied.max(0) as u64,
         messages_total: counts.messages_total.max(0) as u64,
         email_status: found.email_status,
-        state_counts: StateCounts::from_pairs(
-            by_state.into_iter().map(|(s, n)| (s, n.max(0) as u64)),
-        ),
+        state_counts,
         rows_matching: page.matching,
         rows: page.rows.iter().map(mailbox_row).collect(),
     };

@@ -124,6 +124,7 @@ impl WebBackend {
         filter: RowFilter,
     ) -> Result<BatchDetail, AppError> {
         let db = &self.state.db;
+        let filter = filter.bounded();
         let (found, snapshot) = load(db, id, &filter)
             .await
             .map_err(internal)?

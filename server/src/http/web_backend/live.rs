@@ -10,7 +10,7 @@ use app::backend::LiveStream;
 use app::model::batch::{BatchLive, BatchWatch, MailboxRow};
 
 use super::WebBackend;
-use crate::http::live_hub::Polled;
+use crate::http::live_hub::{BatchSnapshot, Polled};
 
 /// Sent even when nothing changed, so proxies keep the connection and the page knows it is live.
 const HEARTBEAT: Duration = Duration::from_secs(20);
@@ -52,7 +52,7 @@ async fn signed_in(db: &sea_orm::DatabaseConnection, token: &str, idle: Duration
 /// What one page has been sent so far.
 struct Page {
     feed: watch::Receiver<Option<Polled>>,
-    seen: Option<Vec<MailboxRow>>,
+    seen: Option<std::sync::Arc<BatchSnapshot>>,
 }
 
 /// The rows a page has not seen as they are now, and whether they are the whole page: on its
@@ -96,9 +96,9 @@ impl Page {
             Polled::Gone => return Some(Err(AppError::NotFound)),
             Polled::Failed => return Some(Err(AppError::Internal)),
         };
-        let (changed, full) = changed_rows(self.seen.as_deref(), &snapshot.rows);
-        self.seen = Some(snapshot.rows.clone());
-        Some(Ok(BatchLive {
+        let seen = self.seen.as_ref().map(|s| s.rows.as_slice());
+        let (changed, full) = changed_rows(seen, &snapshot.rows);
+        let message = Some(Ok(BatchLive {
             summary: snapshot.summary.clone(),
             bytes_copied: snapshot.bytes_copied,
             messages_total: snapshot.messages_total,
@@ -108,12 +108,19 @@ impl Page {
             changed,
             full,
             at: chrono::Utc::now(),
-        }))
+        }));
+        self.seen = Some(snapshot);
+        message
     }
 }
 
 impl WebBackend {
     pub(super) async fn live(&self, watch: BatchWatch) -> Result<LiveStream, AppError> {
+        // Bounded before it is read or keys a reader: a page never asks for more.
+        let watch = BatchWatch {
+            filter: watch.filter.bounded(),
+            ..watch
+        };
         let mut page = Page {
             feed: self.state.live.subscribe(watch),
             seen: None,
@@ -143,7 +150,6 @@ mod tests {
     use app::model::batch::{BatchState, BatchSummary, MailboxState};
 
     use super::*;
-    use crate::http::live_hub::BatchSnapshot;
 
     fn row(id: i64, copied: u64) -> MailboxRow {
         MailboxRow {
