@@ -47,7 +47,12 @@ pub trait Backend: Send + Sync + 'static {
         username: &str,
         password: &str,
     ) -> Result<SessionCookie, AppError>;
-    async fn sign_out(&self, headers: &HeaderMap) -> Result<SessionCookie, AppError>;
+    /// Ends the session the request carries (its admin already authenticated).
+    async fn sign_out(
+        &self,
+        headers: &HeaderMap,
+        admin: &AdminView,
+    ) -> Result<SessionCookie, AppError>;
     /// Ends every session of `admin` (other browsers included) and clears this one's cookie.
     async fn sign_out_everywhere(&self, admin: &AdminView) -> Result<SessionCookie, AppError>;
     /// The admin of this request's session cookie; `Unauthorized` without one. Also refuses

@@ -102,22 +102,28 @@ async fn open_key(
         return Err(mismatch("is missing".into(), stored));
     }
     let cipher = Cipher::new(&key_file::load_or_create(path)?);
-    match stored.as_deref() {
-        Some("v1") => {
-            let resealed = crate::secrets::rotate::rotate(db, &cipher, &cipher).await?;
-            tracing::info!(
-                secrets = resealed,
-                key = cipher.key_id(),
-                "resealed stored secrets with key ids"
-            );
-        }
-        Some(id) if id != cipher.key_id() => {
-            return Err(mismatch(
-                format!("holds key {}", cipher.key_id()),
-                id.to_string(),
-            ));
-        }
-        _ => {}
+    if let Some(id) = stored
+        .as_deref()
+        .filter(|id| *id != "v1" && *id != cipher.key_id())
+    {
+        return Err(mismatch(
+            format!("holds key {}", cipher.key_id()),
+            id.to_string(),
+        ));
+    }
+    // Any secret from before key ids, beside newer ones too (an older binary on the same
+    // database), is resealed with the key and its row.
+    let legacy = stored.is_some()
+        && census::any_sealed_with(db, "v1")
+            .await
+            .map_err(RuntimeError::Census)?;
+    if legacy {
+        let resealed = crate::secrets::rotate::rotate(db, &cipher, &cipher).await?;
+        tracing::info!(
+            secrets = resealed,
+            key = cipher.key_id(),
+            "resealed stored secrets with key ids"
+        );
     }
     Ok(cipher)
 }

@@ -26,18 +26,14 @@ async fn exercise(url: String) {
         admins::create_first(&db, "second", "another long password").await,
         Err(admins::AdminError::AlreadySetUp)
     ));
-    assert!(
-        admins::check_credentials(&db, "admin", "a long enough password")
-            .await
-            .unwrap()
-            .is_some()
-    );
-    assert!(
-        admins::check_credentials(&db, "admin", "wrong password!!")
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(matches!(
+        admins::check(&db, "admin", "a long enough password").await,
+        Ok(admins::Checked::Admin(_))
+    ));
+    assert!(matches!(
+        admins::check(&db, "admin", "wrong password!!").await,
+        Ok(admins::Checked::WrongPassword)
+    ));
     let idle = std::time::Duration::from_secs(1800);
     let token = sessions::create(&db, admin.id, idle).await.unwrap();
     assert_eq!(

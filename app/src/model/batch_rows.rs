@@ -169,7 +169,11 @@ impl StateCounts {
     }
 
     pub fn of(&self, state: MailboxState) -> u64 {
-        self.0.iter().filter(|(s, _)| *s == state).map(|(_, n)| n).sum()
+        self.0
+            .iter()
+            .filter(|(s, _)| *s == state)
+            .map(|(_, n)| n)
+            .sum()
     }
 }
 

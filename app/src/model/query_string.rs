@@ -44,7 +44,10 @@ mod tests {
 
     #[test]
     fn patterns_escape_wildcards_and_addresses_encode() {
-        assert_eq!(contains_pattern("50%_A\\").as_deref(), Some("%50\\%\\_a\\\\%"));
+        assert_eq!(
+            contains_pattern("50%_A\\").as_deref(),
+            Some("%50\\%\\_a\\\\%")
+        );
         assert_eq!(contains_pattern(""), None);
         assert_eq!(encode("a b@x"), "a%20b%40x");
         assert_eq!(href("/p", ""), "/p");

@@ -14,11 +14,13 @@ pub const PAGE: u64 = 200;
 /// The most one call returns (`mailferry audit --limit`).
 pub const MOST: u64 = 100_000;
 
-pub async fn page(
+/// The entries `filter` selects, newest first, at most `limit`; and the id to go on from for
+/// older ones, if there are more.
+pub async fn entries(
     db: &impl ConnectionTrait,
     filter: &AuditFilter,
     limit: u64,
-) -> Result<AuditPage, DbErr> {
+) -> Result<(Vec<AuditEntry>, Option<i64>), DbErr> {
     let mut query = audit_event::Entity::find();
     if let Some(admin) = &filter.admin {
         query = query.filter(audit_event::Column::Actor.eq(admin.as_str()));
@@ -48,18 +50,29 @@ pub async fn page(
         rows.truncate(limit as usize);
         rows.last().map(|r| r.id)
     });
-    let admins: Vec<String> = audit_event::Entity::find()
+    let entries = rows.into_iter().filter_map(entry).collect();
+    Ok((entries, older.flatten()))
+}
+
+/// Everyone the trail names, for the page's filter.
+pub async fn actors(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
+    audit_event::Entity::find()
         .select_only()
         .column(audit_event::Column::Actor)
         .distinct()
         .order_by_asc(audit_event::Column::Actor)
         .into_tuple()
         .all(db)
-        .await?;
+        .await
+}
+
+/// A page of the Audit page: its entries and everyone the trail names.
+pub async fn page(db: &impl ConnectionTrait, filter: &AuditFilter) -> Result<AuditPage, DbErr> {
+    let (entries, older) = self::entries(db, filter, PAGE).await?;
     Ok(AuditPage {
-        entries: rows.into_iter().filter_map(entry).collect(),
-        older: older.flatten(),
-        admins,
+        entries,
+        older,
+        admins: actors(db).await?,
     })
 }
 

@@ -45,7 +45,9 @@ pub async fn create_first(
     if count(db).await? > 0 {
         return Err(AdminError::AlreadySetUp);
     }
-    let hash = password_hash::hash(password);
+    let hash = password_hash::hash_on_threads(password)
+        .await
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
     // Two set-ups at once: the settings row "first_admin" can be inserted once, so the second
     // transaction fails and creates nobody.
     let txn = db.begin().await?;
@@ -60,16 +62,25 @@ pub async fn create_first(
     if claimed.is_err() {
         return Err(AdminError::AlreadySetUp);
     }
-    let model = admin::ActiveModel {
+    let model = insert(&txn, username, hash).await?;
+    txn.commit().await.map_err(|_| AdminError::AlreadySetUp)?;
+    Ok(model)
+}
+
+/// Stores a new administrator with a password hash.
+pub(crate) async fn insert(
+    db: &impl sea_orm::ConnectionTrait,
+    username: &str,
+    password_hash: String,
+) -> Result<admin::Model, DbErr> {
+    admin::ActiveModel {
         username: Set(username.to_string()),
-        password_hash: Set(hash),
+        password_hash: Set(password_hash),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(&txn)
-    .await?;
-    txn.commit().await.map_err(|_| AdminError::AlreadySetUp)?;
-    Ok(model)
+    .insert(db)
+    .await
 }
 
 /// The settings row that marks the first-run set-up as done.
@@ -87,18 +98,6 @@ pub enum Checked {
     WrongPassword,
     /// No administrator has the name (or it is longer than any may be).
     UnknownName,
-}
-
-/// The admin with these credentials, or `None`.
-pub async fn check_credentials(
-    db: &DatabaseConnection,
-    username: &str,
-    password: &str,
-) -> Result<Option<admin::Model>, DbErr> {
-    Ok(match check(db, username, password).await? {
-        Checked::Admin(admin) => Some(admin),
-        Checked::WrongPassword | Checked::UnknownName => None,
-    })
 }
 
 /// Checks the credentials; takes the same time whatever the answer (but names and passwords
@@ -148,12 +147,12 @@ mod tests {
         let long_name = "a".repeat(MAX_USERNAME_BYTES + 1);
         let long_password = "p".repeat(MAX_PASSWORD_BYTES + 1);
         assert!(matches!(
-            check_credentials(&nowhere, &long_name, "pw").await,
-            Ok(None)
+            check(&nowhere, &long_name, "pw").await,
+            Ok(Checked::UnknownName)
         ));
         assert!(matches!(
-            check_credentials(&nowhere, "admin", &long_password).await,
-            Ok(None)
+            check(&nowhere, "admin", &long_password).await,
+            Ok(Checked::UnknownName)
         ));
     }
 }

@@ -3,14 +3,13 @@
 //! is stored, and a link works once.
 
 use chrono::{Duration, Utc};
-use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
 };
 
-use super::team::{TeamError, check_new_name, hash, taken_or};
+use super::team::{TeamError, check_new_name, taken_or};
 use super::{password_policy, sessions};
 use crate::db::entity::{admin, admin_invite};
 
@@ -23,9 +22,7 @@ pub async fn invite(
     invited_by: &str,
 ) -> Result<String, TeamError> {
     check_new_name(db, username).await?;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = hex::encode(bytes);
+    let token = sessions::new_token();
     let now = Utc::now();
     admin_invite::ActiveModel {
         username: Set(username.to_string()),
@@ -41,6 +38,13 @@ pub async fn invite(
     Ok(format!("/invite/{token}"))
 }
 
+/// The invitations not yet used nor expired.
+pub(crate) fn waiting_query() -> sea_orm::Select<admin_invite::Entity> {
+    admin_invite::Entity::find()
+        .filter(admin_invite::Column::UsedAt.is_null())
+        .filter(admin_invite::Column::ExpiresAt.gt(Utc::now()))
+}
+
 /// The waiting invitation of `token`, if it is still good.
 pub async fn find(
     db: &impl sea_orm::ConnectionTrait,
@@ -49,19 +53,15 @@ pub async fn find(
     if token.len() != 64 {
         return Ok(None);
     }
-    admin_invite::Entity::find()
+    waiting_query()
         .filter(admin_invite::Column::TokenHash.eq(sessions::hash_token(token)))
-        .filter(admin_invite::Column::UsedAt.is_null())
-        .filter(admin_invite::Column::ExpiresAt.gt(Utc::now()))
         .one(db)
         .await
 }
 
 /// The invitations not yet used nor expired.
 pub async fn waiting(db: &DatabaseConnection) -> Result<Vec<admin_invite::Model>, sea_orm::DbErr> {
-    admin_invite::Entity::find()
-        .filter(admin_invite::Column::UsedAt.is_null())
-        .filter(admin_invite::Column::ExpiresAt.gt(Utc::now()))
+    waiting_query()
         .order_by_asc(admin_invite::Column::Username)
         .all(db)
         .await
@@ -76,7 +76,7 @@ pub async fn accept(
 ) -> Result<admin::Model, TeamError> {
     password_policy::check(password).map_err(TeamError::WeakPassword)?;
     let invite = find(db, token).await?.ok_or(TeamError::NotFound)?;
-    let hash = hash(password).await?;
+    let hash = super::password_hash::hash_on_threads(password).await?;
     let txn = db.begin().await?;
     let taken = admin_invite::Entity::update_many()
         .col_expr(admin_invite::Column::UsedAt, Expr::value(Utc::now()))
@@ -88,15 +88,9 @@ pub async fn accept(
     if taken != 1 {
         return Err(TeamError::NotFound);
     }
-    let created = admin::ActiveModel {
-        username: Set(invite.username.clone()),
-        password_hash: Set(hash),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|e| taken_or(e, &invite.username))?;
+    let created = super::admins::insert(&txn, &invite.username, hash)
+        .await
+        .map_err(|e| taken_or(e, &invite.username))?;
     txn.commit().await?;
     Ok(created)
 }

@@ -81,6 +81,21 @@ pub(crate) async fn limited<T: Send + 'static>(
     answered.await.map_err(|_| HashThreadGone)
 }
 
+/// An Argon2 hash of `password`, computed on the hash threads (never on the async runtime's).
+pub(crate) async fn hash_on_threads(password: &str) -> Result<String, HashThreadGone> {
+    let password = password.to_string();
+    limited(Priority::KnownName, move || hash(&password)).await
+}
+
+/// Whether `password` matches the stored hash, checked on the hash threads.
+pub(crate) async fn verify_on_threads(
+    password: &str,
+    stored: &str,
+) -> Result<bool, HashThreadGone> {
+    let (password, stored) = (password.to_string(), stored.to_string());
+    limited(Priority::KnownName, move || verify(&password, &stored)).await
+}
+
 /// The job panicked before it answered.
 #[derive(Debug, thiserror::Error)]
 #[error("the password hash failed")]

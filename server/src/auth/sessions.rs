@@ -22,15 +22,20 @@ pub(crate) fn hash_token(token: &str) -> String {
 
 /// Starts a new session (a fresh token every sign-in: no session fixation) and returns the token;
 /// sessions that have ended meanwhile (anyone's) are removed.
+/// A new secret token: 256 random bits as hex (only its hash is stored).
+pub(crate) fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
 pub async fn create(
     db: &DatabaseConnection,
     admin_id: i64,
     idle: std::time::Duration,
 ) -> Result<String, DbErr> {
     remove_ended(db, idle).await?;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = hex::encode(bytes);
+    let token = new_token();
     let now = Utc::now();
     session::ActiveModel {
         token_hash: Set(hash_token(&token)),

@@ -1,10 +1,9 @@
 //! Several administrators: the list, adding one with a password, removing one (never the
 //! last), changing one's own password.
 
-use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 
 use super::admins::valid_username;
@@ -52,10 +51,8 @@ pub(crate) async fn check_new_name(
         .filter(admin::Column::Username.eq(username))
         .one(db)
         .await?;
-    let invited = admin_invite::Entity::find()
+    let invited = super::invites::waiting_query()
         .filter(admin_invite::Column::Username.eq(username))
-        .filter(admin_invite::Column::UsedAt.is_null())
-        .filter(admin_invite::Column::ExpiresAt.gt(Utc::now()))
         .one(db)
         .await?;
     match admin.is_some() || invited.is_some() {
@@ -72,26 +69,10 @@ pub async fn add(
 ) -> Result<admin::Model, TeamError> {
     check_new_name(db, username).await?;
     password_policy::check(password).map_err(TeamError::WeakPassword)?;
-    let hash = hash(password).await?;
-    admin::ActiveModel {
-        username: Set(username.to_string()),
-        password_hash: Set(hash),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .map_err(|e| taken_or(e, username))
-}
-
-/// An Argon2 hash, computed on the hash threads.
-pub(crate) async fn hash(password: &str) -> Result<String, TeamError> {
-    let password = password.to_string();
-    let hashed = password_hash::limited(password_hash::Priority::KnownName, move || {
-        password_hash::hash(&password)
-    })
-    .await?;
-    Ok(hashed)
+    let hash = password_hash::hash_on_threads(password).await?;
+    super::admins::insert(db, username, hash)
+        .await
+        .map_err(|e| taken_or(e, username))
 }
 
 /// A unique-name violation is a name taken (by an add at the same moment); anything else is
@@ -112,36 +93,35 @@ pub async fn remove(db: &DatabaseConnection, me: i64, id: i64) -> Result<String,
     }
     let txn = db.begin().await?;
     // Every admin row locked (PostgreSQL): two admins removing each other at once leave one.
-    let all: Vec<i64> = admin::Entity::find()
+    let all: Vec<(i64, String)> = admin::Entity::find()
         .select_only()
         .column(admin::Column::Id)
+        .column(admin::Column::Username)
         .lock_exclusive()
         .into_tuple()
         .all(&txn)
         .await?;
-    if !all.contains(&id) {
-        return Err(TeamError::NotFound);
-    }
+    let (_, removed) = all
+        .iter()
+        .find(|(found, _)| *found == id)
+        .cloned()
+        .ok_or(TeamError::NotFound)?;
     if all.len() <= 1 {
         return Err(TeamError::LastAdmin);
     }
-    let removed = admin::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(TeamError::NotFound)?;
     session::Entity::delete_many()
         .filter(session::Column::AdminId.eq(id))
         .exec(&txn)
         .await?;
     // Invitations they sent and nobody used yet end with them.
     admin_invite::Entity::delete_many()
-        .filter(admin_invite::Column::InvitedBy.eq(removed.username.as_str()))
+        .filter(admin_invite::Column::InvitedBy.eq(removed.as_str()))
         .filter(admin_invite::Column::UsedAt.is_null())
         .exec(&txn)
         .await?;
     admin::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
-    Ok(removed.username)
+    Ok(removed)
 }
 
 /// Changes `me`'s password after checking the current one; other sessions of `me` end.
@@ -156,20 +136,12 @@ pub async fn change_password(
         .one(db)
         .await?
         .ok_or(TeamError::NotFound)?;
-    if current.len() > super::admins::MAX_PASSWORD_BYTES {
-        return Err(TeamError::WrongPassword);
-    }
-    let (current, stored) = (current.to_string(), admin.password_hash.clone());
-    let right = password_hash::limited(password_hash::Priority::KnownName, move || {
-        password_hash::verify(&current, &stored)
-    })
-    .await
-    .unwrap_or(false);
-    if !right {
+    let too_long = current.len() > super::admins::MAX_PASSWORD_BYTES;
+    if too_long || !password_hash::verify_on_threads(current, &admin.password_hash).await? {
         return Err(TeamError::WrongPassword);
     }
     password_policy::check(new).map_err(TeamError::WeakPassword)?;
-    let hash = hash(new).await?;
+    let hash = password_hash::hash_on_threads(new).await?;
     let txn = db.begin().await?;
     admin::Entity::update_many()
         .col_expr(

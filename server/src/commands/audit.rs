@@ -33,12 +33,12 @@ pub async fn run(args: AuditArgs, config: Config) -> Result<u8, AuditCommandErro
         before: None,
     };
     let runtime = crate::runtime::open(config).await?;
-    let page = crate::audit::query::page(&runtime.db, &filter, args.limit).await?;
+    let (entries, older) = crate::audit::query::entries(&runtime.db, &filter, args.limit).await?;
     println!(
         "{:<20}  {:<20}  {:<16}  {:<22}  {:>5}  detail",
         "time (UTC)", "admin", "from", "action", "batch"
     );
-    for e in &page.entries {
+    for e in &entries {
         println!(
             "{:<20}  {:<20}  {:<16}  {:<22}  {:>5}  {}",
             e.at.format("%Y-%m-%d %H:%M:%S"),
@@ -49,7 +49,7 @@ pub async fn run(args: AuditArgs, config: Config) -> Result<u8, AuditCommandErro
             e.detail
         );
     }
-    if page.older.is_some() {
+    if older.is_some() {
         println!("(older entries: narrow with --since/--until or raise --limit)");
     }
     Ok(0)

@@ -58,17 +58,22 @@ struct Download<'a> {
     file: &'static str,
 }
 
+/// A signed-in caller; the download is recorded in the audit trail.
 async fn signed_in(
     state: &AppState,
     download: Download<'_>,
     batch: Option<i64>,
 ) -> Result<(), Refusal> {
     let admin = session_admin(state, download.headers).await?;
+    record(state, download, &admin, batch).await;
+    Ok(())
+}
+
+async fn record(state: &AppState, download: Download<'_>, admin: &str, batch: Option<i64>) {
     let client = download.client.map(|c| c.0.0).unwrap_or_default();
-    let actor = crate::audit::Actor::Admin(&admin);
+    let actor = crate::audit::Actor::Admin(admin);
     let action = AuditAction::Downloaded;
     crate::audit::record(&state.db, actor, client, action, batch, download.file).await;
-    Ok(())
 }
 
 async fn session_admin(state: &AppState, headers: &HeaderMap) -> Result<String, Refusal> {
@@ -119,11 +124,14 @@ async fn signed_in_for_batch(
     download: Download<'_>,
     query: &DownloadQuery,
 ) -> Result<i64, Refusal> {
+    // A stranger is refused before being told what the request lacks; only a download that
+    // goes ahead is recorded.
+    let admin = session_admin(state, download.headers).await?;
     let batch = query
         .batch
-        .ok_or((StatusCode::BAD_REQUEST, "Name a batch: ?batch=ID"));
-    signed_in(state, download, query.batch).await?;
-    batch
+        .ok_or((StatusCode::BAD_REQUEST, "Name a batch: ?batch=ID"))?;
+    record(state, download, &admin, Some(batch)).await;
+    Ok(batch)
 }
 
 fn failed(what: &str, error: impl std::fmt::Display) -> Response {

@@ -43,7 +43,11 @@ pub struct LiveHub {
 /// fallback — and always once more after a read a change woke, because SQLite tells of a write
 /// while it runs, before its commit, so that read may not see it yet. Returns whether a change
 /// came.
-async fn next_read(changes: &mut watch::Receiver<u64>, last_read: Instant, follow_up: bool) -> bool {
+async fn next_read(
+    changes: &mut watch::Receiver<u64>,
+    last_read: Instant,
+    follow_up: bool,
+) -> bool {
     let mut changed = false;
     if !follow_up {
         let woken = tokio::time::timeout(FALLBACK, changes.changed()).await;

@@ -2,9 +2,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::model::query_string::encode;
 use crate::ids::BatchId;
 use crate::model::audit::{AuditAction, AuditFilter};
+use crate::model::query_string::encode;
 
 /// A day (`2026-12-24`) as the start of that day, UTC.
 fn day(text: &str) -> Option<DateTime<Utc>> {

@@ -162,13 +162,14 @@ impl Backend for WebBackend {
         let admin = match checked {
             admins::Checked::Admin(admin) => admin,
             failed => {
-                tracing::warn!(username, "failed sign-in");
-                // A name that is no administrator's is not kept: people type their password
-                // into the name field, and a flood of made-up names would fill the filter.
+                // A name that is no administrator's is kept neither here nor in the log: people
+                // type their password into the name field, and a flood of made-up names would
+                // fill the filter.
                 let (actor, detail) = match failed {
                     admins::Checked::WrongPassword => (username, "wrong password"),
                     _ => (UNKNOWN_NAME, "no administrator has the name typed"),
                 };
+                tracing::warn!(admin = actor, client = ?client.0, "failed sign-in: {detail}");
                 self.note(actor, client, AuditAction::SignInFailed, None, detail)
                     .await;
                 return Err(AppError::BadCredentials);
@@ -180,12 +181,14 @@ impl Backend for WebBackend {
         self.start_session(admin.id).await
     }
 
-    async fn sign_out(&self, headers: &HeaderMap) -> Result<SessionCookie, AppError> {
-        if let Ok(admin) = self.authenticate(headers).await {
-            let client = app::backend::client_addr();
-            self.note(&admin.username, client, AuditAction::SignedOut, None, "")
-                .await;
-        }
+    async fn sign_out(
+        &self,
+        headers: &HeaderMap,
+        admin: &AdminView,
+    ) -> Result<SessionCookie, AppError> {
+        let client = app::backend::client_addr();
+        self.note(&admin.username, client, AuditAction::SignedOut, None, "")
+            .await;
         if let Some(token) = sessions::token_from_headers(headers) {
             sessions::delete(&self.state.db, &token)
                 .await

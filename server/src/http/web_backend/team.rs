@@ -181,7 +181,7 @@ impl WebBackend {
     }
 
     pub(super) async fn audit_page(&self, filter: AuditFilter) -> Result<AuditPage, AppError> {
-        audit::query::page(&self.state.db, &filter, audit::query::PAGE)
+        audit::query::page(&self.state.db, &filter)
             .await
             .map_err(internal)
     }
