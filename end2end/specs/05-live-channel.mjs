@@ -30,8 +30,17 @@ export const specs = [
       }
       // Eight tabs hydrate a debug build at once on a machine shared with other tests: a deadline
       // of its own (CI once needed more than the default 30 s for the first live status).
-      for (const tab of tabs) {
-        await tab.waitForSelector('[data-testid=live-status][data-status=live]', { timeout: 90_000 });
+      try {
+        for (const tab of tabs) {
+          await tab.waitForSelector('[data-testid=live-status][data-status=live]', { timeout: 90_000 });
+        }
+      } catch (error) {
+        // Where each tab is, for the next reader of a failure (seen twice under full load).
+        const seen = await Promise.all(tabs.map(async (tab) => ({
+          hydrated: await tab.locator('#app[data-hydrated="true"]').count() === 1,
+          ...(await liveStatus(tab)),
+        })));
+        throw new Error(`${error.message}\ntabs: ${JSON.stringify(seen)}`);
       }
 
       assert.equal(await env.harness('restart-web'), 'done');
