@@ -37,6 +37,8 @@ type Feed = watch::Receiver<Option<Polled>>;
 pub struct LiveHub {
     db: DatabaseConnection,
     readers: Mutex<HashMap<BatchWatch, Feed>>,
+    /// Read without a change this often (`None`: only on changes).
+    fallback: Option<Duration>,
 }
 
 /// Waits for the next read, at least [`MIN_GAP`] after the last: after a change, or the
@@ -47,11 +49,17 @@ async fn next_read(
     changes: &mut watch::Receiver<u64>,
     last_read: Instant,
     follow_up: bool,
+    fallback: Option<Duration>,
 ) -> bool {
     let mut changed = false;
     if !follow_up {
-        let woken = tokio::time::timeout(FALLBACK, changes.changed()).await;
-        changed = matches!(woken, Ok(Ok(())));
+        changed = match fallback {
+            Some(after) => matches!(
+                tokio::time::timeout(after, changes.changed()).await,
+                Ok(Ok(()))
+            ),
+            None => changes.changed().await.is_ok(),
+        };
     }
     tokio::time::sleep_until(last_read + MIN_GAP).await;
     // What changed until now is read now, not woken for again.
@@ -65,6 +73,17 @@ impl LiveHub {
         Arc::new(LiveHub {
             db,
             readers: Mutex::default(),
+            fallback: Some(FALLBACK),
+        })
+    }
+
+    /// A hub that reads only when a change event comes (no fallback read): what a test needs
+    /// to prove that the events come.
+    pub fn on_changes_only(db: DatabaseConnection) -> Arc<LiveHub> {
+        Arc::new(LiveHub {
+            db,
+            readers: Mutex::default(),
+            fallback: None,
         })
     }
 
@@ -111,7 +130,7 @@ impl LiveHub {
                     }
                     changed
                 });
-                follow_up = next_read(&mut changes, read_at, follow_up).await;
+                follow_up = next_read(&mut changes, read_at, follow_up, hub.fallback).await;
                 // The hub's own copy is the only one left: no page watches any more.
                 let mut readers = hub.readers();
                 if sender.receiver_count() <= 1 {
