@@ -62,6 +62,8 @@ struct Resumed {
     fresh: bool,
     /// UIDs whose APPEND a crash may have cut before its commit.
     journal: UidSet,
+    /// When the newest of them was journaled.
+    journaled_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 async fn copy_into(
@@ -96,6 +98,9 @@ async fn copy_into(
         Some(keys)
     };
 
+    if !resumed.journal.is_empty() {
+        settle(resumed.journaled_at).await;
+    }
     // SELECT, not EXAMINE: a read-only open answers an empty PERMANENTFLAGS (Dovecot), which
     // would drop every keyword.
     let dst_status = open_folder(dst, job.destination_folder, false)
@@ -289,11 +294,12 @@ async fn resume(job: &FolderJob<'_>, status: &FolderStatus) -> Result<Resumed, H
             true,
         ),
     };
-    let journal = state::journal_uids(job.db, &folder).await?;
+    let (journal, journaled_at) = state::journal_uids(job.db, &folder).await?;
     Ok(Resumed {
         folder,
         fresh,
         journal,
+        journaled_at,
     })
 }
 
@@ -311,6 +317,7 @@ async fn heal(
         folder,
         fresh,
         journal,
+        ..
     } = resumed;
     let candidates: Vec<&MessageMeta> = metas
         .iter()
@@ -361,6 +368,23 @@ async fn heal(
         state::journal_clear(job.db, folder).await?;
     }
     Ok(())
+}
+
+/// How long a server may still be storing an APPEND whose client went away after sending all
+/// of it: it completes the command, answering no one.
+const ORPHAN_APPEND_SETTLES: std::time::Duration = std::time::Duration::from_secs(3);
+/// A journal older than this was left by a crash long ago: nothing can be in flight any more.
+const RECENT_JOURNAL: chrono::TimeDelta = chrono::TimeDelta::seconds(120);
+
+/// After a recent crash, waits for an APPEND the crash left in flight to land before the
+/// destination is read for it: read too soon, the message looks missing, is appended again, and
+/// the orphan lands beside it (seen: a whole folder twice on Dovecot, when a process that hit a
+/// full disk exited mid-MULTIAPPEND and the rerun followed at once under load).
+async fn settle(journaled_at: Option<chrono::DateTime<chrono::Utc>>) {
+    let recent = journaled_at.is_some_and(|at| chrono::Utc::now() - at < RECENT_JOURNAL);
+    if recent {
+        tokio::time::sleep(ORPHAN_APPEND_SETTLES).await;
+    }
 }
 
 /// The batch's date range and the size limits that apply to one folder.

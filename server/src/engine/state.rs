@@ -201,14 +201,19 @@ pub async fn journal_add(
     Ok(())
 }
 
-/// UIDs whose APPEND may or may not have reached the destination (a crash cut the commit).
-pub async fn journal_uids(db: &DatabaseConnection, state: &FolderState) -> Result<UidSet, DbErr> {
+/// UIDs whose APPEND may or may not have reached the destination (a crash cut the commit), and
+/// when the newest of them was journaled.
+pub async fn journal_uids(
+    db: &DatabaseConnection,
+    state: &FolderState,
+) -> Result<(UidSet, Option<chrono::DateTime<Utc>>), DbErr> {
     let rows = append_journal::Entity::find()
         .filter(append_journal::Column::FolderStateId.eq(state.id))
         .filter(append_journal::Column::Uidvalidity.eq(i64::from(state.uidvalidity)))
         .all(db)
         .await?;
-    Ok(rows.iter().map(|r| r.uid as u32).collect())
+    let newest = rows.iter().map(|r| r.created_at).max();
+    Ok((rows.iter().map(|r| r.uid as u32).collect(), newest))
 }
 
 pub async fn journal_clear(db: &DatabaseConnection, state: &FolderState) -> Result<(), DbErr> {
