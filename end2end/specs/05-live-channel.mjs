@@ -23,8 +23,13 @@ export const specs = [
       await uploadBatch(page, env, 'Wave 2', bed.csv);
       const batchUrl = page.url();
       const tabs = [page];
+      // Requests that failed, per tab (the restart below fails some on purpose).
+      const failed = [[]];
       for (let i = 1; i < TABS; i++) {
         const tab = await context.newPage();
+        const mine = [];
+        tab.on('requestfailed', (r) => mine.push(`${r.url()}: ${r.failure()?.errorText}`));
+        failed.push(mine);
         await tab.goto(batchUrl);
         tabs.push(tab);
       }
@@ -36,9 +41,10 @@ export const specs = [
         }
       } catch (error) {
         // Where each tab is, for the next reader of a failure (seen twice under full load).
-        const seen = await Promise.all(tabs.map(async (tab) => ({
+        const seen = await Promise.all(tabs.map(async (tab, i) => ({
           hydrated: await tab.locator('#app[data-hydrated="true"]').count() === 1,
           ...(await liveStatus(tab)),
+          failedRequests: failed[i],
         })));
         throw new Error(`${error.message}\ntabs: ${JSON.stringify(seen)}`);
       }
