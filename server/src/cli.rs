@@ -159,6 +159,15 @@ pub enum BatchAction {
     },
     /// Sign in on both sides and count folders, messages and bytes for every row; copies nothing.
     Preflight { id: i64 },
+    /// Compare every mailbox a pass has ended for with its source (per folder: count, size and
+    /// Message-IDs, no bodies); prints what is missing, writes MigrationVerification.csv to --out.
+    Verify {
+        id: i64,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Copy what the last verification found missing (a pass that copies only that).
+    CopyMissing { id: i64 },
 }
 
 #[derive(Debug, Args)]
@@ -315,6 +324,10 @@ pub struct MigrateArgs {
     /// Pre-flight only: sign in on both sides and count, copy nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// After each mailbox's pass, compare it with its source (per folder: count, size and
+    /// Message-IDs, no bodies) and report what is missing.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub verify: bool,
     /// Seconds before a network operation counts as timed out.
     #[arg(long, default_value_t = 60)]
     pub timeout_secs: u64,

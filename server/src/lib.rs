@@ -20,4 +20,5 @@ pub(crate) mod runtime;
 pub mod secrets;
 pub mod serve;
 pub mod telemetry;
+pub mod verify;
 pub mod worker;

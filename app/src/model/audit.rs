@@ -64,6 +64,8 @@ audit_actions! {
     BatchRetried = "batch_retried", "Retried failed mailboxes";
     BatchFromFailed = "batch_from_failed", "New batch from failed rows";
     BatchDeleted = "batch_deleted", "Deleted a batch";
+    BatchVerified = "batch_verified", "Verified mailboxes";
+    BatchCopyMissing = "batch_copy_missing", "Copied missing messages";
     PreflightRun = "preflight_run", "Ran a pre-flight check";
     Downloaded = "downloaded", "Downloaded a report";
     KeyRotated = "key_rotated", "Rotated the secret key";

@@ -30,6 +30,7 @@ macro_rules! state_enum {
         }
     };
 }
+pub(crate) use state_enum;
 
 state_enum! {
     /// The state of a whole batch.

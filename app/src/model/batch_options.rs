@@ -30,6 +30,8 @@ pub struct BatchOptions {
     pub keep_deleted: bool,
     /// Seconds between the delta syncs of a Synced batch (0 = the default, 24 hours).
     pub incremental_sync_secs: u64,
+    /// After each pass, compare every synced mailbox with its source (Verify).
+    pub verify_after_pass: bool,
 }
 
 /// Exchange's default interval between delta syncs.

@@ -126,6 +126,7 @@ impl Fields<'_> {
             max_message_bytes: self.max_message_bytes()?,
             sync_again: self.0.contains_key("sync_again"),
             keep_deleted: self.0.contains_key("keep_deleted"),
+            verify_after_pass: self.0.contains_key("verify_after_pass"),
             concurrency: self.count("concurrency", "Mailboxes at once", 256)?,
             folders_at_once: self.count("folders_at_once", "Folders at once", 8)?,
             incremental_sync_secs: self.incremental_sync_secs()?,

@@ -13,3 +13,4 @@ pub mod provider;
 pub mod query_string;
 pub mod report;
 pub mod settings;
+pub mod verification;

@@ -38,6 +38,11 @@ pub enum ActionError {
     #[error("batch {0} has no failed or stopped mailboxes")]
     NothingToRetry(i64),
     #[error(
+        "batch {0} has no mailbox whose last verification found messages missing: verify it \
+         first"
+    )]
+    NothingMissing(i64),
+    #[error(
         "{} is in batch {}, which is running, synced and not yet completed, or was interrupted: \
          complete or stop that batch first (or continue it: `mailferry batch run {}`)",
         .0.email, .0.batch, .0.batch
@@ -49,7 +54,7 @@ pub enum ActionError {
     Secret { email: String, why: String },
 }
 
-pub(super) async fn find(
+pub(crate) async fn find(
     db: &impl sea_orm::ConnectionTrait,
     id: i64,
 ) -> Result<batch::Model, ActionError> {
@@ -148,7 +153,9 @@ pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<(), ActionError>
     if find(db, id).await?.is_running() {
         return Err(ActionError::Running(id));
     }
+    let rows: Vec<i64> = mailbox::of_batch(db, id).await?.iter().map(|m| m.id).collect();
     let txn = db.begin().await?;
+    crate::verify::store::delete_for(&txn, &rows).await?;
     migration_error::Entity::delete_many()
         .filter(migration_error::Column::BatchId.eq(id))
         .exec(&txn)

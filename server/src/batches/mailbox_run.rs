@@ -20,7 +20,7 @@ use crate::engine::mailbox::{MailboxFailure, MailboxReport, MailboxSpec};
 use crate::engine::mailbox_job::run_mailbox;
 use crate::engine::options::BatchOptions;
 use crate::engine::progress::ProgressSink;
-use crate::secrets::{Cipher, EncryptedSecret, Slot};
+use crate::secrets::{Cipher, CipherError, EncryptedSecret, Slot};
 
 /// What every mailbox of one run shares.
 pub(super) struct Shared {
@@ -72,6 +72,43 @@ impl Shared {
                 },
             ],
             cluster_max: self.settings.cluster_max,
+        }
+    }
+}
+
+/// A batch row's source password, opened for its batch.
+pub(crate) fn source_password(cipher: &Cipher, row: &mailbox::Model) -> Result<String, CipherError> {
+    cipher.decrypt(
+        &EncryptedSecret(row.source_secret.clone()),
+        &Slot::MailboxSource {
+            batch_id: row.batch_id,
+            email: &row.email_address,
+        },
+    )
+}
+
+/// What makes a batch row's [`MailboxSpec`]: the batch's endpoints and options.
+pub(crate) struct RowSpec<'a> {
+    pub source: &'a EndpointSettings,
+    pub destination: &'a EndpointSettings,
+    pub options: &'a BatchOptions,
+    pub retry: crate::engine::retry::RetryPolicy,
+}
+
+impl RowSpec<'_> {
+    /// The row's mailbox: its source user with `password`, the destination on its behalf.
+    pub(crate) fn of(&self, row: &mailbox::Model, password: &str) -> MailboxSpec {
+        MailboxSpec {
+            email: row.email_address.clone(),
+            source: self.source.address(),
+            source_credentials: self
+                .source
+                .credentials_for(&row.source_username, Some(password)),
+            destination: self.destination.address(),
+            destination_credentials: self.destination.credentials_for(&row.email_address, None),
+            user_root: row.user_root.clone(),
+            options: self.options.clone(),
+            retry: self.retry,
         }
     }
 }
@@ -159,16 +196,7 @@ async fn run_claimed(
     on_event: &(impl Fn(&RunEvent) + Sync),
 ) -> Result<(), DbErr> {
     let started = Instant::now();
-    let password = shared
-        .cipher
-        .decrypt(
-            &EncryptedSecret(row.source_secret.clone()),
-            &Slot::MailboxSource {
-                batch_id: row.batch_id,
-                email: &row.email_address,
-            },
-        )
-        .map_err(|e| {
+    let password = source_password(&shared.cipher, row).map_err(|e| {
             (
                 ErrorKind::Internal,
                 format!("the stored source password cannot be read: {e}"),
@@ -194,18 +222,13 @@ async fn run_claimed(
         unreachable!("an unreadable password is refused above")
     };
     record::set_state(&shared.db, row.id, MailboxState::Syncing).await?;
-    let spec = MailboxSpec {
-        email: row.email_address.clone(),
-        source: shared.source.address(),
-        source_credentials: shared
-            .source
-            .credentials_for(&row.source_username, Some(&password)),
-        destination: shared.destination.address(),
-        destination_credentials: shared.destination.credentials_for(&row.email_address, None),
-        user_root: row.user_root.clone(),
-        options: shared.options.clone(),
+    let spec = RowSpec {
+        source: &shared.source,
+        destination: &shared.destination,
+        options: &shared.options,
         retry: shared.settings.retry,
-    };
+    }
+    .of(row, &password);
     drop(password);
     let progress = MailboxProgress {
         row: row.id,
@@ -215,12 +238,30 @@ async fn run_claimed(
     // Told before it is written down: when the database itself failed, the admin still reads
     // which mailbox ended how.
     let (state, report, failure) = split(&result);
+    if state == MailboxState::Synced && wants_verification(shared, row).await? {
+        let verdict = crate::verify::mailbox::verify_mailbox(&shared.db, &spec)
+            .await
+            .map_err(|halt| format!("{}: {}", halt.kind().title(), halt.detail()));
+        crate::verify::store::save(&shared.db, row.id, &verdict).await?;
+    }
     let problems = report.problems.len() + report.folder_problems.len();
     let error = failure.map(|f| (f.kind, f.detail.clone()));
     on_event(&RunEvent::Finished(finished(
         row, started, state, report, problems, error,
     )));
     record_outcome(shared, row, state, report, failure).await
+}
+
+/// A synced mailbox is verified after its pass when the batch asks for it, or when its last
+/// verification found messages missing (Copy missing, or a stale red badge otherwise).
+async fn wants_verification(shared: &Shared, row: &mailbox::Model) -> Result<bool, DbErr> {
+    if shared.options.verify_after_pass {
+        return Ok(true);
+    }
+    let last = crate::verify::store::badges(&shared.db, &[row.id]).await?;
+    Ok(last
+        .get(&row.id)
+        .is_some_and(|b| b.outcome == app::model::verification::VerifyOutcome::Missing))
 }
 
 /// The end state, the report and (for a failed mailbox) the failure of a mailbox run.

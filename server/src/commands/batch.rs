@@ -33,6 +33,10 @@ pub enum BatchCommandError {
     Usage(String),
     #[error(transparent)]
     Create(#[from] crate::batches::create_batch::CreateBatchError),
+    #[error(transparent)]
+    Verify(#[from] crate::verify::run::VerifyError),
+    #[error(transparent)]
+    Export(#[from] crate::verify::export::ExportError),
 }
 
 /// `batch create`: the CSV checked (every problem with its row and column), the endpoints
@@ -189,6 +193,8 @@ fn audited(action: &BatchAction) -> Option<(AuditAction, i64)> {
         BatchAction::Delete { id } => (AuditAction::BatchDeleted, *id),
         BatchAction::Retry { id } => (AuditAction::BatchFromFailed, *id),
         BatchAction::FailedRows { id, .. } => (AuditAction::Downloaded, *id),
+        BatchAction::Verify { id, .. } => (AuditAction::BatchVerified, *id),
+        BatchAction::CopyMissing { id } => (AuditAction::BatchCopyMissing, *id),
         _ => return None,
     })
 }
@@ -249,6 +255,15 @@ async fn act(
             }
             Ok(0)
         }
+        BatchAction::Verify { id, out } => verify(db, cipher, id, out).await,
+        BatchAction::CopyMissing { id } => {
+            let queued = crate::verify::copy_missing::copy_missing(db, id, None).await?;
+            println!(
+                "batch {id}: {queued} mailboxes queued to copy what is missing; the running \
+                 `mailferry serve` workers pick it up (or `mailferry batch run {id}`)"
+            );
+            Ok(0)
+        }
         BatchAction::Preflight { id } => {
             let rows = preflight(db, cipher, id).await?;
             output::print_preflight(&rows);
@@ -259,4 +274,27 @@ async fn act(
             })
         }
     }
+}
+
+/// `batch verify`: every mailbox a pass has ended for, compared with its source; a line per
+/// mailbox, MigrationVerification.csv to `out`. Exit code 2 when anything is missing or a
+/// mailbox could not be verified.
+async fn verify(
+    db: &sea_orm::DatabaseConnection,
+    cipher: &crate::secrets::Cipher,
+    id: i64,
+    out: Option<std::path::PathBuf>,
+) -> Result<u8, BatchCommandError> {
+    use crate::verify::{export, run};
+    let rows = run::rows_to_verify(db, id, None).await?;
+    let tally = run::verify_rows(db, cipher, id, rows).await?;
+    output::print_verifications(db, id).await?;
+    println!(
+        "batch {id}: {} verified whole, {} with messages missing, {} not verified",
+        tally.whole, tally.missing, tally.failed
+    );
+    if let Some(path) = out {
+        std::fs::write(path, export::write_verification_csv(db, id, Vec::new()).await?)?;
+    }
+    Ok(if tally.missing + tally.failed > 0 { 2 } else { 0 })
 }

@@ -130,6 +130,7 @@ fn options_of(args: &MigrateArgs) -> BatchOptions {
         max_message_bytes: args.max_message_size,
         sync_again: args.sync_again,
         keep_deleted: args.keep_deleted,
+        verify_after_pass: args.verify,
         concurrency: args.concurrency as u32,
         folders_at_once: args.folders_at_once.max(1),
         incremental_sync_secs: args.incremental_interval.map_or(0, |d| d.as_secs()),
@@ -303,7 +304,15 @@ pub async fn run(args: MigrateArgs, config: Config) -> Result<u8, MigrateError> 
         println!("errors written to {}", path.display());
     }
     notify(&runtime, &args, batch_id).await;
-    Ok(output::exit_code(&outcome))
+    let mut code = output::exit_code(&outcome);
+    if args.verify {
+        let (whole, not_whole) = output::print_verifications(db, batch_id).await?;
+        println!("verified: {whole} mailboxes whole, {not_whole} not");
+        if not_whole > 0 {
+            code = code.max(2);
+        }
+    }
+    Ok(code)
 }
 
 /// Sends the status e-mail of the batch's stage, once (the first pass's when Synced, the

@@ -102,3 +102,40 @@ pub fn print_preflight(rows: &[PreflightRow]) {
         total.as_secs()
     );
 }
+
+/// One mailbox's verification: whole, or how many messages are missing, or why not verified.
+pub fn print_verification(email: &str, badge: &app::model::verification::VerificationBadge) {
+    let extra = match badge.extra {
+        0 => String::new(),
+        n => format!(" ({n} on the destination only)"),
+    };
+    match &badge.detail {
+        Some(why) => println!("{email:<40} not verified: {why}"),
+        None => println!("{email:<40} {}{extra}", badge.label()),
+    }
+}
+
+/// Prints the last verification of each of the batch's mailboxes; returns how many are whole,
+/// and how many have messages missing or could not be verified.
+pub async fn print_verifications(
+    db: &sea_orm::DatabaseConnection,
+    batch_id: i64,
+) -> Result<(u64, u64), sea_orm::DbErr> {
+    use app::model::verification::VerifyOutcome;
+    let rows = crate::db::entity::mailbox::of_batch(db, batch_id).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let badges = crate::verify::store::badges(db, &ids).await?;
+    let (mut whole, mut not_whole) = (0, 0);
+    for row in &rows {
+        let Some(badge) = badges.get(&row.id) else {
+            continue;
+        };
+        print_verification(&row.email_address, badge);
+        if badge.outcome == VerifyOutcome::Whole {
+            whole += 1;
+        } else {
+            not_whole += 1;
+        }
+    }
+    Ok((whole, not_whole))
+}

@@ -34,6 +34,22 @@ pub(crate) async fn keys_elsewhere(
     Ok(keys)
 }
 
+/// The UIDs of `metas` that are also in another copied folder (counted: a second copy of a
+/// message held once elsewhere is archived mail of its own).
+pub(crate) fn found_elsewhere<'m>(
+    elsewhere: &[DedupKey],
+    metas: impl IntoIterator<Item = &'m MessageMeta>,
+) -> std::collections::HashSet<u32> {
+    let keys: Vec<(u32, DedupKey)> = metas.into_iter().map(|m| (m.uid, DedupKey::of(m))).collect();
+    present_in_destination(
+        elsewhere.iter().cloned(),
+        [],
+        keys.iter().map(|(uid, k)| (*uid, k)),
+    )
+    .into_iter()
+    .collect()
+}
+
 /// Leaves out of `todo` the messages that are also in another copied folder; counts them as
 /// such (and not in the folder's total, which is what it has of its own).
 pub(crate) fn leave_out_elsewhere<'m>(
@@ -41,14 +57,7 @@ pub(crate) fn leave_out_elsewhere<'m>(
     todo: Vec<&'m MessageMeta>,
     outcome: &mut FolderOutcome,
 ) -> Vec<&'m MessageMeta> {
-    let keys: Vec<(u32, DedupKey)> = todo.iter().map(|m| (m.uid, DedupKey::of(m))).collect();
-    let found: std::collections::HashSet<u32> = present_in_destination(
-        elsewhere.iter().cloned(),
-        [],
-        keys.iter().map(|(uid, k)| (*uid, k)),
-    )
-    .into_iter()
-    .collect();
+    let found = found_elsewhere(elsewhere, todo.iter().copied());
     outcome.elsewhere += found.len() as u64;
     outcome.messages_total = outcome.messages_total.saturating_sub(found.len() as u64);
     todo.into_iter()

@@ -15,7 +15,7 @@ use super::halt::Halt;
 use super::mailbox::MessageProblem;
 use super::memory_budget::{MemoryBudget, Reservation};
 use super::message_map::Copied;
-use super::options::BatchOptions;
+use super::options::{BatchOptions, in_date_range};
 use super::state::{self, FolderState};
 use super::transactions::plan_transactions;
 use crate::imap::ImapSession;
@@ -29,16 +29,6 @@ use crate::imap::uid_set::UidSet;
 /// Fetched transactions waiting for the destination. Memory is bounded by the process's
 /// [`MemoryBudget`], which every fetched transaction holds until it is appended.
 const PIPELINE_DEPTH: usize = 2;
-
-fn in_date_range(options: &BatchOptions, internal_date: &str) -> bool {
-    let Ok(date) = chrono::DateTime::parse_from_str(internal_date.trim(), "%d-%b-%Y %H:%M:%S %z")
-    else {
-        return true;
-    };
-    let day = date.date_naive();
-    options.since.is_none_or(|since| day >= since)
-        && options.before.is_none_or(|before| day < before)
-}
 
 pub async fn copy_folder(
     job: FolderJob<'_>,

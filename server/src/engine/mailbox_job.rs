@@ -168,7 +168,7 @@ async fn attempt_mailbox(
 
 /// Both folder trees and namespaces, the proof that admin sessions are the user's, the plan of
 /// what goes where, and the folders an earlier pass copied that the source no longer has.
-async fn survey(
+pub(crate) async fn survey(
     db: &DatabaseConnection,
     spec: &MailboxSpec,
     account_id: i64,

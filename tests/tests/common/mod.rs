@@ -205,6 +205,27 @@ pub async fn assert_same_messages(
     user: &str,
     folders: &[&str],
 ) {
+    same_messages(source, destination, user, folders, false).await
+}
+
+/// As [`assert_same_messages`], in any order (messages copied back later stand at the end).
+#[allow(dead_code)] // not every test binary uses it
+pub async fn assert_same_messages_any_order(
+    source: &Dovecot,
+    destination: &Dovecot,
+    user: &str,
+    folders: &[&str],
+) {
+    same_messages(source, destination, user, folders, true).await
+}
+
+async fn same_messages(
+    source: &Dovecot,
+    destination: &Dovecot,
+    user: &str,
+    folders: &[&str],
+    any_order: bool,
+) {
     use mailferry_tests::TestSession;
     let flags = |m: &mailferry_tests::FetchedMessage| {
         let mut f: Vec<String> = m
@@ -221,8 +242,12 @@ pub async fn assert_same_messages(
         .await
         .unwrap();
     for folder in folders {
-        let a = src.fetch_all(folder).await.unwrap();
-        let b = dst.fetch_all(folder).await.unwrap();
+        let mut a = src.fetch_all(folder).await.unwrap();
+        let mut b = dst.fetch_all(folder).await.unwrap();
+        if any_order {
+            a.sort_by(|x, y| x.body.cmp(&y.body));
+            b.sort_by(|x, y| x.body.cmp(&y.body));
+        }
         assert_eq!(a.len(), b.len(), "{user} {folder}: message count");
         for (x, y) in a.iter().zip(&b) {
             assert!(x.body == y.body, "{user} {folder}: UID {} differs", x.uid);

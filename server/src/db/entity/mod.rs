@@ -13,3 +13,5 @@ pub mod migration_error;
 pub mod session;
 pub mod setting;
 pub mod sync_account;
+pub mod verification;
+pub mod verification_folder;

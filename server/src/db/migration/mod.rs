@@ -16,6 +16,7 @@ mod m0011_sign_in_attempts;
 mod m0012_session_activity;
 mod m0013_admins_and_audit;
 mod m0014_change_notifications;
+mod m0015_verifications;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_session_activity::Migration),
             Box::new(m0013_admins_and_audit::Migration),
             Box::new(m0014_change_notifications::Migration),
+            Box::new(m0015_verifications::Migration),
         ]
     }
 }

@@ -30,6 +30,7 @@ fn action_error(error: ActionError) -> AppError {
         }
         other @ (ActionError::Running(_)
         | ActionError::NothingToRetry(_)
+        | ActionError::NothingMissing(_)
         | ActionError::NotSynced(..)
         | ActionError::AlreadyRunning(_)
         | ActionError::Secret { .. }) => AppError::Conflict(other.to_string()),
