@@ -202,8 +202,11 @@ async fn assert_copied(source: &Dovecot, destination: &Dovecot, all: &[&str]) {
             .unwrap();
         let mut src = TestSession::master(source.imap_port(), user).await.unwrap();
         for (from, to) in [("INBOX", "INBOX"), (XSS_FOLDER, XSS_FOLDER)] {
-            let a = src.fetch_all(from).await.unwrap();
-            let b = dst.fetch_all(to).await.unwrap();
+            // In any order: Copy missing (09-verify) puts messages back at the end.
+            let mut a = src.fetch_all(from).await.unwrap();
+            let mut b = dst.fetch_all(to).await.unwrap();
+            a.sort_by(|x, y| x.body.cmp(&y.body));
+            b.sort_by(|x, y| x.body.cmp(&y.body));
             assert_eq!(
                 a.len(),
                 b.len(),
@@ -236,13 +239,30 @@ async fn an_admin_migrates_a_csv_in_the_browser() {
     tokio::task::block_in_place(|| {
         run_specs(
             &server,
-            "03-migration,04-no-javascript,08-batch-rows",
+            "03-migration,04-no-javascript,08-batch-rows,09-verify",
             &testbed,
-            |request| {
-                assert_eq!(request, "fix-testbed");
-                // The source password goes back to the CSV's, the missing mailbox is created.
-                source.add_user(WRONG_PASSWORD, "user-pw").unwrap();
-                destination.add_user(NOT_ON_DESTINATION, "dest-pw").unwrap();
+            |request| match request {
+                "fix-testbed" => {
+                    // The source password goes back to the CSV's, the missing mailbox is created.
+                    source.add_user(WRONG_PASSWORD, "user-pw").unwrap();
+                    destination.add_user(NOT_ON_DESTINATION, "dest-pw").unwrap();
+                }
+                "lose-messages" => {
+                    // Behind Mailferry's back: two of the first user's messages deleted on the
+                    // destination (Verify finds them, Copy missing brings them back).
+                    let port = destination.imap_port();
+                    tokio::runtime::Handle::current().block_on(async {
+                        let mut session = TestSession::master(port, GOOD[0]).await.unwrap();
+                        for command in [
+                            "SELECT INBOX",
+                            "UID STORE 2,5 +FLAGS (\\Deleted)",
+                            "EXPUNGE",
+                        ] {
+                            session.command(command, |_, _| Ok(())).await.unwrap();
+                        }
+                    });
+                }
+                other => panic!("unknown harness request {other}"),
             },
         )
     });

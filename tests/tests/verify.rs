@@ -82,9 +82,15 @@ async fn bed() -> Bed {
 
 impl Bed {
     async fn run(&self) {
-        let outcome = run_batch(&self.db, &self.cipher, self.id, RunSettings::default(), |_| {})
-            .await
-            .unwrap();
+        let outcome = run_batch(
+            &self.db,
+            &self.cipher,
+            self.id,
+            RunSettings::default(),
+            |_| {},
+        )
+        .await
+        .unwrap();
         assert_eq!(outcome.failed, 0, "{outcome:?}");
     }
 
@@ -114,7 +120,9 @@ impl Bed {
     }
 
     async fn count(&self, dovecot: &Dovecot, user: &str, folder: &str) -> usize {
-        let mut session = TestSession::master(dovecot.imap_port(), user).await.unwrap();
+        let mut session = TestSession::master(dovecot.imap_port(), user)
+            .await
+            .unwrap();
         session.fetch_all(folder).await.unwrap().len()
     }
 }
@@ -186,7 +194,8 @@ async fn verify_finds_what_the_destination_lost_and_copy_missing_brings_back_onl
         assert!(
             missing
                 .iter()
-                .any(|l| l.contains(&format!("{folder},missing,")) && l.contains(&format!(",{uid},{id},"))),
+                .any(|l| l.contains(&format!("{folder},missing,"))
+                    && l.contains(&format!(",{uid},{id},"))),
             "{folder} UID {uid} {id} not reported missing:\n{csv}"
         );
     }
@@ -194,12 +203,16 @@ async fn verify_finds_what_the_destination_lost_and_copy_missing_brings_back_onl
 
     // A plain rerun trusts its state: the lost messages stay lost.
     actions::resume(&bed.db, bed.id).await.ok();
-    mailferry::batches::lifecycle::sync_now(&bed.db, bed.id).await.ok();
+    mailferry::batches::lifecycle::sync_now(&bed.db, bed.id)
+        .await
+        .ok();
     bed.run().await;
     assert_eq!(bed.count(&bed.destination, ANN, "INBOX").await, 28);
 
     // Copy missing: Ann's mailbox only, exactly the three, then verified again by the pass.
-    let queued = copy_missing::copy_missing(&bed.db, bed.id, None).await.unwrap();
+    let queued = copy_missing::copy_missing(&bed.db, bed.id, None)
+        .await
+        .unwrap();
     assert_eq!(queued, 1);
     bed.run().await;
     let badge = bed.badge(ANN).await;
@@ -208,7 +221,8 @@ async fn verify_finds_what_the_destination_lost_and_copy_missing_brings_back_onl
         (VerifyOutcome::Whole, 0, 1),
         "{badge:?}"
     );
-    common::assert_same_messages_any_order(&bed.source, &bed.destination, ANN, &["INBOX", "Sent"]).await;
+    common::assert_same_messages_any_order(&bed.source, &bed.destination, ANN, &["INBOX", "Sent"])
+        .await;
     assert_eq!(bed.count(&bed.destination, ANN, "Archive/2024").await, 6);
     // Nothing missing any more: nothing to copy.
     assert!(matches!(
@@ -231,9 +245,14 @@ async fn the_command_line_verifies_after_the_pass_and_on_demand() {
         .unwrap();
     let text = common::output_text(&out);
     assert!(out.status.success(), "{text}");
-    assert!(text.contains("verified: 1 mailboxes whole, 0 not"), "{text}");
+    assert!(
+        text.contains("verified: 1 mailboxes whole, 0 not"),
+        "{text}"
+    );
 
-    let mut session = TestSession::master(destination.imap_port(), ANN).await.unwrap();
+    let mut session = TestSession::master(destination.imap_port(), ANN)
+        .await
+        .unwrap();
     for command in ["SELECT INBOX", "UID STORE 5 +FLAGS (\\Deleted)", "EXPUNGE"] {
         session.command(command, |_, _| Ok(())).await.unwrap();
     }
@@ -249,7 +268,10 @@ async fn the_command_line_verifies_after_the_pass_and_on_demand() {
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert!(text.contains("1 missing"), "{text}");
     let csv = std::fs::read_to_string(&report).unwrap();
-    assert!(csv.contains("INBOX,missing,,,,,,,,5,<seed-3004@mailferry.test>"), "{csv}");
+    assert!(
+        csv.contains("INBOX,missing,,,,,,,,5,<seed-3004@mailferry.test>"),
+        "{csv}"
+    );
 }
 
 /// The figure of the issue: a folder of 10,000 messages on both sides, verified (every

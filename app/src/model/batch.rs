@@ -147,6 +147,8 @@ pub struct MailboxRow {
     pub last_synced_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The process working on it (scale-out), while it runs.
     pub claimed_by: Option<String>,
+    /// Its last verification (none before the first).
+    pub verification: Option<super::verification::VerificationBadge>,
 }
 
 /// Everything the batch page shows.
@@ -231,6 +233,10 @@ pub enum BatchAction {
     RetryFailed,
     /// A new batch of the failed rows, with their stored credentials.
     NewBatchFromFailed,
+    /// Compare every mailbox a pass has ended for with its source (in the background).
+    Verify,
+    /// Copy what the last verification found missing.
+    CopyMissing,
     Delete,
 }
 

@@ -153,7 +153,11 @@ pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<(), ActionError>
     if find(db, id).await?.is_running() {
         return Err(ActionError::Running(id));
     }
-    let rows: Vec<i64> = mailbox::of_batch(db, id).await?.iter().map(|m| m.id).collect();
+    let rows: Vec<i64> = mailbox::of_batch(db, id)
+        .await?
+        .iter()
+        .map(|m| m.id)
+        .collect();
     let txn = db.begin().await?;
     crate::verify::store::delete_for(&txn, &rows).await?;
     migration_error::Entity::delete_many()

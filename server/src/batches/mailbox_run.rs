@@ -77,7 +77,10 @@ impl Shared {
 }
 
 /// A batch row's source password, opened for its batch.
-pub(crate) fn source_password(cipher: &Cipher, row: &mailbox::Model) -> Result<String, CipherError> {
+pub(crate) fn source_password(
+    cipher: &Cipher,
+    row: &mailbox::Model,
+) -> Result<String, CipherError> {
     cipher.decrypt(
         &EncryptedSecret(row.source_secret.clone()),
         &Slot::MailboxSource {
@@ -197,11 +200,11 @@ async fn run_claimed(
 ) -> Result<(), DbErr> {
     let started = Instant::now();
     let password = source_password(&shared.cipher, row).map_err(|e| {
-            (
-                ErrorKind::Internal,
-                format!("the stored source password cannot be read: {e}"),
-            )
-        });
+        (
+            ErrorKind::Internal,
+            format!("the stored source password cannot be read: {e}"),
+        )
+    });
     let refused = match (refusal(shared, row).await?, &password) {
         (Some(refusal), _) => Some(refusal),
         (None, Err(unreadable)) => Some(unreadable.clone()),

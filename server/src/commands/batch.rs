@@ -294,7 +294,14 @@ async fn verify(
         tally.whole, tally.missing, tally.failed
     );
     if let Some(path) = out {
-        std::fs::write(path, export::write_verification_csv(db, id, Vec::new()).await?)?;
+        std::fs::write(
+            path,
+            export::write_verification_csv(db, id, Vec::new()).await?,
+        )?;
     }
-    Ok(if tally.missing + tally.failed > 0 { 2 } else { 0 })
+    Ok(if tally.missing + tally.failed > 0 {
+        2
+    } else {
+        0
+    })
 }

@@ -40,7 +40,10 @@ pub(crate) fn found_elsewhere<'m>(
     elsewhere: &[DedupKey],
     metas: impl IntoIterator<Item = &'m MessageMeta>,
 ) -> std::collections::HashSet<u32> {
-    let keys: Vec<(u32, DedupKey)> = metas.into_iter().map(|m| (m.uid, DedupKey::of(m))).collect();
+    let keys: Vec<(u32, DedupKey)> = metas
+        .into_iter()
+        .map(|m| (m.uid, DedupKey::of(m)))
+        .collect();
     present_in_destination(
         elsewhere.iter().cloned(),
         [],

@@ -1,5 +1,6 @@
 //! CSV downloads beside the Leptos routes, behind the same session check as the server
-//! functions: MigrationErrors.csv (whole or filtered), MigrationStatistics.csv and the failed rows.
+//! functions: MigrationErrors.csv (whole or filtered), MigrationStatistics.csv, the failed rows and
+//! MigrationVerification.csv.
 
 use axum::body::Body;
 use axum::extract::{Extension, Query, State};
@@ -210,5 +211,27 @@ pub async fn failed_rows_csv(
             (StatusCode::NOT_FOUND, "No such batch.").into_response()
         }
         Err(e) => failed("the failed rows", e),
+    }
+}
+
+pub async fn verification_csv(
+    State(state): State<AppState>,
+    client: Option<Extension<ClientAddr>>,
+    headers: HeaderMap,
+    Query(query): Query<DownloadQuery>,
+) -> Response {
+    let file = "MigrationVerification.csv";
+    let download = Download {
+        headers: &headers,
+        client,
+        file,
+    };
+    let batch = match signed_in_for_batch(&state, download, &query).await {
+        Ok(batch) => batch,
+        Err(refused) => return refused.into_response(),
+    };
+    match crate::verify::export::write_verification_csv(&state.db, batch, Vec::new()).await {
+        Ok(bytes) => csv_file(file, bytes),
+        Err(e) => failed(file, e),
     }
 }

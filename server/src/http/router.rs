@@ -36,6 +36,10 @@ pub fn build(state: AppState) -> Router {
             get(downloads::statistics_csv),
         )
         .route("/downloads/FailedRows.csv", get(downloads::failed_rows_csv))
+        .route(
+            "/downloads/MigrationVerification.csv",
+            get(downloads::verification_csv),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

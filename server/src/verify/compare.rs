@@ -159,6 +159,10 @@ mod tests {
             .collect();
         let c = compare(&source, &[]);
         assert_eq!(c.missing_uids.len(), GAPS_KEPT + 5);
-        assert_eq!(c.missing_gaps.len(), GAPS_KEPT, "the report keeps the first ones");
+        assert_eq!(
+            c.missing_gaps.len(),
+            GAPS_KEPT,
+            "the report keeps the first ones"
+        );
     }
 }

@@ -38,7 +38,10 @@ async fn forget_missing(
     let copied = UidSet::parse(&state.copied_uids).map_err(|e| DbErr::Custom(e.0))?;
     let kept: UidSet = copied.iter().filter(|u| !missing.contains(*u)).collect();
     folder_state::Entity::update_many()
-        .col_expr(folder_state::Column::CopiedUids, Expr::value(kept.to_string()))
+        .col_expr(
+            folder_state::Column::CopiedUids,
+            Expr::value(kept.to_string()),
+        )
         .col_expr(folder_state::Column::Uidnext, Expr::value(0i64))
         .col_expr(
             folder_state::Column::HighestModseq,

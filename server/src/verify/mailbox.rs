@@ -4,8 +4,8 @@
 use sea_orm::DatabaseConnection;
 
 use super::compare::{FolderCompare, compare};
-use crate::engine::classify::Stage;
 use crate::engine::all_mail::found_elsewhere;
+use crate::engine::classify::Stage;
 use crate::engine::dedup::DedupKey;
 use crate::engine::folder_plan::PlannedFolder;
 use crate::engine::halt::Halt;
@@ -83,7 +83,10 @@ pub async fn verify_mailbox(
     let mut verdicts = Vec::new();
     for folder in others.into_iter().chain(all_mail) {
         let (source, destination) = if folder.create {
-            (metas_of(&mut src, &folder.source, Stage::SourceRead).await?, Vec::new())
+            (
+                metas_of(&mut src, &folder.source, Stage::SourceRead).await?,
+                Vec::new(),
+            )
         } else {
             let (source, destination) = tokio::join!(
                 metas_of(&mut src, &folder.source, Stage::SourceRead),

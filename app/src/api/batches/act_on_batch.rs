@@ -19,6 +19,8 @@ pub async fn act_on_batch(batch: BatchId, action: BatchAction) -> Result<ActionO
         BatchAction::Complete => AuditAction::BatchCompleted,
         BatchAction::RetryFailed => AuditAction::BatchRetried,
         BatchAction::NewBatchFromFailed => AuditAction::BatchFromFailed,
+        BatchAction::Verify => AuditAction::BatchVerified,
+        BatchAction::CopyMissing => AuditAction::BatchCopyMissing,
         BatchAction::Delete => AuditAction::BatchDeleted,
     };
     let detail = match outcome.show {

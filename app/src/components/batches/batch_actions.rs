@@ -40,6 +40,11 @@ fn offered(summary: &BatchSummary) -> Vec<(BatchAction, &'static str, &'static s
             "secondary",
         ));
     }
+    let passed = summary.mailboxes_done + summary.mailboxes_failed > 0;
+    if passed && !summary.state.is_running() {
+        actions.push((BatchAction::Verify, "Verify", "secondary"));
+        actions.push((BatchAction::CopyMissing, "Copy missing", "secondary"));
+    }
     if !summary.state.is_running() {
         actions.push((BatchAction::Delete, "Delete batch", "danger"));
     }
@@ -55,6 +60,8 @@ fn action_code(action: BatchAction) -> &'static str {
         BatchAction::Complete => "complete",
         BatchAction::RetryFailed => "retry-failed",
         BatchAction::NewBatchFromFailed => "new-batch-from-failed",
+        BatchAction::Verify => "verify",
+        BatchAction::CopyMissing => "copy-missing",
         BatchAction::Delete => "delete",
     }
 }
@@ -98,6 +105,11 @@ pub fn BatchActions(id: BatchId, summary: Signal<BatchSummary>) -> impl IntoView
                 </a>
                 " · "
                 <a href=format!("/downloads/FailedRows.csv?batch={id}") download>"Failed rows (CSV)"</a>
+                " · "
+                <a href=format!("/downloads/MigrationVerification.csv?batch={id}")
+                    data-testid="download-verification" download>
+                    "MigrationVerification.csv"
+                </a>
                 " · "
                 <a href=format!("/errors?batch={id}") data-testid="batch-error-report">"Error report"</a>
             </p>

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use crate::components::common::format::{bytes, rate, time};
 use crate::components::common::state_badge::MailboxStateBadge;
 use crate::model::batch::MailboxRow;
+use crate::model::verification::{VerificationBadge, VerifyOutcome};
 
 #[component]
 pub fn MailboxTable(rows: Signal<Vec<MailboxRow>>) -> impl IntoView {
@@ -20,11 +21,12 @@ pub fn MailboxTable(rows: Signal<Vec<MailboxRow>>) -> impl IntoView {
                     <th scope="col" class="num">"Data"</th>
                     <th scope="col" class="num">"Rate"</th>
                     <th scope="col">"Last synced"</th>
+                    <th scope="col">"Verified"</th>
                     <th scope="col">"Error"</th>
                 </tr>
             </thead>
             <tbody>
-                <For each=move || rows.get() key=|row| (row.id, row.state, row.messages_copied, row.bytes_copied, row.error_kind, row.folders_done, row.last_synced_at) let:row>
+                <For each=move || rows.get() key=|row| (row.id, row.state, row.messages_copied, row.bytes_copied, row.error_kind, row.folders_done, row.last_synced_at, row.verification.as_ref().map(|v| (v.outcome, v.at))) let:row>
                     <tr data-testid="mailbox-row" data-email=row.email_address.clone()
                         data-state=row.state.as_str()>
                         <td class="num">{row.row_index}</td>
@@ -38,6 +40,7 @@ pub fn MailboxTable(rows: Signal<Vec<MailboxRow>>) -> impl IntoView {
                         <td class="num">{bytes(row.bytes_copied)}</td>
                         <td class="num">{rate(row.bytes_per_sec)}</td>
                         <td class="small" data-testid="mailbox-last-synced">{time(row.last_synced_at)}</td>
+                        <td>{row.verification.clone().map(|v| view! { <VerificationBadgeView badge=v/> })}</td>
                         <td>
                             {row.error_kind.map(|kind| {
                                 view! {
@@ -55,4 +58,28 @@ pub fn MailboxTable(rows: Signal<Vec<MailboxRow>>) -> impl IntoView {
         </table>
     }
     .into_any()
+}
+
+/// A verification's outcome: colour, symbol and words, the time and any reason in its title.
+#[component]
+fn VerificationBadgeView(badge: VerificationBadge) -> impl IntoView {
+    let symbol = match badge.outcome {
+        VerifyOutcome::Whole => "✓",
+        VerifyOutcome::Missing | VerifyOutcome::Failed => "✕",
+        VerifyOutcome::Verifying => "↻",
+    };
+    let mut title = format!("{} at {}", badge.label(), time(Some(badge.at)));
+    if badge.extra > 0 {
+        title.push_str(&format!("; {} on the destination only", badge.extra));
+    }
+    if let Some(why) = &badge.detail {
+        title.push_str(&format!(": {why}"));
+    }
+    view! {
+        <span class=format!("badge verify-{}", badge.outcome.as_str().to_lowercase())
+            data-testid="mailbox-verification" data-verify=badge.outcome.as_str() title=title>
+            <span aria-hidden="true">{symbol}" "</span>
+            {badge.label()}
+        </span>
+    }
 }

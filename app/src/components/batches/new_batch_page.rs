@@ -200,6 +200,10 @@ fn BatchOptionsFields() -> impl IntoView {
                 <input type="checkbox" name="keep_deleted"/>
                 " Keep on the destination what users delete on the source during the migration"
             </label>
+            <label class="checkbox">
+                <input type="checkbox" name="verify_after_pass"/>
+                " Verify every mailbox after each pass (count, size and Message-IDs per folder)"
+            </label>
         </div>
     </details>
     }

@@ -5,6 +5,7 @@ use sea_orm::{ConnectionTrait, DbErr};
 use app::ids::{BatchId, MailboxId};
 use app::model::batch::{BatchSummary, EmailStatus, MailboxRow, MailboxState};
 use app::model::batch_rows::{RowFilter, StateCounts};
+use app::model::verification::VerificationBadge;
 
 use crate::batches::counts::{self, MailboxCounts};
 use crate::batches::row_page;
@@ -33,6 +34,8 @@ pub async fn load(
     };
     let (counts, state_counts) = counts::of_batch(db, id.0).await?;
     let page = row_page::page(db, id.0, filter, &state_counts).await?;
+    let ids: Vec<i64> = page.rows.iter().map(|r| r.id).collect();
+    let verified = crate::verify::store::badges(db, &ids).await?;
     let snapshot = BatchSnapshot {
         summary: summary_of(&found, counts),
         bytes_copied: counts.bytes_copied.max(0) as u64,
@@ -40,7 +43,11 @@ pub async fn load(
         email_status: found.email_status,
         state_counts,
         rows_matching: page.matching,
-        rows: page.rows.iter().map(mailbox_row).collect(),
+        rows: page
+            .rows
+            .iter()
+            .map(|row| mailbox_row(row, verified.get(&row.id).cloned()))
+            .collect(),
     };
     Ok(Some((found, snapshot)))
 }
@@ -65,7 +72,7 @@ pub fn summary_of(batch: &batch::Model, counts: MailboxCounts) -> BatchSummary {
     }
 }
 
-pub fn mailbox_row(model: &mailbox::Model) -> MailboxRow {
+pub fn mailbox_row(model: &mailbox::Model, verification: Option<VerificationBadge>) -> MailboxRow {
     let state = model.state;
     let running_secs = model.started_at.map(|start| {
         let end = model.ended_at.unwrap_or_else(chrono::Utc::now);
@@ -91,5 +98,6 @@ pub fn mailbox_row(model: &mailbox::Model) -> MailboxRow {
         claimed_by: (state == MailboxState::Syncing)
             .then(|| model.claimed_by.clone())
             .flatten(),
+        verification,
     }
 }

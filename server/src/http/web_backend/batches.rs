@@ -193,6 +193,16 @@ impl WebBackend {
                     .map_err(action_error)?;
                 Some(BatchId(new))
             }
+            BatchAction::Verify => {
+                self.verify_in_background(raw).await?;
+                Some(id)
+            }
+            BatchAction::CopyMissing => {
+                crate::verify::copy_missing::copy_missing(db, raw, None)
+                    .await
+                    .map_err(action_error)?;
+                Some(id)
+            }
             BatchAction::Delete => {
                 actions::delete(db, raw).await.map_err(action_error)?;
                 None
@@ -200,6 +210,27 @@ impl WebBackend {
         };
         tracing::info!(batch = raw, ?action, "batch action");
         Ok(ActionOutcome { show })
+    }
+
+    /// Starts verifying the batch's mailboxes; the page follows their badges live. A batch
+    /// with nothing to verify is refused at once.
+    async fn verify_in_background(&self, batch_id: i64) -> Result<(), AppError> {
+        use crate::verify::run::{self, VerifyError};
+        let rows = run::rows_to_verify(&self.state.db, batch_id, None)
+            .await
+            .map_err(|e| match e {
+                VerifyError::Db(e) => internal(e),
+                VerifyError::NotFound(_) => AppError::NotFound,
+                other => AppError::Conflict(other.to_string()),
+            })?;
+        let (db, cipher) = (self.state.db.clone(), self.state.cipher.clone());
+        tokio::spawn(async move {
+            match run::verify_rows(&db, &cipher, batch_id, rows).await {
+                Ok(tally) => tracing::info!(batch = batch_id, ?tally, "verified"),
+                Err(e) => tracing::error!(batch = batch_id, error = %e, "verifying a batch"),
+            }
+        });
+        Ok(())
     }
 
     pub(super) async fn run_preflight(

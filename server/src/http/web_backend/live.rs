@@ -168,6 +168,7 @@ mod tests {
             attempts: 1,
             last_synced_at: None,
             claimed_by: None,
+            verification: None,
         }
     }
 
