@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use http::HeaderMap;
 
 use crate::api::AppError;
-use crate::ids::{AdminId, BatchId, EndpointId};
+use crate::ids::{AdminId, BatchId, EndpointId, MailboxId};
 use crate::model::admin::{AdminAdded, AdminList, AdminView, NewAdmin, SetupState};
 use crate::model::audit::{AuditAction, AuditFilter, AuditPage};
 use crate::model::batch::{
@@ -18,6 +18,7 @@ use crate::model::batch_upload::BatchUpload;
 use crate::model::dashboard::Dashboard;
 use crate::model::endpoint::{EndpointTestResult, EndpointView};
 use crate::model::endpoint_form::EndpointForm;
+use crate::model::mailbox_page::{MailboxAction, MailboxDetail};
 use crate::model::report::{ErrorFilter, ErrorPage};
 use crate::model::settings::MailSettingsView;
 
@@ -81,6 +82,14 @@ pub trait Backend: Send + Sync + 'static {
         action: BatchAction,
     ) -> Result<ActionOutcome, AppError>;
     async fn preflight(&self, id: BatchId) -> Result<Vec<PreflightRowView>, AppError>;
+    /// One mailbox with its folders, passes, errors and last verification.
+    async fn mailbox(&self, id: MailboxId) -> Result<MailboxDetail, AppError>;
+    /// Verifies the mailbox (in the background) or copies what it misses; answers its batch.
+    async fn mailbox_action(
+        &self,
+        id: MailboxId,
+        action: MailboxAction,
+    ) -> Result<BatchId, AppError>;
 
     async fn errors(&self, filter: ErrorFilter) -> Result<ErrorPage, AppError>;
 

@@ -64,6 +64,34 @@ export const specs = [
       await waitForVerify(page, [lost], 'Whole');
       assert.equal(reloads, 0, 'the page was never reloaded');
       await screenshot('verified-again');
+
+      // The mailbox page: its folders verified, its passes (the last copied the two back),
+      // and the same actions for this mailbox alone.
+      await page.click(`[data-testid=mailbox-row][data-email="${lost}"] [data-testid=mailbox-link]`);
+      await page.waitForSelector('[data-testid=mailbox-summary]');
+      await page.waitForSelector(hydrated);
+      assert.equal(await page.textContent('[data-testid=mailbox-name]'), lost);
+      const verdict = (folder) =>
+        page.locator(`[data-testid=folder-row][data-folder="${folder}"] [data-testid=folder-verdict]`);
+      assert.equal(await verdict('INBOX').getAttribute('data-missing'), '0');
+      const passes = page.locator('[data-testid=pass-row]');
+      assert.ok((await passes.count()) >= 2, 'the first pass and the one of Copy missing');
+      assert.equal((await passes.first().locator('td').nth(3).textContent()).trim(), '2');
+
+      assert.equal(await env.harness('lose-one'), 'done');
+      await page.click('[data-action=verify]');
+      await page.waitForFunction(() => {
+        const el = document.querySelector('[data-testid=folder-row][data-folder="INBOX"] [data-testid=folder-verdict]');
+        return el && el.dataset.missing === '1';
+      }, null, { timeout: 60_000 });
+      await screenshot('mailbox-missing');
+      await page.click('[data-action=copy-missing]');
+      await page.waitForFunction(() => {
+        const badge = document.querySelector('[data-testid=mailbox-summary] [data-testid=mailbox-verification]');
+        const el = document.querySelector('[data-testid=folder-row][data-folder="INBOX"] [data-testid=folder-verdict]');
+        return badge && badge.dataset.verify === 'Whole' && el && el.dataset.missing === '0';
+      }, null, { timeout: 120_000 });
+      await screenshot('mailbox-page');
     },
   },
 ];

@@ -194,6 +194,18 @@ async fn story_servers() -> (Dovecot, Dovecot, Vec<&'static str>) {
     (source, destination, all)
 }
 
+/// Deletes `uids` of `user`'s INBOX on `dovecot`.
+fn expunge_on(dovecot: &Dovecot, user: &str, uids: &str) {
+    let port = dovecot.imap_port();
+    tokio::runtime::Handle::current().block_on(async {
+        let mut session = TestSession::master(port, user).await.unwrap();
+        let store = format!("UID STORE {uids} +FLAGS (\\Deleted)");
+        for command in ["SELECT INBOX", store.as_str(), "EXPUNGE"] {
+            session.command(command, |_, _| Ok(())).await.unwrap();
+        }
+    });
+}
+
 /// Every user's INBOX and hostile-named folder arrived whole: same bytes, same dates.
 async fn assert_copied(source: &Dovecot, destination: &Dovecot, all: &[&str]) {
     for user in all {
@@ -247,21 +259,10 @@ async fn an_admin_migrates_a_csv_in_the_browser() {
                     source.add_user(WRONG_PASSWORD, "user-pw").unwrap();
                     destination.add_user(NOT_ON_DESTINATION, "dest-pw").unwrap();
                 }
-                "lose-messages" => {
-                    // Behind Mailferry's back: two of the first user's messages deleted on the
-                    // destination (Verify finds them, Copy missing brings them back).
-                    let port = destination.imap_port();
-                    tokio::runtime::Handle::current().block_on(async {
-                        let mut session = TestSession::master(port, GOOD[0]).await.unwrap();
-                        for command in [
-                            "SELECT INBOX",
-                            "UID STORE 2,5 +FLAGS (\\Deleted)",
-                            "EXPUNGE",
-                        ] {
-                            session.command(command, |_, _| Ok(())).await.unwrap();
-                        }
-                    });
-                }
+                // Behind Mailferry's back: messages of the first user deleted on the destination
+                // (Verify finds them, Copy missing brings them back).
+                "lose-messages" => expunge_on(&destination, GOOD[0], "2,5"),
+                "lose-one" => expunge_on(&destination, GOOD[0], "1"),
                 other => panic!("unknown harness request {other}"),
             },
         )

@@ -202,10 +202,10 @@ async fn verify_finds_what_the_destination_lost_and_copy_missing_brings_back_onl
     assert!(csv.contains("<only-here@destination.test>"), "{csv}");
 
     // A plain rerun trusts its state: the lost messages stay lost.
-    actions::resume(&bed.db, bed.id).await.ok();
-    mailferry::batches::lifecycle::sync_now(&bed.db, bed.id)
+    let queued = mailferry::batches::lifecycle::sync_now(&bed.db, bed.id)
         .await
-        .ok();
+        .unwrap();
+    assert_eq!(queued, 2);
     bed.run().await;
     assert_eq!(bed.count(&bed.destination, ANN, "INBOX").await, 28);
 
@@ -224,6 +224,27 @@ async fn verify_finds_what_the_destination_lost_and_copy_missing_brings_back_onl
     common::assert_same_messages_any_order(&bed.source, &bed.destination, ANN, &["INBOX", "Sent"])
         .await;
     assert_eq!(bed.count(&bed.destination, ANN, "Archive/2024").await, 6);
+    // "Copied" is what the destination holds of the source, not what went over the wire; the
+    // history shows each pass, the last one carried the three.
+    let rows = mailferry::db::entity::mailbox::of_batch(&bed.db, bed.id)
+        .await
+        .unwrap();
+    let ann = rows.iter().find(|r| r.email_address == ANN).unwrap();
+    assert_eq!(ann.messages_copied, 30 + 8 + 5);
+    use mailferry::db::entity::mailbox_pass;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let passes = mailbox_pass::Entity::find()
+        .filter(mailbox_pass::Column::MailboxId.eq(ann.id))
+        .order_by_desc(mailbox_pass::Column::Id)
+        .all(&bed.db)
+        .await
+        .unwrap();
+    let copied: Vec<i64> = passes.iter().map(|p| p.copied).collect();
+    assert_eq!(
+        copied,
+        vec![3, 0, 43],
+        "newest first: copy missing, the rerun, the first"
+    );
     // Nothing missing any more: nothing to copy.
     assert!(matches!(
         copy_missing::copy_missing(&bed.db, bed.id, None).await,

@@ -8,6 +8,7 @@ pub mod batches;
 pub mod dashboard;
 pub mod endpoints;
 pub mod error;
+pub mod mailboxes;
 pub mod report;
 pub mod settings;
 

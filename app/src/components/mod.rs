@@ -8,5 +8,6 @@ pub mod common;
 pub mod dashboard;
 pub mod endpoints;
 pub mod layout;
+pub mod mailboxes;
 pub mod report;
 pub mod settings;

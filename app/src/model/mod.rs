@@ -9,6 +9,7 @@ pub mod batch_upload;
 pub mod dashboard;
 pub mod endpoint;
 pub mod endpoint_form;
+pub mod mailbox_page;
 pub mod provider;
 pub mod query_string;
 pub mod report;

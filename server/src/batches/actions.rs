@@ -160,6 +160,12 @@ pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<(), ActionError>
         .collect();
     let txn = db.begin().await?;
     crate::verify::store::delete_for(&txn, &rows).await?;
+    for chunk in rows.chunks(500) {
+        crate::db::entity::mailbox_pass::Entity::delete_many()
+            .filter(crate::db::entity::mailbox_pass::Column::MailboxId.is_in(chunk.iter().copied()))
+            .exec(&txn)
+            .await?;
+    }
     migration_error::Entity::delete_many()
         .filter(migration_error::Column::BatchId.eq(id))
         .exec(&txn)

@@ -252,7 +252,17 @@ async fn run_claimed(
     on_event(&RunEvent::Finished(finished(
         row, started, state, report, problems, error,
     )));
-    record_outcome(shared, row, state, report, failure).await
+    let started_at =
+        chrono::Utc::now() - chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+    record_outcome(shared, row, state, report, failure).await?;
+    let kind = failure.map(|f| f.kind);
+    let pass = record::Pass {
+        started_at,
+        state,
+        problems: problems as i64,
+        error_kind: kind,
+    };
+    record::pass(&shared.db, row.id, pass, report).await
 }
 
 /// A synced mailbox is verified after its pass when the batch asks for it, or when its last

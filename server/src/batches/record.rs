@@ -304,3 +304,37 @@ pub async fn mark_completed(
         .await?;
     Ok(())
 }
+
+/// How one pass of a mailbox ended, for its history.
+pub struct Pass {
+    pub started_at: chrono::DateTime<Utc>,
+    pub state: MailboxState,
+    pub problems: i64,
+    pub error_kind: Option<ErrorKind>,
+}
+
+/// Adds an ended pass to the mailbox's history.
+pub async fn pass(
+    db: &DatabaseConnection,
+    mailbox_id: i64,
+    pass: Pass,
+    report: &crate::engine::mailbox::MailboxReport,
+) -> Result<(), DbErr> {
+    use sea_orm::{ActiveModelTrait, Set};
+    crate::db::entity::mailbox_pass::ActiveModel {
+        mailbox_id: Set(mailbox_id),
+        started_at: Set(pass.started_at),
+        ended_at: Set(Utc::now()),
+        state: Set(pass.state),
+        copied: Set(report.copied as i64),
+        bytes: Set(report.bytes as i64),
+        flags_updated: Set(report.flags_updated as i64),
+        deleted: Set(report.deleted as i64),
+        problems: Set(pass.problems),
+        error_kind: Set(pass.error_kind),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

@@ -57,8 +57,13 @@ fn subject_of(body: &[u8]) -> Option<String> {
         .replace("\r\n\t", " ");
     head.lines().find_map(|l| {
         let (name, value) = l.split_once(':')?;
-        name.eq_ignore_ascii_case("subject")
-            .then(|| value.trim().chars().take(200).collect())
+        name.eq_ignore_ascii_case("subject").then(|| {
+            let value = value.trim();
+            // Encoded words (=?UTF-8?B?…?=) as the admin reads them; a broken one stays as sent.
+            let decoded = rfc2047_decoder::decode(value.as_bytes());
+            let text = decoded.as_deref().unwrap_or(value);
+            text.chars().filter(|c| !c.is_control()).take(200).collect()
+        })
     })
 }
 
@@ -283,5 +288,16 @@ mod tests {
             Some("Hello world")
         );
         assert_eq!(subject_of(b"From: a\r\n\r\nSubject: in the body"), None);
+    }
+
+    #[test]
+    fn encoded_subjects_are_decoded() {
+        let folded = b"Subject: =?UTF-8?B?R3LDvMOfZQ==?=\r\n =?ISO-8859-1?Q?_aus_K=F6ln?=\r\n\r\nx";
+        assert_eq!(subject_of(folded).as_deref(), Some("Grüße aus Köln"));
+        let broken = b"Subject: =?UTF-8?B?not base64!?=\r\n\r\nx";
+        assert_eq!(
+            subject_of(broken).as_deref(),
+            Some("=?UTF-8?B?not base64!?=")
+        );
     }
 }

@@ -4,7 +4,7 @@
 //! again after every pass).
 
 use chrono::Utc;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
     TransactionTrait,
@@ -93,12 +93,19 @@ pub async fn copy_missing(
             .filter(verification_folder::Column::Missing.gt(0))
             .all(&txn)
             .await?;
+        let mut forgotten = 0;
         if let Some(account) = account {
             for folder in &folders {
-                forget_missing(&txn, account.id, folder).await?;
+                forgotten += forget_missing(&txn, account.id, folder).await?;
             }
         }
+        // Counted as copied once, lost since: "copied" stays what the destination holds.
+        let copied = Expr::col(mailbox::Column::MessagesCopied).sub(forgotten as i64);
         mailbox::Entity::update_many()
+            .col_expr(
+                mailbox::Column::MessagesCopied,
+                Expr::expr(Func::greatest([copied.into(), Expr::value(0i64).into()])),
+            )
             .col_expr(mailbox::Column::State, Expr::value(MailboxState::Queued))
             .col_expr(mailbox::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(mailbox::Column::Id.eq(row.id))

@@ -31,7 +31,9 @@ pub fn MailboxTable(rows: Signal<Vec<MailboxRow>>) -> impl IntoView {
                         data-state=row.state.as_str()>
                         <td class="num">{row.row_index}</td>
                         <td>
-                            {row.email_address.clone()}
+                            <a href=format!("/mailboxes/{}", row.id) data-testid="mailbox-link">
+                                {row.email_address.clone()}
+                            </a>
                             {row.claimed_by.clone().map(|by| view! { <span class="muted small block">{by}</span> })}
                         </td>
                         <td><MailboxStateBadge state=row.state/></td>
@@ -62,7 +64,7 @@ pub fn MailboxTable(rows: Signal<Vec<MailboxRow>>) -> impl IntoView {
 
 /// A verification's outcome: colour, symbol and words, the time and any reason in its title.
 #[component]
-fn VerificationBadgeView(badge: VerificationBadge) -> impl IntoView {
+pub fn VerificationBadgeView(badge: VerificationBadge) -> impl IntoView {
     let symbol = match badge.outcome {
         VerifyOutcome::Whole => "✓",
         VerifyOutcome::Missing | VerifyOutcome::Failed => "✕",

@@ -13,6 +13,7 @@ use crate::components::auth::{setup_page::SetupPage, sign_in_page::SignInPage};
 use crate::components::batches::{batch_page::BatchPage, new_batch_page::NewBatchPage};
 use crate::components::dashboard::dashboard_page::DashboardPage;
 use crate::components::endpoints::endpoints_page::EndpointsPage;
+use crate::components::mailboxes::mailbox_page::MailboxPage;
 use crate::components::report::errors_page::ErrorsPage;
 use crate::components::settings::settings_page::SettingsPage;
 
@@ -53,6 +54,7 @@ pub fn App() -> impl IntoView {
                 <Route path=StaticSegment("") view=DashboardPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("batches"), StaticSegment("new")) view=NewBatchPage ssr=SsrMode::Async/>
                 <Route path=(StaticSegment("batches"), ParamSegment("id")) view=BatchPage ssr=SsrMode::Async/>
+                <Route path=(StaticSegment("mailboxes"), ParamSegment("id")) view=MailboxPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("errors") view=ErrorsPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("endpoints") view=EndpointsPage ssr=SsrMode::Async/>
                 <Route path=StaticSegment("settings") view=SettingsPage ssr=SsrMode::Async/>

@@ -30,8 +30,9 @@ pub fn ErrorTable(rows: Vec<ErrorRow>) -> impl IntoView {
                         let message_part = match (&row.folder, &row.subject, row.size) {
                             (None, None, None) => None,
                             (folder, subject, size) => Some(format!(
-                                "{}{}{}",
+                                "{}{}{}{}",
                                 folder.as_deref().map(|f| format!("Folder {f}")).unwrap_or_default(),
+                                row.uid.map(|u| format!(" · UID {u}")).unwrap_or_default(),
                                 subject.as_deref().map(|s| format!(" · \u{201c}{s}\u{201d}")).unwrap_or_default(),
                                 size.map(|s| format!(" · {}", bytes(s))).unwrap_or_default(),
                             )),

@@ -8,6 +8,7 @@ pub mod batch;
 pub mod endpoint;
 pub mod folder_state;
 pub mod mailbox;
+pub mod mailbox_pass;
 pub mod message_map;
 pub mod migration_error;
 pub mod session;

@@ -17,6 +17,7 @@ mod m0012_session_activity;
 mod m0013_admins_and_audit;
 mod m0014_change_notifications;
 mod m0015_verifications;
+mod m0016_mailbox_passes;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_admins_and_audit::Migration),
             Box::new(m0014_change_notifications::Migration),
             Box::new(m0015_verifications::Migration),
+            Box::new(m0016_mailbox_passes::Migration),
         ]
     }
 }

@@ -18,9 +18,9 @@ use crate::batches::create_batch::{CreateBatchError, NewBatch, Schedule, create_
 use crate::batches::lifecycle;
 use crate::batches::preflight::{PreflightError, preflight};
 use crate::csv_import::parse_csv;
-use crate::db::entity::endpoint;
+use crate::db::entity::{endpoint, mailbox};
 
-fn action_error(error: ActionError) -> AppError {
+pub(super) fn action_error(error: ActionError) -> AppError {
     match error {
         ActionError::NotFound(_) => AppError::NotFound,
         ActionError::Db(e) => internal(e),
@@ -34,6 +34,15 @@ fn action_error(error: ActionError) -> AppError {
         | ActionError::NotSynced(..)
         | ActionError::AlreadyRunning(_)
         | ActionError::Secret { .. }) => AppError::Conflict(other.to_string()),
+    }
+}
+
+fn verify_error(error: crate::verify::run::VerifyError) -> AppError {
+    use crate::verify::run::VerifyError;
+    match error {
+        VerifyError::Db(e) => internal(e),
+        VerifyError::NotFound(_) => AppError::NotFound,
+        other => AppError::Conflict(other.to_string()),
     }
 }
 
@@ -194,7 +203,10 @@ impl WebBackend {
                 Some(BatchId(new))
             }
             BatchAction::Verify => {
-                self.verify_in_background(raw).await?;
+                let rows = crate::verify::run::rows_to_verify(db, raw, None)
+                    .await
+                    .map_err(verify_error)?;
+                self.verify_in_background(raw, rows).await;
                 Some(id)
             }
             BatchAction::CopyMissing => {
@@ -212,25 +224,15 @@ impl WebBackend {
         Ok(ActionOutcome { show })
     }
 
-    /// Starts verifying the batch's mailboxes; the page follows their badges live. A batch
-    /// with nothing to verify is refused at once.
-    async fn verify_in_background(&self, batch_id: i64) -> Result<(), AppError> {
-        use crate::verify::run::{self, VerifyError};
-        let rows = run::rows_to_verify(&self.state.db, batch_id, None)
-            .await
-            .map_err(|e| match e {
-                VerifyError::Db(e) => internal(e),
-                VerifyError::NotFound(_) => AppError::NotFound,
-                other => AppError::Conflict(other.to_string()),
-            })?;
+    /// Starts verifying `rows` of the batch; the pages follow their badges live.
+    pub(super) async fn verify_in_background(&self, batch_id: i64, rows: Vec<mailbox::Model>) {
         let (db, cipher) = (self.state.db.clone(), self.state.cipher.clone());
         tokio::spawn(async move {
-            match run::verify_rows(&db, &cipher, batch_id, rows).await {
+            match crate::verify::run::verify_rows(&db, &cipher, batch_id, rows).await {
                 Ok(tally) => tracing::info!(batch = batch_id, ?tally, "verified"),
-                Err(e) => tracing::error!(batch = batch_id, error = %e, "verifying a batch"),
+                Err(e) => tracing::error!(batch = batch_id, error = %e, "verifying"),
             }
         });
-        Ok(())
     }
 
     pub(super) async fn run_preflight(

@@ -5,6 +5,7 @@ pub mod batch_view;
 mod batches;
 mod endpoints;
 mod live;
+mod mailboxes;
 mod report;
 mod settings;
 mod team;
@@ -15,7 +16,7 @@ use sea_orm::{DbErr, EntityTrait, QueryOrder};
 
 use app::api::AppError;
 use app::backend::{Backend, ClientAddr, LiveStream, SessionCookie};
-use app::ids::{AdminId, BatchId, EndpointId};
+use app::ids::{AdminId, BatchId, EndpointId, MailboxId};
 use app::model::admin::{AdminAdded, AdminList, AdminView, NewAdmin, SetupState};
 use app::model::audit::{AuditAction, AuditFilter, AuditPage};
 use app::model::batch::{
@@ -26,6 +27,7 @@ use app::model::batch_upload::BatchUpload;
 use app::model::dashboard::Dashboard;
 use app::model::endpoint::{EndpointTestResult, EndpointView};
 use app::model::endpoint_form::EndpointForm;
+use app::model::mailbox_page::{MailboxAction, MailboxDetail};
 use app::model::report::{ErrorFilter, ErrorPage};
 use app::model::settings::MailSettingsView;
 
@@ -302,6 +304,18 @@ impl Backend for WebBackend {
 
     async fn preflight(&self, id: BatchId) -> Result<Vec<PreflightRowView>, AppError> {
         self.run_preflight(id).await
+    }
+
+    async fn mailbox(&self, id: MailboxId) -> Result<MailboxDetail, AppError> {
+        self.mailbox_detail(id).await
+    }
+
+    async fn mailbox_action(
+        &self,
+        id: MailboxId,
+        action: MailboxAction,
+    ) -> Result<BatchId, AppError> {
+        self.act_on_mailbox(id, action).await
     }
 
     async fn errors(&self, filter: ErrorFilter) -> Result<ErrorPage, AppError> {
