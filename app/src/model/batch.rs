@@ -149,6 +149,44 @@ pub struct MailboxRow {
     pub claimed_by: Option<String>,
     /// Its last verification (none before the first).
     pub verification: Option<super::verification::VerificationBadge>,
+    /// While its pass runs: what it copies now and how fast.
+    pub live: Option<LiveDetail>,
+}
+
+/// A running pass as it moves: from each folder's metadata on, what the pass copies and has
+/// copied, the folders being copied, the rate over the last minute and the time left at it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LiveDetail {
+    pub folders: String,
+    pub messages_done: u64,
+    pub messages_total: u64,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    /// Bytes per second over the last minute.
+    pub rate: u64,
+    /// At that rate; none while nothing moves.
+    pub eta_secs: Option<u64>,
+}
+
+impl LiveDetail {
+    /// The detail from its stored parts (the time left computed here).
+    pub fn of(
+        folders: String,
+        (messages_done, messages_total): (u64, u64),
+        (bytes_done, bytes_total): (u64, u64),
+        rate: u64,
+    ) -> LiveDetail {
+        let left = bytes_total.saturating_sub(bytes_done);
+        LiveDetail {
+            folders,
+            messages_done,
+            messages_total,
+            bytes_done,
+            bytes_total,
+            rate,
+            eta_secs: (rate > 0).then(|| left.div_ceil(rate)),
+        }
+    }
 }
 
 /// Everything the batch page shows.

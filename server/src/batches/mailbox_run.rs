@@ -11,6 +11,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use app::ErrorKind;
 use app::model::batch::MailboxState;
 
+use super::live_progress::{self, LiveProgress};
 use super::record::{self, ErrorRecord, Totals};
 use super::run_settings::{MailboxFinished, RunEvent, RunSettings};
 use crate::db::claim;
@@ -38,14 +39,30 @@ pub(super) struct Shared {
     pub worker: String,
 }
 
-/// The engine's view of a batch mailbox: its counters move inside each commit.
+/// The engine's view of a batch mailbox: its counters move inside each commit, its live
+/// detail in memory (written by [`live_writer`]).
 struct MailboxProgress {
     row: i64,
     stop: Arc<AtomicBool>,
+    live: Arc<LiveProgress>,
 }
 
 impl ProgressSink for MailboxProgress {
-    fn copied(&self, _messages: u64, _bytes: u64) {}
+    fn copied(&self, messages: u64, bytes: u64) {
+        self.live.copied(messages, bytes, Instant::now());
+    }
+
+    fn folder_started(&self, shown: &str) {
+        self.live.folder_started(shown);
+    }
+
+    fn folder_ended(&self, shown: &str) {
+        self.live.folder_ended(shown);
+    }
+
+    fn to_copy(&self, shown: &str, messages: u64, bytes: u64) {
+        self.live.to_copy(shown, messages, bytes);
+    }
 
     fn mailbox_row(&self) -> Option<i64> {
         Some(self.row)
@@ -233,11 +250,15 @@ async fn run_claimed(
     }
     .of(row, &password);
     drop(password);
+    let live = Arc::new(LiveProgress::new(Instant::now()));
     let progress = MailboxProgress {
         row: row.id,
         stop: shared.stop.clone(),
+        live: live.clone(),
     };
+    let writer = live_writer(shared.db.clone(), row.id, live);
     let result = run_mailbox(&shared.db, &spec, &progress).await;
+    writer.abort();
     // Told before it is written down: when the database itself failed, the admin still reads
     // which mailbox ended how.
     let (state, report, failure) = split(&result);
@@ -263,6 +284,26 @@ async fn run_claimed(
         error_kind: kind,
     };
     record::pass(&shared.db, row.id, pass, report).await
+}
+
+/// Writes the mailbox's live detail every few seconds while its pass runs (aborted at its end).
+fn live_writer(
+    db: DatabaseConnection,
+    row: i64,
+    live: Arc<LiveProgress>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(live_progress::WRITE_EVERY).await;
+            // The rate moves with time even when nothing is copied.
+            live.touch();
+            if let Some(columns) = live.take_changed(Instant::now())
+                && let Err(e) = live_progress::write(&db, row, &columns).await
+            {
+                tracing::warn!(mailbox = row, error = %e, "writing live progress");
+            }
+        }
+    })
 }
 
 /// A synced mailbox is verified after its pass when the batch asks for it, or when its last

@@ -5,6 +5,7 @@ pub mod actions;
 pub mod counts;
 pub mod create_batch;
 pub mod lifecycle;
+pub(crate) mod live_progress;
 pub(crate) mod mailbox_run;
 pub(crate) mod membership;
 pub(crate) mod preflight;

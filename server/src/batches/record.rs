@@ -271,6 +271,28 @@ pub async fn finish(
         )
         .col_expr(mailbox::Column::ErrorKind, Expr::value(kind))
         .col_expr(mailbox::Column::ErrorMessage, Expr::value(message))
+        // The live detail is of a running pass.
+        .col_expr(
+            mailbox::Column::LiveFolders,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            mailbox::Column::LiveMessagesTotal,
+            Expr::value(Option::<i64>::None),
+        )
+        .col_expr(
+            mailbox::Column::LiveMessagesDone,
+            Expr::value(Option::<i64>::None),
+        )
+        .col_expr(
+            mailbox::Column::LiveBytesTotal,
+            Expr::value(Option::<i64>::None),
+        )
+        .col_expr(
+            mailbox::Column::LiveBytesDone,
+            Expr::value(Option::<i64>::None),
+        )
+        .col_expr(mailbox::Column::LiveRate, Expr::value(Option::<i64>::None))
         .filter(mailbox::Column::Id.eq(id))
         .exec(db)
         .await?;

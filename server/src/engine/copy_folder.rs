@@ -155,6 +155,8 @@ async fn copy_new(
     if let Some(keys) = new.elsewhere {
         todo = leave_out_elsewhere(keys, todo, outcome);
     }
+    let bytes: u64 = todo.iter().map(|m| u64::from(m.size)).sum();
+    job.progress.to_copy(job.shown, todo.len() as u64, bytes);
     pipeline(&appender, src, dst, folder, outcome, &todo).await?;
     // A folder with problems is passed again next time (they may be fixed), so its UIDNEXT is
     // not recorded as complete.

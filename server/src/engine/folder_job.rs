@@ -45,6 +45,8 @@ pub struct FolderJob<'a> {
     pub account_id: i64,
     pub source_folder: &'a str,
     pub destination_folder: &'a str,
+    /// The decoded source name, as the admin reads it.
+    pub shown: &'a str,
     /// For an `\All` folder: the mailbox's other copied folders, whose messages it leaves out.
     pub elsewhere: &'a [String],
     pub options: &'a BatchOptions,

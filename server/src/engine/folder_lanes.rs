@@ -38,6 +38,18 @@ impl ProgressSink for LaneSink<'_> {
     fn stop_requested(&self) -> bool {
         self.inner.stop_requested() || self.sibling_failed.load(Ordering::Relaxed)
     }
+
+    fn folder_started(&self, shown: &str) {
+        self.inner.folder_started(shown);
+    }
+
+    fn folder_ended(&self, shown: &str) {
+        self.inner.folder_ended(shown);
+    }
+
+    fn to_copy(&self, shown: &str, messages: u64, bytes: u64) {
+        self.inner.to_copy(shown, messages, bytes);
+    }
 }
 
 /// What every lane of one mailbox shares: the folders, the next one to take, the sink.
@@ -179,15 +191,18 @@ impl Lanes<'_> {
                 account_id: self.account_id,
                 source_folder: &folder.source,
                 destination_folder: &folder.target,
+                shown: &folder.shown,
                 elsewhere: &folder.elsewhere,
                 options: &self.spec.options,
                 progress: &self.sink,
             };
             let shown = &folder.shown;
+            self.sink.folder_started(shown);
             let (outcome, halt) = match copy_folder(job, src, dst).await {
                 Ok(outcome) => (outcome, None),
                 Err(FolderFailure { halt, progress }) => (progress, Some(halt)),
             };
+            self.sink.folder_ended(shown);
             // What was committed counts, whether or not the folder finished.
             report.copied += outcome.copied;
             report.bytes += outcome.bytes;

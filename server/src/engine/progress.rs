@@ -13,6 +13,12 @@ pub trait ProgressSink: Send + Sync {
     fn stop_requested(&self) -> bool {
         false
     }
+    /// A folder's copy begins (`shown`: its decoded name) or ends.
+    fn folder_started(&self, _shown: &str) {}
+    fn folder_ended(&self, _shown: &str) {}
+    /// What this pass will copy of a folder, known once its metadata is read (replaces what an
+    /// earlier attempt of the pass said of it).
+    fn to_copy(&self, _shown: &str, _messages: u64, _bytes: u64) {}
 }
 
 /// Progress nobody watches (tests, pre-flight).

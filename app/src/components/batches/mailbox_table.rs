@@ -2,9 +2,9 @@
 
 use leptos::prelude::*;
 
-use crate::components::common::format::{bytes, rate, time};
+use crate::components::common::format::{bytes, duration_secs, rate, time};
 use crate::components::common::state_badge::MailboxStateBadge;
-use crate::model::batch::MailboxRow;
+use crate::model::batch::{LiveDetail, MailboxRow};
 use crate::model::verification::{VerificationBadge, VerifyOutcome};
 
 #[component]
@@ -26,7 +26,7 @@ pub fn MailboxTable(rows: Signal<Vec<MailboxRow>>) -> impl IntoView {
                 </tr>
             </thead>
             <tbody>
-                <For each=move || rows.get() key=|row| (row.id, row.state, row.messages_copied, row.bytes_copied, row.error_kind, row.folders_done, row.last_synced_at, row.verification.as_ref().map(|v| (v.outcome, v.at))) let:row>
+                <For each=move || rows.get() key=|row| (row.id, row.state, row.messages_copied, row.bytes_copied, row.error_kind, row.folders_done, row.last_synced_at, row.verification.as_ref().map(|v| (v.outcome, v.at)), row.live.clone()) let:row>
                     <tr data-testid="mailbox-row" data-email=row.email_address.clone()
                         data-state=row.state.as_str()>
                         <td class="num">{row.row_index}</td>
@@ -36,10 +36,24 @@ pub fn MailboxTable(rows: Signal<Vec<MailboxRow>>) -> impl IntoView {
                             </a>
                             {row.claimed_by.clone().map(|by| view! { <span class="muted small block">{by}</span> })}
                         </td>
-                        <td><MailboxStateBadge state=row.state/></td>
+                        <td>
+                            <MailboxStateBadge state=row.state/>
+                            {row.live.as_ref().map(|l| view! {
+                                <span class="muted small block" data-testid="mailbox-live"
+                                    data-rate=l.rate data-done=l.messages_done data-total=l.messages_total>
+                                    {live_line(l)}
+                                </span>
+                            })}
+                        </td>
                         <td class="num">{format!("{} / {}", row.folders_done, row.folders_total)}</td>
-                        <td class="num">{format!("{} / {}", row.messages_copied, row.messages_total)}</td>
-                        <td class="num">{bytes(row.bytes_copied)}</td>
+                        <td class="num">{match &row.live {
+                            Some(l) => format!("{} / {}", l.messages_done, l.messages_total),
+                            None => format!("{} / {}", row.messages_copied, row.messages_total),
+                        }}</td>
+                        <td class="num">{match &row.live {
+                            Some(l) => format!("{} / {}", bytes(l.bytes_done), bytes(l.bytes_total)),
+                            None => bytes(row.bytes_copied),
+                        }}</td>
                         <td class="num">{rate(row.bytes_per_sec)}</td>
                         <td class="small" data-testid="mailbox-last-synced">{time(row.last_synced_at)}</td>
                         <td>{row.verification.clone().map(|v| view! { <VerificationBadgeView badge=v/> })}</td>
@@ -84,4 +98,18 @@ pub fn VerificationBadgeView(badge: VerificationBadge) -> impl IntoView {
             {badge.label()}
         </span>
     }
+}
+
+/// A running pass in a line: the folders being copied, the rate over the last minute and the
+/// time left at it.
+pub fn live_line(live: &LiveDetail) -> String {
+    let mut parts = Vec::new();
+    if !live.folders.is_empty() {
+        parts.push(live.folders.clone());
+    }
+    parts.push(format!("{}/s over the last minute", bytes(live.rate)));
+    if let Some(eta) = live.eta_secs {
+        parts.push(format!("about {} left", duration_secs(eta)));
+    }
+    parts.join(" · ")
 }

@@ -9,7 +9,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::mailbox_sections::{FolderTable, PassTable};
 use crate::api::mailboxes::{ActOnMailbox, get_mailbox};
-use crate::components::batches::mailbox_table::VerificationBadgeView;
+use crate::components::batches::mailbox_table::{VerificationBadgeView, live_line};
 use crate::components::common::error_notice::{ErrorNotice, failure};
 use crate::components::common::format::{bytes, time};
 use crate::components::common::state_badge::MailboxStateBadge;
@@ -120,6 +120,15 @@ fn MailboxView(detail: MailboxDetail, act: ServerAction<ActOnMailbox>) -> impl I
                 <div><dt>"Started"</dt><dd>{time(detail.started_at)}</dd></div>
                 <div><dt>"Last synced"</dt><dd>{time(row.last_synced_at)}</dd></div>
             </dl>
+            {row.live.as_ref().map(|l| view! {
+                <p data-testid="mailbox-live">
+                    <strong>{format!(
+                        "This pass: {} of {} messages, {} of {}",
+                        l.messages_done, l.messages_total, bytes(l.bytes_done), bytes(l.bytes_total)
+                    )}</strong>
+                    <span class="muted block">{live_line(l)}</span>
+                </p>
+            })}
             {row.error_kind.map(|kind| view! {
                 <p class="error-detail" data-testid="mailbox-error" data-kind=kind.as_str()>
                     <strong>{kind.title()}</strong>": "{row.error_message.clone().unwrap_or_default()}

@@ -40,6 +40,14 @@ pub struct Model {
     pub deletions_applied: i64,
     /// When a pass last ended with the mailbox synced.
     pub last_synced_at: Option<DateTimeUtc>,
+    /// While a pass runs: the folders being copied (decoded, comma-separated), what the pass
+    /// copies (from each folder's metadata on), what it has done, bytes/s over the last minute.
+    pub live_folders: Option<String>,
+    pub live_messages_total: Option<i64>,
+    pub live_messages_done: Option<i64>,
+    pub live_bytes_total: Option<i64>,
+    pub live_bytes_done: Option<i64>,
+    pub live_rate: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

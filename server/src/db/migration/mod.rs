@@ -18,6 +18,7 @@ mod m0013_admins_and_audit;
 mod m0014_change_notifications;
 mod m0015_verifications;
 mod m0016_mailbox_passes;
+mod m0017_live_progress;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_change_notifications::Migration),
             Box::new(m0015_verifications::Migration),
             Box::new(m0016_mailbox_passes::Migration),
+            Box::new(m0017_live_progress::Migration),
         ]
     }
 }

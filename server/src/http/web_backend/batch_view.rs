@@ -3,7 +3,7 @@
 use sea_orm::{ConnectionTrait, DbErr};
 
 use app::ids::{BatchId, MailboxId};
-use app::model::batch::{BatchSummary, EmailStatus, MailboxRow, MailboxState};
+use app::model::batch::{BatchSummary, EmailStatus, LiveDetail, MailboxRow, MailboxState};
 use app::model::batch_rows::{RowFilter, StateCounts};
 use app::model::verification::VerificationBadge;
 
@@ -99,5 +99,22 @@ pub fn mailbox_row(model: &mailbox::Model, verification: Option<VerificationBadg
             .then(|| model.claimed_by.clone())
             .flatten(),
         verification,
+        live: live_detail(model),
     }
+}
+
+/// The live detail of a running pass, once it has written one.
+fn live_detail(model: &mailbox::Model) -> Option<LiveDetail> {
+    if model.state != MailboxState::Syncing {
+        return None;
+    }
+    let n = |v: Option<i64>| v.unwrap_or(0).max(0) as u64;
+    model.live_bytes_total.map(|_| {
+        LiveDetail::of(
+            model.live_folders.clone().unwrap_or_default(),
+            (n(model.live_messages_done), n(model.live_messages_total)),
+            (n(model.live_bytes_done), n(model.live_bytes_total)),
+            n(model.live_rate),
+        )
+    })
 }

@@ -169,6 +169,7 @@ mod tests {
             last_synced_at: None,
             claimed_by: None,
             verification: None,
+            live: None,
         }
     }
 
