@@ -254,7 +254,7 @@ async fn page_of_5000(db: &DatabaseConnection, label: &str) {
     let all = mailferry::db::entity::mailbox::of_batch(db, id)
         .await
         .unwrap();
-    let rows: Vec<_> = all.iter().map(mailbox_row).collect();
+    let rows: Vec<_> = all.iter().map(|r| mailbox_row(r, None)).collect();
     let loading = started.elapsed();
     let all_json = serde_json::to_vec(&rows).unwrap().len();
     println!(

@@ -104,7 +104,7 @@ pub async fn copy_missing(
         mailbox::Entity::update_many()
             .col_expr(
                 mailbox::Column::MessagesCopied,
-                Expr::expr(Func::greatest([copied.into(), Expr::value(0i64).into()])),
+                Expr::expr(Func::greatest([copied, Expr::value(0i64)])),
             )
             .col_expr(mailbox::Column::State, Expr::value(MailboxState::Queued))
             .col_expr(mailbox::Column::UpdatedAt, Expr::value(Utc::now()))
