@@ -39,8 +39,15 @@ async fn live_when(
     .await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_running_mailbox_shows_what_it_copies_how_fast_and_how_long() {
+/// One mailbox of MESSAGES behind a slow link to the source, in a stored batch.
+async fn bed() -> (
+    (mailferry_tests::Dovecot, mailferry_tests::Dovecot),
+    tempfile::TempDir,
+    sea_orm::DatabaseConnection,
+    Cipher,
+    i64,
+    FaultProxy,
+) {
     let (mut source, mut destination) = common::dovecots_offering(None);
     source.add_user(USER, "pw").unwrap();
     destination.add_user(USER, "pw").unwrap();
@@ -62,7 +69,7 @@ async fn a_running_mailbox_shows_what_it_copies_how_fast_and_how_long() {
         .await
         .unwrap();
     proxy.set_fault(Fault::Delay(Duration::from_millis(100)));
-    let (_dir, db) = common::sqlite().await;
+    let (dir, db) = common::sqlite().await;
     let cipher = Cipher::new(&[3u8; 32]);
     let id = common::stored_batch(
         &db,
@@ -72,6 +79,12 @@ async fn a_running_mailbox_shows_what_it_copies_how_fast_and_how_long() {
         &common::csv_of(&[USER.to_string()], "pw"),
     )
     .await;
+    ((source, destination), dir, db, cipher, id, proxy)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_mailbox_shows_what_it_copies_how_fast_and_how_long() {
+    let (_servers, _dir, db, cipher, id, proxy) = bed().await;
     let run = |db: sea_orm::DatabaseConnection, cipher: Cipher| {
         tokio::spawn(async move {
             run_batch(&db, &cipher, id, RunSettings::default(), |_| {})

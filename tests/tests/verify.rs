@@ -135,8 +135,58 @@ async fn verify_finds_what_the_destination_lost_and_copy_missing_brings_back_onl
     assert_eq!((tally.whole, tally.missing, tally.failed), (2, 0, 0));
     assert_eq!(bed.badge(ANN).await.outcome, VerifyOutcome::Whole);
 
-    // Behind Mailferry's back: 2 messages of Ann's INBOX and 1 of her Sent deleted on the
-    // destination, and a message of the destination's own put into her Archive.
+    lose_on_destination(&bed).await;
+    let tally = bed.verify().await;
+    assert_eq!((tally.whole, tally.missing, tally.failed), (1, 1, 0));
+    let badge = bed.badge(ANN).await;
+    assert_eq!(
+        (badge.outcome, badge.missing, badge.extra),
+        (VerifyOutcome::Missing, 3, 1)
+    );
+    assert_eq!(bed.badge(BOB).await.outcome, VerifyOutcome::Whole);
+
+    assert_reported(&bed).await;
+
+    // A plain rerun trusts its state: the lost messages stay lost.
+    let queued = mailferry::batches::lifecycle::sync_now(&bed.db, bed.id)
+        .await
+        .unwrap();
+    assert_eq!(queued, 2);
+    bed.run().await;
+    assert_eq!(bed.count(&bed.destination, ANN, "INBOX").await, 28);
+
+    copy_back(&bed).await;
+}
+
+/// The report names each missing message by folder, UID and Message-ID.
+async fn assert_reported(bed: &Bed) {
+    let csv = String::from_utf8(
+        export::write_verification_csv(&bed.db, bed.id, Vec::new())
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let missing: Vec<&str> = csv.lines().filter(|l| l.contains(",missing,")).collect();
+    assert_eq!(missing.len(), 3, "{csv}");
+    for (folder, uid, id) in [
+        ("INBOX", 3, "<seed-1002@mailferry.test>"),
+        ("INBOX", 17, "<seed-1016@mailferry.test>"),
+        ("Sent", 1, "<seed-1100@mailferry.test>"),
+    ] {
+        assert!(
+            missing
+                .iter()
+                .any(|l| l.contains(&format!("{folder},missing,"))
+                    && l.contains(&format!(",{uid},{id},"))),
+            "{folder} UID {uid} {id} not reported missing:\n{csv}"
+        );
+    }
+    assert!(csv.contains("<only-here@destination.test>"), "{csv}");
+}
+
+/// Behind Mailferry's back: 2 messages of Ann's INBOX and 1 of her Sent deleted on the
+/// destination, and a message of the destination's own put into her Archive.
+async fn lose_on_destination(bed: &Bed) {
     bed.on_destination(
         ANN,
         &[
@@ -167,49 +217,10 @@ async fn verify_finds_what_the_destination_lost_and_copy_missing_brings_back_onl
     )
     .await
     .unwrap();
+}
 
-    let tally = bed.verify().await;
-    assert_eq!((tally.whole, tally.missing, tally.failed), (1, 1, 0));
-    let badge = bed.badge(ANN).await;
-    assert_eq!(
-        (badge.outcome, badge.missing, badge.extra),
-        (VerifyOutcome::Missing, 3, 1)
-    );
-    assert_eq!(bed.badge(BOB).await.outcome, VerifyOutcome::Whole);
-
-    // The report names each missing message by folder, UID and Message-ID.
-    let csv = String::from_utf8(
-        export::write_verification_csv(&bed.db, bed.id, Vec::new())
-            .await
-            .unwrap(),
-    )
-    .unwrap();
-    let missing: Vec<&str> = csv.lines().filter(|l| l.contains(",missing,")).collect();
-    assert_eq!(missing.len(), 3, "{csv}");
-    for (folder, uid, id) in [
-        ("INBOX", 3, "<seed-1002@mailferry.test>"),
-        ("INBOX", 17, "<seed-1016@mailferry.test>"),
-        ("Sent", 1, "<seed-1100@mailferry.test>"),
-    ] {
-        assert!(
-            missing
-                .iter()
-                .any(|l| l.contains(&format!("{folder},missing,"))
-                    && l.contains(&format!(",{uid},{id},"))),
-            "{folder} UID {uid} {id} not reported missing:\n{csv}"
-        );
-    }
-    assert!(csv.contains("<only-here@destination.test>"), "{csv}");
-
-    // A plain rerun trusts its state: the lost messages stay lost.
-    let queued = mailferry::batches::lifecycle::sync_now(&bed.db, bed.id)
-        .await
-        .unwrap();
-    assert_eq!(queued, 2);
-    bed.run().await;
-    assert_eq!(bed.count(&bed.destination, ANN, "INBOX").await, 28);
-
-    // Copy missing: Ann's mailbox only, exactly the three, then verified again by the pass.
+/// Copy missing: Ann's mailbox only, exactly the three, then verified again by the pass.
+async fn copy_back(bed: &Bed) {
     let queued = copy_missing::copy_missing(&bed.db, bed.id, None)
         .await
         .unwrap();
