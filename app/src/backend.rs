@@ -15,6 +15,7 @@ use crate::model::batch::{
 };
 use crate::model::batch_rows::RowFilter;
 use crate::model::batch_upload::BatchUpload;
+use crate::model::bulk::{BulkAction, BulkOutcome, RowTarget};
 use crate::model::dashboard::Dashboard;
 use crate::model::endpoint::{EndpointTestResult, EndpointView};
 use crate::model::endpoint_form::EndpointForm;
@@ -82,6 +83,13 @@ pub trait Backend: Send + Sync + 'static {
         action: BatchAction,
     ) -> Result<ActionOutcome, AppError>;
     async fn preflight(&self, id: BatchId) -> Result<Vec<PreflightRowView>, AppError>;
+    /// A bulk action on the rows of `target`.
+    async fn bulk_action(
+        &self,
+        batch: BatchId,
+        target: RowTarget,
+        action: BulkAction,
+    ) -> Result<BulkOutcome, AppError>;
     /// One mailbox with its folders, passes, errors and last verification.
     async fn mailbox(&self, id: MailboxId) -> Result<MailboxDetail, AppError>;
     /// Verifies the mailbox (in the background) or copies what it misses; answers its batch.

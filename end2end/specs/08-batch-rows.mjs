@@ -52,6 +52,24 @@ export const specs = [
       await page.goto(`${batchUrl}?q=row00&sort=row`);
       await page.waitForSelector(hydrated);
       assert.equal((await emails(page)).length, 10);
+
+      // Bulk: two rows ticked and removed; then every row of the filter (all pages) at once.
+      await page.goto(`${batchUrl}?q=row24&sort=row`);
+      await page.waitForSelector(hydrated);
+      await page.waitForSelector('[data-testid=live-status][data-status=live]');
+      await page.locator('[data-testid=row-select]').nth(0).check();
+      await page.locator('[data-testid=row-select]').nth(1).check();
+      assert.equal(await page.textContent('[data-testid=bulk-count]'), '2 selected');
+      await page.click('[data-bulk=remove]');
+      await page.waitForFunction(() => document.querySelector('[data-testid=bulk-result]')?.textContent.startsWith('2 rows'));
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=mailbox-row]').length === 8);
+      assert.deepEqual(await emails(page), Array.from({ length: 8 }, (_, i) => `row24${i + 2}@example.test`));
+      await page.check('[data-testid=bulk-all-matching]');
+      assert.equal(await page.textContent('[data-testid=bulk-count]'), '8 selected');
+      await page.click('[data-bulk=remove]');
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid=mailbox-row]').length === 0);
+      await page.waitForFunction(() => document.querySelector('[data-testid=state-count-all]')?.textContent === '240');
+      await screenshot('batch-rows-bulk');
     },
   },
   {

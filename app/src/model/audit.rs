@@ -66,6 +66,7 @@ audit_actions! {
     BatchDeleted = "batch_deleted", "Deleted a batch";
     BatchVerified = "batch_verified", "Verified mailboxes";
     BatchCopyMissing = "batch_copy_missing", "Copied missing messages";
+    RowsActed = "rows_acted", "Acted on selected rows";
     PreflightRun = "preflight_run", "Ran a pre-flight check";
     Downloaded = "downloaded", "Downloaded a report";
     KeyRotated = "key_rotated", "Rotated the secret key";

@@ -6,6 +6,7 @@ pub mod batch;
 pub mod batch_options;
 pub mod batch_rows;
 pub mod batch_upload;
+pub mod bulk;
 pub mod dashboard;
 pub mod endpoint;
 pub mod endpoint_form;

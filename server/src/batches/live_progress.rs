@@ -134,14 +134,15 @@ impl LiveProgress {
     }
 }
 
-/// Writes the detail to a running mailbox's row (never to one that has ended).
+/// Writes the detail to a running mailbox's row (never to one that has ended); `false` when the
+/// row was asked to stop (or has ended).
 pub(crate) async fn write(
     db: &DatabaseConnection,
     row: i64,
     c: &LiveColumns,
-) -> Result<(), sea_orm::DbErr> {
+) -> Result<bool, sea_orm::DbErr> {
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-    mailbox::Entity::update_many()
+    let written = mailbox::Entity::update_many()
         .col_expr(mailbox::Column::LiveFolders, Expr::value(c.folders.clone()))
         .col_expr(
             mailbox::Column::LiveMessagesTotal,
@@ -160,9 +161,10 @@ pub(crate) async fn write(
         .col_expr(mailbox::Column::UpdatedAt, Expr::value(chrono::Utc::now()))
         .filter(mailbox::Column::Id.eq(row))
         .filter(mailbox::Column::State.eq(MailboxState::Syncing))
+        .filter(mailbox::Column::StopRequestedAt.is_null())
         .exec(db)
         .await?;
-    Ok(())
+    Ok(written.rows_affected == 1)
 }
 
 #[cfg(test)]

@@ -43,7 +43,10 @@ pub(super) struct Shared {
 /// detail in memory (written by [`live_writer`]).
 struct MailboxProgress {
     row: i64,
+    /// The batch was stopped.
     stop: Arc<AtomicBool>,
+    /// This mailbox alone was asked to stop (seen by [`live_writer`]).
+    stop_this: Arc<AtomicBool>,
     live: Arc<LiveProgress>,
 }
 
@@ -69,7 +72,7 @@ impl ProgressSink for MailboxProgress {
     }
 
     fn stop_requested(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
+        self.stop.load(Ordering::Relaxed) || self.stop_this.load(Ordering::Relaxed)
     }
 }
 
@@ -251,12 +254,14 @@ async fn run_claimed(
     .of(row, &password);
     drop(password);
     let live = Arc::new(LiveProgress::new(Instant::now()));
+    let stop_this = Arc::new(AtomicBool::new(row.stop_requested_at.is_some()));
     let progress = MailboxProgress {
         row: row.id,
         stop: shared.stop.clone(),
+        stop_this: stop_this.clone(),
         live: live.clone(),
     };
-    let writer = live_writer(shared.db.clone(), row.id, live);
+    let writer = live_writer(shared.db.clone(), row.id, live, stop_this);
     let result = run_mailbox(&shared.db, &spec, &progress).await;
     writer.abort();
     // Told before it is written down: when the database itself failed, the admin still reads
@@ -286,21 +291,26 @@ async fn run_claimed(
     record::pass(&shared.db, row.id, pass, report).await
 }
 
-/// Writes the mailbox's live detail every few seconds while its pass runs (aborted at its end).
+/// Writes the mailbox's live detail every second while its pass runs (aborted at its end); a
+/// row that refuses it was asked to stop.
 fn live_writer(
     db: DatabaseConnection,
     row: i64,
     live: Arc<LiveProgress>,
+    stop_this: Arc<AtomicBool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(live_progress::WRITE_EVERY).await;
             // The rate moves with time even when nothing is copied.
             live.touch();
-            if let Some(columns) = live.take_changed(Instant::now())
-                && let Err(e) = live_progress::write(&db, row, &columns).await
-            {
-                tracing::warn!(mailbox = row, error = %e, "writing live progress");
+            let Some(columns) = live.take_changed(Instant::now()) else {
+                continue;
+            };
+            match live_progress::write(&db, row, &columns).await {
+                Ok(true) => {}
+                Ok(false) => stop_this.store(true, Ordering::Relaxed),
+                Err(e) => tracing::warn!(mailbox = row, error = %e, "writing live progress"),
             }
         }
     })

@@ -2,6 +2,7 @@
 //! every outcome and error recorded for the reports.
 
 pub mod actions;
+pub mod bulk;
 pub mod counts;
 pub mod create_batch;
 pub mod lifecycle;

@@ -293,6 +293,10 @@ pub async fn finish(
             Expr::value(Option::<i64>::None),
         )
         .col_expr(mailbox::Column::LiveRate, Expr::value(Option::<i64>::None))
+        .col_expr(
+            mailbox::Column::StopRequestedAt,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
         .filter(mailbox::Column::Id.eq(id))
         .exec(db)
         .await?;

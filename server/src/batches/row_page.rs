@@ -109,3 +109,16 @@ pub async fn page(
         .await?;
     Ok(RowPage { rows, matching })
 }
+
+/// Every row of the batch `filter` matches, on every page (a bulk action's target).
+pub async fn matching(
+    db: &impl ConnectionTrait,
+    batch_id: i64,
+    filter: &RowFilter,
+) -> Result<Vec<mailbox::Model>, DbErr> {
+    mailbox::Entity::find()
+        .filter(condition(batch_id, filter))
+        .order_by_asc(mailbox::Column::RowIndex)
+        .all(db)
+        .await
+}

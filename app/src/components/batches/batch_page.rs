@@ -6,6 +6,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::batch_actions::BatchActions;
 use super::batch_summary::BatchSummaryPanel;
+use super::bulk_bar::BulkBar;
 use super::live_channel::{LiveStatus, keep_live};
 use super::mailbox_table::MailboxTable;
 use super::preflight_panel::PreflightPanel;
@@ -85,6 +86,7 @@ fn LiveBatch(initial: BatchDetail) -> impl IntoView {
     let counts = Signal::derive(move || detail.read().state_counts.clone());
     let matching = Signal::derive(move || detail.read().rows_matching);
     let path = format!("/batches/{id}");
+    let selected = RwSignal::new(std::collections::BTreeSet::new());
     let not_started = move || detail.read().summary.state == BatchState::Created;
     view! {
         <div class="page-head">
@@ -110,7 +112,8 @@ fn LiveBatch(initial: BatchDetail) -> impl IntoView {
         <h2>"Mailboxes"</h2>
         <StateChips filter=filter.clone() path=path.clone() counts=counts/>
         <RowFilters filter=filter.clone() path=path.clone()/>
-        <MailboxTable rows=rows/>
+        <BulkBar batch=id filter=filter.clone() selected=selected matching=matching/>
+        <MailboxTable rows=rows selected=selected/>
         <RowPager filter=filter path=path matching=matching/>
     }
     .into_any()

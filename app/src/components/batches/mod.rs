@@ -3,6 +3,7 @@
 pub mod batch_actions;
 pub mod batch_page;
 pub mod batch_summary;
+pub mod bulk_bar;
 pub mod live_channel;
 pub mod mailbox_table;
 pub mod new_batch_page;

@@ -48,6 +48,8 @@ pub struct Model {
     pub live_bytes_total: Option<i64>,
     pub live_bytes_done: Option<i64>,
     pub live_rate: Option<i64>,
+    /// An admin asked this running mailbox alone to stop (its pass ends Stopped).
+    pub stop_requested_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

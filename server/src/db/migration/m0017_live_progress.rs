@@ -1,9 +1,10 @@
 //! A running mailbox's live detail: the folders being copied, what its pass copies (messages and
 //! bytes, done and in all, known from each folder's metadata pass on) and its rate over the
-//! last minute. Written every few seconds while it runs, cleared when the pass ends.
+//! last minute. Written every few seconds while it runs, cleared when the pass ends. And when an
+//! admin asked the running mailbox alone to stop (a bulk Stop).
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{big_integer_null, text_null};
+use sea_orm_migration::schema::{big_integer_null, text_null, timestamp_with_time_zone_null};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -17,6 +18,7 @@ enum Mailboxes {
     LiveBytesTotal,
     LiveBytesDone,
     LiveRate,
+    StopRequestedAt,
 }
 
 #[async_trait::async_trait]
@@ -30,6 +32,7 @@ impl MigrationTrait for Migration {
             big_integer_null(Mailboxes::LiveBytesTotal),
             big_integer_null(Mailboxes::LiveBytesDone),
             big_integer_null(Mailboxes::LiveRate),
+            timestamp_with_time_zone_null(Mailboxes::StopRequestedAt),
         ];
         for mut column in columns {
             m.alter_table(

@@ -3,6 +3,7 @@
 
 pub mod batch_view;
 mod batches;
+mod bulk;
 mod endpoints;
 mod live;
 mod mailboxes;
@@ -24,6 +25,7 @@ use app::model::batch::{
 };
 use app::model::batch_rows::RowFilter;
 use app::model::batch_upload::BatchUpload;
+use app::model::bulk::{BulkAction, BulkOutcome, RowTarget};
 use app::model::dashboard::Dashboard;
 use app::model::endpoint::{EndpointTestResult, EndpointView};
 use app::model::endpoint_form::EndpointForm;
@@ -304,6 +306,15 @@ impl Backend for WebBackend {
 
     async fn preflight(&self, id: BatchId) -> Result<Vec<PreflightRowView>, AppError> {
         self.run_preflight(id).await
+    }
+
+    async fn bulk_action(
+        &self,
+        batch: BatchId,
+        target: RowTarget,
+        action: BulkAction,
+    ) -> Result<BulkOutcome, AppError> {
+        self.act_on_rows(batch, target, action).await
     }
 
     async fn mailbox(&self, id: MailboxId) -> Result<MailboxDetail, AppError> {
