@@ -27,9 +27,45 @@ pub struct ErrorFilter {
     /// Also the errors a later pass overcame (by default only current ones).
     pub resolved_too: bool,
     pub sort: ErrorSort,
-    /// 0-based.
+    /// 0-based: the page number shown (and the offset when no cursor is given).
     pub page: u32,
     pub per_page: u32,
+    /// Keyset paging: the page after (or before) this row, in the filter's order. A page deep
+    /// in a million errors costs what the first one does.
+    pub after: Option<ErrorCursor>,
+    pub before: Option<ErrorCursor>,
+}
+
+/// A row's place in the report's order: its sort key (time, or address) and id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorCursor {
+    /// RFC 3339 with nanoseconds for the time sorts, the address for "by mailbox".
+    pub key: String,
+    pub id: i64,
+}
+
+impl ErrorCursor {
+    /// The cursor of `row` in `sort`'s order.
+    pub fn of(row: &ErrorRow, sort: ErrorSort) -> ErrorCursor {
+        let key = match sort {
+            ErrorSort::ByMailbox => row.email_address.clone(),
+            _ => row.time.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+        };
+        ErrorCursor { key, id: row.id }
+    }
+
+    /// As a URL parameter: `id` then the key (ids hold no `.`).
+    pub fn to_param(&self) -> String {
+        format!("{}.{}", self.id, self.key)
+    }
+
+    pub fn from_param(text: &str) -> Option<ErrorCursor> {
+        let (id, key) = text.split_once('.')?;
+        Some(ErrorCursor {
+            key: key.to_string(),
+            id: id.parse().ok()?,
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

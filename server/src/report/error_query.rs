@@ -11,7 +11,7 @@ use sea_orm::{
 
 use app::ErrorKind;
 use app::ids::{BatchId, MailboxId};
-use app::model::report::{ErrorFilter, ErrorPage, ErrorRow, ErrorSort};
+use app::model::report::{ErrorCursor, ErrorFilter, ErrorPage, ErrorRow, ErrorSort};
 
 use crate::db::entity::mailbox;
 use crate::db::entity::migration_error::{self, Column};
@@ -96,24 +96,74 @@ pub fn sorted(
     }
 }
 
+/// The order of `sort`, reversed (for the page before a cursor).
+fn reversed(
+    select: sea_orm::Select<migration_error::Entity>,
+    sort: ErrorSort,
+) -> sea_orm::Select<migration_error::Entity> {
+    match sort {
+        ErrorSort::NewestFirst => sorted(select, ErrorSort::OldestFirst),
+        ErrorSort::OldestFirst => sorted(select, ErrorSort::NewestFirst),
+        ErrorSort::ByMailbox => select
+            .order_by_desc(Column::EmailAddress)
+            .order_by_desc(Column::Id),
+    }
+}
+
 #[derive(Debug, FromQueryResult)]
 struct KindCount {
     kind: ErrorKind,
     count: i64,
 }
 
+/// The rows after (`forward`) or before `cursor` in `sort`'s order: a row-value comparison
+/// on the sort's index, whatever the depth.
+fn beyond(cursor: &ErrorCursor, sort: ErrorSort, forward: bool) -> Option<Condition> {
+    use sea_orm::sea_query::ExprTrait as _;
+    let (column, key): (Column, sea_orm::Value) = match sort {
+        ErrorSort::ByMailbox => (Column::EmailAddress, cursor.key.clone().into()),
+        _ => {
+            let at = chrono::DateTime::parse_from_rfc3339(&cursor.key).ok()?;
+            (Column::CreatedAt, at.with_timezone(&chrono::Utc).into())
+        }
+    };
+    let here = Expr::tuple([Expr::col(column).into(), Expr::col(Column::Id).into()]);
+    let there = Expr::tuple([Expr::val(key).into(), Expr::val(cursor.id).into()]);
+    let ascending = sort != ErrorSort::NewestFirst;
+    Some(Condition::all().add(if ascending == forward {
+        here.gt(there)
+    } else {
+        here.lt(there)
+    }))
+}
+
 pub async fn query(db: &DatabaseConnection, filter: &ErrorFilter) -> Result<ErrorPage, DbErr> {
     let per_page = filter.per_page.clamp(1, MAX_PER_PAGE) as u64;
-    let select = sorted(
-        migration_error::Entity::find().filter(condition(filter, true)),
-        filter.sort,
-    );
-    let total = select.clone().count(db).await?;
-    let rows = select
-        .offset(filter.page as u64 * per_page)
-        .limit(per_page)
-        .all(db)
-        .await?;
+    let matching = migration_error::Entity::find().filter(condition(filter, true));
+    let total = matching.clone().count(db).await?;
+    let keyset = match (&filter.after, &filter.before) {
+        (Some(after), _) => beyond(after, filter.sort, true).map(|c| (c, true)),
+        (None, Some(before)) => beyond(before, filter.sort, false).map(|c| (c, false)),
+        (None, None) => None,
+    };
+    let rows = match keyset {
+        Some((beyond, true)) => {
+            let select = sorted(matching.filter(beyond), filter.sort);
+            select.limit(per_page).all(db).await?
+        }
+        // The page before: the rows nearest the cursor in the reverse order, turned back.
+        Some((beyond, false)) => {
+            let select = reversed(matching.filter(beyond), filter.sort);
+            let mut rows = select.limit(per_page).all(db).await?;
+            rows.reverse();
+            rows
+        }
+        None => {
+            let select = sorted(matching, filter.sort);
+            let offset = filter.page as u64 * per_page;
+            select.offset(offset).limit(per_page).all(db).await?
+        }
+    };
     Ok(ErrorPage {
         rows: rows.into_iter().map(to_row).collect(),
         total,

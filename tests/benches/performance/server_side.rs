@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use app::ErrorKind;
 use app::ids::BatchId;
-use app::model::report::{ErrorFilter, ErrorSort};
+use app::model::report::{ErrorCursor, ErrorFilter, ErrorSort};
 use mailferry::config::{Config, DatabaseUrl};
 use mailferry::report::error_query;
 use mailferry_tests::Postgres;
@@ -47,8 +47,38 @@ pub struct ServerSide {
     pub notes: Vec<String>,
 }
 
-fn filters(batch: i64) -> Vec<(&'static str, ErrorFilter)> {
+/// The page in the middle of `errors`, newest first, by its cursor: the seeded errors are one
+/// second apart from 2026-01-01 with ids from 1, so the row before the page is known.
+fn middle_page_cursor(errors: usize) -> (u32, ErrorCursor) {
+    use chrono::TimeZone as _;
+    let page = (errors / 100) as u32;
+    let index = errors as i64 - 50 * i64::from(page);
+    let start = chrono::Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let at = start + chrono::Duration::seconds(index);
+    let key = at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
+    (page, ErrorCursor { key, id: index + 1 })
+}
+
+fn filters(batch: i64, errors: usize) -> Vec<(&'static str, ErrorFilter)> {
+    let (middle, cursor) = middle_page_cursor(errors);
     vec![
+        (
+            "the middle page, newest first, by OFFSET",
+            ErrorFilter {
+                per_page: 50,
+                page: middle,
+                ..ErrorFilter::default()
+            },
+        ),
+        (
+            "the middle page, newest first, by keyset (as the pager asks)",
+            ErrorFilter {
+                per_page: 50,
+                page: middle,
+                after: Some(cursor),
+                ..ErrorFilter::default()
+            },
+        ),
         (
             "first page, newest first (no filter)",
             ErrorFilter {
@@ -104,7 +134,7 @@ async fn time_queries(
     .await?;
     let (batches, _) = seed_errors(&db, errors).await;
     let mut times = Vec::new();
-    for (what, filter) in filters(batches[1]) {
+    for (what, filter) in filters(batches[1], errors) {
         let mut samples = Vec::new();
         let mut rows_matching = 0;
         for _ in 0..9 {

@@ -1,6 +1,8 @@
 //! The error report page.
 
 use leptos::prelude::*;
+
+use crate::model::report::ErrorRow;
 use leptos_router::hooks::use_query_map;
 
 use super::error_filters::{ErrorFilters, KindChips};
@@ -37,6 +39,7 @@ pub fn ErrorsPage() -> impl IntoView {
                                 Err(error) => view! { <ErrorNotice error/> }.into_any(),
                                 Ok(page) => {
                                     let pages = page.total.div_ceil(PER_PAGE as u64).max(1);
+                                    let edges = page.rows.first().cloned().zip(page.rows.last().cloned());
                                     view! {
                                         <ErrorFilters query=q.clone() batches=names/>
                                         <KindChips query=q.clone() counts=page.counts.clone()/>
@@ -45,7 +48,7 @@ pub fn ErrorsPage() -> impl IntoView {
                                             {format!("{} error(s)", page.total)}
                                         </p>
                                         <ErrorTable rows=page.rows/>
-                                        <Pager query=q pages=pages/>
+                                        <Pager query=q pages=pages edges=edges/>
                                     }
                                         .into_any()
                                 }
@@ -82,21 +85,24 @@ fn Downloads(query: ReportQuery) -> impl IntoView {
     }
 }
 
+/// Pages by the rows at their edges (keyset): a page deep in a million errors costs what the
+/// first does.
 #[component]
-fn Pager(query: ReportQuery, pages: u64) -> impl IntoView {
+fn Pager(query: ReportQuery, pages: u64, edges: Option<(ErrorRow, ErrorRow)>) -> impl IntoView {
     let current = query.page as u64;
-    let link = move |page: u32| {
-        ReportQuery {
-            page,
-            ..query.clone()
-        }
-        .href("/errors")
-    };
+    let previous = edges
+        .as_ref()
+        .filter(|_| current > 0)
+        .map(|(first, _)| query.previous_page(first).href("/errors"));
+    let next = edges
+        .as_ref()
+        .filter(|_| current + 1 < pages)
+        .map(|(_, last)| query.next_page(last).href("/errors"));
     view! {
         <nav class="pager" aria-label="Pages">
-            {(current > 0).then(|| view! { <a href=link(current as u32 - 1) rel="prev">"← Newer page"</a> })}
+            {previous.map(|href| view! { <a href=href rel="prev" data-testid="previous-page">"← Previous page"</a> })}
             <span>{format!("Page {} of {}", current + 1, pages)}</span>
-            {(current + 1 < pages).then(|| view! { <a href=link(current as u32 + 1) rel="next">"Next page →"</a> })}
+            {next.map(|href| view! { <a href=href rel="next" data-testid="next-page">"Next page →"</a> })}
         </nav>
     }
 }

@@ -4,7 +4,7 @@
 use crate::ErrorKind;
 use crate::ids::BatchId;
 use crate::model::query_string::encode;
-use crate::model::report::{ErrorFilter, ErrorSort};
+use crate::model::report::{ErrorCursor, ErrorFilter, ErrorRow, ErrorSort};
 
 pub const PER_PAGE: u32 = 50;
 
@@ -17,6 +17,9 @@ pub struct ReportQuery {
     pub resolved: bool,
     pub sort: ErrorSort,
     pub page: u32,
+    /// Keyset paging: the page after / before this row (`page` is then the number shown).
+    pub after: Option<ErrorCursor>,
+    pub before: Option<ErrorCursor>,
 }
 
 fn sort_code(sort: ErrorSort) -> &'static str {
@@ -46,6 +49,29 @@ impl ReportQuery {
                 _ => ErrorSort::NewestFirst,
             },
             page: get("page").and_then(|p| p.parse().ok()).unwrap_or(0),
+            after: get("after").as_deref().and_then(ErrorCursor::from_param),
+            before: get("before").as_deref().and_then(ErrorCursor::from_param),
+        }
+    }
+
+    /// The page after this one (its last row given), or before it (its first row).
+    pub fn next_page(&self, last: &ErrorRow) -> ReportQuery {
+        ReportQuery {
+            page: self.page + 1,
+            after: Some(ErrorCursor::of(last, self.sort)),
+            before: None,
+            ..self.clone()
+        }
+    }
+
+    pub fn previous_page(&self, first: &ErrorRow) -> ReportQuery {
+        let page = self.page.saturating_sub(1);
+        ReportQuery {
+            page,
+            after: None,
+            // The first page is the first page, however it was reached.
+            before: (page > 0).then(|| ErrorCursor::of(first, self.sort)),
+            ..self.clone()
         }
     }
 
@@ -58,6 +84,8 @@ impl ReportQuery {
             sort: self.sort,
             page: self.page,
             per_page: PER_PAGE,
+            after: self.after.clone(),
+            before: self.before.clone(),
             ..ErrorFilter::default()
         }
     }
@@ -70,6 +98,11 @@ impl ReportQuery {
         }
         if self.page > 0 {
             parts.push(format!("page={}", self.page));
+        }
+        for (name, cursor) in [("after", &self.after), ("before", &self.before)] {
+            if let Some(cursor) = cursor {
+                parts.push(format!("{name}={}", encode(&cursor.to_param())));
+            }
         }
         parts.join("&")
     }
@@ -102,6 +135,8 @@ impl ReportQuery {
         ReportQuery {
             resolved,
             page: 0,
+            after: None,
+            before: None,
             ..self.clone()
         }
     }
@@ -115,6 +150,8 @@ impl ReportQuery {
             next.kinds.push(kind);
         }
         next.page = 0;
+        next.after = None;
+        next.before = None;
         next
     }
 
@@ -145,10 +182,15 @@ mod tests {
             resolved: true,
             sort: ErrorSort::ByMailbox,
             page: 2,
+            after: Some(ErrorCursor {
+                key: "a.b@x".into(),
+                id: 7,
+            }),
+            before: None,
         };
         assert_eq!(
             query.to_query(),
-            "batch=3&kind=source_sign_in_failed&q=a%20b%40x&resolved=1&sort=mailbox&page=2"
+            "batch=3&kind=source_sign_in_failed&q=a%20b%40x&resolved=1&sort=mailbox&page=2&after=7.a.b%40x"
         );
         let params = [
             ("batch", "3"),
@@ -157,6 +199,7 @@ mod tests {
             ("resolved", "1"),
             ("sort", "mailbox"),
             ("page", "2"),
+            ("after", "7.a.b@x"),
         ];
         let parsed = ReportQuery::from_params(|name| {
             params
@@ -171,6 +214,6 @@ mod tests {
         );
         let toggled = parsed.toggled(ErrorKind::SourceSignInFailed);
         assert!(toggled.kinds.is_empty());
-        assert_eq!(toggled.page, 0);
+        assert_eq!((toggled.page, toggled.after), (0, None));
     }
 }
