@@ -46,6 +46,7 @@ pub fn build(state: AppState) -> Router {
             move || provide_context(backend.clone()),
             move || shell(options.clone()),
         )
+        .nest_service(&pkg_path(&state), static_files(&state))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(body_limit::limit_body))
         .layer(axum::middleware::from_fn_with_state(
@@ -54,4 +55,30 @@ pub fn build(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(security_headers::add))
         .with_state(state)
+}
+
+/// Where the WASM bundle, its JavaScript and the style sheet are served.
+fn pkg_path(state: &AppState) -> String {
+    format!("/{}", state.leptos_options.site_pkg_dir)
+}
+
+/// The bundle's files, revalidated on every use (`no-cache`, answered 304 while unchanged): the
+/// names carry no hash, so a new version must never be kept from a browser, and a page opened
+/// again must not download the bundle again (leptos_axum's fallback drops the request's
+/// conditional headers and always sends the whole file).
+fn static_files(
+    state: &AppState,
+) -> tower_http::set_header::SetResponseHeader<
+    tower_http::services::ServeDir,
+    axum::http::HeaderValue,
+> {
+    let dir = std::path::Path::new(&*state.leptos_options.site_root)
+        .join(&*state.leptos_options.site_pkg_dir);
+    tower_http::set_header::SetResponseHeader::overriding(
+        tower_http::services::ServeDir::new(dir)
+            .precompressed_br()
+            .precompressed_gzip(),
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-cache"),
+    )
 }
