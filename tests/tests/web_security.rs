@@ -25,7 +25,7 @@ const EVERY_ARGUMENT: &str = "id=1&batch=1&action=start&filter[page]=0&to=a%40ex
     &name=n&role=source&host=h&port=1&security=none&auth_mechanism=login&impersonation=sasl-plain\
     &admin_user=&admin_password=&tls_ca_pem=&max_concurrent=1&smtp_host=&smtp_port=&smtp_security=\
     &smtp_username=&smtp_password=&from=&notify_emails=&username=u&password=p&current=c&new=n\
-    &again=a&token=t";
+    &again=a&token=t&mailbox=1&act=verify&all_matching=false&selected=&bulk=stop";
 
 const BOUNDARY: &str = "mailferry-test-boundary";
 

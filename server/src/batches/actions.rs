@@ -63,7 +63,7 @@ pub(crate) async fn find(
 
 /// Refuses when another running batch holds one of this batch's addresses (inside `txn`, after
 /// the membership lock).
-pub(super) async fn check_free(txn: &DatabaseTransaction, id: i64) -> Result<(), ActionError> {
+pub(crate) async fn check_free(txn: &DatabaseTransaction, id: i64) -> Result<(), ActionError> {
     let emails = membership::addresses(txn, id).await?;
     match membership::running_elsewhere(txn, &emails, Some(id)).await? {
         Some(conflict) => Err(ActionError::AlreadyRunning(conflict)),
@@ -136,6 +136,11 @@ pub async fn resume(db: &DatabaseConnection, id: i64) -> Result<u64, ActionError
         .add(mailbox::claimable(Utc::now()));
     let queued = mailbox::Entity::update_many()
         .col_expr(mailbox::Column::State, Expr::value(MailboxState::Queued))
+        // A stop asked of a mailbox whose process died is spent.
+        .col_expr(
+            mailbox::Column::StopRequestedAt,
+            Expr::value(Option::<chrono::DateTime<Utc>>::None),
+        )
         .col_expr(mailbox::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(mailbox::Column::BatchId.eq(id))
         .filter(retry)
@@ -159,13 +164,7 @@ pub async fn delete(db: &DatabaseConnection, id: i64) -> Result<(), ActionError>
         .map(|m| m.id)
         .collect();
     let txn = db.begin().await?;
-    crate::verify::store::delete_for(&txn, &rows).await?;
-    for chunk in rows.chunks(500) {
-        crate::db::entity::mailbox_pass::Entity::delete_many()
-            .filter(crate::db::entity::mailbox_pass::Column::MailboxId.is_in(chunk.iter().copied()))
-            .exec(&txn)
-            .await?;
-    }
+    super::bulk::delete_rows(&txn, &rows).await?;
     migration_error::Entity::delete_many()
         .filter(migration_error::Column::BatchId.eq(id))
         .exec(&txn)

@@ -4,13 +4,16 @@
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
 
-use app::model::batch::MailboxState;
+use app::model::batch::{BatchState, MailboxState};
 use app::model::bulk::{BulkOutcome, RowTarget};
 
 use super::actions::{self, ActionError};
-use super::row_page;
+use super::{membership, row_page};
 use crate::db::entity::{mailbox, mailbox_pass, migration_error};
 
 /// The target's rows, all of the batch.
@@ -44,7 +47,8 @@ fn ids_in(rows: &[mailbox::Model], states: &[MailboxState]) -> Vec<i64> {
         .collect()
 }
 
-fn outcome(rows: &[mailbox::Model], affected: u64) -> BulkOutcome {
+/// What an action on `rows` that acted on `affected` of them did.
+pub fn outcome(rows: &[mailbox::Model], affected: u64) -> BulkOutcome {
     BulkOutcome {
         affected,
         left: rows.len() as u64 - affected.min(rows.len() as u64),
@@ -77,28 +81,41 @@ pub async fn stop(db: &DatabaseConnection, rows: &[mailbox::Model]) -> Result<Bu
     Ok(outcome(rows, affected))
 }
 
-/// Queues the rows in one of `from` for a pass (they resume from their state), and starts the
-/// batch for the workers.
+/// Queues the rows in one of `from` for a pass (they resume from their state) and starts the
+/// batch for the workers, in one transaction under the membership lock: refused while the batch
+/// is stopping or another running batch holds one of its addresses.
 pub async fn queue(
     db: &DatabaseConnection,
     batch_id: i64,
     rows: &[mailbox::Model],
     from: &[MailboxState],
 ) -> Result<BulkOutcome, ActionError> {
+    let txn = db.begin().await?;
+    membership::lock(&txn).await?;
+    let found = actions::find(&txn, batch_id).await?;
+    if found.state == BatchState::Stopping {
+        return Err(ActionError::Running(batch_id));
+    }
+    actions::check_free(&txn, batch_id).await?;
     let mut affected = 0;
     for chunk in ids_in(rows, from).chunks(500) {
         affected += mailbox::Entity::update_many()
             .col_expr(mailbox::Column::State, Expr::value(MailboxState::Queued))
+            .col_expr(
+                mailbox::Column::StopRequestedAt,
+                Expr::value(Option::<chrono::DateTime<Utc>>::None),
+            )
             .col_expr(mailbox::Column::UpdatedAt, Expr::value(Utc::now()))
             .filter(mailbox::Column::Id.is_in(chunk.iter().copied()))
             .filter(mailbox::Column::State.is_in(from.iter().copied()))
-            .exec(db)
+            .exec(&txn)
             .await?
             .rows_affected;
     }
     if affected > 0 {
-        actions::start(db, batch_id).await?;
+        crate::db::entity::batch::set_state(&txn, batch_id, found.pass_state()).await?;
     }
+    txn.commit().await?;
     Ok(outcome(rows, affected))
 }
 
@@ -114,25 +131,32 @@ pub async fn remove(
         .map(|r| r.id)
         .collect();
     let txn = db.begin().await?;
-    crate::verify::store::delete_for(&txn, &ids).await?;
+    let affected = delete_rows(&txn, &ids).await?;
+    txn.commit().await?;
+    Ok(outcome(rows, affected))
+}
+
+/// Deletes mailbox rows with what hangs off them (errors, passes, verifications); a row that
+/// started running meanwhile stays. Returns how many rows went.
+pub(crate) async fn delete_rows(txn: &DatabaseTransaction, ids: &[i64]) -> Result<u64, DbErr> {
+    crate::verify::store::delete_for(txn, ids).await?;
     let mut affected = 0;
     for chunk in ids.chunks(500) {
         let chunk = chunk.iter().copied();
         migration_error::Entity::delete_many()
             .filter(migration_error::Column::MailboxId.is_in(chunk.clone()))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         mailbox_pass::Entity::delete_many()
             .filter(mailbox_pass::Column::MailboxId.is_in(chunk.clone()))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         affected += mailbox::Entity::delete_many()
             .filter(mailbox::Column::Id.is_in(chunk))
             .filter(mailbox::Column::State.ne(MailboxState::Syncing))
-            .exec(&txn)
+            .exec(txn)
             .await?
             .rows_affected;
     }
-    txn.commit().await?;
-    Ok(outcome(rows, affected))
+    Ok(affected)
 }

@@ -267,12 +267,6 @@ async fn run_claimed(
     // Told before it is written down: when the database itself failed, the admin still reads
     // which mailbox ended how.
     let (state, report, failure) = split(&result);
-    if state == MailboxState::Synced && wants_verification(shared, row).await? {
-        let verdict = crate::verify::mailbox::verify_mailbox(&shared.db, &spec)
-            .await
-            .map_err(|halt| format!("{}: {}", halt.kind().title(), halt.detail()));
-        crate::verify::store::save(&shared.db, row.id, &verdict).await?;
-    }
     let problems = report.problems.len() + report.folder_problems.len();
     let error = failure.map(|f| (f.kind, f.detail.clone()));
     on_event(&RunEvent::Finished(finished(
@@ -280,6 +274,12 @@ async fn run_claimed(
     )));
     let started_at =
         chrono::Utc::now() - chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+    // Shown as being verified before the row shows its end, so a page that follows it never
+    // sees a finished mailbox with its old verdict.
+    let verify = state == MailboxState::Synced && wants_verification(shared, row).await?;
+    if verify {
+        crate::verify::store::mark_verifying(&shared.db, &[row.id]).await?;
+    }
     record_outcome(shared, row, state, report, failure).await?;
     let kind = failure.map(|f| f.kind);
     let pass = record::Pass {
@@ -288,11 +288,24 @@ async fn run_claimed(
         problems: problems as i64,
         error_kind: kind,
     };
-    record::pass(&shared.db, row.id, pass, report).await
+    record::pass(&shared.db, row.id, pass, report).await?;
+    if verify {
+        verify_after_pass(shared, row, &spec).await;
+    }
+    Ok(())
 }
 
-/// Writes the mailbox's live detail every second while its pass runs (aborted at its end); a
-/// row that refuses it was asked to stop.
+/// Verifies a synced mailbox (when [`wants_verification`]); its outcome is written already, so
+/// a failure here is logged and leaves the pass as it ended.
+async fn verify_after_pass(shared: &Shared, row: &mailbox::Model, spec: &MailboxSpec) {
+    let verdict = crate::verify::mailbox::verdict_of(&shared.db, spec).await;
+    if let Err(e) = crate::verify::store::save(&shared.db, row.id, &verdict).await {
+        tracing::error!(mailbox = row.id, error = %e, "storing the verification after the pass");
+    }
+}
+
+/// Writes the mailbox's live detail each second it changed, and every 5 s regardless, while
+/// its pass runs (aborted at its end); a row that refuses the write was asked to stop.
 fn live_writer(
     db: DatabaseConnection,
     row: i64,
@@ -300,10 +313,13 @@ fn live_writer(
     stop_this: Arc<AtomicBool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        loop {
+        for tick in 1u64.. {
             tokio::time::sleep(live_progress::WRITE_EVERY).await;
-            // The rate moves with time even when nothing is copied.
-            live.touch();
+            // Now and then also when nothing changed: the rate moves with time, and the write
+            // is how a stop asked of this mailbox is seen.
+            if tick % 5 == 0 {
+                live.touch();
+            }
             let Some(columns) = live.take_changed(Instant::now()) else {
                 continue;
             };

@@ -111,7 +111,7 @@ pub async fn page(
 }
 
 /// Every row of the batch `filter` matches, on every page (a bulk action's target).
-pub async fn matching(
+pub(crate) async fn matching(
     db: &impl ConnectionTrait,
     batch_id: i64,
     filter: &RowFilter,

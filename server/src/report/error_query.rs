@@ -127,8 +127,8 @@ fn beyond(cursor: &ErrorCursor, sort: ErrorSort, forward: bool) -> Option<Condit
             (Column::CreatedAt, at.with_timezone(&chrono::Utc).into())
         }
     };
-    let here = Expr::tuple([Expr::col(column).into(), Expr::col(Column::Id).into()]);
-    let there = Expr::tuple([Expr::val(key).into(), Expr::val(cursor.id).into()]);
+    let here = Expr::tuple([Expr::col(column), Expr::col(Column::Id)]);
+    let there = Expr::tuple([Expr::val(key), Expr::val(cursor.id)]);
     let ascending = sort != ErrorSort::NewestFirst;
     Some(Condition::all().add(if ascending == forward {
         here.gt(there)

@@ -18,7 +18,7 @@ pub enum ExportError {
     Csv(#[from] csv::Error),
 }
 
-const HEADER: [&str; 15] = [
+const HEADER: [&str; 16] = [
     "EmailAddress",
     "Folder",
     "Line",
@@ -34,6 +34,7 @@ const HEADER: [&str; 15] = [
     "Size",
     "InternalDate",
     "VerifiedAt",
+    "Detail",
 ];
 
 fn cell(text: &str) -> String {
@@ -54,10 +55,11 @@ fn mailbox_line(row: &mailbox::Model, v: &verification::Model) -> Vec<String> {
         v.missing.to_string(),
         v.extra.to_string(),
         String::new(),
-        cell(v.detail.as_deref().unwrap_or("")),
+        String::new(),
         String::new(),
         String::new(),
         v.verified_at.to_rfc3339(),
+        cell(v.detail.as_deref().unwrap_or("")),
     ]
 }
 
@@ -74,6 +76,7 @@ fn folder_lines(row: &mailbox::Model, f: &verification_folder::Model) -> Vec<Vec
         f.destination_bytes.to_string(),
         f.missing.to_string(),
         f.extra.to_string(),
+        String::new(),
         String::new(),
         String::new(),
         String::new(),

@@ -112,6 +112,16 @@ pub async fn verify_mailbox(
     Ok(verdicts)
 }
 
+/// A verification's verdict: the folders compared, or why no comparison could be made.
+pub(crate) async fn verdict_of(
+    db: &DatabaseConnection,
+    spec: &MailboxSpec,
+) -> super::store::Verdict {
+    verify_mailbox(db, spec)
+        .await
+        .map_err(|halt| format!("{}: {}", halt.kind().title(), halt.detail()))
+}
+
 /// The messages of an `\All` folder that no other folder holds.
 fn own_messages(elsewhere: &[DedupKey], metas: Vec<MessageMeta>) -> Vec<MessageMeta> {
     let found = found_elsewhere(elsewhere, &metas);

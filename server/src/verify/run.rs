@@ -4,10 +4,9 @@
 use futures::StreamExt as _;
 use sea_orm::{DatabaseConnection, DbErr};
 
-use app::model::batch::MailboxState;
 use app::model::verification::VerifyOutcome;
 
-use super::mailbox::verify_mailbox;
+use super::mailbox::verdict_of;
 use super::store::{self, Verdict};
 use crate::batches::mailbox_run::{RowSpec, source_password};
 use crate::db::entity::{batch, mailbox};
@@ -83,18 +82,11 @@ impl BatchSides {
             Ok(password) => {
                 let spec = self.rows().of(row, &password);
                 drop(password);
-                verify_mailbox(db, &spec)
-                    .await
-                    .map_err(|halt| format!("{}: {}", halt.kind().title(), halt.detail()))
+                verdict_of(db, &spec).await
             }
             Err(e) => Err(format!("the stored source password cannot be read: {e}")),
         };
-        store::save(db, row.id, &verdict).await?;
-        Ok(match &verdict {
-            Err(_) => VerifyOutcome::Failed,
-            Ok(f) if f.iter().any(|f| !f.compare.missing_uids.is_empty()) => VerifyOutcome::Missing,
-            Ok(_) => VerifyOutcome::Whole,
-        })
+        store::save(db, row.id, &verdict).await
     }
 }
 
@@ -105,15 +97,10 @@ pub async fn rows_to_verify(
     batch_id: i64,
     only: Option<&[i64]>,
 ) -> Result<Vec<mailbox::Model>, VerifyError> {
-    let ended = [
-        MailboxState::Synced,
-        MailboxState::Failed,
-        MailboxState::Stopped,
-    ];
-    let rows: Vec<mailbox::Model> = mailbox::of_batch_in(db, batch_id, &ended)
+    let rows: Vec<mailbox::Model> = mailbox::of_batch(db, batch_id)
         .await?
         .into_iter()
-        .filter(|r| only.is_none_or(|ids| ids.contains(&r.id)))
+        .filter(|r| r.state.is_final() && only.is_none_or(|ids| ids.contains(&r.id)))
         .collect();
     if rows.is_empty() {
         return Err(VerifyError::NothingToVerify(batch_id));

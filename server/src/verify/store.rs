@@ -115,13 +115,23 @@ async fn touch(db: &impl ConnectionTrait, mailbox_ids: &[i64]) -> Result<(), DbE
     Ok(())
 }
 
-/// Replaces the mailbox's verification with `verdict`.
-pub async fn save(
+/// Replaces the mailbox's verification with `verdict` (nothing for a row removed meanwhile);
+/// returns its outcome.
+pub(crate) async fn save(
     db: &DatabaseConnection,
     mailbox_id: i64,
     verdict: &Verdict,
-) -> Result<(), DbErr> {
+) -> Result<VerifyOutcome, DbErr> {
+    let row = summary_row(mailbox_id, verdict);
+    let outcome = row.outcome.clone().unwrap();
     let txn = db.begin().await?;
+    if mailbox::Entity::find_by_id(mailbox_id)
+        .one(&txn)
+        .await?
+        .is_none()
+    {
+        return Ok(outcome);
+    }
     verification_folder::Entity::delete_many()
         .filter(verification_folder::Column::MailboxId.eq(mailbox_id))
         .exec(&txn)
@@ -134,13 +144,17 @@ pub async fn save(
                 .await?;
         }
     }
-    upsert(&txn, summary_row(mailbox_id, verdict)).await?;
+    upsert(&txn, row).await?;
     touch(&txn, &[mailbox_id]).await?;
-    txn.commit().await
+    txn.commit().await?;
+    Ok(outcome)
 }
 
 /// Shows the mailboxes as being verified (their last result stays until the new one).
-pub async fn mark_verifying(db: &DatabaseConnection, mailbox_ids: &[i64]) -> Result<(), DbErr> {
+pub(crate) async fn mark_verifying(
+    db: &DatabaseConnection,
+    mailbox_ids: &[i64],
+) -> Result<(), DbErr> {
     let txn = db.begin().await?;
     for chunk in mailbox_ids.chunks(500) {
         verification::Entity::update_many()
@@ -148,6 +162,7 @@ pub async fn mark_verifying(db: &DatabaseConnection, mailbox_ids: &[i64]) -> Res
                 verification::Column::Outcome,
                 Expr::value(VerifyOutcome::Verifying),
             )
+            .col_expr(verification::Column::VerifiedAt, Expr::value(Utc::now()))
             .filter(verification::Column::MailboxId.is_in(chunk.iter().copied()))
             .exec(&txn)
             .await?;
@@ -186,18 +201,32 @@ pub async fn badges(
     Ok(out)
 }
 
-pub fn badge(v: &verification::Model) -> VerificationBadge {
+/// A verification still "verifying" this long after it began was cut short (its process
+/// stopped): shown as not verified, to be asked again.
+const INTERRUPTED_AFTER: chrono::Duration = chrono::Duration::minutes(30);
+
+pub(crate) fn badge(v: &verification::Model) -> VerificationBadge {
+    let interrupted =
+        v.outcome == VerifyOutcome::Verifying && Utc::now() - v.verified_at > INTERRUPTED_AFTER;
     VerificationBadge {
-        outcome: v.outcome,
+        outcome: if interrupted {
+            VerifyOutcome::Failed
+        } else {
+            v.outcome
+        },
         missing: v.missing.max(0) as u64,
         extra: v.extra.max(0) as u64,
         at: v.verified_at,
-        detail: v.detail.clone(),
+        detail: if interrupted {
+            Some("interrupted: the process verifying it stopped; verify again".into())
+        } else {
+            v.detail.clone()
+        },
     }
 }
 
 /// One mailbox's last verification and its folders, in name order.
-pub async fn of_mailbox(
+pub(crate) async fn of_mailbox(
     db: &impl ConnectionTrait,
     mailbox_id: i64,
 ) -> Result<Option<(verification::Model, Vec<verification_folder::Model>)>, DbErr> {
@@ -217,7 +246,10 @@ pub async fn of_mailbox(
 }
 
 /// Forgets the verifications of these mailboxes (their batch is deleted).
-pub async fn delete_for(db: &impl ConnectionTrait, mailbox_ids: &[i64]) -> Result<(), DbErr> {
+pub(crate) async fn delete_for(
+    db: &impl ConnectionTrait,
+    mailbox_ids: &[i64],
+) -> Result<(), DbErr> {
     for chunk in mailbox_ids.chunks(500) {
         verification_folder::Entity::delete_many()
             .filter(verification_folder::Column::MailboxId.is_in(chunk.iter().copied()))

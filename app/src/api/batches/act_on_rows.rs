@@ -1,20 +1,34 @@
 use leptos::prelude::*;
 
 use crate::api::AppError;
-use crate::ids::BatchId;
+use crate::ids::{BatchId, MailboxId};
+use crate::model::batch_rows::RowFilter;
 use crate::model::bulk::{BulkAction, BulkOutcome, RowTarget};
 
-/// A bulk action on a batch's rows: a selection, or every row a filter matches.
+/// A bulk action on a batch's rows: the `selected` ids (comma-separated), or with
+/// `all_matching` every row `filter` matches. Plain arguments, so the form encoding stays flat.
 #[server(endpoint = "batches/rows-action")]
 pub async fn act_on_rows(
     batch: BatchId,
-    target: RowTarget,
-    action: BulkAction,
+    filter: RowFilter,
+    all_matching: bool,
+    selected: String,
+    bulk: BulkAction,
 ) -> Result<BulkOutcome, AppError> {
     use crate::model::audit::AuditAction;
     let (backend, admin) = crate::backend::require_admin().await?;
-    let outcome = backend.bulk_action(batch, target, action).await?;
-    let detail = format!("{} on {} rows", action.label(), outcome.affected);
+    let target = if all_matching {
+        RowTarget::Matching(filter)
+    } else {
+        let ids: Result<Vec<MailboxId>, _> = selected
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| s.trim().parse::<i64>().map(MailboxId))
+            .collect();
+        RowTarget::Selected(ids.map_err(|_| AppError::invalid("Rows", "not a list of rows"))?)
+    };
+    let outcome = backend.bulk_action(batch, target, bulk).await?;
+    let detail = format!("{} on {} rows", bulk.label(), outcome.affected);
     crate::backend::record(
         &backend,
         &admin,

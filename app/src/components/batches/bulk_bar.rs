@@ -9,7 +9,7 @@ use crate::api::batches::ActOnRows;
 use crate::components::common::error_notice::failure;
 use crate::ids::{BatchId, MailboxId};
 use crate::model::batch_rows::RowFilter;
-use crate::model::bulk::{BulkAction, RowTarget};
+use crate::model::bulk::BulkAction;
 
 #[component]
 pub fn BulkBar(
@@ -27,12 +27,17 @@ pub fn BulkBar(
             selected.read().len() as u64
         }
     };
-    let target = move || {
-        if all_matching.get_untracked() {
-            RowTarget::Matching(filter.clone())
-        } else {
-            RowTarget::Selected(selected.get_untracked().into_iter().collect())
-        }
+    let request = move |bulk: BulkAction| ActOnRows {
+        batch,
+        filter: filter.clone(),
+        all_matching: all_matching.get_untracked(),
+        selected: selected
+            .get_untracked()
+            .iter()
+            .map(|id| id.to_string())
+            .collect::<Vec<_>>()
+            .join(","),
+        bulk,
     };
     // After an action, the selection is spent (the table shows the rows' new states live).
     Effect::new(move |_| {
@@ -53,13 +58,13 @@ pub fn BulkBar(
             {BulkAction::ALL
                 .into_iter()
                 .map(|action| {
-                    let target = target.clone();
+                    let request = request.clone();
                     view! {
                         <button type="button" class="button secondary small"
                             data-bulk=action.code()
                             disabled=move || act.pending().get() || count() == 0
                             on:click=move |_| {
-                                act.dispatch(ActOnRows { batch, target: target(), action });
+                                act.dispatch(request(action));
                             }>
                             {action.label()}
                         </button>

@@ -87,7 +87,7 @@ fn MailboxView(detail: MailboxDetail, act: ServerAction<ActOnMailbox>) -> impl I
         view! {
             <ActionForm action=act>
                 <input type="hidden" name="mailbox" value=id.0/>
-                <input type="hidden" name="action" value=code/>
+                <input type="hidden" name="act" value=code/>
                 <button type="submit" class="button secondary" data-action=code
                     disabled=move || act.pending().get() || !ended>
                     {label}

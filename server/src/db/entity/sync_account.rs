@@ -21,3 +21,14 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The account of a destination address, if a pass (or a verification) ever made one.
+pub async fn find_by_email<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::EmailAddress.eq(email))
+        .one(db)
+        .await
+}

@@ -43,19 +43,13 @@ impl WebBackend {
                 if !ended.is_empty() {
                     self.verify_in_background(batch.0, ended).await;
                 }
-                BulkOutcome {
-                    affected,
-                    left: rows.len() as u64 - affected,
-                }
+                bulk::outcome(&rows, affected)
             }
             BulkAction::CopyMissing => {
                 let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
                 let copy = crate::verify::copy_missing::copy_missing(db, batch.0, Some(&ids));
                 let affected = copy.await.map_err(action_error)?;
-                BulkOutcome {
-                    affected,
-                    left: rows.len() as u64 - affected.min(rows.len() as u64),
-                }
+                bulk::outcome(&rows, affected)
             }
         };
         tracing::info!(batch = batch.0, ?action, ?outcome, "bulk action");

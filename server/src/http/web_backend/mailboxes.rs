@@ -73,9 +73,7 @@ impl WebBackend {
             .iter()
             .map(|v| (v.source_folder.clone(), check_of(v)))
             .collect();
-        let account = sync_account::Entity::find()
-            .filter(sync_account::Column::EmailAddress.eq(&row.email_address))
-            .one(db)
+        let account = sync_account::find_by_email(db, &row.email_address)
             .await
             .map_err(internal)?;
         let Some(account) = account else {
