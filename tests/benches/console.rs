@@ -10,7 +10,6 @@
 //!   cargo bench -p mailferry-tests --bench console
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use std::io::{BufRead as _, BufReader, Write as _};

@@ -56,8 +56,7 @@ async fn walk(db: &sea_orm::DatabaseConnection, filter: &ErrorFilter) -> (Vec<i6
         pages.push(page.rows);
     }
     let mut backward = pages.pop().unwrap_or_default();
-    loop {
-        let Some(first) = backward.first() else { break };
+    while let Some(first) = backward.first() {
         let before = Some(ErrorCursor::of(first, filter.sort));
         let page = error_query::query(db, &page_of(None, before))
             .await

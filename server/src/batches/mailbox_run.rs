@@ -272,8 +272,13 @@ async fn run_claimed(
     on_event(&RunEvent::Finished(finished(
         row, started, state, report, problems, error,
     )));
-    let started_at =
-        chrono::Utc::now() - chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
+    let pass = record::Pass {
+        started_at: chrono::Utc::now()
+            - chrono::Duration::from_std(started.elapsed()).unwrap_or_default(),
+        state,
+        problems: problems as i64,
+        error_kind: failure.map(|f| f.kind),
+    };
     // Shown as being verified before the row shows its end, so a page that follows it never
     // sees a finished mailbox with its old verdict.
     let verify = state == MailboxState::Synced && wants_verification(shared, row).await?;
@@ -281,13 +286,6 @@ async fn run_claimed(
         crate::verify::store::mark_verifying(&shared.db, &[row.id]).await?;
     }
     record_outcome(shared, row, state, report, failure).await?;
-    let kind = failure.map(|f| f.kind);
-    let pass = record::Pass {
-        started_at,
-        state,
-        problems: problems as i64,
-        error_kind: kind,
-    };
     record::pass(&shared.db, row.id, pass, report).await?;
     if verify {
         verify_after_pass(shared, row, &spec).await;

@@ -1,9 +1,9 @@
 use leptos::prelude::*;
 
 use crate::api::AppError;
-use crate::ids::{BatchId, MailboxId};
+use crate::ids::BatchId;
 use crate::model::batch_rows::RowFilter;
-use crate::model::bulk::{BulkAction, BulkOutcome, RowTarget};
+use crate::model::bulk::{BulkAction, BulkOutcome};
 
 /// A bulk action on a batch's rows: the `selected` ids (comma-separated), or with
 /// `all_matching` every row `filter` matches. Plain arguments, so the form encoding stays flat.
@@ -15,7 +15,9 @@ pub async fn act_on_rows(
     selected: String,
     bulk: BulkAction,
 ) -> Result<BulkOutcome, AppError> {
+    use crate::ids::MailboxId;
     use crate::model::audit::AuditAction;
+    use crate::model::bulk::RowTarget;
     let (backend, admin) = crate::backend::require_admin().await?;
     let target = if all_matching {
         RowTarget::Matching(filter)
