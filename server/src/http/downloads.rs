@@ -179,13 +179,26 @@ pub async fn statistics_csv(
         client,
         file,
     };
-    let batch = match signed_in_for_batch(&state, download, &query).await {
-        Ok(batch) => batch,
-        Err(refused) => return refused.into_response(),
-    };
-    match export::write_statistics_csv(&state.db, batch, Vec::new()).await {
-        Ok(bytes) => csv_file("MigrationStatistics.csv", bytes),
-        Err(e) => failed("MigrationStatistics.csv", e),
+    batch_csv(&state, download, &query, async |batch| {
+        export::write_statistics_csv(&state.db, batch, Vec::new()).await
+    })
+    .await
+}
+
+/// A batch's CSV written in memory: the caller checked and recorded, then the file or why not.
+async fn batch_csv<E: std::fmt::Display>(
+    state: &AppState,
+    download: Download<'_>,
+    query: &DownloadQuery,
+    write: impl AsyncFnOnce(i64) -> Result<Vec<u8>, E>,
+) -> Response {
+    let file = download.file;
+    match signed_in_for_batch(state, download, query).await {
+        Ok(batch) => match write(batch).await {
+            Ok(bytes) => csv_file(file, bytes),
+            Err(e) => failed(file, e),
+        },
+        Err(refused) => refused.into_response(),
     }
 }
 
@@ -220,18 +233,13 @@ pub async fn verification_csv(
     headers: HeaderMap,
     Query(query): Query<DownloadQuery>,
 ) -> Response {
-    let file = "MigrationVerification.csv";
     let download = Download {
         headers: &headers,
         client,
-        file,
+        file: "MigrationVerification.csv",
     };
-    let batch = match signed_in_for_batch(&state, download, &query).await {
-        Ok(batch) => batch,
-        Err(refused) => return refused.into_response(),
-    };
-    match crate::verify::export::write_verification_csv(&state.db, batch, Vec::new()).await {
-        Ok(bytes) => csv_file(file, bytes),
-        Err(e) => failed(file, e),
-    }
+    batch_csv(&state, download, &query, async |batch| {
+        crate::verify::export::write_verification_csv(&state.db, batch, Vec::new()).await
+    })
+    .await
 }

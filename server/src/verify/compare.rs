@@ -33,6 +33,8 @@ pub struct FolderCompare {
     pub missing_uids: Vec<u32>,
     /// Destination messages that match no source message.
     pub extra: u64,
+    /// Source messages whose copy has the same Message-ID but another size or date.
+    pub changed: u64,
     /// The first missing and extra messages.
     pub missing_gaps: Vec<Gap>,
     pub extra_gaps: Vec<Gap>,
@@ -82,17 +84,51 @@ pub fn compare(source: &[MessageMeta], destination: &[MessageMeta]) -> FolderCom
         destination_bytes: destination.iter().map(|m| u64::from(m.size)).sum(),
         ..FolderCompare::default()
     };
+    let mut unmatched = Vec::new();
     for meta in source {
-        let matched = left.get_mut(&key(meta)).and_then(|copies| copies.pop());
-        if matched.is_none() {
-            result.missing_uids.push(meta.uid);
-            if result.missing_gaps.len() < GAPS_KEPT {
-                result.missing_gaps.push(gap(meta));
+        if left
+            .get_mut(&key(meta))
+            .and_then(|copies| copies.pop())
+            .is_none()
+        {
+            unmatched.push(meta);
+        }
+    }
+    // A copy whose size or date differs but whose Message-ID matches arrived changed (repaired
+    // on the way, or stored otherwise by the destination): not missing, or Copy missing would
+    // add it again and again.
+    let mut by_id: HashMap<&str, Vec<&MessageMeta>> = HashMap::new();
+    for meta in left.values().flatten() {
+        if let Some(id) = meta.message_id.as_deref() {
+            by_id.entry(id).or_default().push(meta);
+        }
+    }
+    let mut changed: std::collections::HashSet<u32> = std::collections::HashSet::new();
+    for meta in unmatched {
+        let twin = meta
+            .message_id
+            .as_deref()
+            .and_then(|id| by_id.get_mut(id))
+            .and_then(|copies| copies.pop());
+        match twin {
+            Some(copy) => {
+                changed.insert(copy.uid);
+                result.changed += 1;
+            }
+            None => {
+                result.missing_uids.push(meta.uid);
+                if result.missing_gaps.len() < GAPS_KEPT {
+                    result.missing_gaps.push(gap(meta));
+                }
             }
         }
     }
     result.missing_uids.sort_unstable();
-    let mut extra: Vec<&MessageMeta> = left.into_values().flatten().collect();
+    let mut extra: Vec<&MessageMeta> = left
+        .into_values()
+        .flatten()
+        .filter(|m| !changed.contains(&m.uid))
+        .collect();
     extra.sort_by_key(|m| m.uid);
     result.extra = extra.len() as u64;
     result.extra_gaps = extra.into_iter().take(GAPS_KEPT).map(gap).collect();
@@ -136,20 +172,20 @@ mod tests {
             meta(2, "<a>", 10, D),
             meta(3, "<c>", 30, D),
         ];
-        // One of the two identical messages arrived; <c> arrived with another size; <x> is
-        // the destination's own.
+        // One of the two identical messages arrived; <c> arrived with another size (changed,
+        // not missing); <x> is the destination's own.
         let destination = [
             meta(1, "<a>", 10, D),
             meta(2, "<c>", 31, D),
             meta(3, "<x>", 5, D),
         ];
         let c = compare(&source, &destination);
-        assert_eq!(c.missing_uids, vec![2, 3]);
-        assert_eq!(c.missing_gaps.len(), 2);
-        assert_eq!(c.missing_gaps[1].message_id.as_deref(), Some("<c>"));
-        assert_eq!(c.extra, 2);
+        assert_eq!(c.missing_uids, vec![2]);
+        assert_eq!(c.missing_gaps[0].message_id.as_deref(), Some("<a>"));
+        assert_eq!(c.changed, 1);
+        assert_eq!(c.extra, 1);
         let extra: Vec<u32> = c.extra_gaps.iter().map(|g| g.uid).collect();
-        assert_eq!(extra, vec![2, 3]);
+        assert_eq!(extra, vec![3]);
     }
 
     #[test]

@@ -227,6 +227,12 @@ impl WebBackend {
     /// Starts verifying `rows` of the batch; the pages follow their badges live.
     pub(super) async fn verify_in_background(&self, batch_id: i64, rows: Vec<mailbox::Model>) {
         let (db, cipher) = (self.state.db.clone(), self.state.cipher.clone());
+        // Marked before the answer: a page that reads the rows right after it sees them being
+        // verified (and keeps following them), never the old verdict as if it were the new.
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        if let Err(e) = crate::verify::store::mark_verifying(&db, &ids).await {
+            tracing::error!(batch = batch_id, error = %e, "marking rows as being verified");
+        }
         tokio::spawn(async move {
             match crate::verify::run::verify_rows(&db, &cipher, batch_id, rows).await {
                 Ok(tally) => tracing::info!(batch = batch_id, ?tally, "verified"),
