@@ -125,17 +125,20 @@ pub(crate) async fn save(
     let row = summary_row(mailbox_id, verdict);
     let outcome = row.outcome.clone().unwrap();
     let txn = db.begin().await?;
+    // A write first: on SQLite a transaction that reads and then writes fails at once ("database
+    // is locked") when another writer got in between; one that starts by writing waits its turn.
+    verification_folder::Entity::delete_many()
+        .filter(verification_folder::Column::MailboxId.eq(mailbox_id))
+        .exec(&txn)
+        .await?;
     if mailbox::Entity::find_by_id(mailbox_id)
         .one(&txn)
         .await?
         .is_none()
     {
+        // Removed from its batch meanwhile: nothing to keep.
         return Ok(outcome);
     }
-    verification_folder::Entity::delete_many()
-        .filter(verification_folder::Column::MailboxId.eq(mailbox_id))
-        .exec(&txn)
-        .await?;
     if let Ok(folders) = verdict {
         let rows: Vec<_> = folders.iter().map(|f| folder_row(mailbox_id, f)).collect();
         for chunk in rows.chunks(200) {
