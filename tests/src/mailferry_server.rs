@@ -132,7 +132,7 @@ impl MailferryServer {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
         };
-        let server = MailferryServer {
+        let mut server = MailferryServer {
             child: Mutex::new(launch.spawn()?),
             port: launch.port,
             data_dir,
@@ -140,8 +140,37 @@ impl MailferryServer {
             admin_password: launch.admin_password.clone(),
             launch,
         };
-        server.wait_healthy(Duration::from_secs(30))?;
-        Ok(server)
+        // The free port may be taken by another test's process before this one binds it (seen
+        // in CI): then again on another port, with the same data folder.
+        let (mut tries, mut log_from) = (1, 0);
+        loop {
+            match server.wait_healthy(Duration::from_secs(30)) {
+                Ok(()) => return Ok(server),
+                Err(_) if tries < 5 && server.lost_its_port(log_from) => {
+                    tries += 1;
+                    log_from = server.log_text().len();
+                    server.launch.port = free_port();
+                    server.port = server.launch.port;
+                    let respawned = server.launch.spawn()?;
+                    *server
+                        .child
+                        .get_mut()
+                        .unwrap_or_else(PoisonError::into_inner) = respawned;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Whether the process has exited because its port was taken (its log from `log_from` on:
+    /// the log is kept over restarts).
+    fn lost_its_port(&self, log_from: usize) -> bool {
+        let exited = matches!(self.child().try_wait(), Ok(Some(_)));
+        let log = self.log_text();
+        exited
+            && log
+                .get(log_from..)
+                .is_some_and(|l| l.contains("Address already in use"))
     }
 
     fn child(&self) -> std::sync::MutexGuard<'_, Child> {
@@ -177,9 +206,20 @@ impl MailferryServer {
     /// Sends one raw HTTP/1.1 request (`Connection: close` is added) and returns the whole
     /// answer, head and body, as text.
     pub fn http(&self, head: &str, body: &[u8]) -> anyhow::Result<String> {
+        self.http_waiting(head, body, Duration::from_secs(30))
+    }
+
+    /// [`Self::http`], waiting up to `patience` for the answer (a request queued behind a
+    /// flood on a loaded machine).
+    pub fn http_waiting(
+        &self,
+        head: &str,
+        body: &[u8],
+        patience: Duration,
+    ) -> anyhow::Result<String> {
         use std::io::{Read, Write};
         let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port))?;
-        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        stream.set_read_timeout(Some(patience))?;
         let head = head.trim_end_matches("\r\n");
         let request = format!(
             "{head}\r\nHost: 127.0.0.1:{}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -268,7 +308,8 @@ impl Drop for MailferryServer {
 
 /// The first-run set-up code a server printed in its log (`… enter the set-up code XXXX-…`).
 pub fn setup_code(log: &str) -> Option<String> {
-    let (_, rest) = log.split_once("enter the set-up code ")?;
+    // The last: a process started again (on another port) prints a code of its own.
+    let (_, rest) = log.rsplit_once("enter the set-up code ")?;
     let code: String = rest
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
