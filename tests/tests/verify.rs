@@ -182,10 +182,18 @@ async fn assert_reported(bed: &Bed) {
         );
     }
     assert!(csv.contains("<only-here@destination.test>"), "{csv}");
+    let changed: Vec<&str> = csv.lines().filter(|l| l.contains(",changed,")).collect();
+    assert_eq!(changed.len(), 1, "{csv}");
+    assert!(
+        changed[0].contains("Archive/2024,changed,") && changed[0].contains(",1,<seed-1200@"),
+        "{csv}"
+    );
 }
 
 /// Behind Mailferry's back: 2 messages of Ann's INBOX and 1 of her Sent deleted on the
-/// destination, and a message of the destination's own put into her Archive.
+/// destination, a message of the destination's own put into her Archive, and her Archive's
+/// first message replaced by a copy of another size (arrived changed: neither missing nor
+/// extra, and Copy missing leaves it).
 async fn lose_on_destination(bed: &Bed) {
     bed.on_destination(
         ANN,
@@ -194,6 +202,9 @@ async fn lose_on_destination(bed: &Bed) {
             "UID STORE 3,17 +FLAGS (\\Deleted)",
             "EXPUNGE",
             "SELECT Sent",
+            "UID STORE 1 +FLAGS (\\Deleted)",
+            "EXPUNGE",
+            "SELECT Archive/2024",
             "UID STORE 1 +FLAGS (\\Deleted)",
             "EXPUNGE",
         ],
@@ -207,13 +218,21 @@ async fn lose_on_destination(bed: &Bed) {
         .unwrap()
         .with_ymd_and_hms(2024, 5, 1, 12, 0, 0)
         .unwrap();
+    let changed = message(1_200_001, 2_345, Some("<seed-1200@mailferry.test>"));
     own.append_many(
         "Archive/2024",
-        &[Appended {
-            bytes: &bytes,
-            flags: &[],
-            internaldate: date,
-        }],
+        &[
+            Appended {
+                bytes: &bytes,
+                flags: &[],
+                internaldate: date,
+            },
+            Appended {
+                bytes: &changed,
+                flags: &[],
+                internaldate: date,
+            },
+        ],
     )
     .await
     .unwrap();
@@ -301,7 +320,7 @@ async fn the_command_line_verifies_after_the_pass_and_on_demand() {
     assert!(text.contains("1 missing"), "{text}");
     let csv = std::fs::read_to_string(&report).unwrap();
     assert!(
-        csv.contains("INBOX,missing,,,,,,,,5,<seed-3004@mailferry.test>"),
+        csv.contains("INBOX,missing,,,,,,,,,5,<seed-3004@mailferry.test>"),
         "{csv}"
     );
 }

@@ -51,6 +51,8 @@ pub struct FolderCheck {
     pub destination_bytes: u64,
     pub missing: u64,
     pub extra: u64,
+    /// Arrived with the same Message-ID but another size or date (not missing).
+    pub changed: u64,
 }
 
 /// One ended pass.

@@ -91,7 +91,10 @@ pub async fn claim(
 }
 
 /// Live claims on mailboxes whose batch uses the endpoint on `side`.
-async fn live_on_endpoint<C: ConnectionTrait>(txn: &C, limit: EndpointLimit) -> Result<u64, DbErr> {
+pub(crate) async fn live_on_endpoint<C: ConnectionTrait>(
+    txn: &C,
+    limit: EndpointLimit,
+) -> Result<u64, DbErr> {
     let column = match limit.side {
         Side::Source => batch::Column::SourceEndpointId,
         Side::Destination => batch::Column::DestinationEndpointId,

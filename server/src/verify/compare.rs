@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::imap::fetch::MessageMeta;
 
-/// At most this many missing (and extra) messages of a folder are kept for the report; the
+/// At most this many missing (extra, changed) messages of a folder are kept for the report; the
 /// counts and the missing UIDs are always whole.
 pub(crate) const GAPS_KEPT: usize = 200;
 
@@ -35,9 +35,10 @@ pub struct FolderCompare {
     pub extra: u64,
     /// Source messages whose copy has the same Message-ID but another size or date.
     pub changed: u64,
-    /// The first missing and extra messages.
+    /// The first missing, extra and changed (the source's message) messages.
     pub missing_gaps: Vec<Gap>,
     pub extra_gaps: Vec<Gap>,
+    pub changed_gaps: Vec<Gap>,
 }
 
 /// The identity of a message on either side. The date is compared as an instant: servers may
@@ -114,6 +115,9 @@ pub fn compare(source: &[MessageMeta], destination: &[MessageMeta]) -> FolderCom
             Some(copy) => {
                 changed.insert(copy.uid);
                 result.changed += 1;
+                if result.changed_gaps.len() < GAPS_KEPT {
+                    result.changed_gaps.push(gap(meta));
+                }
             }
             None => {
                 result.missing_uids.push(meta.uid);

@@ -1,5 +1,5 @@
 //! MigrationVerification.csv: per mailbox its last verification, per folder the counts on both
-//! sides, and the first missing and extra messages (cells a spreadsheet would run as formulas
+//! sides, and the first missing, extra and changed messages (cells a spreadsheet would run as formulas
 //! escaped, as in the other reports).
 
 use std::io::Write;
@@ -18,7 +18,7 @@ pub enum ExportError {
     Csv(#[from] csv::Error),
 }
 
-const HEADER: [&str; 16] = [
+const HEADER: [&str; 17] = [
     "EmailAddress",
     "Folder",
     "Line",
@@ -29,6 +29,7 @@ const HEADER: [&str; 16] = [
     "DestinationBytes",
     "Missing",
     "Extra",
+    "Changed",
     "UID",
     "MessageId",
     "Size",
@@ -54,6 +55,7 @@ fn mailbox_line(row: &mailbox::Model, v: &verification::Model) -> Vec<String> {
         String::new(),
         v.missing.to_string(),
         v.extra.to_string(),
+        v.changed.to_string(),
         String::new(),
         String::new(),
         String::new(),
@@ -76,6 +78,7 @@ fn folder_lines(row: &mailbox::Model, f: &verification_folder::Model) -> Vec<Vec
         f.destination_bytes.to_string(),
         f.missing.to_string(),
         f.extra.to_string(),
+        f.changed.to_string(),
         String::new(),
         String::new(),
         String::new(),
@@ -84,17 +87,21 @@ fn folder_lines(row: &mailbox::Model, f: &verification_folder::Model) -> Vec<Vec
         String::new(),
     ]];
     let gaps: StoredGaps = serde_json::from_str(&f.gaps).unwrap_or_default();
-    let sides = [("missing", gaps.missing), ("extra", gaps.extra)];
+    let sides = [
+        ("missing", gaps.missing),
+        ("extra", gaps.extra),
+        ("changed", gaps.changed),
+    ];
     for (line, list) in sides {
         for gap in list {
             let mut out = vec![String::new(); HEADER.len()];
             out[0] = cell(&row.email_address);
             out[1] = cell(&f.folder);
             out[2] = line.into();
-            out[10] = gap.uid.to_string();
-            out[11] = cell(gap.message_id.as_deref().unwrap_or(""));
-            out[12] = gap.size.to_string();
-            out[13] = cell(&gap.internal_date);
+            out[11] = gap.uid.to_string();
+            out[12] = cell(gap.message_id.as_deref().unwrap_or(""));
+            out[13] = gap.size.to_string();
+            out[14] = cell(&gap.internal_date);
             lines.push(out);
         }
     }

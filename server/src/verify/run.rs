@@ -9,6 +9,7 @@ use app::model::verification::VerifyOutcome;
 use super::mailbox::verdict_of;
 use super::store::{self, Verdict};
 use crate::batches::mailbox_run::{RowSpec, source_password};
+use crate::db::claim::{self, EndpointLimit, Side};
 use crate::db::entity::{batch, mailbox};
 use crate::endpoints::{EndpointSettings, store as endpoints};
 use crate::engine::options::BatchOptions;
@@ -39,6 +40,8 @@ pub(crate) struct BatchSides {
     pub source: EndpointSettings,
     pub destination: EndpointSettings,
     pub options: BatchOptions,
+    source_id: i64,
+    destination_id: i64,
 }
 
 impl BatchSides {
@@ -59,7 +62,33 @@ impl BatchSides {
             source: endpoints::load(db, cipher, source).await?,
             destination: endpoints::load(db, cipher, destination).await?,
             options: found.options,
+            source_id: source,
+            destination_id: destination,
         })
+    }
+
+    /// How many rows to verify at once: what the mailboxes running now (in any batch and
+    /// process) leave of each endpoint's "mailboxes at once", as a row holds one connection
+    /// to each side; at least one.
+    async fn room(&self, db: &DatabaseConnection) -> Result<usize, DbErr> {
+        let mut room = 16;
+        for (side, endpoint_id, max) in [
+            (Side::Source, self.source_id, self.source.max_concurrent),
+            (
+                Side::Destination,
+                self.destination_id,
+                self.destination.max_concurrent,
+            ),
+        ] {
+            let limit = EndpointLimit {
+                side,
+                endpoint_id,
+                max,
+            };
+            let live = claim::live_on_endpoint(db, limit).await?;
+            room = room.min(u64::from(max).saturating_sub(live));
+        }
+        Ok(room.max(1) as usize)
     }
 
     fn rows(&self) -> RowSpec<'_> {
@@ -118,12 +147,7 @@ pub async fn verify_rows(
     let sides = BatchSides::load(db, cipher, batch_id).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     store::mark_verifying(db, &ids).await?;
-    // A row holds one connection to each side at a time.
-    let at_once = sides
-        .source
-        .max_concurrent
-        .min(sides.destination.max_concurrent)
-        .clamp(1, 16) as usize;
+    let at_once = sides.room(db).await?;
     let checks: Vec<_> = rows
         .iter()
         .map(|row| sides.verify_row(db, cipher, row))

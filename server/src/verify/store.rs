@@ -22,13 +22,16 @@ use crate::imap::uid_set::UidSet;
 pub struct StoredGaps {
     pub missing: Vec<Gap>,
     pub extra: Vec<Gap>,
+    /// Absent from verifications stored before m0020.
+    #[serde(default)]
+    pub changed: Vec<Gap>,
 }
 
 /// How a verification ended: the folders compared, or why no comparison could be made.
 pub type Verdict = Result<Vec<FolderVerdict>, String>;
 
 fn summary_row(mailbox_id: i64, verdict: &Verdict) -> verification::ActiveModel {
-    let (folders, source, destination, missing, extra, detail) = match verdict {
+    let (folders, source, destination, missing, extra, changed, detail) = match verdict {
         Ok(folders) => {
             let sum = |f: fn(&FolderVerdict) -> u64| folders.iter().map(f).sum::<u64>() as i64;
             (
@@ -37,10 +40,11 @@ fn summary_row(mailbox_id: i64, verdict: &Verdict) -> verification::ActiveModel 
                 sum(|f| f.compare.destination_messages),
                 sum(|f| f.compare.missing_uids.len() as u64),
                 sum(|f| f.compare.extra),
+                sum(|f| f.compare.changed),
                 None,
             )
         }
-        Err(why) => (0, 0, 0, 0, 0, Some(why.clone())),
+        Err(why) => (0, 0, 0, 0, 0, 0, Some(why.clone())),
     };
     let outcome = match (verdict, missing) {
         (Err(_), _) => VerifyOutcome::Failed,
@@ -55,6 +59,7 @@ fn summary_row(mailbox_id: i64, verdict: &Verdict) -> verification::ActiveModel 
         destination_messages: Set(destination),
         missing: Set(missing),
         extra: Set(extra),
+        changed: Set(changed),
         detail: Set(detail),
         verified_at: Set(Utc::now()),
         ..Default::default()
@@ -66,6 +71,7 @@ fn folder_row(mailbox_id: i64, f: &FolderVerdict) -> verification_folder::Active
     let gaps = StoredGaps {
         missing: c.missing_gaps.clone(),
         extra: c.extra_gaps.clone(),
+        changed: c.changed_gaps.clone(),
     };
     let missing: UidSet = c.missing_uids.iter().copied().collect();
     verification_folder::ActiveModel {
@@ -79,6 +85,7 @@ fn folder_row(mailbox_id: i64, f: &FolderVerdict) -> verification_folder::Active
         destination_bytes: Set(c.destination_bytes as i64),
         missing: Set(c.missing_uids.len() as i64),
         extra: Set(c.extra as i64),
+        changed: Set(c.changed as i64),
         missing_uids: Set(missing.to_string()),
         gaps: Set(serde_json::to_string(&gaps).unwrap_or_default()),
         ..Default::default()
@@ -96,6 +103,7 @@ async fn upsert(db: &impl ConnectionTrait, row: verification::ActiveModel) -> Re
                     verification::Column::DestinationMessages,
                     verification::Column::Missing,
                     verification::Column::Extra,
+                    verification::Column::Changed,
                     verification::Column::Detail,
                     verification::Column::VerifiedAt,
                 ])

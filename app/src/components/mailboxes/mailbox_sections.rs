@@ -23,6 +23,11 @@ fn check_cells(check: Option<FolderCheck>) -> AnyView {
                     {(c.extra > 0).then(|| view! {
                         <span class="muted small block">{format!("{} on the destination only", c.extra)}</span>
                     })}
+                    {(c.changed > 0).then(|| view! {
+                        <span class="muted small block" data-testid="folder-changed">
+                            {format!("{} arrived changed (same Message-ID, other size or date)", c.changed)}
+                        </span>
+                    })}
                 </td>
             }
             .into_any()

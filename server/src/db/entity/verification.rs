@@ -17,6 +17,8 @@ pub struct Model {
     pub destination_messages: i64,
     pub missing: i64,
     pub extra: i64,
+    /// Arrived with the same Message-ID but another size or date.
+    pub changed: i64,
     pub detail: Option<String>,
     pub verified_at: DateTimeUtc,
 }

@@ -19,6 +19,8 @@ pub struct Model {
     pub destination_bytes: i64,
     pub missing: i64,
     pub extra: i64,
+    /// Arrived with the same Message-ID but another size or date.
+    pub changed: i64,
     /// The source UIDs not on the destination (a UID set), for Copy missing.
     pub missing_uids: String,
     /// The first missing and extra messages (JSON), for the report.

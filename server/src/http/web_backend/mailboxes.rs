@@ -35,6 +35,7 @@ fn check_of(v: &verification_folder::Model) -> FolderCheck {
         destination_bytes: n(v.destination_bytes),
         missing: n(v.missing),
         extra: n(v.extra),
+        changed: n(v.changed),
     }
 }
 
