@@ -12,11 +12,12 @@ use futures::StreamExt;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 
 use app::ErrorScope;
+use app::ids::BatchId;
 use app::model::batch::{BatchState, MailboxState};
 
 use super::mailbox_run::{Shared, run_one};
 use crate::db::claim;
-use crate::db::entity::{batch, mailbox, migration_error};
+use crate::db::entity::{batch, mailbox};
 use crate::endpoints::{EndpointSettings, store};
 use crate::secrets::Cipher;
 
@@ -238,12 +239,8 @@ async fn outcome(
             .count(db)
             .await
     };
-    let message_errors = migration_error::Entity::find()
-        .filter(migration_error::Column::BatchId.eq(id))
-        .filter(migration_error::Column::Scope.eq(ErrorScope::Message))
-        .filter(migration_error::Column::ResolvedAt.is_null())
-        .count(db)
-        .await?;
+    let message_errors =
+        crate::report::error_counts::current_of_scope(db, BatchId(id), ErrorScope::Message).await?;
     // Stopped when this run saw the stop, or the admin's stop arrived after its last look
     // (its mailboxes done, others stopped while queued).
     let found = batch::find(db, id).await?;

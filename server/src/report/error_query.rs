@@ -1,5 +1,5 @@
-//! The error report's queries: filtered, sorted, paged rows and counts per kind, each served by
-//! an index (batch+kind+time, kind+time, time, mailbox+kind+time, address), never a full scan of
+//! The error report's queries: filtered, sorted, paged rows and counts per kind (kept counts
+//! where the filter allows, `error_counts`), each served by an index (batch+kind+time, kind+time, time, mailbox+kind+time, address), never a full scan of
 //! the rows' text: a mailbox search is matched against the batch's mailboxes (thousands), not
 //! against the errors (up to millions), which are then found by mailbox.
 
@@ -22,11 +22,7 @@ pub const MAX_PER_PAGE: u32 = 500;
 pub fn condition(filter: &ErrorFilter, with_kinds: bool) -> Condition {
     use sea_orm::sea_query::ExprTrait as _;
     let mut condition = Condition::all();
-    let search = filter
-        .mailbox
-        .as_deref()
-        .map(str::trim)
-        .and_then(app::model::query_string::contains_pattern);
+    let search = search_pattern(filter);
     // With a mailbox search the batch narrows the mailboxes instead: the errors are then read
     // by (mailbox, kind), an index that a batch condition on the errors would make SQLite skip.
     if let Some(batch) = filter.batch.filter(|_| search.is_none()) {
@@ -59,6 +55,15 @@ pub fn condition(filter: &ErrorFilter, with_kinds: bool) -> Condition {
         condition = condition.add(Column::ResolvedAt.is_null());
     }
     condition
+}
+
+/// The LIKE pattern of the filter's mailbox search, if it has one.
+pub fn search_pattern(filter: &ErrorFilter) -> Option<String> {
+    filter
+        .mailbox
+        .as_deref()
+        .map(str::trim)
+        .and_then(app::model::query_string::contains_pattern)
 }
 
 pub fn to_row(model: migration_error::Model) -> ErrorRow {
@@ -140,7 +145,17 @@ fn beyond(cursor: &ErrorCursor, sort: ErrorSort, forward: bool) -> Option<Condit
 pub async fn query(db: &DatabaseConnection, filter: &ErrorFilter) -> Result<ErrorPage, DbErr> {
     let per_page = filter.per_page.clamp(1, MAX_PER_PAGE) as u64;
     let matching = migration_error::Entity::find().filter(condition(filter, true));
-    let total = matching.clone().count(db).await?;
+    let counts = kind_counts(db, filter).await?;
+    let total = if super::error_counts::answerable(filter) {
+        let selected = |kind: &ErrorKind| filter.kinds.is_empty() || filter.kinds.contains(kind);
+        counts
+            .iter()
+            .filter(|(k, _)| selected(k))
+            .map(|(_, n)| n)
+            .sum()
+    } else {
+        matching.clone().count(db).await?
+    };
     let keyset = match (&filter.after, &filter.before) {
         (Some(after), _) => beyond(after, filter.sort, true).map(|c| (c, true)),
         (None, Some(before)) => beyond(before, filter.sort, false).map(|c| (c, false)),
@@ -167,15 +182,19 @@ pub async fn query(db: &DatabaseConnection, filter: &ErrorFilter) -> Result<Erro
     Ok(ErrorPage {
         rows: rows.into_iter().map(to_row).collect(),
         total,
-        counts: kind_counts(db, filter).await?,
+        counts,
     })
 }
 
-/// How many errors of each kind match the filter (its kind selection left out), by kind.
+/// How many errors of each kind match the filter (its kind selection left out), by kind: from
+/// the kept counts where the filter allows, else counted.
 pub async fn kind_counts(
     db: &DatabaseConnection,
     filter: &ErrorFilter,
 ) -> Result<Vec<(ErrorKind, u64)>, DbErr> {
+    if super::error_counts::answerable(filter) {
+        return super::error_counts::per_kind(db, filter.batch, filter.resolved_too).await;
+    }
     let counts: Vec<KindCount> = migration_error::Entity::find()
         .select_only()
         .column(Column::Kind)

@@ -1,16 +1,17 @@
 //! The console at size, in headless Chromium (end2end/bench/console.mjs): a PostgreSQL store of
 //! 20 batches
 //! × 5,000 mailboxes (one batch running, 1,000 rows syncing) and MF_CONSOLE_ERRORS errors
-//! [1,000,000]; prints time to interactive and bytes of the batch page, the dashboard and the
-//! error report, the delay from a database change to the screen, and the server's CPU with 10
+//! [1,000,000]; prints the error report's query times (report_queries.rs), time to interactive
+//! and bytes of the batch page, the dashboard and the error report, the delay from a database change to the screen, and the server's CPU with 10
 //! batch pages open for MF_CONSOLE_CPU_SECS [60] while the 1,000 rows move every second. Asserts
 //! nothing (the machines are shared); the figures go to docs/performance.md by hand.
 //!
 //! Run after `cargo leptos build` (or `--release` with MAILFERRY_BIN=target/release/mailferry):
 //!   cargo bench -p mailferry-tests --bench console
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../../tests/common/mod.rs"]
 mod common;
+mod report_queries;
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Command, Stdio};
@@ -112,17 +113,19 @@ async fn main() {
     let started = Instant::now();
     let batch = seed(&db).await;
     let errors = env_or("MF_CONSOLE_ERRORS", 1_000_000) as usize;
-    common::seeded_errors::seed_errors(&db, errors).await;
+    let (error_batches, _) = common::seeded_errors::seed_errors(&db, errors).await;
     println!(
         "seeded {BATCHES} × {ROWS} rows and {errors} errors in {:.0?}",
         started.elapsed()
     );
+    report_queries::figures(&db, &error_batches).await;
     let handle = tokio::runtime::Handle::current();
     let mut child = Command::new("node")
         .arg(workspace_root().join("end2end/bench/console.mjs"))
         .env("MAILFERRY_URL", server.url())
         .env("MAILFERRY_ADMIN_PASSWORD", &server.admin_password)
         .env("MAILFERRY_BATCH", batch.to_string())
+        .env("MAILFERRY_ERROR_BATCH", error_batches[0].to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

@@ -2,8 +2,6 @@
 //! last row and back by the first gives every matching error exactly once, in the order of each
 //! sort, also where errors share a time (the id breaks the tie) and with a filter.
 
-mod common;
-
 use app::ErrorKind;
 use app::model::report::{ErrorCursor, ErrorFilter, ErrorSort};
 use mailferry::config::{Config, DatabaseUrl};
@@ -77,7 +75,7 @@ async fn keyset_pages(url: String) {
     })
     .await
     .unwrap();
-    let (batches, _) = common::seeded_errors::seed_errors(&db, 3_000).await;
+    let (batches, _) = crate::common::seeded_errors::seed_errors(&db, 3_000).await;
     // Sixty errors (more than a page) at one moment, as a pass that fails many messages at once writes them.
     let twin = migration_error::Entity::find_by_id(1500)
         .one(&db)

@@ -6,6 +6,7 @@ pub mod append_journal;
 pub mod audit_event;
 pub mod batch;
 pub mod endpoint;
+pub mod error_count;
 pub mod folder_state;
 pub mod mailbox;
 pub mod mailbox_pass;

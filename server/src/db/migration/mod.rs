@@ -19,6 +19,9 @@ mod m0014_change_notifications;
 mod m0015_verifications;
 mod m0016_mailbox_passes;
 mod m0017_live_progress;
+mod m0018_error_counts;
+mod m0019_errors_batch_time;
+mod m0020_verification_changed;
 
 pub struct Migrator;
 
@@ -43,6 +46,9 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_verifications::Migration),
             Box::new(m0016_mailbox_passes::Migration),
             Box::new(m0017_live_progress::Migration),
+            Box::new(m0018_error_counts::Migration),
+            Box::new(m0019_errors_batch_time::Migration),
+            Box::new(m0020_verification_changed::Migration),
         ]
     }
 }
