@@ -48,7 +48,10 @@ pub async fn current_of_scope(
     scope: ErrorScope,
 ) -> Result<u64, DbErr> {
     use sea_orm::QuerySelect;
-    let kinds = ErrorKind::ALL.iter().copied().filter(|k| k.scope() == scope);
+    let kinds = ErrorKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| k.scope() == scope);
     let counts: Vec<i64> = error_count::Entity::find()
         .select_only()
         .column(Column::Count)
