@@ -1,23 +1,16 @@
 //! Error counts read from the counters that triggers keep per batch, kind and resolved
 //! (m0018): a few dozen rows however many errors there are. A filter by mailbox or by time
-//! cannot be answered from them; the report counts the matching rows then.
+//! cannot be answered from them; the report counts the matching rows then
+//! (`error_query::counts_are_kept`).
 
 use std::collections::BTreeMap;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 use app::ids::BatchId;
-use app::model::report::ErrorFilter;
 use app::{ErrorKind, ErrorScope};
 
 use crate::db::entity::error_count::{self, Column};
-
-/// Whether `filter`'s counts are the kept ones: no mailbox search and no time range.
-pub fn answerable(filter: &ErrorFilter) -> bool {
-    super::error_query::search_pattern(filter).is_none()
-        && filter.since.is_none()
-        && filter.until.is_none()
-}
 
 /// Errors per kind of one batch (or all), current ones only unless `resolved_too`; kinds with
 /// none left out, in kind order.

@@ -66,6 +66,12 @@ pub fn search_pattern(filter: &ErrorFilter) -> Option<String> {
         .and_then(app::model::query_string::contains_pattern)
 }
 
+/// Whether `filter`'s counts are the kept ones (`error_counts`): no mailbox search and no time
+/// range.
+pub fn counts_are_kept(filter: &ErrorFilter) -> bool {
+    search_pattern(filter).is_none() && filter.since.is_none() && filter.until.is_none()
+}
+
 pub fn to_row(model: migration_error::Model) -> ErrorRow {
     ErrorRow {
         id: model.id,
@@ -146,7 +152,7 @@ pub async fn query(db: &DatabaseConnection, filter: &ErrorFilter) -> Result<Erro
     let per_page = filter.per_page.clamp(1, MAX_PER_PAGE) as u64;
     let matching = migration_error::Entity::find().filter(condition(filter, true));
     let counts = kind_counts(db, filter).await?;
-    let total = if super::error_counts::answerable(filter) {
+    let total = if counts_are_kept(filter) {
         let selected = |kind: &ErrorKind| filter.kinds.is_empty() || filter.kinds.contains(kind);
         counts
             .iter()
@@ -192,7 +198,7 @@ pub async fn kind_counts(
     db: &DatabaseConnection,
     filter: &ErrorFilter,
 ) -> Result<Vec<(ErrorKind, u64)>, DbErr> {
-    if super::error_counts::answerable(filter) {
+    if counts_are_kept(filter) {
         return super::error_counts::per_kind(db, filter.batch, filter.resolved_too).await;
     }
     let counts: Vec<KindCount> = migration_error::Entity::find()

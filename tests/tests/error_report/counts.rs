@@ -9,20 +9,10 @@ use app::ErrorKind;
 use app::ids::BatchId;
 use app::model::report::ErrorFilter;
 use chrono::Utc;
-use mailferry::config::{Config, DatabaseUrl};
 use mailferry::db::entity::migration_error::{self, Column};
 use mailferry::report::{error_counts, error_query};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
-
-async fn open(url: String) -> DatabaseConnection {
-    mailferry::db::open(&Config {
-        database_url: DatabaseUrl(url),
-        ..Config::default()
-    })
-    .await
-    .unwrap()
-}
 
 /// The errors per kind counted from the rows themselves.
 async fn counted(
@@ -85,7 +75,7 @@ async fn resolve_some(db: &DatabaseConnection, batch: i64, mailbox: Option<i64>)
 }
 
 async fn counts_follow_every_write(url: String) {
-    let db = open(url).await;
+    let db = crate::common::database(url).await;
     let (batches, _) = crate::common::seeded_errors::seed_errors(&db, 3_000).await;
     assert_kept_counts_right(&db, &batches, "many rows at once").await;
 
@@ -138,7 +128,7 @@ async fn kept_counts_follow_every_write_postgres() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_keep_counts_exact_postgres() {
     let pg = mailferry_tests::Postgres::start().unwrap();
-    let db = open(pg.url()).await;
+    let db = crate::common::database(pg.url()).await;
     let (batches, _) = crate::common::seeded_errors::seed_errors(&db, 800).await;
     let template = migration_error::Entity::find_by_id(1)
         .one(&db)

@@ -4,7 +4,6 @@
 
 use app::ErrorKind;
 use app::model::report::{ErrorCursor, ErrorFilter, ErrorSort};
-use mailferry::config::{Config, DatabaseUrl};
 use mailferry::db::entity::migration_error;
 use mailferry::report::error_query;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
@@ -69,12 +68,7 @@ async fn walk(db: &sea_orm::DatabaseConnection, filter: &ErrorFilter) -> (Vec<i6
 }
 
 async fn keyset_pages(url: String) {
-    let db = mailferry::db::open(&Config {
-        database_url: DatabaseUrl(url),
-        ..Config::default()
-    })
-    .await
-    .unwrap();
+    let db = crate::common::database(url).await;
     let (batches, _) = crate::common::seeded_errors::seed_errors(&db, 3_000).await;
     // Sixty errors (more than a page) at one moment, as a pass that fails many messages at once writes them.
     let twin = migration_error::Entity::find_by_id(1500)
