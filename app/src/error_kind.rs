@@ -151,6 +151,26 @@ error_kinds! {
         "Mailferry's database could not be written",
         "Mailferry could not read or write its own database (a full disk, a failing disk or a lost connection to PostgreSQL); the mailbox stopped where its last commit left it.",
         "Free space on the disk that holds Mailferry's database (or restore the connection to PostgreSQL), then resume the batch: everything committed before is kept and nothing is copied twice.";
+    OAuthConsentMissing = "oauth_consent_missing", Mailbox,
+        "Consent or delegation missing",
+        "The OAuth 2 provider refused to issue a token for this user: the app has no consent or domain-wide delegation for it (unauthorized_client, access_denied), or the user withdrew a consent.",
+        "Google Workspace: in the Admin console, Security > Access and data control > API controls > Manage domain-wide delegation, add the service account's client ID with the scope https://mail.google.com/. Microsoft 365: grant admin consent to the app's IMAP.AccessAsApp permission and give its service principal FullAccess to the mailbox (New-ServicePrincipal, Add-MailboxPermission). A personal account: send the user the row's consent link again. Then retry the failed mailboxes.";
+    OAuthInvalidClient = "oauth_invalid_client", Mailbox,
+        "Invalid client secret or key",
+        "The OAuth 2 provider did not accept the endpoint's client secret, certificate or service account key (invalid_client, or a signature it cannot verify).",
+        "Create a new key (Google Cloud console: the service account's Keys tab; Microsoft Entra: the app registration's Certificates & secrets), enter it on the endpoint, press Test, then retry the failed mailboxes.";
+    OAuthUserUnknown = "oauth_user_unknown", Mailbox,
+        "User unknown to the provider",
+        "The OAuth 2 provider knows no user by this row's UserName, or the user cannot sign in there.",
+        "Use the user's primary address in Google Workspace or Microsoft 365 as UserName (not an alias or a deleted user), correct the row and start a new batch from the failed rows.";
+    ImapDisabled = "imap_disabled", Mailbox,
+        "IMAP disabled for the user",
+        "The token was accepted but the server does not allow this user to use IMAP.",
+        "Google Workspace: Admin console > Apps > Google Workspace > Gmail > End User Access, turn on IMAP access for the user's organizational unit. Microsoft 365: Exchange admin center > the mailbox > Email apps, turn on IMAP (Set-CASMailbox -ImapEnabled $true). Then retry the failed mailboxes.";
+    TokenEndpointUnreachable = "token_endpoint_unreachable", Mailbox,
+        "Token endpoint unreachable",
+        "Mailferry could not get a token from the OAuth 2 provider: its token URL did not answer, or answered with a server error.",
+        "Check the endpoint's token URL and that this server reaches it (name lookup, firewall, proxy), press Test on the endpoint, then retry the failed mailboxes.";
     InvalidCsvRow = "invalid_csv_row", Mailbox,
         "Invalid CSV row",
         "This row of the CSV file could not be used.",

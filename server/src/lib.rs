@@ -14,6 +14,7 @@ pub mod engine;
 pub mod http;
 pub mod imap;
 pub mod mail;
+pub mod oauth;
 
 pub mod report;
 pub(crate) mod runtime;

@@ -4,4 +4,4 @@ mod config;
 mod instance;
 mod users;
 
-pub use instance::{Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER};
+pub use instance::{Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER, OAuth2Check};

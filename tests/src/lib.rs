@@ -19,10 +19,11 @@ pub mod seed;
 pub mod server;
 pub mod smtp;
 pub mod tls;
+pub mod token_server;
 
 pub use courier::{Courier, CourierOptions};
 pub use cyrus::{CYRUS_ADMIN, CYRUS_ADMIN_PASSWORD, Cyrus, CyrusOptions};
-pub use dovecot::{Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER};
+pub use dovecot::{Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER, OAuth2Check};
 pub use fault_proxy::{Fault, FaultProxy};
 pub use hostile_proxy::{HostileProxy, Hostility};
 pub use imap::{Appended, CommandError, FetchedMessage, TestClient, TestSession};
@@ -31,3 +32,4 @@ pub use postgres::Postgres;
 pub use server::{AnyServer, ServerKind, TestServer};
 pub use smtp::{ReceivedMail, SmtpReceiver};
 pub use tls::TestCa;
+pub use token_server::TokenServer;

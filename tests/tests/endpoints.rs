@@ -33,6 +33,7 @@ fn settings(role: EndpointRole, port: u16, admin_password: &str) -> EndpointSett
         insecure_skip_verify: false,
         max_concurrent: 2,
         timeout: Duration::from_secs(10),
+        oauth: None,
     }
 }
 

@@ -70,9 +70,10 @@ fn job(
         source_credentials: Credentials::Login {
             user: user.into(),
             password: "pw-source".into(),
-        },
+        }
+        .into(),
         destination,
-        destination_credentials,
+        destination_credentials: destination_credentials.into(),
         user_root: None,
         options: BatchOptions::default(),
         retry: RetryPolicy {
@@ -212,7 +213,7 @@ async fn destinations_without_multiappend_or_literal_plus_get_everything() {
             address(destination.imap_port(), Security::None, none),
             plain_admin("single"),
         );
-        let probe = mailferry::imap::connect::open(
+        let probe = mailferry::oauth::sign_in::open(
             &spec.destination,
             &spec.destination_credentials,
             "probe",
@@ -268,7 +269,8 @@ async fn the_source_can_use_sasl_plain() {
         authzid: None,
         authcid: "plainuser".into(),
         password: "pw-source".into(),
-    };
+    }
+    .into();
     assert_eq!(
         run_mailbox(&db, &spec, &NoProgress).await.unwrap().copied,
         3
@@ -277,7 +279,8 @@ async fn the_source_can_use_sasl_plain() {
         authzid: None,
         authcid: "plainuser".into(),
         password: "wrong".into(),
-    };
+    }
+    .into();
     assert_eq!(
         run_mailbox(&db, &spec, &NoProgress).await.unwrap_err().kind,
         app::ErrorKind::SourceSignInFailed

@@ -13,8 +13,9 @@ use mailferry::db::entity::folder_state;
 use mailferry::engine::mailbox::MailboxSpec;
 use mailferry::engine::mailbox_job::run_mailbox;
 use mailferry::engine::state;
-use mailferry::imap::connect::{Credentials, open};
+use mailferry::imap::connect::Credentials;
 use mailferry::imap::fetch::{MessageIds, fetch_meta, open_folder};
+use mailferry::oauth::sign_in::open;
 use mailferry_tests::seed::{
     FolderSpec, MailboxSpec as SeedSpec, MessageSpec, message, seed_mailbox,
 };
@@ -139,7 +140,8 @@ async fn destination_connections_cut_at_many_points_never_duplicate() {
             authzid: Some(user.clone()),
             authcid: MASTER_USER.into(),
             password: MASTER_PASSWORD.into(),
-        };
+        }
+        .into();
         run_mailbox(&db, &job, &NoProgress)
             .await
             .unwrap_or_else(|e| panic!("cut at {cut_at}: {e:?}"));

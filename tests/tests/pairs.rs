@@ -149,7 +149,7 @@ impl Pair {
             PASSWORD,
         );
         spec.email = USER.into();
-        spec.destination_credentials = acting_for(&self.destination, USER);
+        spec.destination_credentials = acting_for(&self.destination, USER).into();
         spec
     }
 
@@ -223,10 +223,11 @@ async fn the_classic_failures(source: ServerKind, destination: ServerKind) {
     wrong_password.source_credentials = Credentials::Login {
         user: USER.into(),
         password: "wrong".into(),
-    };
+    }
+    .into();
     assert_eq!(failed(wrong_password).await, ErrorKind::SourceSignInFailed);
     let mut nobody = pair.spec();
-    nobody.destination_credentials = acting_for(&pair.destination, "nobody@example.test");
+    nobody.destination_credentials = acting_for(&pair.destination, "nobody@example.test").into();
     nobody.email = "nobody@example.test".into();
     assert_eq!(failed(nobody).await, ErrorKind::DestinationMailboxNotFound);
     let mut unreachable = pair.spec();

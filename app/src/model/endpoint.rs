@@ -50,6 +50,56 @@ pub struct EndpointView {
     pub has_tls_ca: bool,
     pub insecure_skip_verify: bool,
     pub max_concurrent: u32,
+    pub oauth: OAuthView,
+}
+
+/// An endpoint's OAuth 2 provider as the browser sees it: no secret, only whether there is one.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuthView {
+    pub kind: OAuthKind,
+    pub client_id: Option<String>,
+    pub tenant: Option<String>,
+    pub token_url: Option<String>,
+    pub has_secret: bool,
+}
+
+/// Where an endpoint's users get OAuth 2 tokens that Mailferry requests itself, so that the
+/// CSV needs no passwords.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum))]
+#[cfg_attr(feature = "ssr", sea_orm(rs_type = "String", db_type = "Text"))]
+#[serde(rename_all = "lowercase")]
+pub enum OAuthKind {
+    /// Passwords from the CSV, or an admin on the users' behalf.
+    #[default]
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "none"))]
+    None,
+    /// Google Workspace: a service account with domain-wide delegation signs a JWT per user
+    /// (RFC 7523 JWT bearer grant).
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "google"))]
+    Google,
+    /// Microsoft 365: an app's client credentials grant (IMAP.AccessAsApp), one token for every
+    /// user.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "microsoft"))]
+    Microsoft,
+}
+
+impl OAuthKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OAuthKind::None => "none",
+            OAuthKind::Google => "google",
+            OAuthKind::Microsoft => "microsoft",
+        }
+    }
+    pub fn parse(text: &str) -> Option<OAuthKind> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "" | "none" => Some(OAuthKind::None),
+            "google" => Some(OAuthKind::Google),
+            "microsoft" => Some(OAuthKind::Microsoft),
+            _ => None,
+        }
+    }
 }
 
 /// What the "test" button found: the capabilities, or a typed error with its solution.
@@ -179,6 +229,9 @@ mod tests {
         }
         for i in [Impersonation::SaslPlain, Impersonation::MasterSeparator] {
             assert_eq!(Impersonation::parse(i.as_str()), Some(i));
+        }
+        for k in [OAuthKind::None, OAuthKind::Google, OAuthKind::Microsoft] {
+            assert_eq!(OAuthKind::parse(k.as_str()), Some(k));
         }
         assert_eq!(Security::parse("SSL"), Some(Security::Tls));
         assert_eq!(Security::parse("bogus"), None);

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::endpoint::{AuthMechanism, EndpointRole, Impersonation, Security};
+use super::endpoint::{AuthMechanism, EndpointRole, Impersonation, OAuthKind, Security};
 use crate::api::AppError;
 use crate::ids::EndpointId;
 
@@ -22,6 +22,29 @@ pub struct EndpointForm {
     pub tls_ca_pem: Option<String>,
     pub insecure_skip_verify: bool,
     pub max_concurrent: u32,
+    pub oauth: OAuthForm,
+}
+
+/// The OAuth 2 part of the form. An empty `secret` on an existing endpoint keeps the stored one.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuthForm {
+    pub kind: OAuthKind,
+    pub client_id: Option<String>,
+    pub tenant: Option<String>,
+    pub token_url: Option<String>,
+    /// Google: the service account's JSON key; Microsoft: the client secret.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for OAuthForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthForm")
+            .field("kind", &self.kind)
+            .field("client_id", &self.client_id)
+            .field("tenant", &self.tenant)
+            .field("token_url", &self.token_url)
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for EndpointForm {
@@ -33,6 +56,7 @@ impl std::fmt::Debug for EndpointForm {
             .field("port", &self.port)
             .field("admin_user", &self.admin_user)
             .field("admin_password", &"***")
+            .field("oauth", &self.oauth)
             .finish_non_exhaustive()
     }
 }
@@ -53,6 +77,43 @@ pub struct EndpointFields {
     pub tls_ca_pem: String,
     pub insecure_skip_verify: Option<String>,
     pub max_concurrent: String,
+    pub oauth_kind: Option<String>,
+    pub oauth_client_id: Option<String>,
+    pub oauth_tenant: Option<String>,
+    pub oauth_token_url: Option<String>,
+    pub oauth_secret: Option<String>,
+}
+
+/// A destination signs in on the users' behalf: as an admin, or with its provider's tokens.
+fn check_destination_sign_in(
+    role: EndpointRole,
+    admin_user: Option<&str>,
+    oauth: &OAuthForm,
+) -> Result<(), AppError> {
+    if role == EndpointRole::Destination && admin_user.is_none() && oauth.kind == OAuthKind::None {
+        return Err(AppError::invalid(
+            "Admin user",
+            "the destination needs an admin who signs in on the users' behalf, or OAuth 2",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `url` may receive client secrets: HTTPS, or plain HTTP to this machine only.
+fn acceptable_token_url(url: &str) -> bool {
+    let rest = if let Some(rest) = url.strip_prefix("https://") {
+        rest
+    } else if let Some(rest) = url.strip_prefix("http://") {
+        let host = rest.split(['/', '?']).next().unwrap_or("");
+        let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+        if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
+            return false;
+        }
+        rest
+    } else {
+        return false;
+    };
+    !rest.is_empty() && !rest.starts_with('/') && !rest.contains(char::is_whitespace)
 }
 
 fn non_empty(text: &str) -> Option<String> {
@@ -99,12 +160,8 @@ impl EndpointFields {
                 .ok_or_else(|| AppError::invalid("Impersonation", "unknown impersonation"))?
         };
         let admin_user = non_empty(&self.admin_user);
-        if role == EndpointRole::Destination && admin_user.is_none() {
-            return Err(AppError::invalid(
-                "Admin user",
-                "the destination needs an admin who signs in on the users' behalf",
-            ));
-        }
+        let oauth = self.check_oauth(id.is_some())?;
+        check_destination_sign_in(role, admin_user.as_deref(), &oauth)?;
         if admin_user.is_some() && id.is_none() && self.admin_password.is_empty() {
             return Err(AppError::invalid(
                 "Admin password",
@@ -135,7 +192,59 @@ impl EndpointFields {
             tls_ca_pem: non_empty(&self.tls_ca_pem),
             insecure_skip_verify: self.insecure_skip_verify.is_some(),
             max_concurrent,
+            oauth,
         })
+    }
+
+    fn check_oauth(&self, editing: bool) -> Result<OAuthForm, AppError> {
+        let text = |field: &Option<String>| field.as_deref().and_then(non_empty);
+        let kind = OAuthKind::parse(self.oauth_kind.as_deref().unwrap_or(""))
+            .ok_or_else(|| AppError::invalid("OAuth 2", "choose none, Google or Microsoft"))?;
+        let secret = self.oauth_secret.clone().unwrap_or_default();
+        let form = OAuthForm {
+            kind,
+            client_id: text(&self.oauth_client_id),
+            tenant: text(&self.oauth_tenant),
+            token_url: text(&self.oauth_token_url),
+            secret: secret.trim().to_string(),
+        };
+        match kind {
+            OAuthKind::None => return Ok(OAuthForm::default()),
+            OAuthKind::Google if form.secret.is_empty() && !editing => {
+                return Err(AppError::invalid(
+                    "Service account key",
+                    "paste the service account's JSON key",
+                ));
+            }
+            OAuthKind::Microsoft if form.tenant.is_none() => {
+                return Err(AppError::invalid(
+                    "Tenant",
+                    "enter the directory (tenant) id",
+                ));
+            }
+            OAuthKind::Microsoft if form.client_id.is_none() => {
+                return Err(AppError::invalid(
+                    "Client id",
+                    "enter the app's application (client) id",
+                ));
+            }
+            OAuthKind::Microsoft if form.secret.is_empty() && !editing => {
+                return Err(AppError::invalid(
+                    "Client secret",
+                    "enter the app's client secret",
+                ));
+            }
+            _ => {}
+        }
+        if let Some(url) = &form.token_url
+            && !acceptable_token_url(url)
+        {
+            return Err(AppError::invalid(
+                "Token URL",
+                "enter an https:// address (http:// only to this machine)",
+            ));
+        }
+        Ok(form)
     }
 }
 
@@ -194,6 +303,32 @@ mod tests {
             }),
             "Admin password"
         );
+        let microsoft = |tenant: &str| EndpointFields {
+            admin_user: "".into(),
+            oauth_kind: Some("microsoft".into()),
+            oauth_tenant: Some(tenant.into()),
+            oauth_client_id: Some("app".into()),
+            oauth_secret: Some("s3cret".into()),
+            ..fields()
+        };
+        // An OAuth 2 destination needs no admin; its secret never shows in Debug.
+        let form = microsoft("contoso").check().unwrap();
+        assert_eq!(form.oauth.kind, OAuthKind::Microsoft);
+        assert!(!format!("{form:?}").contains("s3cret"));
+        assert_eq!(field_of(microsoft("")), "Tenant");
+        for (url, ok) in [
+            ("https://login.example/token", true),
+            ("http://127.0.0.1:8080/token", true),
+            ("http://login.example/token", false),
+            ("ftp://x/y", false),
+            ("https://", false),
+        ] {
+            let f = EndpointFields {
+                oauth_token_url: Some(url.into()),
+                ..microsoft("contoso")
+            };
+            assert_eq!(f.check().is_ok(), ok, "{url}");
+        }
         // Editing keeps the stored password when the field is left empty.
         let edit = EndpointFields {
             id: "7".into(),

@@ -119,16 +119,17 @@ pub(crate) struct RowSpec<'a> {
 }
 
 impl RowSpec<'_> {
-    /// The row's mailbox: its source user with `password`, the destination on its behalf.
+    /// The row's mailbox: its source user with `password` (none: a token or the source's admin),
+    /// the destination on its behalf.
     pub(crate) fn of(&self, row: &mailbox::Model, password: &str) -> MailboxSpec {
         MailboxSpec {
             email: row.email_address.clone(),
             source: self.source.address(),
             source_credentials: self
                 .source
-                .credentials_for(&row.source_username, Some(password)),
+                .sign_in_for(&row.source_username, Some(password)),
             destination: self.destination.address(),
-            destination_credentials: self.destination.credentials_for(&row.email_address, None),
+            destination_credentials: self.destination.sign_in_for(&row.email_address, None),
             user_root: row.user_root.clone(),
             options: self.options.clone(),
             retry: self.retry,

@@ -12,14 +12,14 @@ use app::model::batch::MailboxState;
 
 use crate::db::entity::{batch, mailbox};
 use crate::endpoints::{EndpointSettings, store};
-use crate::engine::classify::{Stage, classify};
+use crate::engine::classify::{Stage, classify, classify_sign_in};
 use crate::engine::options::BatchOptions;
 use crate::imap::append::AppendCapabilities;
-use crate::imap::connect::open;
 use crate::imap::fetch::{MessageIds, fetch_meta, open_folder};
 use crate::imap::folders::{self, SpecialUse, is_selectable, special_use};
 use crate::imap::quota;
 use crate::imap::{ImapError, ImapSession};
+use crate::oauth::sign_in::open;
 use crate::secrets::{Cipher, EncryptedSecret, Slot};
 
 /// Assumed copy rate when no batch has finished yet (bytes per second).
@@ -125,19 +125,10 @@ struct Checks<'a> {
     rate: f64,
 }
 
-/// The stage of a failed connect-and-sign-in.
-fn stage_of(error: &ImapError, connect: Stage, sign_in: Stage) -> Stage {
-    if matches!(error, ImapError::Connect { .. }) {
-        connect
-    } else {
-        sign_in
-    }
-}
-
 impl Checks<'_> {
     /// The destination mailbox is reachable on the user's behalf, and how much it can take.
     async fn destination(&self, row: &mailbox::Model) -> Result<Room, (ErrorKind, String)> {
-        let credentials = self.destination.credentials_for(&row.email_address, None);
+        let credentials = self.destination.sign_in_for(&row.email_address, None);
         match open(&self.destination.address(), &credentials, "destination").await {
             Ok(mut session) => {
                 let max_message = AppendCapabilities::of(&session).max_message;
@@ -146,10 +137,10 @@ impl Checks<'_> {
                 session.logout().await;
                 Ok(Room { free, max_message })
             }
-            Err(e) => {
-                let stage = stage_of(&e, Stage::DestinationConnect, Stage::DestinationSignIn);
-                Err((classify(stage, &e), e.to_string()))
-            }
+            Err(e) => Err((
+                classify_sign_in(&e, Stage::DestinationConnect, Stage::DestinationSignIn),
+                e.to_string(),
+            )),
         }
     }
 
@@ -157,13 +148,13 @@ impl Checks<'_> {
     async fn source(&self, row: &mailbox::Model, password: &str, result: &mut PreflightRow) {
         let credentials = self
             .source
-            .credentials_for(&row.source_username, Some(password));
+            .sign_in_for(&row.source_username, Some(password));
         let mut session = match open(&self.source.address(), &credentials, "source").await {
             Ok(session) => session,
             Err(e) => {
-                let stage = stage_of(&e, Stage::SourceConnect, Stage::SourceSignIn);
                 // The source problem is the one the admin fixes first.
-                result.problem = Some((classify(stage, &e), e.to_string()));
+                let kind = classify_sign_in(&e, Stage::SourceConnect, Stage::SourceSignIn);
+                result.problem = Some((kind, e.to_string()));
                 return;
             }
         };

@@ -49,10 +49,6 @@ async fn create(
 ) -> Result<u8, BatchCommandError> {
     use crate::batches::create_batch::{NewBatch, Schedule, create_batch};
     let bytes = std::fs::read(&args.csv)?;
-    let rows = crate::csv_import::parse_csv(&bytes).map_err(|problems| {
-        let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
-        BatchCommandError::Usage(format!("the CSV file has problems:\n{}", lines.join("\n")))
-    })?;
     let interval = args.incremental_interval.map_or(0, |d| d.as_secs());
     if interval != 0 && interval < config.min_incremental_sync_secs {
         return Err(BatchCommandError::Usage(format!(
@@ -60,17 +56,28 @@ async fn create(
             config.min_incremental_sync_secs
         )));
     }
+    let mut passwords = crate::csv_import::Passwords::Required;
     for (id, side) in [(args.source, "source"), (args.destination, "destination")] {
-        if crate::db::entity::endpoint::Entity::find_by_id(id)
+        let Some(found) = crate::db::entity::endpoint::Entity::find_by_id(id)
             .one(db)
             .await?
-            .is_none()
-        {
+        else {
             return Err(BatchCommandError::Usage(format!(
                 "--{side} {id}: no such endpoint (`mailferry endpoint list`)"
             )));
+        };
+        // A source with OAuth 2 or an admin signs users in without their passwords.
+        if side == "source"
+            && (found.oauth_kind != app::model::endpoint::OAuthKind::None
+                || found.admin_user.is_some())
+        {
+            passwords = crate::csv_import::Passwords::Optional;
         }
     }
+    let rows = crate::csv_import::parse_csv_with(&bytes, passwords).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+        BatchCommandError::Usage(format!("the CSV file has problems:\n{}", lines.join("\n")))
+    })?;
     let options = crate::engine::options::BatchOptions {
         incremental_sync_secs: interval,
         ..Default::default()

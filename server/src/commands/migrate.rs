@@ -117,6 +117,7 @@ fn endpoint(
         insecure_skip_verify: args.insecure_skip_tls_verify,
         max_concurrent: args.concurrency.max(1) as u32,
         timeout: Duration::from_secs(args.timeout_secs.max(1)),
+        oauth: None,
     })
 }
 

@@ -5,4 +5,4 @@ pub mod parse;
 #[cfg(test)]
 mod proptests;
 
-pub use parse::{CsvProblem, CsvRow, parse_csv};
+pub use parse::{CsvProblem, CsvRow, Passwords, parse_csv, parse_csv_with};

@@ -95,9 +95,20 @@ fn text_of(bytes: &[u8]) -> Result<&[u8], CsvProblem> {
     Ok(bytes)
 }
 
+/// Whether rows must carry the user's source password.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Passwords {
+    /// Users sign in on the source with the CSV's passwords.
+    Required,
+    /// The source signs users in without them (OAuth 2 tokens, or an admin on their behalf):
+    /// the column may be empty or left out; a password given is still used.
+    Optional,
+}
+
 /// Where each known column is (any case), or every problem of the header.
 fn column_index(
     headers: &csv::StringRecord,
+    passwords: Passwords,
 ) -> Result<HashMap<&'static str, usize>, Vec<CsvProblem>> {
     let mut problems = Vec::new();
     let mut index: HashMap<&'static str, usize> = HashMap::new();
@@ -116,7 +127,11 @@ fn column_index(
             )),
         }
     }
-    for required in &COLUMNS[..3] {
+    let required = match passwords {
+        Passwords::Required => &COLUMNS[..3],
+        Passwords::Optional => &COLUMNS[..2],
+    };
+    for required in required {
         if !index.contains_key(required) {
             problems.push(problem(
                 1,
@@ -140,6 +155,7 @@ struct Rows {
     problems: Vec<CsvProblem>,
     /// Lower-cased addresses and the spreadsheet row they first appeared on.
     seen: HashMap<String, u32>,
+    passwords: Passwords,
 }
 
 impl Rows {
@@ -204,12 +220,13 @@ impl Rows {
             cell("UserRoot"),
         );
         let before = self.problems.len();
-        for (column, value) in [
-            ("EmailAddress", &email),
-            ("UserName", &user),
-            ("Password", &password),
+        let password_needed = self.passwords == Passwords::Required;
+        for (column, value, needed) in [
+            ("EmailAddress", &email, true),
+            ("UserName", &user, true),
+            ("Password", &password, password_needed),
         ] {
-            if value.is_empty() {
+            if needed && value.is_empty() {
                 self.problems
                     .push(problem(line, Some(column), "missing value"));
             }
@@ -243,8 +260,14 @@ impl Rows {
     }
 }
 
-/// Parses the whole file; `Err` lists every problem found (nothing is half-accepted).
+/// Parses the whole file, every row with its password; `Err` lists every problem found
+/// (nothing is half-accepted).
 pub fn parse_csv(bytes: &[u8]) -> Result<Vec<CsvRow>, Vec<CsvProblem>> {
+    parse_csv_with(bytes, Passwords::Required)
+}
+
+/// Parses the whole file for a source that needs the users' passwords or not.
+pub fn parse_csv_with(bytes: &[u8], passwords: Passwords) -> Result<Vec<CsvRow>, Vec<CsvProblem>> {
     let bytes = text_of(bytes).map_err(|p| vec![p])?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -255,11 +278,12 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<CsvRow>, Vec<CsvProblem>> {
         .map_err(|e| vec![problem(1, None, format!("cannot read the header: {e}"))])?
         .clone();
     let mut rows = Rows {
-        index: column_index(&headers)?,
+        index: column_index(&headers, passwords)?,
         header_len: headers.len(),
         rows: Vec::new(),
         problems: Vec::new(),
         seen: HashMap::new(),
+        passwords,
     };
     for (i, record) in reader.records().enumerate() {
         if !rows.take(i as u32 + 1, record) {
@@ -330,6 +354,23 @@ mod tests {
             err.iter()
                 .any(|p| p.column.as_deref() == Some("Password") && p.message.contains("missing"))
         );
+        // A source that signs users in by itself takes rows without passwords, or no column.
+        let rows = parse_csv_with(
+            b"EmailAddress,UserName,Password\njane@example.com,jane,\nbob@example.com,bob,pw\n",
+            Passwords::Optional,
+        )
+        .unwrap();
+        assert_eq!(
+            (rows[0].password.as_str(), rows[1].password.as_str()),
+            ("", "pw")
+        );
+        let rows = parse_csv_with(
+            b"EmailAddress,UserName\njane@example.com,jane\n",
+            Passwords::Optional,
+        )
+        .unwrap();
+        assert_eq!(rows[0].password, "");
+        assert!(parse_csv(b"EmailAddress,UserName\njane@example.com,jane\n").is_err());
         assert!(
             parse_csv(b"EmailAddress,UserName,Password\n").is_err(),
             "no rows"

@@ -1,5 +1,6 @@
 //! An endpoint's settings in memory, and what the engine makes of them.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use app::model::endpoint::EndpointRole;
@@ -7,6 +8,7 @@ use app::model::endpoint::{AuthMechanism, Impersonation, Security};
 
 use crate::imap::connect::{Credentials, ServerAddress};
 use crate::imap::tls::TlsOptions;
+use crate::oauth::{SignIn, TokenSource};
 use crate::secrets::Secret;
 
 #[derive(Clone, Debug)]
@@ -28,6 +30,8 @@ pub struct EndpointSettings {
     pub max_concurrent: u32,
     /// Deadline of every network operation.
     pub timeout: Duration,
+    /// Users sign in with tokens from this provider (shared by the clones of one load).
+    pub oauth: Option<Arc<TokenSource>>,
 }
 
 impl EndpointSettings {
@@ -41,6 +45,19 @@ impl EndpointSettings {
                 insecure_skip_verify: self.insecure_skip_verify,
             },
             timeout: self.timeout,
+        }
+    }
+
+    /// How a mailbox of `user` signs in here: the row's own password when it has one, else a
+    /// token from the endpoint's OAuth 2 provider, else the endpoint's admin on the user's behalf.
+    pub fn sign_in_for(&self, user: &str, own_password: Option<&str>) -> SignIn {
+        let own_password = own_password.filter(|p| !p.is_empty());
+        match (own_password, &self.oauth) {
+            (None, Some(tokens)) => SignIn::Token {
+                user: user.into(),
+                tokens: tokens.clone(),
+            },
+            _ => SignIn::Fixed(self.credentials_for(user, own_password)),
         }
     }
 
@@ -104,6 +121,7 @@ mod tests {
             insecure_skip_verify: false,
             max_concurrent: 1,
             timeout: Duration::from_secs(1),
+            oauth: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! Saving and loading endpoints; the admin password goes through the cipher both ways.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -10,8 +11,12 @@ use sea_orm::{
 
 use super::settings::EndpointSettings;
 use crate::db::entity::endpoint;
+use crate::oauth::{OAuthSettings, TokenSource};
 use crate::secrets::Secret;
 use crate::secrets::{Cipher, EncryptedSecret, Slot};
+
+/// Deadline of a token request.
+const TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
 pub enum EndpointStoreError {
@@ -89,16 +94,64 @@ async fn write(
     model.insecure_skip_verify = Set(settings.insecure_skip_verify);
     model.max_concurrent = Set(i32::try_from(settings.max_concurrent).unwrap_or(i32::MAX));
     model.updated_at = Set(now);
+    let oauth = settings.oauth.as_ref().map(|tokens| tokens.settings());
+    let seal_oauth = |endpoint_id| {
+        oauth.filter(|o| !o.secret.0.is_empty()).map(|o| {
+            cipher
+                .encrypt(&o.secret.0, &Slot::EndpointOAuth { endpoint_id })
+                .0
+        })
+    };
+    model.oauth_kind = Set(oauth.map(|o| o.kind).unwrap_or_default());
+    model.oauth_client_id = Set(oauth.and_then(|o| o.client_id.clone()));
+    model.oauth_tenant = Set(oauth.and_then(|o| o.tenant.clone()));
+    model.oauth_token_url = Set(oauth.and_then(|o| o.token_url.clone()));
+    model.oauth_secret = Set(id.and_then(seal_oauth));
     let saved = model.save(db).await?;
     let saved_id = saved.id.unwrap();
-    if id.is_none() && !settings.admin_password.0.is_empty() {
+    if id.is_none() {
         endpoint::Entity::update_many()
             .col_expr(endpoint::Column::AdminSecret, Expr::value(seal(saved_id)))
+            .col_expr(
+                endpoint::Column::OauthSecret,
+                Expr::value(seal_oauth(saved_id)),
+            )
             .filter(endpoint::Column::Id.eq(saved_id))
             .exec(db)
             .await?;
     }
     Ok(saved_id)
+}
+
+/// The stored provider, its secret opened; `None` for an endpoint without OAuth 2.
+fn oauth_of(
+    cipher: &Cipher,
+    model: &endpoint::Model,
+) -> Result<Option<OAuthSettings>, EndpointStoreError> {
+    if model.oauth_kind == app::model::endpoint::OAuthKind::None {
+        return Ok(None);
+    }
+    let secret = match &model.oauth_secret {
+        Some(stored) => cipher
+            .decrypt(
+                &EncryptedSecret(stored.clone()),
+                &Slot::EndpointOAuth {
+                    endpoint_id: model.id,
+                },
+            )
+            .map_err(|e| EndpointStoreError::Corrupt {
+                id: model.id,
+                what: e.to_string(),
+            })?,
+        None => String::new(),
+    };
+    Ok(Some(OAuthSettings {
+        kind: model.oauth_kind,
+        client_id: model.oauth_client_id.clone(),
+        tenant: model.oauth_tenant.clone(),
+        token_url: model.oauth_token_url.clone(),
+        secret: Secret(secret),
+    }))
 }
 
 pub async fn load(
@@ -123,6 +176,7 @@ pub async fn load(
             .map_err(|e| corrupt(&e.to_string()))?,
         None => String::new(),
     };
+    let oauth = oauth_of(cipher, &model)?;
     Ok(EndpointSettings {
         name: model.name,
         role: model.role,
@@ -137,5 +191,6 @@ pub async fn load(
         insecure_skip_verify: model.insecure_skip_verify,
         max_concurrent: u32::try_from(model.max_concurrent.max(1)).unwrap_or(1),
         timeout: Duration::from_secs(60),
+        oauth: oauth.map(|o| Arc::new(TokenSource::new(o, TOKEN_TIMEOUT))),
     })
 }

@@ -10,6 +10,7 @@ use crate::imap::ImapError;
 use crate::imap::connect::{connect, sign_in};
 use crate::imap::provider;
 use crate::imap::response_code::ResponseCode;
+use crate::oauth::sign_in::SignInError;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EndpointTest {
@@ -61,6 +62,10 @@ pub async fn test_endpoint(settings: &EndpointSettings, probe_user: Option<&str>
         Err(_) => provider::of_session(&session),
     };
     let before: Vec<String> = sorted(session.capabilities().iter().cloned().collect());
+    if let Some(tokens) = &settings.oauth {
+        let probe = probe_user.unwrap_or(PROBE_USER);
+        return with_token(session, tokens, probe, (before, profile), sign_in_stage).await;
+    }
     let Some(admin) = settings.admin_user.as_deref() else {
         session.logout().await;
         return EndpointTest::Ok {
@@ -95,6 +100,44 @@ pub async fn test_endpoint(settings: &EndpointSettings, probe_user: Option<&str>
         }
         Err(e) => EndpointTest::Failed {
             kind: classify(sign_in_stage, &e),
+            detail: e.to_string(),
+        },
+    }
+}
+
+/// Asks the endpoint's provider for `probe`'s token and signs in with it. A provider that
+/// accepted the key or secret but knows no such user has proven the key all the same.
+async fn with_token(
+    mut session: crate::imap::ImapSession,
+    tokens: &std::sync::Arc<crate::oauth::TokenSource>,
+    probe: &str,
+    (before, profile): (Vec<String>, ProviderProfile),
+    sign_in_stage: Stage,
+) -> EndpointTest {
+    let how = crate::oauth::SignIn::Token {
+        user: probe.into(),
+        tokens: tokens.clone(),
+    };
+    match how.sign_in(&mut session).await {
+        Ok(()) => {
+            let after = sorted(session.capabilities().iter().cloned().collect());
+            session.logout().await;
+            EndpointTest::Ok {
+                capabilities: after,
+                note: format!("signed in for {probe} with a token from the OAuth 2 provider"),
+                profile,
+            }
+        }
+        Err(SignInError::Token(e)) if e.kind() == ErrorKind::OAuthUserUnknown => {
+            session.logout().await;
+            EndpointTest::Ok {
+                capabilities: before,
+                note: format!("the provider accepted the key; it knows no user {probe}"),
+                profile,
+            }
+        }
+        Err(e) => EndpointTest::Failed {
+            kind: crate::engine::classify::classify_sign_in(&e, sign_in_stage, sign_in_stage),
             detail: e.to_string(),
         },
     }

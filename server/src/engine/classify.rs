@@ -6,6 +6,7 @@ use app::ErrorKind;
 use crate::imap::ImapError;
 use crate::imap::error::ConnectFailure;
 use crate::imap::response_code::ResponseCode;
+use crate::oauth::sign_in::SignInError;
 
 /// Which server and which step failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,12 +42,48 @@ const TEXT_FALLBACKS: &[(&str, ErrorKind)] = &[
     ("bandwidth limit exceeded", ErrorKind::Throttled),
 ];
 
+/// Sign-in refusals that name their cause. Lower-case substrings.
+const SIGN_IN_TEXTS: &[(&str, ErrorKind)] = &[
+    // Gmail: "[ALERT] Your account is not enabled for IMAP use. Please visit your Gmail
+    // settings page and enable your account for IMAP access. (Failure)".
+    ("not enabled for imap", ErrorKind::ImapDisabled),
+    // Microsoft 365 to an app token whose service principal has no access to the mailbox:
+    // "User is authenticated but not connected."
+    (
+        "authenticated but not connected",
+        ErrorKind::OAuthConsentMissing,
+    ),
+];
+
+/// A refused sign-in whose text names the cause says more than its code (Gmail sends
+/// [ALERT], Dovecot [CONTACTADMIN]).
+fn named_sign_in_refusal(stage: Stage, error: &ImapError) -> Option<ErrorKind> {
+    if !matches!(stage, Stage::SourceSignIn | Stage::DestinationSignIn) {
+        return None;
+    }
+    let lower = error.server_text()?.to_ascii_lowercase();
+    SIGN_IN_TEXTS
+        .iter()
+        .find(|(needle, _)| lower.contains(needle))
+        .map(|(_, kind)| *kind)
+}
+
 fn by_text(text: &str) -> Option<ErrorKind> {
     let lower = text.to_ascii_lowercase();
     TEXT_FALLBACKS
         .iter()
         .find(|(needle, _)| lower.contains(needle))
         .map(|(_, kind)| *kind)
+}
+
+/// A failed connect-and-sign-in: the server's answer at `connect` or `sign_in`, or the OAuth 2
+/// provider's.
+pub fn classify_sign_in(error: &SignInError, connect: Stage, sign_in: Stage) -> ErrorKind {
+    match error {
+        SignInError::Imap(e @ ImapError::Connect { .. }) => classify(connect, e),
+        SignInError::Imap(e) => classify(sign_in, e),
+        SignInError::Token(e) => e.kind(),
+    }
 }
 
 pub fn classify(stage: Stage, error: &ImapError) -> ErrorKind {
@@ -72,6 +109,9 @@ pub fn classify(stage: Stage, error: &ImapError) -> ErrorKind {
             }
             _ => ErrorKind::DestinationConnectFailed,
         };
+    }
+    if let Some(kind) = named_sign_in_refusal(stage, error) {
+        return kind;
     }
     let destination_side = matches!(
         stage,
@@ -191,6 +231,27 @@ mod tests {
                 &format!("NO Something: {} here", needle.to_uppercase()),
             );
             assert_eq!(classify(Stage::DestinationWrite, &error), *kind, "{needle}");
+        }
+    }
+
+    #[test]
+    fn sign_in_texts_win_over_codes() {
+        for (needle, kind) in SIGN_IN_TEXTS {
+            let text = format!("Something: {} here", needle.to_uppercase());
+            for code in [
+                None,
+                Some("ALERT"),
+                Some("CONTACTADMIN"),
+                Some("AUTHENTICATIONFAILED"),
+            ] {
+                let error = no(code, &text);
+                assert_eq!(
+                    classify(Stage::SourceSignIn, &error),
+                    *kind,
+                    "{needle} {code:?}"
+                );
+                assert_eq!(classify(Stage::DestinationSignIn, &error), *kind);
+            }
         }
     }
 

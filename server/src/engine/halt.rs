@@ -19,6 +19,8 @@ pub enum Halt {
     /// A server answered in a way that decides the error by itself (the check after an admin
     /// signed in for a user found another mailbox, or none).
     Refused { kind: ErrorKind, error: ImapError },
+    /// The endpoint's OAuth 2 provider gave no token.
+    Token { error: crate::oauth::OAuthError },
     /// Mailferry's own database could not be read or written (a full disk, a lost connection
     /// to PostgreSQL): not the servers' doing, and no reconnect heals it.
     Storage(DbErr),
@@ -42,6 +44,7 @@ impl Halt {
         match self {
             Halt::Imap { stage, error } => classify(*stage, error),
             Halt::Refused { kind, .. } => *kind,
+            Halt::Token { error } => error.kind(),
             Halt::Storage(_) => ErrorKind::StorageFailed,
             // Never reported as an error; the mailbox ends Stopped.
             Halt::Requested => ErrorKind::Internal,
@@ -52,6 +55,7 @@ impl Halt {
     pub fn detail(&self) -> String {
         match self {
             Halt::Imap { error, .. } | Halt::Refused { error, .. } => error.to_string(),
+            Halt::Token { error } => error.to_string(),
             Halt::Storage(e) => format!("Mailferry's database: {e}"),
             Halt::Requested => "stopped by an administrator".into(),
         }
@@ -61,7 +65,7 @@ impl Halt {
     pub fn ends_sessions(&self) -> bool {
         match self {
             Halt::Imap { error, .. } => error.is_fatal_to_session(),
-            Halt::Refused { .. } | Halt::Storage(_) | Halt::Requested => true,
+            Halt::Refused { .. } | Halt::Token { .. } | Halt::Storage(_) | Halt::Requested => true,
         }
     }
 
@@ -97,6 +101,9 @@ pub fn decide(halt: &Halt, reached_before: bool, budget_left: bool) -> Decision 
         Halt::Requested => return Decision::Stop,
         Halt::Storage(_) => return Decision::GiveUp(ErrorKind::StorageFailed),
         Halt::Refused { kind, .. } => return Decision::GiveUp(*kind),
+        // A provider that did not answer may answer later; a refusal stays one.
+        Halt::Token { error } if error.is_transient() && budget_left => return Decision::Retry,
+        Halt::Token { error } => return Decision::GiveUp(error.kind()),
         Halt::Imap { error, .. } => error,
     };
     let kind = halt.kind();

@@ -8,7 +8,9 @@ use super::halt::Halt;
 use super::options::BatchOptions;
 use super::retry::RetryPolicy;
 use crate::imap::ImapSession;
-use crate::imap::connect::{Credentials, ServerAddress, connect, sign_in};
+use crate::imap::connect::{ServerAddress, connect};
+use crate::oauth::SignIn;
+use crate::oauth::sign_in::SignInError;
 
 /// Everything needed to migrate one mailbox.
 #[derive(Clone, Debug)]
@@ -16,9 +18,9 @@ pub struct MailboxSpec {
     /// The destination mailbox (Exchange's EmailAddress).
     pub email: String,
     pub source: ServerAddress,
-    pub source_credentials: Credentials,
+    pub source_credentials: SignIn,
     pub destination: ServerAddress,
-    pub destination_credentials: Credentials,
+    pub destination_credentials: SignIn,
     pub user_root: Option<String>,
     pub options: BatchOptions,
     pub retry: RetryPolicy,
@@ -171,9 +173,10 @@ pub(crate) async fn open_pair(spec: &MailboxSpec) -> Result<(ImapSession, ImapSe
     let mut src = connect(&spec.source, "source")
         .await
         .map_err(Halt::at(Stage::SourceConnect))?;
-    sign_in(&mut src, &spec.source_credentials)
+    spec.source_credentials
+        .sign_in(&mut src)
         .await
-        .map_err(Halt::at(Stage::SourceSignIn))?;
+        .map_err(signed_out(Stage::SourceSignIn))?;
     // A server that offers QRESYNC but refuses to enable it is read the CONDSTORE way.
     if let Err(e) = src.enable_qresync().await {
         tracing::debug!(error = %e, "ENABLE QRESYNC refused");
@@ -181,8 +184,16 @@ pub(crate) async fn open_pair(spec: &MailboxSpec) -> Result<(ImapSession, ImapSe
     let mut dst = connect(&spec.destination, "destination")
         .await
         .map_err(Halt::at(Stage::DestinationConnect))?;
-    sign_in(&mut dst, &spec.destination_credentials)
+    spec.destination_credentials
+        .sign_in(&mut dst)
         .await
-        .map_err(Halt::at(Stage::DestinationSignIn))?;
+        .map_err(signed_out(Stage::DestinationSignIn))?;
     Ok((src, dst))
+}
+
+fn signed_out(stage: Stage) -> impl Fn(SignInError) -> Halt {
+    move |error| match error {
+        SignInError::Imap(error) => Halt::Imap { stage, error },
+        SignInError::Token(error) => Halt::Token { error },
+    }
 }

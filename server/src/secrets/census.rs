@@ -25,6 +25,13 @@ pub async fn a_stored_key_id(db: &impl ConnectionTrait) -> Result<Option<String>
         .into_tuple()
         .one(db)
         .await?;
+    let oauth: Option<Option<String>> = endpoint::Entity::find()
+        .select_only()
+        .column(endpoint::Column::OauthSecret)
+        .filter(endpoint::Column::OauthSecret.is_not_null())
+        .into_tuple()
+        .one(db)
+        .await?;
     let setting: Option<Option<String>> = setting::Entity::find()
         .select_only()
         .column(setting::Column::Secret)
@@ -32,7 +39,10 @@ pub async fn a_stored_key_id(db: &impl ConnectionTrait) -> Result<Option<String>
         .into_tuple()
         .one(db)
         .await?;
-    let stored = mailbox.or(endpoint.flatten()).or(setting.flatten());
+    let stored = mailbox
+        .or(endpoint.flatten())
+        .or(oauth.flatten())
+        .or(setting.flatten());
     Ok(stored.map(|text| {
         let text = EncryptedSecret(text);
         text.key_id().unwrap_or("v1").to_string()
@@ -58,7 +68,11 @@ pub async fn any_sealed_with(db: &impl ConnectionTrait, key_id: &str) -> Result<
         .one(db)
         .await?;
     let endpoints = endpoint::Entity::find()
-        .filter(endpoint::Column::AdminSecret.like(&prefix))
+        .filter(
+            Condition::any()
+                .add(endpoint::Column::AdminSecret.like(&prefix))
+                .add(endpoint::Column::OauthSecret.like(&prefix)),
+        )
         .select_only()
         .column(endpoint::Column::Id)
         .into_tuple::<i64>()

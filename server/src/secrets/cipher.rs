@@ -51,6 +51,7 @@ impl EncryptedSecret {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Slot<'a> {
     EndpointAdmin { endpoint_id: i64 },
+    EndpointOAuth { endpoint_id: i64 },
     MailboxSource { batch_id: i64, email: &'a str },
     MailboxDestination { batch_id: i64, email: &'a str },
     Setting { key: &'a str },
@@ -60,6 +61,7 @@ impl Slot<'_> {
     fn associated_data(&self) -> String {
         match self {
             Slot::EndpointAdmin { endpoint_id } => format!("endpoint/{endpoint_id}/admin_secret"),
+            Slot::EndpointOAuth { endpoint_id } => format!("endpoint/{endpoint_id}/oauth_secret"),
             Slot::MailboxSource { batch_id, email } => {
                 format!("mailbox/{batch_id}/{email}/source_secret")
             }

@@ -58,17 +58,28 @@ async fn rotate_in(
 ) -> Result<u64, RotateError> {
     let mut count = 0;
     for e in endpoint::Entity::find().all(txn).await? {
-        let Some(stored) = &e.admin_secret else {
-            continue;
-        };
-        let slot = Slot::EndpointAdmin { endpoint_id: e.id };
-        let secret = again(old, new, stored, &slot, || format!("endpoint {}", e.id))?;
-        endpoint::Entity::update_many()
-            .col_expr(endpoint::Column::AdminSecret, Expr::value(secret))
-            .filter(endpoint::Column::Id.eq(e.id))
-            .exec(txn)
-            .await?;
-        count += 1;
+        let sealed = [
+            (
+                &e.admin_secret,
+                Slot::EndpointAdmin { endpoint_id: e.id },
+                endpoint::Column::AdminSecret,
+            ),
+            (
+                &e.oauth_secret,
+                Slot::EndpointOAuth { endpoint_id: e.id },
+                endpoint::Column::OauthSecret,
+            ),
+        ];
+        for (stored, slot, column) in sealed {
+            let Some(stored) = stored else { continue };
+            let secret = again(old, new, stored, &slot, || format!("endpoint {}", e.id))?;
+            endpoint::Entity::update_many()
+                .col_expr(column, Expr::value(secret))
+                .filter(endpoint::Column::Id.eq(e.id))
+                .exec(txn)
+                .await?;
+            count += 1;
+        }
     }
     for s in setting::Entity::find().all(txn).await? {
         let Some(stored) = &s.secret else { continue };

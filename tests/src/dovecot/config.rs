@@ -33,6 +33,37 @@ pub(crate) struct ConfigInputs {
     pub imap_capability: Option<String>,
     /// A Gmail-like `[Gmail]/All Mail` (`\All`): a virtual folder of every message.
     pub all_mail: bool,
+    pub oauth2: Option<OAuth2Inputs>,
+}
+
+/// The `oauth2` passdb's settings.
+#[derive(Debug, Clone)]
+pub(crate) struct OAuth2Inputs {
+    pub introspection_url: String,
+    pub per_domain: bool,
+    pub imap_disabled: Vec<String>,
+}
+
+/// Writes the `oauth2` passdbs' settings: one for every user, one for the users whose IMAP is
+/// disabled (their good token still fails, with the reason the token server gives).
+pub(crate) fn write_oauth2_files(inputs: &ConfigInputs) -> std::io::Result<()> {
+    let Some(o) = &inputs.oauth2 else {
+        return Ok(());
+    };
+    // With %d the login's domain is compared with the token user's: an app's token serves
+    // every mailbox of its domain.
+    let format = if o.per_domain { "%Ld" } else { "%Lu" };
+    let settings = format!(
+        "introspection_mode = post\nintrospection_url = {}\nusername_attribute = username\n\
+         username_format = {format}\nactive_attribute = active\nactive_value = true\n",
+        o.introspection_url
+    );
+    std::fs::write(inputs.root.join("oauth2.conf.ext"), &settings)?;
+    // A template splits at spaces; an expanded field keeps them.
+    std::fs::write(
+        inputs.root.join("oauth2-imap-disabled.conf.ext"),
+        settings + "pass_attrs = nologin=y reason=%{oauth2:reason}\n",
+    )
 }
 
 impl ConfigInputs {
@@ -91,7 +122,11 @@ pub(crate) fn render(inputs: &ConfigInputs) -> String {
     line(format!("ssl_cert = <{}", inputs.cert_path.display()));
     line(format!("ssl_key = <{}", inputs.key_path.display()));
     line("disable_plaintext_auth = no".into());
-    line("auth_mechanisms = plain login".into());
+    line(if inputs.oauth2.is_some() {
+        "auth_mechanisms = plain login xoauth2 oauthbearer".into()
+    } else {
+        "auth_mechanisms = plain login".into()
+    });
     // Failed logins are answered at once instead of after the default 2 s.
     line("auth_failure_delay = 0".into());
     line("auth_master_user_separator = *".into());
@@ -178,14 +213,36 @@ fn all_mail_namespace(inputs: &ConfigInputs) -> String {
 }
 
 fn auth(inputs: &ConfigInputs) -> String {
-    format!(
-        "passdb {{\n  driver = passwd-file\n  master = yes\n  args = scheme=PLAIN {masters}\n  \
+    let oauth2 = match &inputs.oauth2 {
+        Some(o) => {
+            let disabled = if o.imap_disabled.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  \
+                     username_filter = {users}\n  args = {root}/oauth2-imap-disabled.conf.ext\n}}\n",
+                    users = o.imap_disabled.join(" "),
+                    root = inputs.root.display()
+                )
+            };
+            disabled
+                + &format!(
+                    "passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  \
+                     args = {root}/oauth2.conf.ext\n}}\n",
+                    root = inputs.root.display()
+                )
+        }
+        None => String::new(),
+    };
+    oauth2
+        + &format!(
+            "passdb {{\n  driver = passwd-file\n  master = yes\n  args = scheme=PLAIN {masters}\n  \
          pass = yes\n}}\n\
          passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN {users}\n}}\n\
          userdb {{\n  driver = passwd-file\n  args = {users}\n}}\n",
-        masters = inputs.masters_file.display(),
-        users = inputs.users_file.display(),
-    )
+            masters = inputs.masters_file.display(),
+            users = inputs.users_file.display(),
+        )
 }
 
 fn listeners(inputs: &ConfigInputs) -> String {
@@ -226,6 +283,7 @@ mod tests {
             fsync: false,
             imap_capability: None,
             all_mail: false,
+            oauth2: None,
         }
     }
 

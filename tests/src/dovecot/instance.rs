@@ -45,6 +45,21 @@ pub struct DovecotOptions<'a> {
     /// A Gmail-like `[Gmail]/All Mail` folder (`\All`, Dovecot's `virtual` plugin) that shows
     /// every message of the user's other folders but Trash and Junk.
     pub all_mail: bool,
+    /// XOAUTH2 and OAUTHBEARER, with tokens checked by Dovecot's `oauth2` passdb.
+    pub oauth2: Option<OAuth2Check<'a>>,
+}
+
+/// How the `oauth2` passdb checks tokens.
+#[derive(Debug, Clone, Copy)]
+pub struct OAuth2Check<'a> {
+    /// RFC 7662 introspection endpoint (the test bed's token server).
+    pub introspection_url: &'a str,
+    /// A token serves any user of its user's domain (an app's token, as Microsoft 365's
+    /// IMAP.AccessAsApp), not only its own user.
+    pub per_domain: bool,
+    /// Users refused although their token is good, with the reason the token server gives
+    /// them (see `TokenServer::disable_imap`).
+    pub imap_disabled: &'a [&'a str],
 }
 
 impl Default for DovecotOptions<'_> {
@@ -56,6 +71,7 @@ impl Default for DovecotOptions<'_> {
             fsync: false,
             imap_capability: None,
             all_mail: false,
+            oauth2: None,
         }
     }
 }
@@ -118,7 +134,13 @@ impl Dovecot {
             fsync: options.fsync,
             imap_capability: options.imap_capability.map(String::from),
             all_mail: options.all_mail,
+            oauth2: options.oauth2.map(|o| config::OAuth2Inputs {
+                introspection_url: o.introspection_url.to_string(),
+                per_domain: o.per_domain,
+                imap_disabled: o.imap_disabled.iter().map(|u| u.to_string()).collect(),
+            }),
         };
+        config::write_oauth2_files(&inputs)?;
         if inputs.all_mail {
             inputs.write_all_mail()?;
         }

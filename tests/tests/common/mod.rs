@@ -73,9 +73,10 @@ pub fn mailbox_spec(
         source_credentials: Credentials::Login {
             user: user.into(),
             password: password.into(),
-        },
+        }
+        .into(),
         destination: plain(destination_port),
-        destination_credentials: admin_for(user),
+        destination_credentials: admin_for(user).into(),
         user_root: None,
         options: mailferry::engine::options::BatchOptions::default(),
         retry: mailferry::engine::retry::RetryPolicy {
@@ -156,6 +157,7 @@ pub fn endpoint(role: EndpointRole, port: u16) -> EndpointSettings {
         insecure_skip_verify: false,
         max_concurrent: 100,
         timeout: Duration::from_secs(30),
+        oauth: None,
     }
 }
 
@@ -183,7 +185,9 @@ pub async fn stored_batch_with(
     use mailferry::endpoints::store;
     let source_endpoint_id = store::save(db, cipher, source).await.unwrap();
     let destination_endpoint_id = store::save(db, cipher, destination).await.unwrap();
-    let rows = mailferry::csv_import::parse_csv(csv.as_bytes()).unwrap();
+    // Lenient on passwords: a source signing users in by itself takes rows without them.
+    let passwords = mailferry::csv_import::Passwords::Optional;
+    let rows = mailferry::csv_import::parse_csv_with(csv.as_bytes(), passwords).unwrap();
     let batch = NewBatch {
         name: "test".into(),
         source_endpoint_id,

@@ -23,6 +23,11 @@ pub async fn save_endpoint(
     tls_ca_pem: String,
     insecure_skip_verify: Option<String>,
     max_concurrent: String,
+    oauth_kind: Option<String>,
+    oauth_client_id: Option<String>,
+    oauth_tenant: Option<String>,
+    oauth_token_url: Option<String>,
+    oauth_secret: Option<String>,
 ) -> Result<EndpointId, AppError> {
     let (backend, admin) = crate::backend::require_admin().await?;
     let form = crate::model::endpoint_form::EndpointFields {
@@ -39,10 +44,15 @@ pub async fn save_endpoint(
         tls_ca_pem,
         insecure_skip_verify,
         max_concurrent,
+        oauth_kind,
+        oauth_client_id,
+        oauth_tenant,
+        oauth_token_url,
+        oauth_secret,
     }
     .check()?;
     let detail = format!(
-        "{} ({}:{}){}",
+        "{} ({}:{}){}{}",
         form.name,
         form.host,
         form.port,
@@ -50,6 +60,11 @@ pub async fn save_endpoint(
             ""
         } else {
             ", admin password typed"
+        },
+        if form.oauth.secret.is_empty() {
+            ""
+        } else {
+            ", OAuth 2 secret typed"
         }
     );
     let id = backend.save_endpoint(form).await?;

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::api::endpoints::TestEndpoint;
 use crate::components::common::error_notice::failure;
-use crate::model::endpoint::{EndpointRole, EndpointTestResult, EndpointView};
+use crate::model::endpoint::{EndpointRole, EndpointTestResult, EndpointView, OAuthKind};
 
 #[component]
 pub fn EndpointCard(
@@ -21,9 +21,11 @@ pub fn EndpointCard(
         endpoint.host,
         endpoint.port,
         endpoint.security.as_str().to_uppercase(),
-        match &endpoint.admin_user {
-            Some(admin) => format!("admin {admin}"),
-            None => "users sign in themselves".to_string(),
+        match (&endpoint.admin_user, endpoint.oauth.kind) {
+            (_, OAuthKind::Google) => "OAuth 2: Google service account".to_string(),
+            (_, OAuthKind::Microsoft) => "OAuth 2: Microsoft 365 app".to_string(),
+            (Some(admin), OAuthKind::None) => format!("admin {admin}"),
+            (None, OAuthKind::None) => "users sign in themselves".to_string(),
         }
     );
     let for_edit = endpoint.clone();

@@ -3,9 +3,10 @@
 
 use leptos::prelude::*;
 
+use super::oauth_fields::OAuthFields;
 use crate::api::endpoints::SaveEndpoint;
 use crate::components::common::error_notice::failure;
-use crate::model::endpoint::{EndpointRole, EndpointView, Impersonation, Security};
+use crate::model::endpoint::{EndpointRole, EndpointView, Impersonation, OAuthView, Security};
 use crate::model::provider::ProviderProfile;
 
 /// The form's starting values: the endpoint being edited, or a new one's defaults.
@@ -21,6 +22,7 @@ struct Start {
     impersonation: Impersonation,
     max_concurrent: String,
     insecure: bool,
+    oauth: OAuthView,
 }
 
 impl Start {
@@ -38,6 +40,7 @@ impl Start {
                 impersonation: Impersonation::SaslPlain,
                 max_concurrent: "4".into(),
                 insecure: false,
+                oauth: OAuthView::default(),
             };
         };
         Start {
@@ -52,6 +55,7 @@ impl Start {
             impersonation: e.impersonation,
             max_concurrent: e.max_concurrent.to_string(),
             insecure: e.insecure_skip_verify,
+            oauth: e.oauth.clone(),
         }
     }
 }
@@ -177,6 +181,7 @@ pub fn EndpointFormPanel(
             <ServerFields role=start.role host=start.host port=start.port security=start.security/>
             <AdminFields admin_user=start.admin_user has_password=start.has_password
                 impersonation=start.impersonation/>
+            <OAuthFields oauth=start.oauth/>
             <LimitAndTlsFields max_concurrent=start.max_concurrent insecure=start.insecure/>
             {move || failure(save.value().get())}
             <div class="button-row">

@@ -3,3 +3,4 @@
 pub mod endpoint_card;
 pub mod endpoint_form;
 pub mod endpoints_page;
+pub mod oauth_fields;

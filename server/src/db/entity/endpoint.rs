@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-use app::model::endpoint::{AuthMechanism, EndpointRole, Impersonation, Security};
+use app::model::endpoint::{AuthMechanism, EndpointRole, Impersonation, OAuthKind, Security};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "endpoints")]
@@ -24,6 +24,12 @@ pub struct Model {
     pub max_concurrent: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub oauth_kind: OAuthKind,
+    pub oauth_client_id: Option<String>,
+    pub oauth_tenant: Option<String>,
+    pub oauth_token_url: Option<String>,
+    /// Sealed for `endpoint/{id}/oauth_secret`.
+    pub oauth_secret: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

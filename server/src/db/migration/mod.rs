@@ -22,6 +22,7 @@ mod m0017_live_progress;
 mod m0018_error_counts;
 mod m0019_errors_batch_time;
 mod m0020_verification_changed;
+mod m0021_endpoint_oauth;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0018_error_counts::Migration),
             Box::new(m0019_errors_batch_time::Migration),
             Box::new(m0020_verification_changed::Migration),
+            Box::new(m0021_endpoint_oauth::Migration),
         ]
     }
 }

@@ -9,7 +9,7 @@ use app::model::batch::{
 };
 use app::model::batch_rows::RowFilter;
 use app::model::batch_upload::BatchUpload;
-use app::model::endpoint::EndpointRole;
+use app::model::endpoint::{EndpointRole, OAuthKind};
 
 use super::batch_view::load;
 use super::{WebBackend, internal};
@@ -17,7 +17,7 @@ use crate::batches::actions::{self, ActionError};
 use crate::batches::create_batch::{CreateBatchError, NewBatch, Schedule, create_batch};
 use crate::batches::lifecycle;
 use crate::batches::preflight::{PreflightError, preflight};
-use crate::csv_import::parse_csv;
+use crate::csv_import::{Passwords, parse_csv_with};
 use crate::db::entity::{endpoint, mailbox};
 
 pub(super) fn action_error(error: ActionError) -> AppError {
@@ -47,7 +47,12 @@ fn verify_error(error: crate::verify::run::VerifyError) -> AppError {
 }
 
 impl WebBackend {
-    async fn endpoint_of_role(&self, id: EndpointId, role: EndpointRole) -> Result<(), AppError> {
+    /// Checks the endpoint exists with `role`; returns it.
+    async fn endpoint_of_role(
+        &self,
+        id: EndpointId,
+        role: EndpointRole,
+    ) -> Result<endpoint::Model, AppError> {
         let found = endpoint::Entity::find_by_id(id.0)
             .one(&self.state.db)
             .await
@@ -57,7 +62,7 @@ impl WebBackend {
             EndpointRole::Destination => "Destination",
         };
         match found {
-            Some(e) if e.role == role => Ok(()),
+            Some(e) if e.role == role => Ok(e),
             Some(_) => Err(AppError::invalid(
                 label,
                 format!("choose a {} endpoint", role.as_str()),
@@ -73,11 +78,18 @@ impl WebBackend {
         &self,
         upload: BatchUpload,
     ) -> Result<UploadOutcome, AppError> {
-        self.endpoint_of_role(upload.source, EndpointRole::Source)
+        let source = self
+            .endpoint_of_role(upload.source, EndpointRole::Source)
             .await?;
         self.endpoint_of_role(upload.destination, EndpointRole::Destination)
             .await?;
-        let rows = match parse_csv(&upload.csv) {
+        // A source with OAuth 2 or an admin signs users in without their passwords.
+        let passwords = if source.oauth_kind != OAuthKind::None || source.admin_user.is_some() {
+            Passwords::Optional
+        } else {
+            Passwords::Required
+        };
+        let rows = match parse_csv_with(&upload.csv, passwords) {
             Ok(rows) => rows,
             Err(problems) => {
                 return Ok(UploadOutcome::Rejected {

@@ -4,14 +4,16 @@ use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 use app::api::AppError;
 use app::ids::EndpointId;
-use app::model::endpoint::{EndpointRole, EndpointTestResult, EndpointView};
-use app::model::endpoint_form::EndpointForm;
+use app::model::endpoint::{EndpointRole, EndpointTestResult, EndpointView, OAuthKind, OAuthView};
+use app::model::endpoint_form::{EndpointForm, OAuthForm};
 
 use super::{WebBackend, internal};
 use crate::db::entity::endpoint;
 use crate::endpoints::EndpointSettings;
 use crate::endpoints::store::{self, EndpointStoreError};
 use crate::endpoints::test_endpoint::{EndpointTest, test_endpoint};
+use crate::oauth::service_account::ServiceAccountKey;
+use crate::oauth::{OAuthSettings, TokenSource};
 use crate::secrets::Secret;
 
 pub(super) fn store_error(error: EndpointStoreError) -> AppError {
@@ -44,9 +46,58 @@ fn view(model: endpoint::Model) -> EndpointView {
         has_tls_ca: model.tls_ca_pem.is_some(),
         insecure_skip_verify: model.insecure_skip_verify,
         max_concurrent: u32::try_from(model.max_concurrent.max(1)).unwrap_or(1),
+        oauth: OAuthView {
+            kind: model.oauth_kind,
+            client_id: model.oauth_client_id,
+            tenant: model.oauth_tenant,
+            token_url: model.oauth_token_url,
+            has_secret: model.oauth_secret.is_some(),
+        },
         name: model.name,
     }
 }
+
+/// The form's provider with its secret: the typed one, or on an edit that left it empty the
+/// stored one, if the provider and its token URL are the same (a stolen session must not send
+/// a stored secret elsewhere).
+fn oauth_settings(
+    form: &OAuthForm,
+    stored: Option<&EndpointSettings>,
+) -> Result<Option<OAuthSettings>, AppError> {
+    if form.kind == OAuthKind::None {
+        return Ok(None);
+    }
+    let mut secret = form.secret.clone();
+    if secret.is_empty() {
+        let kept = stored
+            .and_then(|s| s.oauth.as_ref())
+            .map(|tokens| tokens.settings())
+            .filter(|o| o.kind == form.kind && o.token_url == form.token_url);
+        secret = match kept {
+            Some(o) => o.secret.0.clone(),
+            None => {
+                return Err(AppError::invalid(
+                    "Service account key or client secret",
+                    "the provider or its token URL changed: enter the key or secret again",
+                ));
+            }
+        };
+    }
+    if form.kind == OAuthKind::Google
+        && let Err(e) = ServiceAccountKey::parse(&secret)
+    {
+        return Err(AppError::invalid("Service account key", e.to_string()));
+    }
+    Ok(Some(OAuthSettings {
+        kind: form.kind,
+        client_id: form.client_id.clone(),
+        tenant: form.tenant.clone(),
+        token_url: form.token_url.clone(),
+        secret: Secret(secret),
+    }))
+}
+
+const TOKEN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl WebBackend {
     pub(super) async fn list_endpoints(&self) -> Result<Vec<EndpointView>, AppError> {
@@ -68,8 +119,12 @@ impl WebBackend {
         // only for the same server: a stolen session must not send the stored password elsewhere.
         let mut admin_password = form.admin_password.clone();
         let mut tls_ca_pem = form.tls_ca_pem.clone();
-        if let Some(id) = form.id {
-            let stored = store::load(db, cipher, id.0).await.map_err(store_error)?;
+        let stored = match form.id {
+            Some(id) => Some(store::load(db, cipher, id.0).await.map_err(store_error)?),
+            None => None,
+        };
+        let oauth = oauth_settings(&form.oauth, stored.as_ref())?;
+        if let Some(stored) = stored {
             tls_ca_pem = tls_ca_pem.or(stored.tls_ca_pem.clone());
             if admin_password.is_empty() && form.admin_user.is_some() {
                 if !same_server(&stored, &form, tls_ca_pem.as_deref()) {
@@ -95,6 +150,7 @@ impl WebBackend {
             insecure_skip_verify: form.insecure_skip_verify,
             max_concurrent: form.max_concurrent,
             timeout: std::time::Duration::from_secs(60),
+            oauth: oauth.map(|o| std::sync::Arc::new(TokenSource::new(o, TOKEN_TIMEOUT))),
         };
         let id = match form.id {
             Some(id) => store::save_by_id(db, cipher, id.0, &settings).await,

@@ -1,0 +1,52 @@
+//! The endpoint form's OAuth 2 part: which provider issues the users' tokens, and its client.
+//! The secret (a service account key or a client secret) is never sent back to the browser.
+
+use leptos::prelude::*;
+
+use crate::model::endpoint::{OAuthKind, OAuthView};
+
+#[component]
+pub fn OAuthFields(oauth: OAuthView) -> impl IntoView {
+    let kind = oauth.kind;
+    let placeholder = if oauth.has_secret {
+        "stored; leave empty to keep"
+    } else {
+        "Google: the service account's JSON key. Microsoft: the client secret."
+    };
+    view! {
+        <fieldset class="stack" data-testid="oauth-fields">
+            <legend>"OAuth 2 (users sign in without passwords)"</legend>
+            <label for="ep-oauth-kind">"Tokens from"</label>
+            <select id="ep-oauth-kind" name="oauth_kind">
+                <option value="none" selected=kind == OAuthKind::None>
+                    "None: the CSV's passwords, or the admin above"
+                </option>
+                <option value="google" selected=kind == OAuthKind::Google>
+                    "Google Workspace: service account with domain-wide delegation"
+                </option>
+                <option value="microsoft" selected=kind == OAuthKind::Microsoft>
+                    "Microsoft 365: app with IMAP.AccessAsApp (client credentials)"
+                </option>
+            </select>
+            <div class="field-row">
+                <div class="grow">
+                    <label for="ep-oauth-tenant">"Tenant (Microsoft)"</label>
+                    <input id="ep-oauth-tenant" name="oauth_tenant" type="text" autocomplete="off"
+                        value=oauth.tenant.unwrap_or_default() placeholder="contoso.onmicrosoft.com"/>
+                </div>
+                <div class="grow">
+                    <label for="ep-oauth-client">"Client id (Microsoft)"</label>
+                    <input id="ep-oauth-client" name="oauth_client_id" type="text"
+                        autocomplete="off" value=oauth.client_id.unwrap_or_default()/>
+                </div>
+            </div>
+            <label for="ep-oauth-secret">"Service account key or client secret"</label>
+            <textarea id="ep-oauth-secret" name="oauth_secret" rows="3" autocomplete="off"
+                placeholder=placeholder></textarea>
+            <label for="ep-oauth-url">"Token URL (optional: sovereign clouds, a test server)"</label>
+            <input id="ep-oauth-url" name="oauth_token_url" type="url" autocomplete="off"
+                value=oauth.token_url.unwrap_or_default()
+                placeholder="the provider's own when empty"/>
+        </fieldset>
+    }
+}

@@ -1,0 +1,139 @@
+//! The token requests: Google's JWT bearer grant (RFC 7523) and the client credentials grant
+//! (RFC 6749 section 4.4) through the `oauth2` crate.
+
+use std::time::Duration;
+
+use oauth2::basic::BasicClient;
+use oauth2::{AuthType, ClientId, ClientSecret, RequestTokenError, Scope, TokenResponse, TokenUrl};
+use serde::Deserialize;
+
+use super::error::OAuthError;
+use super::service_account::ServiceAccountKey;
+use crate::secrets::Secret;
+
+/// A token as issued, with the lifetime the provider gave it.
+pub struct IssuedToken {
+    pub access_token: Secret,
+    pub expires_in: Option<Duration>,
+}
+
+/// The HTTP client of token requests: no redirects (a secret must not follow one elsewhere).
+pub fn http_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .build()
+        .unwrap_or_default()
+}
+
+#[derive(Deserialize)]
+struct Success {
+    access_token: String,
+    expires_in: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct Failure {
+    error: String,
+    error_description: Option<String>,
+}
+
+/// Google's grant for `user`: a JWT signed with the service account's key.
+pub async fn jwt_bearer(
+    http: &reqwest::Client,
+    key: &ServiceAccountKey,
+    user: &str,
+    scope: &str,
+    token_url: &str,
+) -> Result<IssuedToken, OAuthError> {
+    let assertion = key.assertion(user, scope, token_url)?;
+    let unreachable = |e: reqwest::Error| OAuthError::Unreachable {
+        url: token_url.to_string(),
+        detail: e.without_url().to_string(),
+    };
+    let response = http
+        .post(token_url)
+        .form(&[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            ("assertion", assertion.as_str()),
+        ])
+        .send()
+        .await
+        .map_err(unreachable)?;
+    let status = response.status();
+    let body = response.bytes().await.map_err(unreachable)?;
+    if status.is_success()
+        && let Ok(ok) = serde_json::from_slice::<Success>(&body)
+    {
+        return Ok(IssuedToken {
+            access_token: Secret(ok.access_token),
+            expires_in: ok.expires_in.map(Duration::from_secs),
+        });
+    }
+    match serde_json::from_slice::<Failure>(&body) {
+        Ok(failure) if !status.is_server_error() => Err(OAuthError::Refused {
+            code: failure.error,
+            description: failure.error_description,
+        }),
+        _ => Err(OAuthError::BadAnswer {
+            url: token_url.to_string(),
+            detail: format!("HTTP {status} without a token"),
+        }),
+    }
+}
+
+/// The client credentials grant: one token for the app, acting for every user it may.
+pub async fn client_credentials(
+    http: &reqwest::Client,
+    client_id: &str,
+    secret: &Secret,
+    scope: &str,
+    token_url: &str,
+) -> Result<IssuedToken, OAuthError> {
+    let url = TokenUrl::new(token_url.to_string()).map_err(|e| OAuthError::BadAnswer {
+        url: token_url.to_string(),
+        detail: format!("(not a URL: {e})"),
+    })?;
+    let client = BasicClient::new(ClientId::new(client_id.to_string()))
+        .set_client_secret(ClientSecret::new(secret.0.clone()))
+        .set_auth_type(AuthType::RequestBody)
+        .set_token_uri(url);
+    let answer = client
+        .exchange_client_credentials()
+        .add_scope(Scope::new(scope.to_string()))
+        .request_async(http)
+        .await;
+    match answer {
+        Ok(token) => Ok(IssuedToken {
+            access_token: Secret(token.access_token().secret().clone()),
+            expires_in: token.expires_in(),
+        }),
+        Err(error) => Err(token_error(token_url, error)),
+    }
+}
+
+type BasicRequestError<E> = RequestTokenError<
+    oauth2::HttpClientError<E>,
+    oauth2::StandardErrorResponse<oauth2::basic::BasicErrorResponseType>,
+>;
+
+/// The `oauth2` crate's failure as ours; its texts never hold the request's secrets.
+pub(crate) fn token_error<E: std::error::Error + 'static>(
+    token_url: &str,
+    error: BasicRequestError<E>,
+) -> OAuthError {
+    match error {
+        RequestTokenError::ServerResponse(answer) => OAuthError::Refused {
+            code: answer.error().to_string(),
+            description: answer.error_description().cloned(),
+        },
+        RequestTokenError::Request(e) => OAuthError::Unreachable {
+            url: token_url.to_string(),
+            detail: e.to_string(),
+        },
+        RequestTokenError::Parse(_, _) | RequestTokenError::Other(_) => OAuthError::BadAnswer {
+            url: token_url.to_string(),
+            detail: "something that is not an OAuth 2 token".into(),
+        },
+    }
+}

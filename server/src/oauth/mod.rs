@@ -1,0 +1,16 @@
+//! OAuth 2 sign-in with tokens Mailferry gets itself: Google Workspace's service account (RFC
+//! 7523 JWT bearer grant, one token per user) and Microsoft 365's app (client credentials, one
+//! token for every user); cached until shortly before they run out, refreshed and retried once
+//! when a server refuses one.
+
+pub mod error;
+pub mod grant;
+pub mod service_account;
+pub mod settings;
+pub mod sign_in;
+pub mod token_cache;
+
+pub use error::OAuthError;
+pub use settings::OAuthSettings;
+pub use sign_in::SignIn;
+pub use token_cache::TokenSource;
