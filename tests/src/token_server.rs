@@ -74,11 +74,25 @@ struct Book {
     /// Client id → (secret, the domain its app token serves).
     apps: HashMap<String, (String, String)>,
     tokens: HashMap<String, Issued>,
+    /// Personal accounts' apps (public clients: PKCE, no secret).
+    personal_clients: HashSet<String>,
+    /// Codes a consent gave, not yet exchanged.
+    codes: HashMap<String, Pending>,
+    /// Refresh token → its user.
+    refresh: HashMap<String, String>,
     issued: HashMap<String, u32>,
     expired_presented: u32,
     next: u64,
     /// How long tokens live, and what `expires_in` says.
     lifetime: Option<(Duration, Duration)>,
+}
+
+/// A consent's code, waiting for its exchange.
+struct Pending {
+    user: String,
+    client_id: String,
+    redirect_uri: String,
+    challenge: String,
 }
 
 struct Shared {
@@ -136,6 +150,7 @@ impl TokenServer {
         let app = Router::new()
             .route("/token", post(token))
             .route("/introspect", post(introspect))
+            .route("/authorize", axum::routing::get(consent_page).post(decide))
             .with_state(shared.clone());
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -194,6 +209,25 @@ impl TokenServer {
             .insert(client_id.into(), (secret.into(), domain.into()));
     }
 
+    /// Where personal accounts give their consent (the provider's consent page).
+    pub fn authorization_url(&self) -> String {
+        format!("http://{}/authorize", self.addr)
+    }
+
+    /// A personal accounts' app: a public client that must use PKCE.
+    pub fn add_personal_client(&self, client_id: &str) {
+        self.book().personal_clients.insert(client_id.into());
+    }
+
+    /// The user's answer on the consent page that `authorize_url` opens, as if given there:
+    /// the address the provider sends the browser back to.
+    pub fn consent(&self, authorize_url: &str, user: &str, allow: bool) -> String {
+        let query = authorize_url.split_once('?').map_or("", |(_, q)| q);
+        let form: HashMap<String, String> = form_urlencoded(query);
+        let mut book = self.book();
+        answer_consent(&mut book, &form, user, allow)
+    }
+
     /// Tokens issued for `subject` (a user, or `client_id@domain` for an app).
     pub fn issued_for(&self, subject: &str) -> u32 {
         self.book()
@@ -244,14 +278,19 @@ async fn token(
             field("client_secret"),
             field("scope"),
         ),
+        "authorization_code" => code_subject(&shared, &form),
+        "refresh_token" => refresh_subject(&shared, field("refresh_token")),
         other => Err(oauth_error(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
             &format!("grant {other:?}"),
         )),
     };
+    // Personal accounts get a refresh token, a new one on each refresh (the old one stays good,
+    // as Microsoft's do until they expire).
+    let with_refresh = matches!(field("grant_type"), "authorization_code" | "refresh_token");
     match subject {
-        Ok(subject) => issue(&shared, subject),
+        Ok(subject) => issue(&shared, subject, with_refresh),
         Err(refusal) => refusal.into_response(),
     }
 }
@@ -331,7 +370,7 @@ fn app_subject(
     Ok(format!("{client_id}@{domain}").to_ascii_lowercase())
 }
 
-fn issue(shared: &Shared, subject: String) -> Response {
+fn issue(shared: &Shared, subject: String, with_refresh: bool) -> Response {
     let mut book = shared.book.lock().unwrap();
     let (real, declared) = book
         .lifetime
@@ -342,15 +381,20 @@ fn issue(shared: &Shared, subject: String) -> Response {
     book.tokens.insert(
         token.clone(),
         Issued {
-            subject,
+            subject: subject.clone(),
             dies: Instant::now() + real,
         },
     );
-    let body = json!({
+    let mut body = json!({
         "access_token": token,
         "expires_in": declared.as_secs(),
         "token_type": "Bearer",
     });
+    if with_refresh {
+        let refresh = format!("1//refresh-{}-{}", book.next, std::process::id());
+        book.refresh.insert(refresh.clone(), subject);
+        body["refresh_token"] = refresh.into();
+    }
     Json(body).into_response()
 }
 
@@ -378,5 +422,127 @@ async fn introspect(
             (StatusCode::UNAUTHORIZED, Json(json!({ "active": false }))).into_response()
         }
         None => (StatusCode::UNAUTHORIZED, Json(json!({ "active": false }))).into_response(),
+    }
+}
+
+/// The pairs of an `application/x-www-form-urlencoded` text.
+fn form_urlencoded(text: &str) -> HashMap<String, String> {
+    serde_urlencoded::from_str(text).unwrap_or_default()
+}
+
+/// Where the provider sends the browser after the user's answer: the app's redirect URI with a
+/// code (or `access_denied`) and the app's state.
+fn answer_consent(
+    book: &mut Book,
+    form: &HashMap<String, String>,
+    user: &str,
+    allow: bool,
+) -> String {
+    let field = |name: &str| form.get(name).cloned().unwrap_or_default();
+    let redirect_uri = field("redirect_uri");
+    let state = field("state");
+    let user = user.trim().to_ascii_lowercase();
+    let known = book.personal_clients.contains(&field("client_id"))
+        && field("code_challenge_method") == "S256"
+        && book.users.contains(&user);
+    let query = if allow && known {
+        book.next += 1;
+        let code = format!("code-{}-{}", book.next, std::process::id());
+        book.codes.insert(
+            code.clone(),
+            Pending {
+                user,
+                client_id: field("client_id"),
+                redirect_uri: redirect_uri.clone(),
+                challenge: field("code_challenge"),
+            },
+        );
+        serde_urlencoded::to_string([("code", code), ("state", state)])
+    } else {
+        serde_urlencoded::to_string([("error", "access_denied".to_string()), ("state", state)])
+    };
+    format!("{redirect_uri}?{}", query.unwrap_or_default())
+}
+
+/// The consent page: who signs in (the login hint), and Allow or Deny.
+async fn consent_page(
+    axum::extract::Query(form): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    let hidden: String = form
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                html(k),
+                html(v)
+            )
+        })
+        .collect();
+    let hint = html(form.get("login_hint").map(String::as_str).unwrap_or(""));
+    let body = format!(
+        "<!DOCTYPE html><html><head><title>Sign in - Test provider</title></head><body>\
+         <h1>Mailferry wants to read and move your mail</h1><form method=\"post\" action=\"/authorize\">{hidden}\
+         <label>Account <input name=\"user\" value=\"{hint}\"></label>\
+         <button name=\"decision\" value=\"allow\">Allow</button>\
+         <button name=\"decision\" value=\"deny\">Deny</button></form></body></html>"
+    );
+    axum::response::Html(body).into_response()
+}
+
+fn html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('"', "&quot;")
+}
+
+async fn decide(
+    State(shared): State<Arc<Shared>>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let user = form.get("user").cloned().unwrap_or_default();
+    let allow = form.get("decision").map(String::as_str) == Some("allow");
+    let location = answer_consent(&mut shared.book.lock().unwrap(), &form, &user, allow);
+    axum::response::Redirect::to(&location).into_response()
+}
+
+/// The authorization code grant: the code, for its client and redirect, with the verifier
+/// whose S256 is the consent's challenge (RFC 7636).
+fn code_subject(shared: &Shared, form: &HashMap<String, String>) -> Result<String, Refusal> {
+    use base64::Engine;
+    use sha2::Digest;
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
+    let mut book = shared.book.lock().unwrap();
+    let pending = book.codes.remove(field("code")).ok_or_else(|| {
+        oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "Malformed auth code.",
+        )
+    })?;
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(field("code_verifier").as_bytes()));
+    if pending.client_id != field("client_id")
+        || pending.redirect_uri != field("redirect_uri")
+        || pending.challenge != challenge
+    {
+        return Err(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "Bad code verifier or redirect.",
+        ));
+    }
+    Ok(pending.user)
+}
+
+/// The refresh token grant; a revoked consent ends the refresh token.
+fn refresh_subject(shared: &Shared, refresh_token: &str) -> Result<String, Refusal> {
+    let book = shared.book.lock().unwrap();
+    match book.refresh.get(refresh_token) {
+        Some(user) if !book.no_consent.contains(user) => Ok(user.clone()),
+        _ => Err(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "Token has been expired or revoked.",
+        )),
     }
 }

@@ -151,6 +151,16 @@ pub struct MailboxRow {
     pub verification: Option<super::verification::VerificationBadge>,
     /// While its pass runs: what it copies now and how fast.
     pub live: Option<LiveDetail>,
+    /// A personal account's consent: the link its user opens, and whether they did.
+    pub consent: Option<ConsentView>,
+}
+
+/// The consent of a row whose source asks each user (personal accounts).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ConsentView {
+    /// The path of the row's consent link (unguessable; the admin sends it to the user).
+    pub link: String,
+    pub given: bool,
 }
 
 /// A running pass as it moves: from each folder's metadata on, what the pass copies and has

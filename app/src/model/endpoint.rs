@@ -60,6 +60,8 @@ pub struct OAuthView {
     pub client_id: Option<String>,
     pub tenant: Option<String>,
     pub token_url: Option<String>,
+    pub authorization_url: Option<String>,
+    pub scope: Option<String>,
     pub has_secret: bool,
 }
 
@@ -82,6 +84,10 @@ pub enum OAuthKind {
     /// user.
     #[cfg_attr(feature = "ssr", sea_orm(string_value = "microsoft"))]
     Microsoft,
+    /// Personal accounts (gmail.com, outlook.com, any provider by its URLs): each user consents
+    /// through a link (authorization code with PKCE); Mailferry keeps the refresh token.
+    #[cfg_attr(feature = "ssr", sea_orm(string_value = "personal"))]
+    Personal,
 }
 
 impl OAuthKind {
@@ -90,6 +96,7 @@ impl OAuthKind {
             OAuthKind::None => "none",
             OAuthKind::Google => "google",
             OAuthKind::Microsoft => "microsoft",
+            OAuthKind::Personal => "personal",
         }
     }
     pub fn parse(text: &str) -> Option<OAuthKind> {
@@ -97,6 +104,7 @@ impl OAuthKind {
             "" | "none" => Some(OAuthKind::None),
             "google" => Some(OAuthKind::Google),
             "microsoft" => Some(OAuthKind::Microsoft),
+            "personal" => Some(OAuthKind::Personal),
             _ => None,
         }
     }
@@ -230,7 +238,12 @@ mod tests {
         for i in [Impersonation::SaslPlain, Impersonation::MasterSeparator] {
             assert_eq!(Impersonation::parse(i.as_str()), Some(i));
         }
-        for k in [OAuthKind::None, OAuthKind::Google, OAuthKind::Microsoft] {
+        for k in [
+            OAuthKind::None,
+            OAuthKind::Google,
+            OAuthKind::Microsoft,
+            OAuthKind::Personal,
+        ] {
             assert_eq!(OAuthKind::parse(k.as_str()), Some(k));
         }
         assert_eq!(Security::parse("SSL"), Some(Security::Tls));

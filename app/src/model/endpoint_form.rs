@@ -32,7 +32,11 @@ pub struct OAuthForm {
     pub client_id: Option<String>,
     pub tenant: Option<String>,
     pub token_url: Option<String>,
-    /// Google: the service account's JSON key; Microsoft: the client secret.
+    /// Personal accounts: where users give their consent, and what they consent to.
+    pub authorization_url: Option<String>,
+    pub scope: Option<String>,
+    /// Google: the service account's JSON key; Microsoft and personal accounts: the client
+    /// secret (none for a public client).
     pub secret: String,
 }
 
@@ -43,6 +47,8 @@ impl std::fmt::Debug for OAuthForm {
             .field("client_id", &self.client_id)
             .field("tenant", &self.tenant)
             .field("token_url", &self.token_url)
+            .field("authorization_url", &self.authorization_url)
+            .field("scope", &self.scope)
             .finish_non_exhaustive()
     }
 }
@@ -81,7 +87,43 @@ pub struct EndpointFields {
     pub oauth_client_id: Option<String>,
     pub oauth_tenant: Option<String>,
     pub oauth_token_url: Option<String>,
+    pub oauth_authorization_url: Option<String>,
+    pub oauth_scope: Option<String>,
     pub oauth_secret: Option<String>,
+}
+
+/// Personal accounts name their provider by its URLs, the app by its client id, and the access
+/// asked for.
+fn check_personal(form: &OAuthForm) -> Result<(), AppError> {
+    if form.kind != OAuthKind::Personal {
+        return Ok(());
+    }
+    let missing = [
+        (
+            "Client id",
+            form.client_id.is_none(),
+            "enter the app's client id",
+        ),
+        (
+            "Authorization URL",
+            form.authorization_url.is_none(),
+            "enter the provider's authorization URL",
+        ),
+        (
+            "Token URL",
+            form.token_url.is_none(),
+            "enter the provider's token URL",
+        ),
+        (
+            "Scope",
+            form.scope.is_none(),
+            "enter the scope of IMAP access (Gmail: https://mail.google.com/)",
+        ),
+    ];
+    match missing.into_iter().find(|(_, absent, _)| *absent) {
+        Some((field, _, message)) => Err(AppError::invalid(field, message)),
+        None => Ok(()),
+    }
 }
 
 /// A destination signs in on the users' behalf: as an admin, or with its provider's tokens.
@@ -206,6 +248,8 @@ impl EndpointFields {
             client_id: text(&self.oauth_client_id),
             tenant: text(&self.oauth_tenant),
             token_url: text(&self.oauth_token_url),
+            authorization_url: text(&self.oauth_authorization_url),
+            scope: text(&self.oauth_scope),
             secret: secret.trim().to_string(),
         };
         match kind {
@@ -236,13 +280,19 @@ impl EndpointFields {
             }
             _ => {}
         }
-        if let Some(url) = &form.token_url
-            && !acceptable_token_url(url)
-        {
-            return Err(AppError::invalid(
-                "Token URL",
-                "enter an https:// address (http:// only to this machine)",
-            ));
+        check_personal(&form)?;
+        for (field, url) in [
+            ("Token URL", &form.token_url),
+            ("Authorization URL", &form.authorization_url),
+        ] {
+            if let Some(url) = url
+                && !acceptable_token_url(url)
+            {
+                return Err(AppError::invalid(
+                    field,
+                    "enter an https:// address (http:// only to this machine)",
+                ));
+            }
         }
         Ok(form)
     }

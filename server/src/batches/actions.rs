@@ -213,6 +213,8 @@ pub async fn new_batch_from_failed(
     .insert(&txn)
     .await?;
     // Each secret is sealed for its row: moved to the new batch's rows, it is sealed again.
+    // A personal account's consent is asked again (its link names the new row).
+    let consent = super::create_batch::asks_consent(&txn, original.source_endpoint_id).await?;
     let mut copies = Vec::with_capacity(rows.len());
     for row in rows {
         let (source_secret, destination_secret) =
@@ -229,6 +231,7 @@ pub async fn new_batch_from_failed(
                 source_secret,
                 user_root: row.user_root,
                 destination_secret,
+                consent_code: consent.then(super::create_batch::new_consent_code),
             }
             .into_active_model(now),
         );

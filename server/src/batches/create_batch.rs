@@ -21,6 +21,31 @@ pub struct QueuedMailbox {
     pub source_secret: String,
     pub user_root: Option<String>,
     pub destination_secret: Option<String>,
+    /// The code of the row's consent link (a source of personal accounts).
+    pub consent_code: Option<String>,
+}
+
+/// A new consent link's code: 128 random bits, unguessable.
+pub fn new_consent_code() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Whether the endpoint's users each give their consent (personal accounts): its rows then get
+/// consent links.
+pub async fn asks_consent(
+    db: &impl sea_orm::ConnectionTrait,
+    endpoint_id: Option<i64>,
+) -> Result<bool, DbErr> {
+    let Some(id) = endpoint_id else {
+        return Ok(false);
+    };
+    let found = crate::db::entity::endpoint::Entity::find_by_id(id)
+        .one(db)
+        .await?;
+    Ok(found.is_some_and(|e| e.oauth_kind == app::model::endpoint::OAuthKind::Personal))
 }
 
 impl QueuedMailbox {
@@ -33,6 +58,7 @@ impl QueuedMailbox {
             source_secret: Set(self.source_secret),
             user_root: Set(self.user_root),
             destination_secret: Set(self.destination_secret),
+            consent_code: Set(self.consent_code),
             state: Set(MailboxState::Queued),
             folders_total: Set(0),
             folders_done: Set(0),
@@ -110,6 +136,7 @@ pub async fn create_batch(
     }
     .insert(&txn)
     .await?;
+    let consent = asks_consent(&txn, Some(new.source_endpoint_id)).await?;
     // Sealed for their rows, which need the batch's id (microseconds a row).
     let secrets = new.rows.iter().map(|r| {
         let slot = Slot::MailboxSource {
@@ -129,6 +156,7 @@ pub async fn create_batch(
                 source_secret: secret.clone(),
                 user_root: row.user_root.clone(),
                 destination_secret: None,
+                consent_code: consent.then(new_consent_code),
             }
             .into_active_model(now)
         });

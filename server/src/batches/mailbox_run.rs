@@ -246,6 +246,7 @@ async fn run_claimed(
         unreachable!("an unreadable password is refused above")
     };
     record::set_state(&shared.db, row.id, MailboxState::Syncing).await?;
+    super::consent::remember_consent(&shared.cipher, &shared.source, row);
     let spec = RowSpec {
         source: &shared.source,
         destination: &shared.destination,
@@ -264,6 +265,7 @@ async fn run_claimed(
     };
     let writer = live_writer(shared.db.clone(), row.id, live, stop_this);
     let result = run_mailbox(&shared.db, &spec, &progress).await;
+    super::consent::keep_replaced_token(&shared.db, &shared.cipher, &shared.source, row).await?;
     writer.abort();
     // Told before it is written down: when the database itself failed, the admin still reads
     // which mailbox ended how.

@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod bulk;
+pub mod consent;
 pub mod counts;
 pub mod create_batch;
 pub mod lifecycle;

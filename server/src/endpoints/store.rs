@@ -106,6 +106,8 @@ async fn write(
     model.oauth_client_id = Set(oauth.and_then(|o| o.client_id.clone()));
     model.oauth_tenant = Set(oauth.and_then(|o| o.tenant.clone()));
     model.oauth_token_url = Set(oauth.and_then(|o| o.token_url.clone()));
+    model.oauth_authorization_url = Set(oauth.and_then(|o| o.authorization_url.clone()));
+    model.oauth_scope = Set(oauth.and_then(|o| o.scope.clone()));
     model.oauth_secret = Set(id.and_then(seal_oauth));
     let saved = model.save(db).await?;
     let saved_id = saved.id.unwrap();
@@ -150,6 +152,8 @@ fn oauth_of(
         client_id: model.oauth_client_id.clone(),
         tenant: model.oauth_tenant.clone(),
         token_url: model.oauth_token_url.clone(),
+        authorization_url: model.oauth_authorization_url.clone(),
+        scope: model.oauth_scope.clone(),
         secret: Secret(secret),
     }))
 }

@@ -3,6 +3,7 @@
 pub(crate) mod body_limit;
 pub(crate) mod client_addr;
 pub(crate) mod connections;
+pub(crate) mod consent_pages;
 pub mod downloads;
 pub mod live_hub;
 pub mod origin;

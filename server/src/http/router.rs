@@ -13,6 +13,7 @@ use app::{App, shell};
 
 use super::body_limit;
 use super::client_addr;
+use super::consent_pages;
 use super::downloads;
 use super::security_headers;
 use super::state::AppState;
@@ -40,6 +41,8 @@ pub fn build(state: AppState) -> Router {
             "/downloads/MigrationVerification.csv",
             get(downloads::verification_csv),
         )
+        .route("/oauth/consent/{code}", get(consent_pages::start))
+        .route("/oauth/callback", get(consent_pages::callback))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use oauth2::basic::BasicClient;
-use oauth2::{AuthType, ClientId, ClientSecret, RequestTokenError, Scope, TokenResponse, TokenUrl};
+use oauth2::{
+    AuthType, AuthorizationCode, ClientId, ClientSecret, PkceCodeVerifier, RedirectUrl,
+    RefreshToken, RequestTokenError, Scope, TokenResponse, TokenUrl,
+};
 use serde::Deserialize;
 
 use super::error::OAuthError;
@@ -15,6 +18,8 @@ use crate::secrets::Secret;
 pub struct IssuedToken {
     pub access_token: Secret,
     pub expires_in: Option<Duration>,
+    /// A refresh token, when the grant gives one (a new one replaces the old).
+    pub refresh_token: Option<Secret>,
 }
 
 /// The HTTP client of token requests: no redirects (a secret must not follow one elsewhere).
@@ -68,6 +73,7 @@ pub async fn jwt_bearer(
         return Ok(IssuedToken {
             access_token: Secret(ok.access_token),
             expires_in: ok.expires_in.map(Duration::from_secs),
+            refresh_token: None,
         });
     }
     match serde_json::from_slice::<Failure>(&body) {
@@ -90,23 +96,87 @@ pub async fn client_credentials(
     scope: &str,
     token_url: &str,
 ) -> Result<IssuedToken, OAuthError> {
-    let url = TokenUrl::new(token_url.to_string()).map_err(|e| OAuthError::BadAnswer {
-        url: token_url.to_string(),
-        detail: format!("(not a URL: {e})"),
-    })?;
-    let client = BasicClient::new(ClientId::new(client_id.to_string()))
-        .set_client_secret(ClientSecret::new(secret.0.clone()))
-        .set_auth_type(AuthType::RequestBody)
-        .set_token_uri(url);
+    let client = client(client_id, secret, token_url)?;
     let answer = client
         .exchange_client_credentials()
         .add_scope(Scope::new(scope.to_string()))
         .request_async(http)
         .await;
+    issued(token_url, answer)
+}
+
+/// A personal account's grant: a new access token for the refresh token the user's consent
+/// gave.
+pub async fn refresh(
+    http: &reqwest::Client,
+    client_id: &str,
+    secret: &Secret,
+    refresh_token: &Secret,
+    token_url: &str,
+) -> Result<IssuedToken, OAuthError> {
+    let client = client(client_id, secret, token_url)?;
+    let refresh = RefreshToken::new(refresh_token.0.clone());
+    let answer = client
+        .exchange_refresh_token(&refresh)
+        .request_async(http)
+        .await;
+    issued(token_url, answer)
+}
+
+/// The code a user's consent sent back, exchanged with the PKCE verifier it was asked with.
+pub async fn exchange_code(
+    http: &reqwest::Client,
+    (client_id, secret, token_url): (&str, &Secret, &str),
+    code: &str,
+    verifier: &Secret,
+    redirect_uri: &str,
+) -> Result<IssuedToken, OAuthError> {
+    let bad_url = |e: oauth2::url::ParseError| OAuthError::BadAnswer {
+        url: redirect_uri.to_string(),
+        detail: format!("(not a URL: {e})"),
+    };
+    let client = client(client_id, secret, token_url)?
+        .set_redirect_uri(RedirectUrl::new(redirect_uri.to_string()).map_err(bad_url)?);
+    let answer = client
+        .exchange_code(AuthorizationCode::new(code.to_string()))
+        .set_pkce_verifier(PkceCodeVerifier::new(verifier.0.clone()))
+        .request_async(http)
+        .await;
+    issued(token_url, answer)
+}
+
+type TokenClient = BasicClient<
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointSet,
+>;
+
+/// The client of `token_url`; an empty secret makes a public client (PKCE alone).
+fn client(client_id: &str, secret: &Secret, token_url: &str) -> Result<TokenClient, OAuthError> {
+    let url = TokenUrl::new(token_url.to_string()).map_err(|e| OAuthError::BadAnswer {
+        url: token_url.to_string(),
+        detail: format!("(not a URL: {e})"),
+    })?;
+    let mut client = BasicClient::new(ClientId::new(client_id.to_string()))
+        .set_auth_type(AuthType::RequestBody)
+        .set_token_uri(url);
+    if !secret.0.is_empty() {
+        client = client.set_client_secret(ClientSecret::new(secret.0.clone()));
+    }
+    Ok(client)
+}
+
+fn issued<E: std::error::Error + 'static>(
+    token_url: &str,
+    answer: Result<oauth2::basic::BasicTokenResponse, BasicRequestError<E>>,
+) -> Result<IssuedToken, OAuthError> {
     match answer {
         Ok(token) => Ok(IssuedToken {
             access_token: Secret(token.access_token().secret().clone()),
             expires_in: token.expires_in(),
+            refresh_token: token.refresh_token().map(|r| Secret(r.secret().clone())),
         }),
         Err(error) => Err(token_error(token_url, error)),
     }

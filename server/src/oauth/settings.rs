@@ -17,8 +17,13 @@ pub struct OAuthSettings {
     pub client_id: Option<String>,
     /// Microsoft: the directory (tenant) id or domain.
     pub tenant: Option<String>,
-    /// Replaces the provider's own token URL (sovereign clouds, the test bed).
+    /// Replaces the provider's own token URL (sovereign clouds, the test bed); a personal
+    /// accounts' provider is known by it.
     pub token_url: Option<String>,
+    /// Personal accounts: where users give their consent.
+    pub authorization_url: Option<String>,
+    /// Personal accounts: the access asked for.
+    pub scope: Option<String>,
     /// Google: the service account's JSON key; Microsoft: the client secret.
     pub secret: Secret,
 }
@@ -30,6 +35,8 @@ impl std::fmt::Debug for OAuthSettings {
             .field("client_id", &self.client_id)
             .field("tenant", &self.tenant)
             .field("token_url", &self.token_url)
+            .field("authorization_url", &self.authorization_url)
+            .field("scope", &self.scope)
             .finish_non_exhaustive()
     }
 }
@@ -43,7 +50,7 @@ impl OAuthSettings {
         }
         match self.kind {
             OAuthKind::Google => key_uri.unwrap_or(GOOGLE_TOKEN_URL).to_string(),
-            OAuthKind::Microsoft | OAuthKind::None => format!(
+            OAuthKind::Microsoft | OAuthKind::Personal | OAuthKind::None => format!(
                 "https://login.microsoftonline.com/{}/oauth2/v2.0/token",
                 self.tenant.as_deref().unwrap_or("common")
             ),
@@ -62,6 +69,8 @@ mod tests {
             client_id: Some("app".into()),
             tenant: Some("contoso.onmicrosoft.com".into()),
             token_url: None,
+            authorization_url: None,
+            scope: None,
             secret: Secret("never shown".into()),
         };
         assert_eq!(

@@ -34,6 +34,15 @@ pub struct TokenSource {
     http: reqwest::Client,
     slots: Mutex<HashMap<String, Slot>>,
     requests: std::sync::atomic::AtomicU64,
+    /// Personal accounts: each user's refresh token, and the ones the provider replaced (to be
+    /// stored again).
+    refresh: Mutex<RefreshTokens>,
+}
+
+#[derive(Default)]
+struct RefreshTokens {
+    current: HashMap<String, Secret>,
+    replaced: HashMap<String, Secret>,
 }
 
 impl std::fmt::Debug for TokenSource {
@@ -55,7 +64,7 @@ impl TokenSource {
                         other => other.to_string(),
                     },
                 )),
-                OAuthKind::Microsoft | OAuthKind::None => None,
+                OAuthKind::Microsoft | OAuthKind::Personal | OAuthKind::None => None,
             };
         TokenSource {
             settings,
@@ -63,7 +72,20 @@ impl TokenSource {
             http: grant::http_client(timeout),
             slots: Mutex::new(HashMap::new()),
             requests: Default::default(),
+            refresh: Mutex::default(),
         }
+    }
+
+    /// A personal account's refresh token, from its row's consent.
+    pub fn remember_refresh_token(&self, user: &str, token: Secret) {
+        let mut refresh = self.refresh.lock().unwrap_or_else(|p| p.into_inner());
+        refresh.current.insert(user.to_ascii_lowercase(), token);
+    }
+
+    /// The refresh token the provider gave `user` in place of the stored one, once.
+    pub fn take_replaced_refresh_token(&self, user: &str) -> Option<Secret> {
+        let mut refresh = self.refresh.lock().unwrap_or_else(|p| p.into_inner());
+        refresh.replaced.remove(&user.to_ascii_lowercase())
     }
 
     pub fn settings(&self) -> &OAuthSettings {
@@ -118,7 +140,7 @@ impl TokenSource {
     /// Microsoft's app token serves every user: one slot for all.
     fn slot(&self, user: &str) -> Slot {
         let key = match self.settings.kind {
-            OAuthKind::Google => user.to_ascii_lowercase(),
+            OAuthKind::Google | OAuthKind::Personal => user.to_ascii_lowercase(),
             OAuthKind::Microsoft | OAuthKind::None => String::new(),
         };
         let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
@@ -135,6 +157,7 @@ impl TokenSource {
                 let url = s.token_url(key.token_uri.as_deref());
                 grant::jwt_bearer(&self.http, key, user, GOOGLE_SCOPE, &url).await
             }
+            None if s.kind == OAuthKind::Personal => self.refreshed(user).await,
             None => {
                 let url = s.token_url(None);
                 let client_id = s.client_id.as_deref().unwrap_or_default();
@@ -142,5 +165,32 @@ impl TokenSource {
                     .await
             }
         }
+    }
+
+    /// A personal account's token from its refresh token; a replaced refresh token is kept.
+    async fn refreshed(&self, user: &str) -> Result<IssuedToken, OAuthError> {
+        let key = user.to_ascii_lowercase();
+        let stored = {
+            let refresh = self.refresh.lock().unwrap_or_else(|p| p.into_inner());
+            refresh.current.get(&key).cloned()
+        };
+        let Some(refresh_token) = stored else {
+            return Err(OAuthError::Refused {
+                code: "consent_required".into(),
+                description: Some("the user has not given consent yet".into()),
+            });
+        };
+        let s = &self.settings;
+        let client_id = s.client_id.as_deref().unwrap_or_default();
+        let url = s.token_url(None);
+        let issued = grant::refresh(&self.http, client_id, &s.secret, &refresh_token, &url).await?;
+        if let Some(new) = &issued.refresh_token
+            && new.0 != refresh_token.0
+        {
+            let mut refresh = self.refresh.lock().unwrap_or_else(|p| p.into_inner());
+            refresh.current.insert(key.clone(), new.clone());
+            refresh.replaced.insert(key, new.clone());
+        }
+        Ok(issued)
     }
 }

@@ -60,7 +60,8 @@ pub async fn any_sealed_with(db: &impl ConnectionTrait, key_id: &str) -> Result<
         .filter(
             Condition::any()
                 .add(mailbox::Column::SourceSecret.like(&prefix))
-                .add(mailbox::Column::DestinationSecret.like(&prefix)),
+                .add(mailbox::Column::DestinationSecret.like(&prefix))
+                .add(mailbox::Column::RefreshSecret.like(&prefix)),
         )
         .select_only()
         .column(mailbox::Column::Id)

@@ -50,11 +50,33 @@ impl EncryptedSecret {
 /// Where a secret is stored: the associated data it is sealed with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Slot<'a> {
-    EndpointAdmin { endpoint_id: i64 },
-    EndpointOAuth { endpoint_id: i64 },
-    MailboxSource { batch_id: i64, email: &'a str },
-    MailboxDestination { batch_id: i64, email: &'a str },
-    Setting { key: &'a str },
+    EndpointAdmin {
+        endpoint_id: i64,
+    },
+    EndpointOAuth {
+        endpoint_id: i64,
+    },
+    MailboxSource {
+        batch_id: i64,
+        email: &'a str,
+    },
+    MailboxDestination {
+        batch_id: i64,
+        email: &'a str,
+    },
+    /// A personal account's refresh token.
+    MailboxRefresh {
+        batch_id: i64,
+        email: &'a str,
+    },
+    /// The PKCE verifier of a consent under way.
+    MailboxConsent {
+        batch_id: i64,
+        email: &'a str,
+    },
+    Setting {
+        key: &'a str,
+    },
 }
 
 impl Slot<'_> {
@@ -67,6 +89,12 @@ impl Slot<'_> {
             }
             Slot::MailboxDestination { batch_id, email } => {
                 format!("mailbox/{batch_id}/{email}/destination_secret")
+            }
+            Slot::MailboxRefresh { batch_id, email } => {
+                format!("mailbox/{batch_id}/{email}/refresh_secret")
+            }
+            Slot::MailboxConsent { batch_id, email } => {
+                format!("mailbox/{batch_id}/{email}/consent_verifier")
             }
             Slot::Setting { key } => format!("setting/{key}/secret"),
         }

@@ -107,20 +107,31 @@ async fn rotate_in(
             let (batch_id, email) = (m.batch_id, m.email_address.as_str());
             let slot = Slot::MailboxSource { batch_id, email };
             let source = again(old, new, &m.source_secret, &slot, what)?;
-            let destination = match &m.destination_secret {
-                Some(stored) => {
-                    let slot = Slot::MailboxDestination { batch_id, email };
-                    Some(again(old, new, stored, &slot, what)?)
-                }
-                None => None,
+            let reseal = |stored: &Option<String>, slot: Slot<'_>| match stored {
+                Some(stored) => again(old, new, stored, &slot, what).map(Some),
+                None => Ok(None),
             };
+            let destination = reseal(
+                &m.destination_secret,
+                Slot::MailboxDestination { batch_id, email },
+            )?;
+            let refresh = reseal(&m.refresh_secret, Slot::MailboxRefresh { batch_id, email })?;
+            let verifier = reseal(
+                &m.consent_verifier,
+                Slot::MailboxConsent { batch_id, email },
+            )?;
             mailbox::Entity::update_many()
                 .col_expr(mailbox::Column::SourceSecret, Expr::value(source))
                 .col_expr(mailbox::Column::DestinationSecret, Expr::value(destination))
+                .col_expr(mailbox::Column::RefreshSecret, Expr::value(refresh))
+                .col_expr(mailbox::Column::ConsentVerifier, Expr::value(verifier))
                 .filter(mailbox::Column::Id.eq(m.id))
                 .exec(txn)
                 .await?;
-            count += 1 + u64::from(m.destination_secret.is_some());
+            count += 1
+                + u64::from(m.destination_secret.is_some())
+                + u64::from(m.refresh_secret.is_some())
+                + u64::from(m.consent_verifier.is_some());
         }
     }
     Ok(count)

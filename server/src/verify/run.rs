@@ -109,6 +109,7 @@ impl BatchSides {
     ) -> Result<VerifyOutcome, DbErr> {
         let verdict: Verdict = match source_password(cipher, row) {
             Ok(password) => {
+                crate::batches::consent::remember_consent(cipher, &self.source, row);
                 let spec = self.rows().of(row, &password);
                 drop(password);
                 verdict_of(db, &spec).await

@@ -44,6 +44,7 @@ pub async fn seed_errors(
                 source_secret: "v1:x".into(),
                 user_root: None,
                 destination_secret: None,
+                consent_code: None,
             }
             .into_active_model(now);
             row.state = Set(MailboxState::Failed);

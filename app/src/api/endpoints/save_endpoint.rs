@@ -27,6 +27,8 @@ pub async fn save_endpoint(
     oauth_client_id: Option<String>,
     oauth_tenant: Option<String>,
     oauth_token_url: Option<String>,
+    oauth_authorization_url: Option<String>,
+    oauth_scope: Option<String>,
     oauth_secret: Option<String>,
 ) -> Result<EndpointId, AppError> {
     let (backend, admin) = crate::backend::require_admin().await?;
@@ -48,6 +50,8 @@ pub async fn save_endpoint(
         oauth_client_id,
         oauth_tenant,
         oauth_token_url,
+        oauth_authorization_url,
+        oauth_scope,
         oauth_secret,
     }
     .check()?;

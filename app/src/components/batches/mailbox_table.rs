@@ -125,6 +125,7 @@ fn MailboxLine(row: MailboxRow, selected: RwSignal<BTreeSet<MailboxId>>) -> impl
                     {row.email_address.clone()}
                 </a>
                 {row.claimed_by.clone().map(|by| view! { <span class="muted small block">{by}</span> })}
+                {row.consent.clone().map(consent_cell)}
             </td>
             <td>
                 <MailboxStateBadge state=row.state/>
@@ -159,5 +160,21 @@ fn MailboxLine(row: MailboxRow, selected: RwSignal<BTreeSet<MailboxId>>) -> impl
                 })}
             </td>
         </tr>
+    }
+}
+
+/// A personal account's consent: given, or the link to send its user.
+fn consent_cell(consent: crate::model::batch::ConsentView) -> impl IntoView {
+    if consent.given {
+        view! { <span class="muted small block" data-testid="consent-given">"✓ consent given"</span> }
+            .into_any()
+    } else {
+        view! {
+            <a class="small block" href=consent.link data-testid="consent-link"
+                title="Send this link to the user: it asks for their consent at their provider">
+                "consent link (send to the user)"
+            </a>
+        }
+        .into_any()
     }
 }

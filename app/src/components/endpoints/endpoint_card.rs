@@ -24,6 +24,7 @@ pub fn EndpointCard(
         match (&endpoint.admin_user, endpoint.oauth.kind) {
             (_, OAuthKind::Google) => "OAuth 2: Google service account".to_string(),
             (_, OAuthKind::Microsoft) => "OAuth 2: Microsoft 365 app".to_string(),
+            (_, OAuthKind::Personal) => "OAuth 2: each user's consent".to_string(),
             (Some(admin), OAuthKind::None) => format!("admin {admin}"),
             (None, OAuthKind::None) => "users sign in themselves".to_string(),
         }

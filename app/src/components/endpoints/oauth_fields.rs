@@ -11,7 +11,7 @@ pub fn OAuthFields(oauth: OAuthView) -> impl IntoView {
     let placeholder = if oauth.has_secret {
         "stored; leave empty to keep"
     } else {
-        "Google: the service account's JSON key. Microsoft: the client secret."
+        "Google: the service account's JSON key. Microsoft, personal: the client secret."
     };
     view! {
         <fieldset class="stack" data-testid="oauth-fields">
@@ -27,6 +27,9 @@ pub fn OAuthFields(oauth: OAuthView) -> impl IntoView {
                 <option value="microsoft" selected=kind == OAuthKind::Microsoft>
                     "Microsoft 365: app with IMAP.AccessAsApp (client credentials)"
                 </option>
+                <option value="personal" selected=kind == OAuthKind::Personal>
+                    "Personal accounts: each user consents through a link (PKCE)"
+                </option>
             </select>
             <div class="field-row">
                 <div class="grow">
@@ -35,7 +38,7 @@ pub fn OAuthFields(oauth: OAuthView) -> impl IntoView {
                         value=oauth.tenant.unwrap_or_default() placeholder="contoso.onmicrosoft.com"/>
                 </div>
                 <div class="grow">
-                    <label for="ep-oauth-client">"Client id (Microsoft)"</label>
+                    <label for="ep-oauth-client">"Client id (Microsoft, personal)"</label>
                     <input id="ep-oauth-client" name="oauth_client_id" type="text"
                         autocomplete="off" value=oauth.client_id.unwrap_or_default()/>
                 </div>
@@ -43,10 +46,17 @@ pub fn OAuthFields(oauth: OAuthView) -> impl IntoView {
             <label for="ep-oauth-secret">"Service account key or client secret"</label>
             <textarea id="ep-oauth-secret" name="oauth_secret" rows="3" autocomplete="off"
                 placeholder=placeholder></textarea>
-            <label for="ep-oauth-url">"Token URL (optional: sovereign clouds, a test server)"</label>
+            <label for="ep-oauth-url">"Token URL (personal; else optional: sovereign clouds)"</label>
             <input id="ep-oauth-url" name="oauth_token_url" type="url" autocomplete="off"
                 value=oauth.token_url.unwrap_or_default()
                 placeholder="the provider's own when empty"/>
+            <label for="ep-oauth-auth-url">"Authorization URL (personal)"</label>
+            <input id="ep-oauth-auth-url" name="oauth_authorization_url" type="url"
+                autocomplete="off" value=oauth.authorization_url.unwrap_or_default()
+                placeholder="https://accounts.google.com/o/oauth2/v2/auth"/>
+            <label for="ep-oauth-scope">"Scope (personal)"</label>
+            <input id="ep-oauth-scope" name="oauth_scope" type="text" autocomplete="off"
+                value=oauth.scope.unwrap_or_default() placeholder="https://mail.google.com/"/>
         </fieldset>
     }
 }

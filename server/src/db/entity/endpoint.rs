@@ -28,6 +28,8 @@ pub struct Model {
     pub oauth_client_id: Option<String>,
     pub oauth_tenant: Option<String>,
     pub oauth_token_url: Option<String>,
+    pub oauth_authorization_url: Option<String>,
+    pub oauth_scope: Option<String>,
     /// Sealed for `endpoint/{id}/oauth_secret`.
     pub oauth_secret: Option<String>,
 }

@@ -50,6 +50,13 @@ pub struct Model {
     pub live_rate: Option<i64>,
     /// An admin asked this running mailbox alone to stop (its pass ends Stopped).
     pub stop_requested_at: Option<DateTimeUtc>,
+    /// A personal account's consent: the code of the row's consent link, the request under
+    /// way (its state and sealed PKCE verifier), the sealed refresh token it gave, and when.
+    pub consent_code: Option<String>,
+    pub consent_state: Option<String>,
+    pub consent_verifier: Option<String>,
+    pub refresh_secret: Option<String>,
+    pub consented_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

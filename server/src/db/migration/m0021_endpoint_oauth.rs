@@ -15,6 +15,8 @@ enum Endpoints {
     OauthClientId,
     OauthTenant,
     OauthTokenUrl,
+    OauthAuthorizationUrl,
+    OauthScope,
     OauthSecret,
 }
 
@@ -33,6 +35,8 @@ impl MigrationTrait for Migration {
             string_null(Endpoints::OauthClientId),
             string_null(Endpoints::OauthTenant),
             string_null(Endpoints::OauthTokenUrl),
+            string_null(Endpoints::OauthAuthorizationUrl),
+            string_null(Endpoints::OauthScope),
             text_null(Endpoints::OauthSecret),
         ];
         for mut column in columns {

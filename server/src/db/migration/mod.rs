@@ -23,6 +23,7 @@ mod m0018_error_counts;
 mod m0019_errors_batch_time;
 mod m0020_verification_changed;
 mod m0021_endpoint_oauth;
+mod m0022_mailbox_consent;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0019_errors_batch_time::Migration),
             Box::new(m0020_verification_changed::Migration),
             Box::new(m0021_endpoint_oauth::Migration),
+            Box::new(m0022_mailbox_consent::Migration),
         ]
     }
 }

@@ -3,7 +3,9 @@
 use sea_orm::{ConnectionTrait, DbErr};
 
 use app::ids::{BatchId, MailboxId};
-use app::model::batch::{BatchSummary, EmailStatus, LiveDetail, MailboxRow, MailboxState};
+use app::model::batch::{
+    BatchSummary, ConsentView, EmailStatus, LiveDetail, MailboxRow, MailboxState,
+};
 use app::model::batch_rows::{RowFilter, StateCounts};
 use app::model::verification::VerificationBadge;
 
@@ -100,6 +102,10 @@ pub fn mailbox_row(model: &mailbox::Model, verification: Option<VerificationBadg
             .flatten(),
         verification,
         live: live_detail(model),
+        consent: model.consent_code.as_ref().map(|code| ConsentView {
+            link: format!("/oauth/consent/{code}"),
+            given: model.consented_at.is_some(),
+        }),
     }
 }
 

@@ -51,6 +51,8 @@ fn view(model: endpoint::Model) -> EndpointView {
             client_id: model.oauth_client_id,
             tenant: model.oauth_tenant,
             token_url: model.oauth_token_url,
+            authorization_url: model.oauth_authorization_url,
+            scope: model.oauth_scope,
             has_secret: model.oauth_secret.is_some(),
         },
         name: model.name,
@@ -75,6 +77,8 @@ fn oauth_settings(
             .filter(|o| o.kind == form.kind && o.token_url == form.token_url);
         secret = match kept {
             Some(o) => o.secret.0.clone(),
+            // A personal accounts' app may be a public client, without a secret.
+            None if form.kind == OAuthKind::Personal => String::new(),
             None => {
                 return Err(AppError::invalid(
                     "Service account key or client secret",
@@ -93,6 +97,8 @@ fn oauth_settings(
         client_id: form.client_id.clone(),
         tenant: form.tenant.clone(),
         token_url: form.token_url.clone(),
+        authorization_url: form.authorization_url.clone(),
+        scope: form.scope.clone(),
         secret: Secret(secret),
     }))
 }

@@ -170,6 +170,7 @@ mod tests {
             claimed_by: None,
             verification: None,
             live: None,
+            consent: None,
         }
     }
 
