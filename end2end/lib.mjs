@@ -26,6 +26,8 @@ export async function addEndpoint(page, fields) {
   await form.locator('#ep-security').selectOption('none');
   await form.locator('#ep-admin').fill(fields.adminUser ?? '');
   await form.locator('#ep-password').fill(fields.adminPassword ?? '');
+  // The form keeps what the last endpoint chose.
+  await form.locator('#ep-oauth-kind').selectOption(fields.oauth ?? 'none');
   await form.locator('[data-testid=save-endpoint]').click();
   await page.waitForSelector(`[data-testid=endpoint-card][data-name="${fields.name}"]`);
 }

@@ -63,7 +63,8 @@ for (const spec of specs) {
   page.on('pageerror', (err) => consoleErrors.push(String(err)));
   const label = `${spec.file} › ${spec.name}${spec.javascript === false ? ' (JavaScript off)' : ''}`;
   try {
-    await spec.run({ page, context, env, consoleErrors, screenshot: (name) => shot(page, name) });
+    const screenshot = (name, target = page) => shot(target, name);
+    await spec.run({ page, context, env, consoleErrors, screenshot });
     const unexpected = consoleErrors.filter((text) => !(spec.allowedConsoleErrors ?? []).some((re) => re.test(text)));
     if (unexpected.length) throw new Error(`browser console errors: ${unexpected.join(' | ')}`);
     passed++;

@@ -422,3 +422,50 @@ async fn mailbox_text_shows_as_text() {
         "the small message only"
     );
 }
+
+/// A personal account's consent in the browser: the consent link, the provider's page (the test
+/// bed's token server), the thank-you page, and the batch copying the mailbox without a password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_consents_through_the_link_in_the_browser() {
+    use mailferry_tests::{OAuth2Check, TokenServer};
+    let user = "sam@example.test";
+    let tokens = TokenServer::start(&[user]).await.unwrap();
+    tokens.add_personal_client("mailferry-personal");
+    let introspection = tokens.introspection_url();
+    let mut source = Dovecot::start(DovecotOptions {
+        oauth2: Some(OAuth2Check {
+            introspection_url: &introspection,
+            per_domain: false,
+            imap_disabled: &[],
+        }),
+        ..DovecotOptions::default()
+    })
+    .unwrap();
+    let mut destination = Dovecot::start(DovecotOptions {
+        name: "destination",
+        ..DovecotOptions::default()
+    })
+    .unwrap();
+    source.add_user(user, "unknown-to-mailferry").unwrap();
+    destination.add_user(user, "dest-pw").unwrap();
+    seed_mailbox(&source, user, &corpus(7)).await.unwrap();
+    let server = MailferryServer::start(&[]).expect("server starts");
+    let testbed = testbed(
+        &source,
+        &destination,
+        &[user],
+        serde_json::json!({
+            "user": user,
+            "clientId": "mailferry-personal",
+            "authorizationUrl": tokens.authorization_url(),
+            "tokenUrl": tokens.token_url(),
+            "scope": mailferry_tests::token_server::GOOGLE_SCOPE,
+        }),
+    );
+    tokio::task::block_in_place(|| run_specs(&server, "10-consent", &testbed, no_requests));
+    assert_copied(&source, &destination, &[user]).await;
+    assert!(
+        tokens.issued_for(user) >= 2,
+        "the consent's token, then the batch's"
+    );
+}

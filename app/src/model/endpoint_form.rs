@@ -132,6 +132,12 @@ fn check_destination_sign_in(
     admin_user: Option<&str>,
     oauth: &OAuthForm,
 ) -> Result<(), AppError> {
+    if role == EndpointRole::Destination && oauth.kind == OAuthKind::Personal {
+        return Err(AppError::invalid(
+            "OAuth 2",
+            "personal accounts consent on the source; choose Google or Microsoft for a destination",
+        ));
+    }
     if role == EndpointRole::Destination && admin_user.is_none() && oauth.kind == OAuthKind::None {
         return Err(AppError::invalid(
             "Admin user",
