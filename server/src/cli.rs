@@ -244,6 +244,38 @@ pub enum ReportKind {
     },
 }
 
+/// How the source signs users in without the CSV's passwords (the Password column may then be
+/// empty or left out).
+#[derive(Debug, Args, Default)]
+pub struct SourceSignInArgs {
+    /// Tokens Mailferry gets from an OAuth 2 provider: google (a service account with
+    /// domain-wide delegation) or microsoft (an app with IMAP.AccessAsApp).
+    #[arg(long, requires = "source_oauth_secret_file")]
+    pub source_oauth: Option<String>,
+    /// Google: the service account's JSON key file; Microsoft: a file holding the client secret.
+    #[arg(long, requires = "source_oauth")]
+    pub source_oauth_secret_file: Option<PathBuf>,
+    /// Microsoft: the app's application (client) id.
+    #[arg(long, requires = "source_oauth")]
+    pub source_oauth_client_id: Option<String>,
+    /// Microsoft: the directory (tenant) id or domain.
+    #[arg(long, requires = "source_oauth")]
+    pub source_oauth_tenant: Option<String>,
+    /// The provider's token URL, when not its public one (sovereign clouds).
+    #[arg(long, requires = "source_oauth")]
+    pub source_oauth_token_url: Option<String>,
+    /// A source admin (or Dovecot master user) who signs in on each user's behalf.
+    #[arg(
+        long,
+        requires = "source_admin_password_file",
+        conflicts_with = "source_oauth"
+    )]
+    pub source_admin: Option<String>,
+    /// File holding the source admin's password.
+    #[arg(long, requires = "source_admin")]
+    pub source_admin_password_file: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
     /// Exchange's CSV: EmailAddress,UserName,Password[,UserRoot] (EmailAddress = destination login).
@@ -257,6 +289,8 @@ pub struct MigrateArgs {
     /// How users sign in on the source: login, plain, or xoauth2 (Password = access token).
     #[arg(long, default_value = "login")]
     pub source_auth: String,
+    #[command(flatten)]
+    pub source_sign_in: SourceSignInArgs,
     /// Destination server, imap://HOST:PORT.
     #[arg(long)]
     pub destination: String,

@@ -246,14 +246,7 @@ async fn run_claimed(
         unreachable!("an unreadable password is refused above")
     };
     record::set_state(&shared.db, row.id, MailboxState::Syncing).await?;
-    super::consent::remember_consent(&shared.cipher, &shared.source, row);
-    let spec = RowSpec {
-        source: &shared.source,
-        destination: &shared.destination,
-        options: &shared.options,
-        retry: shared.settings.retry,
-    }
-    .of(row, &password);
+    let spec = spec_of(shared, row, &password);
     drop(password);
     let live = Arc::new(LiveProgress::new(Instant::now()));
     let stop_this = Arc::new(AtomicBool::new(row.stop_requested_at.is_some()));
@@ -294,6 +287,18 @@ async fn run_claimed(
         verify_after_pass(shared, row, &spec).await;
     }
     Ok(())
+}
+
+/// The row's mailbox; its user's consent (a personal account) goes to the source's tokens.
+fn spec_of(shared: &Shared, row: &mailbox::Model, password: &str) -> MailboxSpec {
+    super::consent::remember_consent(&shared.cipher, &shared.source, row);
+    RowSpec {
+        source: &shared.source,
+        destination: &shared.destination,
+        options: &shared.options,
+        retry: shared.settings.retry,
+    }
+    .of(row, password)
 }
 
 /// Verifies a synced mailbox (when [`wants_verification`]); its outcome is written already, so

@@ -11,7 +11,6 @@ use crate::batches::create_batch::{NewBatch, Schedule, create_batch, unfinished_
 use crate::batches::run_batch::{RunSettings, run_batch};
 use crate::cli::MigrateArgs;
 use crate::config::Config;
-use crate::csv_import::parse_csv;
 use crate::endpoints::{EndpointRole, EndpointSettings, store};
 use crate::engine::options::BatchOptions;
 use crate::engine::retry::RetryPolicy;
@@ -83,19 +82,21 @@ fn endpoint(
     let impersonation = Impersonation::parse(&args.impersonation).ok_or_else(|| {
         MigrateError::Usage("--impersonation: use sasl-plain or master-separator".into())
     })?;
-    let (admin_user, admin_password) = match role {
-        EndpointRole::Source => (None, Secret::default()),
-        EndpointRole::Destination => {
-            let text = String::from_utf8(read(
-                &args.destination_admin_password_file,
-                "admin password file",
-            )?)
-            .map_err(|_| MigrateError::Usage("the admin password file is not UTF-8".into()))?;
-            (
-                Some(args.destination_admin.clone()),
-                Secret(text.trim_end_matches(['\r', '\n']).to_string()),
-            )
-        }
+    let signs_in = &args.source_sign_in;
+    let (admin_user, admin_password) = match (role, &signs_in.source_admin_password_file) {
+        (EndpointRole::Source, None) => (None, Secret::default()),
+        (EndpointRole::Source, Some(file)) => (
+            signs_in.source_admin.clone(),
+            secret_file(file, "source admin password file")?,
+        ),
+        (EndpointRole::Destination, _) => (
+            Some(args.destination_admin.clone()),
+            secret_file(&args.destination_admin_password_file, "admin password file")?,
+        ),
+    };
+    let oauth = match role {
+        EndpointRole::Source => super::source_oauth::token_source(signs_in)?,
+        EndpointRole::Destination => None,
     };
     let auth_mechanism = match role {
         EndpointRole::Source => AuthMechanism::parse(&args.source_auth).ok_or_else(|| {
@@ -117,8 +118,15 @@ fn endpoint(
         insecure_skip_verify: args.insecure_skip_tls_verify,
         max_concurrent: args.concurrency.max(1) as u32,
         timeout: Duration::from_secs(args.timeout_secs.max(1)),
-        oauth: None,
+        oauth,
     })
+}
+
+/// A secret kept in a file (a password, a key), without its final line break.
+pub(super) fn secret_file(path: &Path, what: &str) -> Result<Secret, MigrateError> {
+    let text = String::from_utf8(read(path, what)?)
+        .map_err(|_| MigrateError::Usage(format!("the {what} is not UTF-8")))?;
+    Ok(Secret(text.trim_end_matches(['\r', '\n']).to_string()))
 }
 
 /// The batch options the command's flags give.
@@ -244,7 +252,14 @@ async fn prepare_batch(
 
 fn read_csv(args: &MigrateArgs) -> Result<(Vec<u8>, Vec<crate::csv_import::CsvRow>), MigrateError> {
     let bytes = read(&args.csv, "CSV file")?;
-    let rows = parse_csv(&bytes).map_err(|problems| {
+    let signs_in = &args.source_sign_in;
+    // A source that signs users in by itself needs no passwords.
+    let passwords = if signs_in.source_oauth.is_some() || signs_in.source_admin.is_some() {
+        crate::csv_import::Passwords::Optional
+    } else {
+        crate::csv_import::Passwords::Required
+    };
+    let rows = crate::csv_import::parse_csv_with(&bytes, passwords).map_err(|problems| {
         MigrateError::Csv(
             problems
                 .iter()

@@ -8,4 +8,5 @@ pub mod migrate;
 pub mod output;
 pub mod report;
 pub mod rotate_key;
+mod source_oauth;
 mod staged;

@@ -92,6 +92,17 @@ async fn rotate_in(
             .await?;
         count += 1;
     }
+    count += reseal_mailboxes(txn, old, new).await?;
+    Ok(count)
+}
+
+/// Every mailbox row's secrets, a page at a time; returns how many.
+async fn reseal_mailboxes(
+    txn: &DatabaseTransaction,
+    old: &Cipher,
+    new: &Cipher,
+) -> Result<u64, RotateError> {
+    let mut count = 0;
     let mut after = 0;
     loop {
         let page = mailbox::Entity::find()

@@ -5,6 +5,7 @@
 //! mailbox with their kind; a source admin moves mailboxes without passwords too.
 
 mod apps;
+mod cli;
 #[path = "../common/mod.rs"]
 mod common;
 mod personal;

@@ -62,9 +62,18 @@ async fn consent_as(
     consent::finish(db, cipher, &field("state"), Ok(&answer), REDIRECT).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_personal_account_consents_through_its_link() {
-    let users = ["pat@example.test", "quinn@example.test", "ray@example.test"];
+/// The servers, a batch of three personal accounts (none consented yet) and the token server.
+struct Bed {
+    tokens: TokenServer,
+    source: Dovecot,
+    destination: Dovecot,
+    db: DatabaseConnection,
+    _dir: tempfile::TempDir,
+    cipher: Cipher,
+    id: i64,
+}
+
+async fn bed(users: [&str; 3]) -> Bed {
     let tokens = TokenServer::start(&users).await.unwrap();
     tokens.add_personal_client(CLIENT);
     let mut source = oauth_dovecot("source", &tokens, false, &[]);
@@ -106,7 +115,28 @@ async fn a_personal_account_consents_through_its_link() {
         &csv,
     )
     .await;
+    Bed {
+        tokens,
+        source,
+        destination,
+        db,
+        _dir,
+        cipher,
+        id,
+    }
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_personal_account_consents_through_its_link() {
+    let Bed {
+        tokens,
+        source,
+        destination,
+        db,
+        _dir,
+        cipher,
+        id,
+    } = bed(["pat@example.test", "quinn@example.test", "ray@example.test"]).await;
     // pat consents; quinn's link is opened by ray, whose consent is refused (ray's token does not
     // open quinn's mailbox) and leaves quinn without one; ray never answers.
     assert_eq!(
