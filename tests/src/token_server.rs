@@ -87,6 +87,8 @@ struct Book {
     refresh: HashMap<String, String>,
     issued: HashMap<String, u32>,
     expired_presented: u32,
+    /// Tokens issued while the subject's previous one still lived (renewed in time).
+    renewed_early: u32,
     next: u64,
     /// How long tokens live, and what `expires_in` says.
     lifetime: Option<(Duration, Duration)>,
@@ -242,6 +244,11 @@ impl TokenServer {
             .unwrap_or(0)
     }
 
+    /// Tokens issued while the same subject's previous token still lived.
+    pub fn renewed_early(&self) -> u32 {
+        self.book().renewed_early
+    }
+
     /// Times a server presented a token that had died.
     pub fn expired_presented(&self) -> u32 {
         self.book().expired_presented
@@ -383,6 +390,14 @@ fn issue(shared: &Shared, subject: String, with_refresh: bool) -> Response {
     book.next += 1;
     let token = format!("ya29.test-{}-{}", book.next, std::process::id());
     *book.issued.entry(subject.clone()).or_default() += 1;
+    let now = Instant::now();
+    if book
+        .tokens
+        .values()
+        .any(|t| t.subject == subject && now < t.dies)
+    {
+        book.renewed_early += 1;
+    }
     book.tokens.insert(
         token.clone(),
         Issued {

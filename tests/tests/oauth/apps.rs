@@ -1,5 +1,7 @@
 //! Microsoft 365: one app token for every mailbox; and a source admin without passwords.
 
+use std::time::Duration;
+
 use app::ErrorKind;
 use app::model::batch::MailboxState;
 use app::model::endpoint::OAuthKind;
@@ -121,4 +123,36 @@ async fn a_source_admin_moves_mailboxes_without_passwords() {
         // Each user's own mailbox arrived in the user's own destination mailbox.
         common::assert_same_messages(&source, &destination, user, &FOLDERS).await;
     }
+}
+
+/// A token is renewed before it runs out: asked again while it is fresh, the cache answers;
+/// near its end (a quarter of its life left), a new one is requested while the old still lives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_renewed_before_they_run_out() {
+    let tokens = TokenServer::start(&[]).await.unwrap();
+    tokens.add_app(APP, APP_SECRET, "example.test");
+    tokens.set_lifetime(Duration::from_secs(4), Duration::from_secs(4));
+    let source =
+        mailferry::oauth::TokenSource::new(microsoft(&tokens, APP_SECRET), Duration::from_secs(10));
+    let first = source.token_for("fay@example.test").await.unwrap();
+    // Another user of the same app, at once: the same token, no request.
+    let again = source.token_for("gus@example.test").await.unwrap();
+    assert_eq!(first, again);
+    assert_eq!(source.requests(), 1);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let renewed = loop {
+        let now = source.token_for("fay@example.test").await.unwrap();
+        if now != first {
+            break now;
+        }
+        assert!(std::time::Instant::now() < deadline, "never renewed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_ne!(renewed, first);
+    assert_eq!(source.requests(), 2);
+    assert_eq!(
+        tokens.renewed_early(),
+        1,
+        "renewed while the old token still lived"
+    );
 }
