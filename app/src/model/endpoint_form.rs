@@ -147,21 +147,20 @@ fn check_destination_sign_in(
     Ok(())
 }
 
-/// Whether `url` may receive client secrets: HTTPS, or plain HTTP to this machine only.
-fn acceptable_token_url(url: &str) -> bool {
-    let rest = if let Some(rest) = url.strip_prefix("https://") {
-        rest
-    } else if let Some(rest) = url.strip_prefix("http://") {
-        let host = rest.split(['/', '?']).next().unwrap_or("");
-        let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
-        if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
-            return false;
-        }
-        rest
-    } else {
-        return false;
+/// Whether `url` may receive client secrets: HTTPS, or plain HTTP to this machine only; never
+/// with a user part (`http://localhost:1@elsewhere/` goes elsewhere).
+pub fn acceptable_token_url(url: &str) -> bool {
+    let (rest, plain) = match (url.strip_prefix("https://"), url.strip_prefix("http://")) {
+        (Some(rest), _) => (rest, false),
+        (None, Some(rest)) => (rest, true),
+        (None, None) => return false,
     };
-    !rest.is_empty() && !rest.starts_with('/') && !rest.contains(char::is_whitespace)
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+    !authority.is_empty()
+        && !authority.contains('@')
+        && !url.contains(char::is_whitespace)
+        && (!plain || matches!(host, "127.0.0.1" | "localhost" | "[::1]"))
 }
 
 fn non_empty(text: &str) -> Option<String> {
@@ -246,8 +245,12 @@ impl EndpointFields {
 
     fn check_oauth(&self, editing: bool) -> Result<OAuthForm, AppError> {
         let text = |field: &Option<String>| field.as_deref().and_then(non_empty);
-        let kind = OAuthKind::parse(self.oauth_kind.as_deref().unwrap_or(""))
-            .ok_or_else(|| AppError::invalid("OAuth 2", "choose none, Google or Microsoft"))?;
+        let kind = OAuthKind::parse(self.oauth_kind.as_deref().unwrap_or("")).ok_or_else(|| {
+            AppError::invalid(
+                "OAuth 2",
+                "choose none, Google, Microsoft or personal accounts",
+            )
+        })?;
         let secret = self.oauth_secret.clone().unwrap_or_default();
         let form = OAuthForm {
             kind,
@@ -378,6 +381,9 @@ mod tests {
             ("http://login.example/token", false),
             ("ftp://x/y", false),
             ("https://", false),
+            ("http://localhost:1@evil.example/token", false),
+            ("https://user@login.example/token", false),
+            ("http://[::1]:8080/token", true),
         ] {
             let f = EndpointFields {
                 oauth_token_url: Some(url.into()),

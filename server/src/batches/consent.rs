@@ -125,6 +125,8 @@ pub async fn finish(
 ) -> Result<String, ConsentError> {
     let (row, source, oauth) =
         row_and_source(db, cipher, mailbox::Column::ConsentState, state).await?;
+    // One answer per request: whatever comes of it, the state is spent.
+    forget_request(db, row.id).await?;
     let code = answer.map_err(|error| ConsentError::Refused(error.to_string()))?;
     let slot = Slot::MailboxConsent {
         batch_id: row.batch_id,
@@ -134,7 +136,7 @@ pub async fn finish(
     let verifier = cipher
         .decrypt(&EncryptedSecret(sealed), &slot)
         .map_err(|e| ConsentError::Sealed(e.to_string()))?;
-    let http = grant::http_client(std::time::Duration::from_secs(30));
+    let http = grant::http_client(crate::oauth::TOKEN_TIMEOUT);
     let client_id = oauth.client_id.clone().unwrap_or_default();
     let token_url = oauth.token_url(None);
     let issued = grant::exchange_code(
@@ -149,17 +151,25 @@ pub async fn finish(
     prove_own_mailbox(&source, &row.source_username, &issued.access_token).await?;
     store_refresh_token(db, cipher, &row, &refresh).await?;
     mailbox::Entity::update_many()
-        .col_expr(mailbox::Column::ConsentState, Expr::value(None::<String>))
-        .col_expr(
-            mailbox::Column::ConsentVerifier,
-            Expr::value(None::<String>),
-        )
         .col_expr(mailbox::Column::ConsentedAt, Expr::value(Utc::now()))
         .filter(mailbox::Column::Id.eq(row.id))
         .exec(db)
         .await?;
     tracing::info!(mailbox = row.id, batch = row.batch_id, "consent given");
     Ok(row.source_username)
+}
+
+async fn forget_request(db: &DatabaseConnection, id: i64) -> Result<(), DbErr> {
+    mailbox::Entity::update_many()
+        .col_expr(mailbox::Column::ConsentState, Expr::value(None::<String>))
+        .col_expr(
+            mailbox::Column::ConsentVerifier,
+            Expr::value(None::<String>),
+        )
+        .filter(mailbox::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Signs in as `user` with the new token: the server refuses a token of another account.
@@ -183,7 +193,7 @@ async fn prove_own_mailbox(
 }
 
 /// Seals `refresh` for the row (a consent, or the provider's replacement of it).
-pub async fn store_refresh_token(
+pub(crate) async fn store_refresh_token(
     db: &DatabaseConnection,
     cipher: &Cipher,
     row: &mailbox::Model,
@@ -203,7 +213,7 @@ pub async fn store_refresh_token(
 }
 
 /// Gives the row's refresh token (if its user consented) to its endpoint's token source.
-pub fn remember_consent(cipher: &Cipher, source: &EndpointSettings, row: &mailbox::Model) {
+pub(crate) fn remember_consent(cipher: &Cipher, source: &EndpointSettings, row: &mailbox::Model) {
     let (Some(tokens), Some(sealed)) = (&source.oauth, &row.refresh_secret) else {
         return;
     };
@@ -218,18 +228,20 @@ pub fn remember_consent(cipher: &Cipher, source: &EndpointSettings, row: &mailbo
 }
 
 /// Stores the refresh token the provider gave the row's user in place of its own, if it did.
-pub async fn keep_replaced_token(
+/// A failure is logged: the mailbox's outcome matters more, and the old token may still work.
+pub(crate) async fn keep_replaced_token(
     db: &DatabaseConnection,
     cipher: &Cipher,
     source: &EndpointSettings,
     row: &mailbox::Model,
-) -> Result<(), DbErr> {
+) {
     let replaced = source
         .oauth
         .as_ref()
         .and_then(|tokens| tokens.take_replaced_refresh_token(&row.source_username));
-    match replaced {
-        Some(refresh) => store_refresh_token(db, cipher, row, &refresh).await,
-        None => Ok(()),
+    if let Some(refresh) = replaced
+        && let Err(e) = store_refresh_token(db, cipher, row, &refresh).await
+    {
+        tracing::warn!(mailbox = row.id, error = %e, "the provider's new refresh token was not stored");
     }
 }

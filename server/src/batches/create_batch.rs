@@ -26,7 +26,7 @@ pub struct QueuedMailbox {
 }
 
 /// A new consent link's code: 128 random bits, unguessable.
-pub fn new_consent_code() -> String {
+pub(crate) fn new_consent_code() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
@@ -35,7 +35,7 @@ pub fn new_consent_code() -> String {
 
 /// Whether the endpoint's users each give their consent (personal accounts): its rows then get
 /// consent links.
-pub async fn asks_consent(
+pub(crate) async fn asks_consent(
     db: &impl sea_orm::ConnectionTrait,
     endpoint_id: Option<i64>,
 ) -> Result<bool, DbErr> {

@@ -258,8 +258,8 @@ async fn run_claimed(
     };
     let writer = live_writer(shared.db.clone(), row.id, live, stop_this);
     let result = run_mailbox(&shared.db, &spec, &progress).await;
-    super::consent::keep_replaced_token(&shared.db, &shared.cipher, &shared.source, row).await?;
     writer.abort();
+    super::consent::keep_replaced_token(&shared.db, &shared.cipher, &shared.source, row).await;
     // Told before it is written down: when the database itself failed, the admin still reads
     // which mailbox ended how.
     let (state, report, failure) = split(&result);
@@ -305,6 +305,7 @@ fn spec_of(shared: &Shared, row: &mailbox::Model, password: &str) -> MailboxSpec
 /// a failure here is logged and leaves the pass as it ended.
 async fn verify_after_pass(shared: &Shared, row: &mailbox::Model, spec: &MailboxSpec) {
     let verdict = crate::verify::mailbox::verdict_of(&shared.db, spec).await;
+    super::consent::keep_replaced_token(&shared.db, &shared.cipher, &shared.source, row).await;
     if let Err(e) = crate::verify::store::save(&shared.db, row.id, &verdict).await {
         tracing::error!(mailbox = row.id, error = %e, "storing the verification after the pass");
     }

@@ -146,6 +146,7 @@ impl Checks<'_> {
 
     /// Signs in to the source and counts what there is to copy into `result`.
     async fn source(&self, row: &mailbox::Model, password: &str, result: &mut PreflightRow) {
+        super::consent::remember_consent(self.cipher, &self.source, row);
         let credentials = self
             .source
             .sign_in_for(&row.source_username, Some(password));

@@ -66,11 +66,7 @@ async fn create(
                 "--{side} {id}: no such endpoint (`mailferry endpoint list`)"
             )));
         };
-        // A source with OAuth 2 or an admin signs users in without their passwords.
-        if side == "source"
-            && (found.oauth_kind != app::model::endpoint::OAuthKind::None
-                || found.admin_user.is_some())
-        {
+        if side == "source" && found.signs_users_in() {
             passwords = crate::csv_import::Passwords::Optional;
         }
     }

@@ -1,7 +1,6 @@
 //! `migrate --source-oauth …`: the source's OAuth 2 provider from the command's flags.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use app::model::endpoint::OAuthKind;
 
@@ -27,6 +26,13 @@ pub(super) fn token_source(
             ));
         }
     };
+    if let Some(url) = &args.source_oauth_token_url
+        && !app::model::endpoint_form::acceptable_token_url(url)
+    {
+        return Err(MigrateError::Usage(
+            "--source-oauth-token-url: an https:// address (http:// only to this machine)".into(),
+        ));
+    }
     let file = args
         .source_oauth_secret_file
         .as_deref()
@@ -55,6 +61,6 @@ pub(super) fn token_source(
     };
     Ok(Some(Arc::new(TokenSource::new(
         settings,
-        Duration::from_secs(30),
+        crate::oauth::TOKEN_TIMEOUT,
     ))))
 }

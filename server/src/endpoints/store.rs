@@ -11,12 +11,9 @@ use sea_orm::{
 
 use super::settings::EndpointSettings;
 use crate::db::entity::endpoint;
-use crate::oauth::{OAuthSettings, TokenSource};
+use crate::oauth::{OAuthSettings, TOKEN_TIMEOUT, TokenSource};
 use crate::secrets::Secret;
 use crate::secrets::{Cipher, EncryptedSecret, Slot};
-
-/// Deadline of a token request.
-const TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
 pub enum EndpointStoreError {

@@ -63,8 +63,15 @@ pub async fn test_endpoint(settings: &EndpointSettings, probe_user: Option<&str>
     };
     let before: Vec<String> = sorted(session.capabilities().iter().cloned().collect());
     if let Some(tokens) = &settings.oauth {
-        let probe = probe_user.unwrap_or(PROBE_USER);
-        return with_token(session, tokens, probe, (before, profile), sign_in_stage).await;
+        return match probe_user {
+            Some(probe) => {
+                with_token(session, tokens, probe, (before, profile), sign_in_stage).await
+            }
+            None => {
+                session.logout().await;
+                token_only(tokens, before, profile).await
+            }
+        };
     }
     let Some(admin) = settings.admin_user.as_deref() else {
         session.logout().await;
@@ -102,6 +109,47 @@ pub async fn test_endpoint(settings: &EndpointSettings, probe_user: Option<&str>
             kind: classify(sign_in_stage, &e),
             detail: e.to_string(),
         },
+    }
+}
+
+/// Without a user to sign in for: whether the provider issues a token (Google: for a made-up
+/// user, which proves the key when it answers "no such user"); personal accounts have none
+/// before a user's consent, so only the server's XOAUTH2 is looked at.
+async fn token_only(
+    tokens: &crate::oauth::TokenSource,
+    capabilities: Vec<String>,
+    profile: ProviderProfile,
+) -> EndpointTest {
+    let kind = tokens.settings().kind;
+    let offers = capabilities
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case("AUTH=XOAUTH2"));
+    let note = match kind {
+        app::model::endpoint::OAuthKind::Personal => format!(
+            "connected; users consent through their rows' links (the server {} XOAUTH2)",
+            if offers {
+                "offers"
+            } else {
+                "does not announce"
+            }
+        ),
+        _ => match tokens.token_for(PROBE_USER).await {
+            Ok(_) => "the provider issued a token: its key or secret works".to_string(),
+            Err(e) if e.kind() == ErrorKind::OAuthUserUnknown => {
+                "the provider accepted the key (the sign-in is tried per mailbox)".to_string()
+            }
+            Err(e) => {
+                return EndpointTest::Failed {
+                    kind: e.kind(),
+                    detail: e.to_string(),
+                };
+            }
+        },
+    };
+    EndpointTest::Ok {
+        capabilities,
+        note,
+        profile,
     }
 }
 

@@ -277,14 +277,3 @@ async fn sasl(session: &mut ImapSession, mechanism: &str, initial: &[u8]) -> Res
         }
     }
 }
-
-/// Connects and signs in, in one step.
-pub async fn open(
-    address: &ServerAddress,
-    credentials: &Credentials,
-    label: &str,
-) -> Result<ImapSession, ImapError> {
-    let mut session = connect(address, label).await?;
-    sign_in(&mut session, credentials).await?;
-    Ok(session)
-}

@@ -55,14 +55,23 @@ impl OAuthError {
 fn refused_kind(code: &str, description: &str) -> ErrorKind {
     let description = description.to_ascii_lowercase();
     match code {
+        // Microsoft's AADSTS700016: no such application in the directory.
+        "unauthorized_client" if description.contains("aadsts700016") => {
+            ErrorKind::OAuthInvalidClient
+        }
         "unauthorized_client" | "access_denied" | "consent_required" | "interaction_required" => {
             ErrorKind::OAuthConsentMissing
         }
         "invalid_client" => ErrorKind::OAuthInvalidClient,
         "invalid_grant" if description.contains("signature") => ErrorKind::OAuthInvalidClient,
-        "invalid_grant" if description.contains("email") || description.contains("user") => {
+        // Google's "Invalid email or User ID"; Microsoft's AADSTS50034 (no such user account).
+        "invalid_grant"
+            if description.contains("invalid email or user id")
+                || description.contains("aadsts50034") =>
+        {
             ErrorKind::OAuthUserUnknown
         }
+
         "invalid_grant" => ErrorKind::OAuthConsentMissing,
         "temporarily_unavailable" | "server_error" => ErrorKind::TokenEndpointUnreachable,
         _ => ErrorKind::OAuthInvalidClient,
@@ -112,6 +121,27 @@ mod tests {
             ErrorKind::OAuthInvalidClient
         );
         assert_eq!(refused("access_denied", ""), ErrorKind::OAuthConsentMissing);
+        assert_eq!(
+            refused(
+                "invalid_grant",
+                "AADSTS65001: The user or administrator has not consented to use the application."
+            ),
+            ErrorKind::OAuthConsentMissing
+        );
+        assert_eq!(
+            refused(
+                "invalid_grant",
+                "AADSTS50034: The user account does not exist in the directory."
+            ),
+            ErrorKind::OAuthUserUnknown
+        );
+        assert_eq!(
+            refused(
+                "unauthorized_client",
+                "AADSTS700016: Application with identifier 'x' was not found in the directory 'y'."
+            ),
+            ErrorKind::OAuthInvalidClient
+        );
         let down = OAuthError::Unreachable {
             url: "https://x/token".into(),
             detail: "connection refused".into(),

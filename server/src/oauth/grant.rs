@@ -15,7 +15,7 @@ use super::service_account::ServiceAccountKey;
 use crate::secrets::Secret;
 
 /// A token as issued, with the lifetime the provider gave it.
-pub struct IssuedToken {
+pub(crate) struct IssuedToken {
     pub access_token: Secret,
     pub expires_in: Option<Duration>,
     /// A refresh token, when the grant gives one (a new one replaces the old).
@@ -23,7 +23,7 @@ pub struct IssuedToken {
 }
 
 /// The HTTP client of token requests: no redirects (a secret must not follow one elsewhere).
-pub fn http_client(timeout: Duration) -> reqwest::Client {
+pub(crate) fn http_client(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
@@ -44,7 +44,7 @@ struct Failure {
 }
 
 /// Google's grant for `user`: a JWT signed with the service account's key.
-pub async fn jwt_bearer(
+pub(crate) async fn jwt_bearer(
     http: &reqwest::Client,
     key: &ServiceAccountKey,
     user: &str,
@@ -89,7 +89,7 @@ pub async fn jwt_bearer(
 }
 
 /// The client credentials grant: one token for the app, acting for every user it may.
-pub async fn client_credentials(
+pub(crate) async fn client_credentials(
     http: &reqwest::Client,
     client_id: &str,
     secret: &Secret,
@@ -107,7 +107,7 @@ pub async fn client_credentials(
 
 /// A personal account's grant: a new access token for the refresh token the user's consent
 /// gave.
-pub async fn refresh(
+pub(crate) async fn refresh(
     http: &reqwest::Client,
     client_id: &str,
     secret: &Secret,
@@ -124,7 +124,7 @@ pub async fn refresh(
 }
 
 /// The code a user's consent sent back, exchanged with the PKCE verifier it was asked with.
-pub async fn exchange_code(
+pub(crate) async fn exchange_code(
     http: &reqwest::Client,
     (client_id, secret, token_url): (&str, &Secret, &str),
     code: &str,

@@ -14,3 +14,6 @@ pub use error::OAuthError;
 pub use settings::OAuthSettings;
 pub use sign_in::SignIn;
 pub use token_cache::TokenSource;
+
+/// Deadline of a token request.
+pub const TOKEN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);

@@ -61,6 +61,14 @@ impl ServiceAccountKey {
                 "a key of type {kind:?}, not \"service_account\""
             )));
         }
+        // The assertion goes where the key says, unless the endpoint names a URL.
+        if let Some(uri) = &file.token_uri
+            && !app::model::endpoint_form::acceptable_token_url(uri)
+        {
+            return Err(OAuthError::BadKey(format!(
+                "its token_uri {uri:?} is not https://"
+            )));
+        }
         let key = EncodingKey::from_rsa_pem(file.private_key.as_bytes())
             .map_err(|e| OAuthError::BadKey(format!("its private_key is not an RSA key: {e}")))?;
         Ok(ServiceAccountKey {

@@ -77,13 +77,13 @@ impl TokenSource {
     }
 
     /// A personal account's refresh token, from its row's consent.
-    pub fn remember_refresh_token(&self, user: &str, token: Secret) {
+    pub(crate) fn remember_refresh_token(&self, user: &str, token: Secret) {
         let mut refresh = self.refresh.lock().unwrap_or_else(|p| p.into_inner());
         refresh.current.insert(user.to_ascii_lowercase(), token);
     }
 
     /// The refresh token the provider gave `user` in place of the stored one, once.
-    pub fn take_replaced_refresh_token(&self, user: &str) -> Option<Secret> {
+    pub(crate) fn take_replaced_refresh_token(&self, user: &str) -> Option<Secret> {
         let mut refresh = self.refresh.lock().unwrap_or_else(|p| p.into_inner());
         refresh.replaced.remove(&user.to_ascii_lowercase())
     }
@@ -123,7 +123,11 @@ impl TokenSource {
         }
         let asked = Instant::now();
         let issued = self.request(user).await?;
-        let lifetime = issued.expires_in.unwrap_or(ASSUMED_LIFETIME);
+        // A day at most: an absurd `expires_in` must neither overflow nor keep a token for ever.
+        let lifetime = issued
+            .expires_in
+            .unwrap_or(ASSUMED_LIFETIME)
+            .min(Duration::from_secs(86_400));
         let renew_at = asked + lifetime - RENEW_BEFORE.min(lifetime / 4);
         tracing::debug!(
             user,

@@ -61,7 +61,8 @@ pub async fn any_sealed_with(db: &impl ConnectionTrait, key_id: &str) -> Result<
             Condition::any()
                 .add(mailbox::Column::SourceSecret.like(&prefix))
                 .add(mailbox::Column::DestinationSecret.like(&prefix))
-                .add(mailbox::Column::RefreshSecret.like(&prefix)),
+                .add(mailbox::Column::RefreshSecret.like(&prefix))
+                .add(mailbox::Column::ConsentVerifier.like(&prefix)),
         )
         .select_only()
         .column(mailbox::Column::Id)

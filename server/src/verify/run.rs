@@ -112,7 +112,9 @@ impl BatchSides {
                 crate::batches::consent::remember_consent(cipher, &self.source, row);
                 let spec = self.rows().of(row, &password);
                 drop(password);
-                verdict_of(db, &spec).await
+                let verdict = verdict_of(db, &spec).await;
+                crate::batches::consent::keep_replaced_token(db, cipher, &self.source, row).await;
+                verdict
             }
             Err(e) => Err(format!("the stored source password cannot be read: {e}")),
         };

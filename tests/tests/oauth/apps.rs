@@ -86,6 +86,11 @@ async fn a_microsoft_app_token_serves_every_mailbox_on_both_sides() {
         test_endpoint(&source_endpoint, Some(users[0])).await,
         EndpointTest::Ok { .. }
     ));
+    // The web's Test names no user: the app's token is asked for, and nothing else.
+    match test_endpoint(&source_endpoint, None).await {
+        EndpointTest::Ok { note, .. } => assert!(note.contains("issued a token"), "{note}"),
+        other => panic!("{other:?}"),
+    }
     assert_no_secret_stored(&db).await;
 }
 

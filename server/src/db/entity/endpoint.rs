@@ -38,3 +38,11 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// Whether users sign in here without their own passwords (OAuth 2 tokens, or an admin on
+    /// their behalf): a CSV for it may leave the Password column empty.
+    pub fn signs_users_in(&self) -> bool {
+        self.oauth_kind != OAuthKind::None || self.admin_user.is_some()
+    }
+}

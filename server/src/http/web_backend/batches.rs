@@ -9,7 +9,7 @@ use app::model::batch::{
 };
 use app::model::batch_rows::RowFilter;
 use app::model::batch_upload::BatchUpload;
-use app::model::endpoint::{EndpointRole, OAuthKind};
+use app::model::endpoint::EndpointRole;
 
 use super::batch_view::load;
 use super::{WebBackend, internal};
@@ -83,8 +83,7 @@ impl WebBackend {
             .await?;
         self.endpoint_of_role(upload.destination, EndpointRole::Destination)
             .await?;
-        // A source with OAuth 2 or an admin signs users in without their passwords.
-        let passwords = if source.oauth_kind != OAuthKind::None || source.admin_user.is_some() {
+        let passwords = if source.signs_users_in() {
             Passwords::Optional
         } else {
             Passwords::Required

@@ -13,7 +13,7 @@ use crate::endpoints::EndpointSettings;
 use crate::endpoints::store::{self, EndpointStoreError};
 use crate::endpoints::test_endpoint::{EndpointTest, test_endpoint};
 use crate::oauth::service_account::ServiceAccountKey;
-use crate::oauth::{OAuthSettings, TokenSource};
+use crate::oauth::{OAuthSettings, TOKEN_TIMEOUT, TokenSource};
 use crate::secrets::Secret;
 
 pub(super) fn store_error(error: EndpointStoreError) -> AppError {
@@ -60,29 +60,33 @@ fn view(model: endpoint::Model) -> EndpointView {
 }
 
 /// The form's provider with its secret: the typed one, or on an edit that left it empty the
-/// stored one, if the provider and its token URL are the same (a stolen session must not send
-/// a stored secret elsewhere).
+/// stored one of `kept` (the stored endpoint, when it is the same server), if the provider, its
+/// client and token URL are the same (a stolen session must not send a stored secret, or the
+/// tokens it gets, elsewhere).
 fn oauth_settings(
     form: &OAuthForm,
-    stored: Option<&EndpointSettings>,
+    kept: Option<&EndpointSettings>,
 ) -> Result<Option<OAuthSettings>, AppError> {
     if form.kind == OAuthKind::None {
         return Ok(None);
     }
     let mut secret = form.secret.clone();
     if secret.is_empty() {
-        let kept = stored
+        let same = kept
             .and_then(|s| s.oauth.as_ref())
             .map(|tokens| tokens.settings())
-            .filter(|o| o.kind == form.kind && o.token_url == form.token_url);
-        secret = match kept {
+            .filter(|o| {
+                (o.kind, &o.token_url, &o.client_id, &o.tenant)
+                    == (form.kind, &form.token_url, &form.client_id, &form.tenant)
+            });
+        secret = match same {
             Some(o) => o.secret.0.clone(),
             // A personal accounts' app may be a public client, without a secret.
             None if form.kind == OAuthKind::Personal => String::new(),
             None => {
                 return Err(AppError::invalid(
                     "Service account key or client secret",
-                    "the provider or its token URL changed: enter the key or secret again",
+                    "the server, the provider, its client or token URL changed: enter the key or secret again",
                 ));
             }
         };
@@ -102,8 +106,6 @@ fn oauth_settings(
         secret: Secret(secret),
     }))
 }
-
-const TOKEN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl WebBackend {
     pub(super) async fn list_endpoints(&self) -> Result<Vec<EndpointView>, AppError> {
@@ -129,18 +131,22 @@ impl WebBackend {
             Some(id) => Some(store::load(db, cipher, id.0).await.map_err(store_error)?),
             None => None,
         };
-        let oauth = oauth_settings(&form.oauth, stored.as_ref())?;
-        if let Some(stored) = stored {
+        if let Some(stored) = &stored {
             tls_ca_pem = tls_ca_pem.or(stored.tls_ca_pem.clone());
-            if admin_password.is_empty() && form.admin_user.is_some() {
-                if !same_server(&stored, &form, tls_ca_pem.as_deref()) {
-                    return Err(AppError::invalid(
-                        "Admin password",
-                        "the server's address, port or security settings changed: type the admin password again",
-                    ));
-                }
-                admin_password = stored.admin_password.0;
-            }
+        }
+        // Tokens go to the IMAP server too: a kept secret needs the same server as well.
+        let kept = stored
+            .as_ref()
+            .filter(|s| same_server(s, &form, tls_ca_pem.as_deref()));
+        let oauth = oauth_settings(&form.oauth, kept)?;
+        if stored.is_some() && admin_password.is_empty() && form.admin_user.is_some() {
+            let Some(same) = kept else {
+                return Err(AppError::invalid(
+                    "Admin password",
+                    "the server's address, port or security settings changed: type the admin password again",
+                ));
+            };
+            admin_password = same.admin_password.0.clone();
         }
         let settings = EndpointSettings {
             name: form.name,
@@ -208,4 +214,68 @@ fn same_server(stored: &EndpointSettings, form: &EndpointForm, tls_ca_pem: Optio
         && stored.security == form.security
         && stored.insecure_skip_verify == form.insecure_skip_verify
         && stored.tls_ca_pem.as_deref() == tls_ca_pem
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn stored() -> EndpointSettings {
+        let settings = OAuthSettings {
+            kind: OAuthKind::Microsoft,
+            client_id: Some("app".into()),
+            tenant: Some("contoso".into()),
+            token_url: None,
+            authorization_url: None,
+            scope: None,
+            secret: Secret("stored-secret".into()),
+        };
+        EndpointSettings {
+            name: "m365".into(),
+            role: EndpointRole::Source,
+            host: "outlook.office365.com".into(),
+            port: 993,
+            security: app::model::endpoint::Security::Tls,
+            impersonation: app::model::endpoint::Impersonation::SaslPlain,
+            auth_mechanism: app::model::endpoint::AuthMechanism::Login,
+            admin_user: None,
+            admin_password: Secret::default(),
+            tls_ca_pem: None,
+            insecure_skip_verify: false,
+            max_concurrent: 4,
+            timeout: TOKEN_TIMEOUT,
+            oauth: Some(Arc::new(TokenSource::new(settings, TOKEN_TIMEOUT))),
+        }
+    }
+
+    fn edit(tenant: &str) -> OAuthForm {
+        OAuthForm {
+            kind: OAuthKind::Microsoft,
+            client_id: Some("app".into()),
+            tenant: Some(tenant.into()),
+            ..OAuthForm::default()
+        }
+    }
+
+    #[test]
+    fn a_stored_secret_stays_only_with_its_server_and_provider() {
+        let stored = stored();
+        let kept = oauth_settings(&edit("contoso"), Some(&stored))
+            .unwrap()
+            .unwrap();
+        assert_eq!(kept.secret.0, "stored-secret");
+        // Another tenant, or another server (`None`: same_server refused it): typed again.
+        assert!(oauth_settings(&edit("fabrikam"), Some(&stored)).is_err());
+        assert!(oauth_settings(&edit("contoso"), None).is_err());
+        let typed = OAuthForm {
+            secret: "new".into(),
+            ..edit("fabrikam")
+        };
+        assert_eq!(
+            oauth_settings(&typed, None).unwrap().unwrap().secret.0,
+            "new"
+        );
+    }
 }
