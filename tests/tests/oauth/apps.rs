@@ -13,8 +13,8 @@ use sea_orm::EntityTrait;
 
 use crate::common;
 use crate::{
-    APP, APP_SECRET, FOLDERS, assert_no_secret_stored, microsoft, oauth_dovecot, of, run, seed,
-    with_oauth,
+    APP, APP_SECRET, FOLDERS, assert_no_secret_stored, microsoft, oauth_dovecot, of, run,
+    users_with_mail, with_oauth,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -25,11 +25,7 @@ async fn a_microsoft_app_token_serves_every_mailbox_on_both_sides() {
     // Both servers take the app's token for any mailbox of its domain.
     let mut source = oauth_dovecot("source", &tokens, true, &[]);
     let mut destination = oauth_dovecot("destination", &tokens, true, &[]);
-    for (i, user) in users.iter().enumerate() {
-        source.add_user(user, "unknown-to-mailferry").unwrap();
-        destination.add_user(user, "unknown-too").unwrap();
-        seed(&source, user, 10, 10 + i as u64).await;
-    }
+    users_with_mail((&mut source, &mut destination), &users, 10, 10).await;
     let (_dir, db) = common::sqlite().await;
     let cipher = Cipher::new(&[9u8; 32]);
     let source_endpoint = with_oauth(
@@ -98,11 +94,7 @@ async fn a_microsoft_app_token_serves_every_mailbox_on_both_sides() {
 async fn a_source_admin_moves_mailboxes_without_passwords() {
     let (mut source, mut destination) = common::dovecots(DovecotOptions::default());
     let users = ["ida@example.test", "jon@example.test"];
-    for (i, user) in users.iter().enumerate() {
-        source.add_user(user, "unknown-to-mailferry").unwrap();
-        destination.add_user(user, "pw").unwrap();
-        seed(&source, user, 8, 20 + i as u64).await;
-    }
+    users_with_mail((&mut source, &mut destination), &users, 8, 20).await;
     let (_dir, db) = common::sqlite().await;
     let cipher = Cipher::new(&[10u8; 32]);
     let mut source_endpoint = common::endpoint(EndpointRole::Source, source.imap_port());

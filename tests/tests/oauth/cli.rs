@@ -1,10 +1,10 @@
 //! `mailferry migrate` with a Google service account and with a source admin: no password in
 //! the CSV, the key kept sealed in the command's database.
 
-use mailferry_tests::{Dovecot, DovecotOptions, MASTER_PASSWORD, MASTER_USER, TokenServer};
+use mailferry_tests::{Dovecot, MASTER_PASSWORD, MASTER_USER, TokenServer};
 
 use crate::common;
-use crate::{FOLDERS, oauth_dovecot, seed};
+use crate::{FOLDERS, oauth_dovecot, plain_destination, users_with_mail};
 
 /// Runs `migrate` from `source` with `extra` flags (data in `dir/data`); it must succeed.
 fn migrate(
@@ -26,16 +26,8 @@ async fn the_command_line_takes_a_service_account_or_a_source_admin() {
     let users = ["uma@example.test", "vic@example.test"];
     let tokens = TokenServer::start(&users).await.unwrap();
     let mut source = oauth_dovecot("source", &tokens, false, &[]);
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "destination",
-        ..DovecotOptions::default()
-    })
-    .unwrap();
-    for (i, user) in users.iter().enumerate() {
-        source.add_user(user, "unknown-to-mailferry").unwrap();
-        destination.add_user(user, "pw").unwrap();
-        seed(&source, user, 4, 40 + i as u64).await;
-    }
+    let mut destination = plain_destination();
+    users_with_mail((&mut source, &mut destination), &users, 4, 40).await;
     let dir = tempfile::tempdir().unwrap();
     let key_file = dir.path().join("service-account.json");
     std::fs::write(&key_file, tokens.service_account_json()).unwrap();

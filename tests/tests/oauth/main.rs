@@ -54,6 +54,30 @@ pub(crate) async fn seed(server: &Dovecot, user: &str, count: u64, salt: u64) {
     seed_mailbox(server, user, &spec).await.unwrap();
 }
 
+/// The destination: the test bed's master user signs in on the users' behalf.
+pub(crate) fn plain_destination() -> Dovecot {
+    Dovecot::start(DovecotOptions {
+        name: "destination",
+        ..DovecotOptions::default()
+    })
+    .unwrap()
+}
+
+/// `users` on both servers, `count` messages per folder on the source (salted by `salt` and
+/// the user's place). Their passwords exist for seeding; Mailferry never gets them.
+pub(crate) async fn users_with_mail(
+    (source, destination): (&mut Dovecot, &mut Dovecot),
+    users: &[&str],
+    count: u64,
+    salt: u64,
+) {
+    for (i, user) in users.iter().enumerate() {
+        source.add_user(user, "unknown-to-mailferry").unwrap();
+        destination.add_user(user, "pw").unwrap();
+        seed(source, user, count, salt + i as u64).await;
+    }
+}
+
 /// A Dovecot that takes XOAUTH2 tokens checked by `tokens`.
 pub(crate) fn oauth_dovecot(
     name: &str,

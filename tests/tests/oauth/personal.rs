@@ -10,11 +10,11 @@ use mailferry::endpoints::EndpointRole;
 use mailferry::oauth::OAuthSettings;
 use mailferry::secrets::{Cipher, Secret};
 use mailferry_tests::token_server::GOOGLE_SCOPE;
-use mailferry_tests::{Dovecot, DovecotOptions, TokenServer};
+use mailferry_tests::{Dovecot, TokenServer};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::common;
-use crate::{FOLDERS, oauth_dovecot, of, run, seed, with_oauth};
+use crate::{FOLDERS, oauth_dovecot, of, plain_destination, run, users_with_mail, with_oauth};
 
 const CLIENT: &str = "mailferry-personal";
 const REDIRECT: &str = "http://127.0.0.1:9/oauth/callback";
@@ -77,16 +77,8 @@ async fn bed(users: [&str; 3]) -> Bed {
     let tokens = TokenServer::start(&users).await.unwrap();
     tokens.add_personal_client(CLIENT);
     let mut source = oauth_dovecot("source", &tokens, false, &[]);
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "destination",
-        ..DovecotOptions::default()
-    })
-    .unwrap();
-    for (i, user) in users.iter().enumerate() {
-        source.add_user(user, "unknown-to-mailferry").unwrap();
-        destination.add_user(user, "pw").unwrap();
-        seed(&source, user, 6, 30 + i as u64).await;
-    }
+    let mut destination = plain_destination();
+    users_with_mail((&mut source, &mut destination), &users, 6, 30).await;
     let (_dir, db) = common::sqlite().await;
     let cipher = Cipher::new(&[11u8; 32]);
     let personal = OAuthSettings {

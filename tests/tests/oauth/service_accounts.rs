@@ -8,10 +8,13 @@ use mailferry::endpoints::test_endpoint::{EndpointTest, test_endpoint};
 use mailferry::endpoints::{EndpointRole, EndpointSettings};
 use mailferry::oauth::OAuthSettings;
 use mailferry::secrets::Cipher;
-use mailferry_tests::{Dovecot, DovecotOptions, Fault, FaultProxy, TokenServer};
+use mailferry_tests::{Dovecot, Fault, FaultProxy, TokenServer};
 
 use crate::common;
-use crate::{FOLDERS, assert_no_secret_stored, google, oauth_dovecot, of, run, seed, with_oauth};
+use crate::{
+    FOLDERS, assert_no_secret_stored, google, oauth_dovecot, of, plain_destination, run, seed,
+    users_with_mail, with_oauth,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn google_rows_without_passwords_copy_completely_through_expiring_tokens() {
@@ -21,17 +24,8 @@ async fn google_rows_without_passwords_copy_completely_through_expiring_tokens()
     // the cache still holds, which the server refuses; the mailbox goes on with a new one.
     tokens.set_lifetime(Duration::from_millis(200), Duration::from_secs(3600));
     let mut source = oauth_dovecot("source", &tokens, false, &[]);
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "destination",
-        ..DovecotOptions::default()
-    })
-    .unwrap();
-    for (i, user) in users.iter().enumerate() {
-        // The users' passwords exist (for seeding) but Mailferry never gets them.
-        source.add_user(user, "unknown-to-mailferry").unwrap();
-        destination.add_user(user, "pw").unwrap();
-        seed(&source, user, 60, i as u64).await;
-    }
+    let mut destination = plain_destination();
+    users_with_mail((&mut source, &mut destination), &users, 60, 0).await;
     // Every source connection breaks after 300 KB (a mailbox is 720 KB, a folder 240 KB):
     // several reconnects, each with progress.
     let proxy = FaultProxy::start(([127, 0, 0, 1], source.imap_port()).into())
@@ -60,6 +54,12 @@ async fn google_rows_without_passwords_copy_completely_through_expiring_tokens()
         common::assert_same_messages(&source, &destination, user, &FOLDERS).await;
         assert!(tokens.issued_for(user) >= 2, "{user}: one token only");
     }
+    println!(
+        "figures: {} source connections, tokens issued {:?}, dead tokens presented {}",
+        proxy.connections(),
+        users.map(|u| tokens.issued_for(u)),
+        tokens.expired_presented()
+    );
     assert!(
         tokens.expired_presented() >= 1,
         "no dead token was presented: the refusal path did not run"
@@ -77,11 +77,7 @@ async fn provider_refusals_fail_their_own_mailbox_with_their_kind() {
     tokens.revoke_consent("cat@example.test");
     tokens.disable_imap("eve@example.test");
     let mut source = oauth_dovecot("source", &tokens, false, &["eve@example.test"]);
-    let mut destination = Dovecot::start(DovecotOptions {
-        name: "destination",
-        ..DovecotOptions::default()
-    })
-    .unwrap();
+    let mut destination = plain_destination();
     let users = [
         "ann@example.test",
         "cat@example.test",
