@@ -26,6 +26,8 @@ pub enum ConsentError {
     NotPersonal,
     #[error("the provider refused: {0}")]
     Refused(String),
+    #[error("the endpoint's OAuth 2 settings are not usable: {0}")]
+    Settings(String),
     #[error(transparent)]
     Token(#[from] OAuthError),
     #[error("the provider gave no refresh token: allow offline access and try the link again")]
@@ -75,8 +77,7 @@ pub async fn begin(
     redirect_uri: &str,
 ) -> Result<String, ConsentError> {
     let (row, _, oauth) = row_and_source(db, cipher, mailbox::Column::ConsentCode, code).await?;
-    let bad =
-        |e: oauth2::url::ParseError| ConsentError::Refused(format!("a URL of the endpoint: {e}"));
+    let bad = |e: oauth2::url::ParseError| ConsentError::Settings(format!("a URL: {e}"));
     let auth_url =
         AuthUrl::new(oauth.authorization_url.clone().unwrap_or_default()).map_err(bad)?;
     let client = BasicClient::new(ClientId::new(oauth.client_id.clone().unwrap_or_default()))
@@ -193,7 +194,7 @@ async fn prove_own_mailbox(
 }
 
 /// Seals `refresh` for the row (a consent, or the provider's replacement of it).
-pub(crate) async fn store_refresh_token(
+pub async fn store_refresh_token(
     db: &DatabaseConnection,
     cipher: &Cipher,
     row: &mailbox::Model,

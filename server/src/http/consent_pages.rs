@@ -44,7 +44,10 @@ fn page(status: StatusCode, title: &str, text: &str) -> Response {
 fn failed(error: ConsentError) -> Response {
     let status = match &error {
         ConsentError::UnknownLink | ConsentError::NotPersonal => StatusCode::NOT_FOUND,
-        ConsentError::Store(_) | ConsentError::Db(_) | ConsentError::Sealed(_) => {
+        ConsentError::Store(_)
+        | ConsentError::Db(_)
+        | ConsentError::Sealed(_)
+        | ConsentError::Settings(_) => {
             tracing::error!(error = %error, "a consent failed");
             return page(
                 StatusCode::INTERNAL_SERVER_ERROR,

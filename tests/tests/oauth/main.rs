@@ -9,6 +9,7 @@ mod cli;
 #[path = "../common/mod.rs"]
 mod common;
 mod personal;
+mod rotation;
 mod service_accounts;
 
 use std::sync::Arc;
