@@ -252,7 +252,8 @@ pub struct SourceSignInArgs {
     /// domain-wide delegation) or microsoft (an app with IMAP.AccessAsApp).
     #[arg(long, requires = "source_oauth_secret_file")]
     pub source_oauth: Option<String>,
-    /// Google: the service account's JSON key file; Microsoft: a file holding the client secret.
+    /// Google: the service account's JSON key file; Microsoft: a file holding the client secret,
+    /// or the app's certificate and private key (PEM).
     #[arg(long, requires = "source_oauth")]
     pub source_oauth_secret_file: Option<PathBuf>,
     /// Microsoft: the app's application (client) id.

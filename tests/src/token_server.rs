@@ -20,6 +20,7 @@ use axum::{Json, Router};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Value, json};
 
+mod certificate;
 mod consent;
 use consent::{
     answer_consent, code_subject, consent_page, decide, form_urlencoded, refresh_subject,
@@ -78,6 +79,8 @@ struct Book {
     imap_disabled: HashSet<String>,
     /// Client id → (secret, the domain its app token serves).
     apps: HashMap<String, (String, String)>,
+    /// Client id → the certificate its assertions are signed with (instead of a secret).
+    certificates: HashMap<String, certificate::RegisteredCertificate>,
     tokens: HashMap<String, Issued>,
     /// Personal accounts' apps (public clients: PKCE, no secret).
     personal_clients: HashSet<String>,
@@ -235,6 +238,21 @@ impl TokenServer {
         answer_consent(&mut book, &form, user, allow)
     }
 
+    /// An app that proves itself with a certificate; returns the PEM bundle (certificate and
+    /// private key) its admin enters in place of a client secret.
+    pub fn add_app_with_certificate(
+        &self,
+        client_id: &str,
+        domain: &str,
+    ) -> anyhow::Result<String> {
+        let (bundle, registered) = certificate::make(client_id)?;
+        let mut book = self.book();
+        book.apps
+            .insert(client_id.into(), (String::new(), domain.into()));
+        book.certificates.insert(client_id.into(), registered);
+        Ok(bundle)
+    }
+
     /// Tokens issued for `subject` (a user, or `client_id@domain` for an app).
     pub fn issued_for(&self, subject: &str) -> u32 {
         self.book()
@@ -284,12 +302,7 @@ async fn token(
     let field = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
     let subject = match field("grant_type") {
         "urn:ietf:params:oauth:grant-type:jwt-bearer" => jwt_subject(&shared, field("assertion")),
-        "client_credentials" => app_subject(
-            &shared,
-            field("client_id"),
-            field("client_secret"),
-            field("scope"),
-        ),
+        "client_credentials" => app_subject(&shared, &form),
         "authorization_code" => code_subject(&shared, &form),
         "refresh_token" => refresh_subject(&shared, field("refresh_token")),
         other => Err(oauth_error(
@@ -351,12 +364,9 @@ fn jwt_subject(shared: &Shared, assertion: &str) -> Result<String, Refusal> {
 }
 
 /// Microsoft Entra's checks, with its answers.
-fn app_subject(
-    shared: &Shared,
-    client_id: &str,
-    secret: &str,
-    scope: &str,
-) -> Result<String, Refusal> {
+fn app_subject(shared: &Shared, form: &HashMap<String, String>) -> Result<String, Refusal> {
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
+    let (client_id, secret, scope) = (field("client_id"), field("client_secret"), field("scope"));
     let book = shared.book.lock().unwrap();
     let Some((known, domain)) = book.apps.get(client_id) else {
         return Err(oauth_error(
@@ -365,7 +375,14 @@ fn app_subject(
             "AADSTS700016: Application was not found in the directory.",
         ));
     };
-    if known != secret {
+    if let Some(registered) = book.certificates.get(client_id) {
+        certificate::check(
+            registered,
+            client_id,
+            &shared.token_url,
+            field("client_assertion"),
+        )?;
+    } else if known != secret {
         return Err(oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",

@@ -42,6 +42,10 @@ pub(super) fn token_source(
         ServiceAccountKey::parse(&secret.0)
             .map_err(|e| MigrateError::Usage(format!("--source-oauth-secret-file: {e}")))?;
     }
+    if crate::oauth::client_assertion::ClientCertificate::is_bundle(&secret.0) {
+        crate::oauth::client_assertion::ClientCertificate::parse(&secret.0)
+            .map_err(|e| MigrateError::Usage(format!("--source-oauth-secret-file: {e}")))?;
+    }
     if kind == OAuthKind::Microsoft
         && (args.source_oauth_client_id.is_none() || args.source_oauth_tenant.is_none())
     {

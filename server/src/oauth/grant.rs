@@ -10,6 +10,7 @@ use oauth2::{
 };
 use serde::Deserialize;
 
+use super::client_assertion::{ASSERTION_TYPE, ClientCertificate};
 use super::error::OAuthError;
 use super::service_account::ServiceAccountKey;
 use crate::secrets::Secret;
@@ -88,7 +89,8 @@ pub(crate) async fn jwt_bearer(
     }
 }
 
-/// The client credentials grant: one token for the app, acting for every user it may.
+/// The client credentials grant: one token for the app, acting for every user it may; the app
+/// proves itself with its client secret, or with its certificate (a PEM bundle in its place).
 pub(crate) async fn client_credentials(
     http: &reqwest::Client,
     client_id: &str,
@@ -96,13 +98,26 @@ pub(crate) async fn client_credentials(
     scope: &str,
     token_url: &str,
 ) -> Result<IssuedToken, OAuthError> {
-    let client = client(client_id, secret, token_url)?;
-    let answer = client
+    let certificate = ClientCertificate::is_bundle(&secret.0)
+        .then(|| ClientCertificate::parse(&secret.0))
+        .transpose()?;
+    // With a certificate the app proves itself by a signed assertion, not a secret.
+    let client = match &certificate {
+        Some(_) => client(client_id, &Secret::default(), token_url)?,
+        None => client(client_id, secret, token_url)?,
+    };
+    let mut request = client
         .exchange_client_credentials()
-        .add_scope(Scope::new(scope.to_string()))
-        .request_async(http)
-        .await;
-    issued(token_url, answer)
+        .add_scope(Scope::new(scope.to_string()));
+    if let Some(certificate) = &certificate {
+        request = request
+            .add_extra_param("client_assertion_type", ASSERTION_TYPE)
+            .add_extra_param(
+                "client_assertion",
+                certificate.assertion(client_id, token_url)?,
+            );
+    }
+    issued(token_url, request.request_async(http).await)
 }
 
 /// A personal account's grant: a new access token for the refresh token the user's consent

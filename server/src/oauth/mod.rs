@@ -3,6 +3,7 @@
 //! token for every user); cached until shortly before they run out, refreshed and retried once
 //! when a server refuses one.
 
+pub mod client_assertion;
 pub mod error;
 pub mod grant;
 pub mod service_account;

@@ -153,3 +153,25 @@ async fn tokens_are_renewed_before_they_run_out() {
         "renewed while the old token still lived"
     );
 }
+
+/// An app that proves itself with a certificate (a signed client assertion) instead of a
+/// secret; another certificate is refused as an invalid client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_microsoft_app_signs_in_with_its_certificate() {
+    let tokens = TokenServer::start(&[]).await.unwrap();
+    let bundle = tokens
+        .add_app_with_certificate(APP, "example.test")
+        .unwrap();
+    let source =
+        mailferry::oauth::TokenSource::new(microsoft(&tokens, &bundle), Duration::from_secs(10));
+    source.token_for("fay@example.test").await.unwrap();
+    assert_eq!(tokens.issued_for(&format!("{APP}@example.test")), 1);
+
+    let other = TokenServer::start(&[]).await.unwrap();
+    let stranger = other.add_app_with_certificate(APP, "example.test").unwrap();
+    let refused =
+        mailferry::oauth::TokenSource::new(microsoft(&tokens, &stranger), Duration::from_secs(10));
+    let error = refused.token_for("fay@example.test").await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::OAuthInvalidClient, "{error}");
+    assert!(!error.to_string().contains("PRIVATE KEY"));
+}

@@ -11,7 +11,7 @@ pub fn OAuthFields(oauth: OAuthView) -> impl IntoView {
     let placeholder = if oauth.has_secret {
         "stored; leave empty to keep"
     } else {
-        "Google: the service account's JSON key. Microsoft, personal: the client secret."
+        "Google: the service account's JSON key. Microsoft: the client secret, or the certificate and its private key (PEM). Personal: the client secret, if any."
     };
     view! {
         <fieldset class="stack" data-testid="oauth-fields">
@@ -43,7 +43,7 @@ pub fn OAuthFields(oauth: OAuthView) -> impl IntoView {
                         autocomplete="off" value=oauth.client_id.unwrap_or_default()/>
                 </div>
             </div>
-            <label for="ep-oauth-secret">"Service account key or client secret"</label>
+            <label for="ep-oauth-secret">"Service account key, client secret or certificate"</label>
             <textarea id="ep-oauth-secret" name="oauth_secret" rows="3" autocomplete="off"
                 placeholder=placeholder></textarea>
             <label for="ep-oauth-url">"Token URL (personal; else optional: sovereign clouds)"</label>

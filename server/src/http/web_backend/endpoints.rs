@@ -12,6 +12,7 @@ use crate::db::entity::endpoint;
 use crate::endpoints::EndpointSettings;
 use crate::endpoints::store::{self, EndpointStoreError};
 use crate::endpoints::test_endpoint::{EndpointTest, test_endpoint};
+use crate::oauth::client_assertion::ClientCertificate;
 use crate::oauth::service_account::ServiceAccountKey;
 use crate::oauth::{OAuthSettings, TOKEN_TIMEOUT, TokenSource};
 use crate::secrets::Secret;
@@ -95,6 +96,11 @@ fn oauth_settings(
         && let Err(e) = ServiceAccountKey::parse(&secret)
     {
         return Err(AppError::invalid("Service account key", e.to_string()));
+    }
+    if ClientCertificate::is_bundle(&secret)
+        && let Err(e) = ClientCertificate::parse(&secret)
+    {
+        return Err(AppError::invalid("Certificate", e.to_string()));
     }
     Ok(Some(OAuthSettings {
         kind: form.kind,
