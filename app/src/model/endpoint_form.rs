@@ -156,7 +156,11 @@ pub fn acceptable_token_url(url: &str) -> bool {
         (None, None) => return false,
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+    // An IPv6 host is bracketed; a port follows the last ':' otherwise.
+    let host = match authority.find(']') {
+        Some(end) => &authority[..=end],
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
     !authority.is_empty()
         && !authority.contains('@')
         && !url.contains(char::is_whitespace)
@@ -384,6 +388,7 @@ mod tests {
             ("http://localhost:1@evil.example/token", false),
             ("https://user@login.example/token", false),
             ("http://[::1]:8080/token", true),
+            ("http://[::1]/token", true),
         ] {
             let f = EndpointFields {
                 oauth_token_url: Some(url.into()),

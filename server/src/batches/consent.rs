@@ -127,7 +127,9 @@ pub async fn finish(
     let (row, source, oauth) =
         row_and_source(db, cipher, mailbox::Column::ConsentState, state).await?;
     // One answer per request: whatever comes of it, the state is spent.
-    forget_request(db, row.id).await?;
+    if !forget_request(db, row.id, state).await? {
+        return Err(ConsentError::UnknownLink);
+    }
     let code = answer.map_err(|error| ConsentError::Refused(error.to_string()))?;
     let slot = Slot::MailboxConsent {
         batch_id: row.batch_id,
@@ -160,16 +162,54 @@ pub async fn finish(
     Ok(row.source_username)
 }
 
-async fn forget_request(db: &DatabaseConnection, id: i64) -> Result<(), DbErr> {
-    mailbox::Entity::update_many()
+/// Spends the request `state` of row `id`; false when another answer spent it first (or a
+/// newer request replaced it).
+async fn forget_request(db: &DatabaseConnection, id: i64, state: &str) -> Result<bool, DbErr> {
+    let spent = mailbox::Entity::update_many()
         .col_expr(mailbox::Column::ConsentState, Expr::value(None::<String>))
         .col_expr(
             mailbox::Column::ConsentVerifier,
             Expr::value(None::<String>),
         )
         .filter(mailbox::Column::Id.eq(id))
+        .filter(mailbox::Column::ConsentState.eq(state))
         .exec(db)
         .await?;
+    Ok(spent.rows_affected == 1)
+}
+
+/// Forgets every consent given for the source `endpoint_id`'s rows (its provider or client
+/// changed: their refresh tokens must not go to the new one).
+pub(crate) async fn forget_consents_of_source(
+    db: &DatabaseConnection,
+    endpoint_id: i64,
+) -> Result<(), DbErr> {
+    use sea_orm::QuerySelect;
+    let batches = batch::Entity::find()
+        .filter(batch::Column::SourceEndpointId.eq(endpoint_id))
+        .select_only()
+        .column(batch::Column::Id)
+        .into_tuple::<i64>()
+        .all(db)
+        .await?;
+    mailbox::Entity::update_many()
+        .col_expr(mailbox::Column::RefreshSecret, Expr::value(None::<String>))
+        .col_expr(
+            mailbox::Column::ConsentedAt,
+            Expr::value(None::<chrono::DateTime<Utc>>),
+        )
+        .col_expr(mailbox::Column::ConsentState, Expr::value(None::<String>))
+        .col_expr(
+            mailbox::Column::ConsentVerifier,
+            Expr::value(None::<String>),
+        )
+        .filter(mailbox::Column::BatchId.is_in(batches))
+        .exec(db)
+        .await?;
+    tracing::info!(
+        endpoint = endpoint_id,
+        "its provider changed: consents forgotten"
+    );
     Ok(())
 }
 

@@ -259,6 +259,7 @@ async fn run_claimed(
     let writer = live_writer(shared.db.clone(), row.id, live, stop_this);
     let result = run_mailbox(&shared.db, &spec, &progress).await;
     writer.abort();
+    let _ = writer.await;
     super::consent::keep_replaced_token(&shared.db, &shared.cipher, &shared.source, row).await;
     // Told before it is written down: when the database itself failed, the admin still reads
     // which mailbox ended how.

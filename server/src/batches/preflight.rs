@@ -117,6 +117,7 @@ async fn count(
 
 /// What every row's check needs.
 struct Checks<'a> {
+    db: &'a DatabaseConnection,
     cipher: &'a Cipher,
     source: EndpointSettings,
     destination: EndpointSettings,
@@ -150,7 +151,9 @@ impl Checks<'_> {
         let credentials = self
             .source
             .sign_in_for(&row.source_username, Some(password));
-        let mut session = match open(&self.source.address(), &credentials, "source").await {
+        let opened = open(&self.source.address(), &credentials, "source").await;
+        super::consent::keep_replaced_token(self.db, self.cipher, &self.source, row).await;
+        let mut session = match opened {
             Ok(session) => session,
             Err(e) => {
                 // The source problem is the one the admin fixes first.
@@ -251,6 +254,7 @@ pub async fn preflight(
         return Err(PreflightError::NotFound(batch_id));
     };
     let checks = Checks {
+        db,
         cipher,
         source: store::load(db, cipher, source_id).await?,
         destination: store::load(db, cipher, destination_id).await?,

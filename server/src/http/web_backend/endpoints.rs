@@ -67,6 +67,7 @@ fn view(model: endpoint::Model) -> EndpointView {
 fn oauth_settings(
     form: &OAuthForm,
     kept: Option<&EndpointSettings>,
+    stored_secret: bool,
 ) -> Result<Option<OAuthSettings>, AppError> {
     if form.kind == OAuthKind::None {
         return Ok(None);
@@ -82,8 +83,9 @@ fn oauth_settings(
             });
         secret = match same {
             Some(o) => o.secret.0.clone(),
-            // A personal accounts' app may be a public client, without a secret.
-            None if form.kind == OAuthKind::Personal => String::new(),
+            // A personal accounts' app may be a public client, without a secret (unless it had
+            // one, which is then asked for again).
+            None if form.kind == OAuthKind::Personal && !stored_secret => String::new(),
             None => {
                 return Err(AppError::invalid(
                     "Service account key or client secret",
@@ -97,10 +99,17 @@ fn oauth_settings(
     {
         return Err(AppError::invalid("Service account key", e.to_string()));
     }
-    if ClientCertificate::is_bundle(&secret)
-        && let Err(e) = ClientCertificate::parse(&secret)
-    {
-        return Err(AppError::invalid("Certificate", e.to_string()));
+    if ClientCertificate::is_bundle(&secret) {
+        // Only the client credentials grant signs with it; elsewhere the PEM would be sent.
+        if form.kind != OAuthKind::Microsoft {
+            return Err(AppError::invalid(
+                "Certificate",
+                "a certificate serves Microsoft 365 apps only",
+            ));
+        }
+        if let Err(e) = ClientCertificate::parse(&secret) {
+            return Err(AppError::invalid("Certificate", e.to_string()));
+        }
     }
     Ok(Some(OAuthSettings {
         kind: form.kind,
@@ -144,7 +153,12 @@ impl WebBackend {
         let kept = stored
             .as_ref()
             .filter(|s| same_server(s, &form, tls_ca_pem.as_deref()));
-        let oauth = oauth_settings(&form.oauth, kept)?;
+        let stored_secret = stored
+            .as_ref()
+            .and_then(|s| s.oauth.as_ref())
+            .is_some_and(|t| !t.settings().secret.0.is_empty());
+        let oauth = oauth_settings(&form.oauth, kept, stored_secret)?;
+        let consents_stay = consents_stay(stored.as_ref(), kept, oauth.as_ref());
         if stored.is_some() && admin_password.is_empty() && form.admin_user.is_some() {
             let Some(same) = kept else {
                 return Err(AppError::invalid(
@@ -185,6 +199,11 @@ impl WebBackend {
             }
         }
         .map_err(store_error)?;
+        if !consents_stay {
+            crate::batches::consent::forget_consents_of_source(db, id)
+                .await
+                .map_err(internal)?;
+        }
         tracing::info!(endpoint = id, name = %settings.name, "endpoint saved");
         Ok(EndpointId(id))
     }
@@ -213,6 +232,25 @@ impl WebBackend {
     }
 }
 
+/// Whether the users' consents (refresh tokens) of a personal accounts' source may stay: the
+/// same server, provider and client. Otherwise they would be sent elsewhere.
+fn consents_stay(
+    stored: Option<&EndpointSettings>,
+    kept: Option<&EndpointSettings>,
+    new: Option<&OAuthSettings>,
+) -> bool {
+    let Some(old) = stored.and_then(|s| s.oauth.as_ref()).map(|t| t.settings()) else {
+        return true;
+    };
+    if old.kind != OAuthKind::Personal {
+        return true;
+    }
+    let same = |n: &&OAuthSettings| {
+        (n.kind, &n.token_url, &n.client_id) == (old.kind, &old.token_url, &old.client_id)
+    };
+    kept.is_some() && new.filter(same).is_some()
+}
+
 /// Whether an edit still talks to the server the stored password was given for.
 fn same_server(stored: &EndpointSettings, form: &EndpointForm, tls_ca_pem: Option<&str>) -> bool {
     stored.host.eq_ignore_ascii_case(form.host.trim())
@@ -229,8 +267,12 @@ mod tests {
     use super::*;
 
     fn stored() -> EndpointSettings {
+        stored_as(OAuthKind::Microsoft)
+    }
+
+    fn stored_as(kind: OAuthKind) -> EndpointSettings {
         let settings = OAuthSettings {
-            kind: OAuthKind::Microsoft,
+            kind,
             client_id: Some("app".into()),
             tenant: Some("contoso".into()),
             token_url: None,
@@ -268,20 +310,53 @@ mod tests {
     #[test]
     fn a_stored_secret_stays_only_with_its_server_and_provider() {
         let stored = stored();
-        let kept = oauth_settings(&edit("contoso"), Some(&stored))
+        let kept = oauth_settings(&edit("contoso"), Some(&stored), true)
             .unwrap()
             .unwrap();
         assert_eq!(kept.secret.0, "stored-secret");
         // Another tenant, or another server (`None`: same_server refused it): typed again.
-        assert!(oauth_settings(&edit("fabrikam"), Some(&stored)).is_err());
-        assert!(oauth_settings(&edit("contoso"), None).is_err());
+        assert!(oauth_settings(&edit("fabrikam"), Some(&stored), true).is_err());
+        assert!(oauth_settings(&edit("contoso"), None, true).is_err());
         let typed = OAuthForm {
             secret: "new".into(),
             ..edit("fabrikam")
         };
         assert_eq!(
-            oauth_settings(&typed, None).unwrap().unwrap().secret.0,
+            oauth_settings(&typed, None, true)
+                .unwrap()
+                .unwrap()
+                .secret
+                .0,
             "new"
         );
+        // A certificate is for Microsoft only (elsewhere it would be sent as a secret).
+        let bundle = OAuthForm {
+            kind: OAuthKind::Personal,
+            secret: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----".into(),
+            ..edit("contoso")
+        };
+        assert!(oauth_settings(&bundle, None, false).is_err());
+    }
+
+    #[test]
+    fn consents_go_only_to_their_provider_and_client() {
+        let personal = stored_as(OAuthKind::Personal);
+        let same = personal.oauth.as_ref().unwrap().settings().clone();
+        let moved = OAuthSettings {
+            token_url: Some("https://elsewhere.example/token".into()),
+            ..same.clone()
+        };
+        assert!(consents_stay(Some(&personal), Some(&personal), Some(&same)));
+        assert!(!consents_stay(
+            Some(&personal),
+            Some(&personal),
+            Some(&moved)
+        ));
+        // Another server (`kept` refused), or no OAuth 2 any more.
+        assert!(!consents_stay(Some(&personal), None, Some(&same)));
+        assert!(!consents_stay(Some(&personal), Some(&personal), None));
+        // Other kinds keep no consents; a new endpoint has none.
+        assert!(consents_stay(Some(&stored()), None, None));
+        assert!(consents_stay(None, None, Some(&same)));
     }
 }
